@@ -1,0 +1,86 @@
+// Test fixtures that go through the same clients as the Worker: API keys in the real Postgres, rows in
+// the real ClickHouse, events built to contract v1.
+import { env, SELF } from "cloudflare:test";
+import { hashApiKey, keyPrefix, newApiKey } from "../workers/api/api-keys";
+import { openClickHouse } from "../workers/clients/clickhouse";
+import { withPostgres } from "../workers/clients/postgres";
+import { apiClients } from "../workers/clients/postgres-schema";
+import type { MatchEvent } from "../shared/sports/sport";
+
+export const BASE = "http://matchpulse.test";
+
+export async function createApiKey(scopes: string[], name = "test client"): Promise<string> {
+  const key = newApiKey();
+  const keyHash = await hashApiKey(key);
+  await withPostgres(env, ({ db }) =>
+    db.insert(apiClients).values({ name, keyHash, keyPrefix: keyPrefix(key), scopes }),
+  );
+  return key;
+}
+
+export const uniqueMatchId = (label: string) => `${label}-${crypto.randomUUID().slice(0, 8)}`;
+
+let clock = Date.parse("2026-03-01T15:00:00Z");
+export function footballEvent(matchId: string, type: string, extra: Partial<MatchEvent> = {}): MatchEvent {
+  clock += 1000;
+  return {
+    eventId: crypto.randomUUID(),
+    matchId,
+    sport: "football",
+    type,
+    timestamp: new Date(clock).toISOString(),
+    ...extra,
+  };
+}
+
+export function postEvents(key: string | null, body: unknown, contentType = "application/json"): Promise<Response> {
+  return SELF.fetch(`${BASE}/v1/events`, {
+    method: "POST",
+    headers: { "content-type": contentType, ...(key ? { authorization: `Bearer ${key}` } : {}) },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
+}
+
+export async function getState(key: string, matchId: string): Promise<Response> {
+  return SELF.fetch(`${BASE}/v1/matches/${matchId}/state`, { headers: { authorization: `Bearer ${key}` } });
+}
+
+/** Polls until `probe` returns a value (the queue delivers asynchronously). */
+export async function eventually<T>(probe: () => Promise<T | undefined | null | false>, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await probe();
+      if (v) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms${last ? `: ${String(last)}` : ""}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export async function clickhouseRows<T>(query: string, params: Record<string, unknown>): Promise<T[]> {
+  const client = openClickHouse(env);
+  try {
+    const rs = await client.query({ query, query_params: params, format: "JSONEachRow" });
+    return (await rs.json()) as T[];
+  } finally {
+    await client.close();
+  }
+}
+
+/** Opens the live WebSocket of a match and collects its frames. */
+export async function openLive(key: string, matchId: string, since?: number) {
+  const qs = since === undefined ? "" : `?since=${since}`;
+  const res = await SELF.fetch(`${BASE}/v1/matches/${matchId}/live${qs}`, {
+    headers: { upgrade: "websocket", authorization: `Bearer ${key}` },
+  });
+  const ws = res.webSocket;
+  if (!ws) throw new Error(`no WebSocket: ${res.status} ${await res.text()}`);
+  const frames: { type: string; seq: number; event: MatchEvent | null; state: Record<string, unknown>; receivedAt: number }[] = [];
+  ws.addEventListener("message", (m) => frames.push({ ...JSON.parse(m.data as string), receivedAt: Date.now() }));
+  ws.accept();
+  return { ws, frames, close: () => ws.close(1000, "done") };
+}

@@ -1,0 +1,73 @@
+// Bearer-key authentication with scopes. Keys are looked up in Postgres by hash and cached in the
+// isolate for a few seconds, so Postgres sees one query per key per isolate per TTL, and a revoked key
+// stops working everywhere within KEY_CACHE_TTL_MS.
+import { and, eq, isNull } from "drizzle-orm";
+import { createMiddleware } from "hono/factory";
+import { withPostgres } from "../clients/postgres";
+import { apiClients } from "../clients/postgres-schema";
+import type { Env } from "../env";
+import { errorMessage, log } from "../observability/log";
+import { metrics } from "../observability/metrics";
+import { hashApiKey } from "./api-keys";
+import type { ApiClient, AppEnv, Scope } from "./app-env";
+import { ApiError } from "./errors";
+
+export const KEY_CACHE_TTL_MS = 5_000;
+const NEGATIVE_TTL_MS = 2_000;
+const MAX_CACHED_KEYS = 10_000;
+
+const cache = new Map<string, { client: ApiClient | null; expires: number }>();
+
+async function findClient(env: Env, keyHash: string): Promise<ApiClient | null> {
+  const hit = cache.get(keyHash);
+  if (hit && hit.expires > Date.now()) return hit.client;
+  let client: ApiClient | null;
+  try {
+    const rows = await withPostgres(env, ({ db }) =>
+      db
+        .select({
+          id: apiClients.id,
+          name: apiClients.name,
+          scopes: apiClients.scopes,
+          ingestPerMinute: apiClients.ingestPerMinute,
+          readPerMinute: apiClients.readPerMinute,
+        })
+        .from(apiClients)
+        .where(and(eq(apiClients.keyHash, keyHash), isNull(apiClients.revokedAt)))
+        .limit(1),
+    );
+    client = rows[0] ?? null;
+  } catch (err) {
+    metrics.dependencyErrors.inc({ dependency: "postgres" });
+    log("error", "api key lookup failed", { error: errorMessage(err) });
+    throw new ApiError(503, "dependency_unavailable", "cannot verify the API key right now (metadata store unreachable)");
+  }
+  if (cache.size >= MAX_CACHED_KEYS) cache.clear();
+  cache.set(keyHash, { client, expires: Date.now() + (client ? KEY_CACHE_TTL_MS : NEGATIVE_TTL_MS) });
+  return client;
+}
+
+function presentedKey(req: Request, allowQueryToken: boolean): string | null {
+  const header = req.headers.get("authorization");
+  if (header) {
+    const m = /^Bearer\s+(\S+)$/i.exec(header);
+    return m ? m[1]! : null;
+  }
+  // Browsers cannot set headers on a WebSocket upgrade, so read endpoints also take ?token=.
+  if (allowQueryToken) return new URL(req.url).searchParams.get("token");
+  return null;
+}
+
+export function requireScope(scope: Scope, options: { allowQueryToken?: boolean } = {}) {
+  return createMiddleware<AppEnv>(async (c, next) => {
+    const key = presentedKey(c.req.raw, options.allowQueryToken ?? false);
+    if (!key) throw new ApiError(401, "unauthorized", "missing API key: send Authorization: Bearer <key>");
+    const client = await findClient(c.env, await hashApiKey(key));
+    if (!client) throw new ApiError(401, "unauthorized", "invalid or revoked API key");
+    if (!client.scopes.includes(scope)) {
+      throw new ApiError(403, "forbidden", `this API key lacks the '${scope}' scope`);
+    }
+    c.set("client", client);
+    await next();
+  });
+}

@@ -1,0 +1,29 @@
+// Bindings and configuration of the one Worker. Values come from wrangler.toml [vars], `wrangler secret`
+// in production, and the local stack's URLs under `npm start` / `npm test`.
+import type { MatchRoom } from "./match-room/match-room";
+import type { EventsMessage } from "./ingest/pack";
+
+export interface Env {
+  EVENTS_QUEUE: Queue<EventsMessage>;
+  MATCH_ROOM: DurableObjectNamespace<MatchRoom>;
+
+  /** Postgres connection string (Neon in production). */
+  DATABASE_URL: string;
+  /** Local only: the WebSocket-to-TCP bridge the Neon driver goes through (ws://host:port). */
+  NEON_WS_PROXY?: string;
+  UPSTASH_REDIS_REST_URL: string;
+  UPSTASH_REDIS_REST_TOKEN: string;
+  CLICKHOUSE_URL: string;
+  CLICKHOUSE_USER: string;
+  CLICKHOUSE_PASSWORD: string;
+  CLICKHOUSE_DATABASE: string;
+
+  EDGE_DEDUP_TTL_SECONDS: string;
+  GAP_HOLD_MS: string;
+  LOG_LEVEL: string;
+}
+
+export function numberVar(value: string | undefined, fallback: number): number {
+  const n = Number(value);
+  return value !== undefined && value !== "" && Number.isFinite(n) ? n : fallback;
+}

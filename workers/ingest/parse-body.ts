@@ -1,0 +1,84 @@
+// Request bodies for POST /v1/events: one JSON object, a JSON array, or NDJSON. Limits are enforced
+// while reading, so an oversized body is refused before it is buffered or parsed whole.
+import { ApiError } from "../api/errors";
+
+export const MAX_BODY_BYTES = 1_048_576;
+export const MAX_EVENTS_PER_REQUEST = 1_000;
+
+export type BodyKind = "json" | "ndjson";
+
+export function bodyKind(contentType: string | null): BodyKind | null {
+  const mediaType = (contentType ?? "").split(";")[0]!.trim().toLowerCase();
+  if (mediaType === "application/json") return "json";
+  if (mediaType === "application/x-ndjson" || mediaType === "application/ndjson") return "ndjson";
+  return null;
+}
+
+const tooLarge = () =>
+  new ApiError(413, "payload_too_large", `request body exceeds ${MAX_BODY_BYTES} bytes; split it into several requests`);
+
+export async function readBodyText(req: Request, limit = MAX_BODY_BYTES): Promise<string> {
+  const declared = Number(req.headers.get("content-length") ?? NaN);
+  if (Number.isFinite(declared) && declared > limit) throw tooLarge();
+  if (!req.body) return "";
+  const reader = req.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel().catch(() => {});
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  const all = new Uint8Array(size);
+  let offset = 0;
+  for (const c of chunks) {
+    all.set(c, offset);
+    offset += c.byteLength;
+  }
+  return new TextDecoder().decode(all);
+}
+
+const tooMany = (n: number) =>
+  new ApiError(413, "payload_too_large", `${n} events in one request; at most ${MAX_EVENTS_PER_REQUEST} are allowed`);
+
+export interface ParsedBody {
+  items: unknown[];
+  /** A single JSON object (not an array): the response also names its eventId and status. */
+  single: boolean;
+}
+
+export function parseEventsBody(text: string, kind: BodyKind): ParsedBody {
+  if (kind === "ndjson") {
+    const lines = text.split("\n").filter((l) => l.trim() !== "");
+    if (lines.length > MAX_EVENTS_PER_REQUEST) throw tooMany(lines.length);
+    const items = lines.map((line, i) => {
+      try {
+        return JSON.parse(line) as unknown;
+      } catch (err) {
+        throw new ApiError(400, "invalid_json", `line ${i + 1} is not valid JSON: ${(err as Error).message}`, {
+          issues: [{ path: `[${i}]`, message: "not valid JSON" }],
+        });
+      }
+    });
+    if (items.length === 0) throw new ApiError(400, "invalid_json", "the body holds no events");
+    return { items, single: false };
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new ApiError(400, "invalid_json", `body is not valid JSON: ${(err as Error).message}`);
+  }
+  if (Array.isArray(value)) {
+    if (value.length > MAX_EVENTS_PER_REQUEST) throw tooMany(value.length);
+    if (value.length === 0) throw new ApiError(400, "invalid_json", "the body holds no events");
+    return { items: value, single: false };
+  }
+  if (value !== null && typeof value === "object") return { items: [value], single: true };
+  throw new ApiError(400, "invalid_json", "body must be an event object, an array of events, or NDJSON");
+}

@@ -1,0 +1,144 @@
+// MatchRoom: one Durable Object per match. A thin shell over pure functions — sequencing
+// (./sequencer), the sport's reducer and predictor (shared/sports) — that adds storage (./store) and
+// hibernating WebSockets (./broadcast).
+import { DurableObject } from "cloudflare:workers";
+import type { LiveFrame, MatchStateView, PredictionView } from "../../shared/contract/frames";
+import { sportOf } from "../../shared/sports";
+import type { MatchEvent, SportModule, TeamStrength } from "../../shared/sports/sport";
+import { numberVar, type Env } from "../env";
+import { log } from "../observability/log";
+import { broadcast, openLiveSocket } from "./broadcast";
+import { initialSequencing, planDelivery } from "./sequencer";
+import { RoomStore, stateView, type RoomRecord } from "./store";
+
+export const DEFAULT_STRENGTH: TeamStrength = { rating: [1500, 1500], neutral: false };
+
+export interface ApplyResult {
+  applied: number;
+  duplicates: number;
+  held: number;
+  rejected: number;
+}
+
+export class MatchRoom extends DurableObject<Env> {
+  private readonly store: RoomStore;
+  private record: RoomRecord | null;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.store = new RoomStore(ctx.storage.sql);
+    this.record = this.store.loadRecord();
+    // Keep-alive pings are answered by the runtime without waking a hibernated room.
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
+  }
+
+  /** Called by the queue consumer once per match per batch. Idempotent per eventId. */
+  async applyEvents(matchId: string, events: MatchEvent[]): Promise<ApplyResult> {
+    const result: ApplyResult = { applied: 0, duplicates: 0, held: 0, rejected: 0 };
+    if (!this.record) {
+      const sport = events[0] && sportOf(events[0].sport);
+      if (!sport) return { ...result, rejected: events.length };
+      this.record = this.newRecord(matchId, events[0]!.sport, sport);
+    }
+    const sport = sportOf(this.record.sport)!;
+
+    const fresh: MatchEvent[] = [];
+    const seen = new Set<string>();
+    for (const e of events) {
+      if (e.sport !== this.record.sport || e.matchId !== this.record.matchId) {
+        result.rejected++;
+        log("warn", "event does not belong to this room", { matchId, eventId: e.eventId, sport: e.sport });
+      } else if (seen.has(e.eventId) || this.store.isKnown(e.eventId)) result.duplicates++;
+      else {
+        seen.add(e.eventId);
+        fresh.push(e);
+      }
+    }
+    const frames = this.deliver(sport, fresh, false);
+    const appliedIds = new Set(frames.map((f) => f.event?.eventId));
+    result.applied = frames.length;
+    result.held = fresh.filter((e) => !appliedIds.has(e.eventId)).length;
+    await this.scheduleRelease();
+    broadcast(this.ctx.getWebSockets(), frames);
+    return result;
+  }
+
+  /** The current state and prediction, or null if no event has reached this match yet. */
+  async getState(): Promise<{ state: MatchStateView; prediction: PredictionView | null } | null> {
+    return this.record ? { state: stateView(this.record), prediction: this.record.prediction } : null;
+  }
+
+  override async fetch(request: Request): Promise<Response> {
+    if (!this.record) return Response.json({ error: { code: "not_found", message: "no events for this match yet" } }, { status: 404 });
+    const since = new URL(request.url).searchParams.get("since");
+    return openLiveSocket(this.ctx, this.store, this.record, since === null ? null : Number(since));
+  }
+
+  override async alarm(): Promise<void> {
+    if (!this.record) return;
+    const frames = this.deliver(sportOf(this.record.sport)!, [], true);
+    broadcast(this.ctx.getWebSockets(), frames);
+  }
+
+  override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    if (message === "ping") ws.send("pong");
+  }
+
+  override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
+    ws.close(code === 1005 ? 1000 : code, reason);
+  }
+
+  private newRecord(matchId: string, sportName: string, sport: SportModule): RoomRecord {
+    return {
+      matchId,
+      sport: sportName,
+      seq: 0,
+      lastSeq: 0,
+      eventsApplied: 0,
+      lateEvents: 0,
+      sequencing: initialSequencing(),
+      updatedAt: null,
+      live: sport.initialState() as unknown as Record<string, unknown>,
+      prediction: null,
+      strength: DEFAULT_STRENGTH,
+    };
+  }
+
+  /** Plans, reduces and persists in one storage transaction; returns one frame per applied event. */
+  private deliver(sport: SportModule, incoming: MatchEvent[], releaseAll: boolean): LiveFrame[] {
+    const record = this.record!;
+    const plan = planDelivery(record.sequencing, incoming, releaseAll || incoming.some((e) => e.seq !== undefined) ? this.store.heldEvents() : [], releaseAll);
+    const frames: LiveFrame[] = [];
+    const now = Date.now();
+    this.ctx.storage.transactionSync(() => {
+      let live = record.live as never;
+      for (const { event, late } of plan.apply) {
+        live = sport.applyEvent(live, event) as never;
+        record.seq++;
+        record.eventsApplied++;
+        if (late) record.lateEvents++;
+        if (event.seq !== undefined) record.lastSeq = Math.max(record.lastSeq, event.seq);
+        record.updatedAt = new Date(now).toISOString();
+        record.live = live;
+        const p = sport.winProbability(live, record.strength);
+        record.prediction = { ...p, at: record.updatedAt };
+        const frame: LiveFrame = { type: "update", seq: record.seq, event, state: stateView(record), prediction: record.prediction };
+        this.store.markApplied(event, record.seq);
+        this.store.appendHistory(frame);
+        frames.push(frame);
+      }
+      for (const e of plan.hold) this.store.hold(e, now);
+      record.sequencing = plan.sequencing;
+      this.store.saveRecord(record);
+    });
+    return frames;
+  }
+
+  private async scheduleRelease(): Promise<void> {
+    const oldest = this.store.oldestHeldAt();
+    if (oldest === null) return;
+    const due = oldest + numberVar(this.env.GAP_HOLD_MS, 2_000);
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || current > due) await this.ctx.storage.setAlarm(due);
+  }
+}

@@ -1,0 +1,102 @@
+// The room's SQLite storage: the live record, applied event ids (authoritative dedup), events held
+// ahead of a seq gap, and the bounded history of frames that resuming clients replay.
+import type { MatchEvent, TeamStrength } from "../../shared/sports/sport";
+import type { LiveFrame, MatchStateView, PredictionView } from "../../shared/contract/frames";
+import type { Sequencing } from "./sequencer";
+
+export const HISTORY_LIMIT = 1_000;
+
+export interface RoomRecord {
+  matchId: string;
+  sport: string;
+  /** Update counter: +1 per applied event; frames carry it and clients resume from it. */
+  seq: number;
+  /** Highest source seq applied. */
+  lastSeq: number;
+  eventsApplied: number;
+  lateEvents: number;
+  sequencing: Sequencing;
+  updatedAt: string | null;
+  live: Record<string, unknown>;
+  prediction: PredictionView | null;
+  strength: TeamStrength;
+}
+
+export class RoomStore {
+  constructor(private readonly sql: SqlStorage) {
+    sql.exec(`CREATE TABLE IF NOT EXISTS room (key TEXT PRIMARY KEY, value TEXT NOT NULL)`);
+    sql.exec(`CREATE TABLE IF NOT EXISTS applied (event_id TEXT PRIMARY KEY, seq INTEGER, update_seq INTEGER NOT NULL)`);
+    sql.exec(`CREATE TABLE IF NOT EXISTS held (event_id TEXT PRIMARY KEY, seq INTEGER NOT NULL, held_at INTEGER NOT NULL, body TEXT NOT NULL)`);
+    sql.exec(`CREATE TABLE IF NOT EXISTS history (seq INTEGER PRIMARY KEY, frame TEXT NOT NULL)`);
+  }
+
+  loadRecord(): RoomRecord | null {
+    const row = this.sql.exec<{ value: string }>(`SELECT value FROM room WHERE key = 'record'`).toArray()[0];
+    return row ? (JSON.parse(row.value) as RoomRecord) : null;
+  }
+
+  saveRecord(record: RoomRecord): void {
+    this.sql.exec(`INSERT OR REPLACE INTO room (key, value) VALUES ('record', ?)`, JSON.stringify(record));
+  }
+
+  isKnown(eventId: string): boolean {
+    return (
+      this.sql.exec(`SELECT 1 FROM applied WHERE event_id = ? UNION ALL SELECT 1 FROM held WHERE event_id = ?`, eventId, eventId).toArray()
+        .length > 0
+    );
+  }
+
+  markApplied(event: MatchEvent, updateSeq: number): void {
+    this.sql.exec(`INSERT INTO applied (event_id, seq, update_seq) VALUES (?, ?, ?)`, event.eventId, event.seq ?? null, updateSeq);
+    this.sql.exec(`DELETE FROM held WHERE event_id = ?`, event.eventId);
+  }
+
+  hold(event: MatchEvent, now: number): void {
+    this.sql.exec(
+      `INSERT OR IGNORE INTO held (event_id, seq, held_at, body) VALUES (?, ?, ?, ?)`,
+      event.eventId,
+      event.seq!,
+      now,
+      JSON.stringify(event),
+    );
+  }
+
+  heldEvents(): MatchEvent[] {
+    return this.sql.exec<{ body: string }>(`SELECT body FROM held ORDER BY seq`).toArray().map((r) => JSON.parse(r.body) as MatchEvent);
+  }
+
+  oldestHeldAt(): number | null {
+    const row = this.sql.exec<{ t: number | null }>(`SELECT MIN(held_at) AS t FROM held`).toArray()[0];
+    return row?.t ?? null;
+  }
+
+  appendHistory(frame: LiveFrame): void {
+    this.sql.exec(`INSERT OR REPLACE INTO history (seq, frame) VALUES (?, ?)`, frame.seq, JSON.stringify(frame));
+    if (frame.seq % 100 === 0) this.sql.exec(`DELETE FROM history WHERE seq <= ?`, frame.seq - HISTORY_LIMIT);
+  }
+
+  /** Frames after `since`, or null when the history no longer reaches back that far. */
+  historySince(since: number, current: number): LiveFrame[] | null {
+    if (since >= current) return [];
+    const first = this.sql.exec<{ seq: number | null }>(`SELECT MIN(seq) AS seq FROM history`).toArray()[0]?.seq ?? null;
+    if (first === null || first > since + 1 || current - since > HISTORY_LIMIT) return null;
+    return this.sql
+      .exec<{ frame: string }>(`SELECT frame FROM history WHERE seq > ? ORDER BY seq`, since)
+      .toArray()
+      .map((r) => JSON.parse(r.frame) as LiveFrame);
+  }
+}
+
+export function stateView(record: RoomRecord): MatchStateView {
+  return {
+    ...record.live,
+    matchId: record.matchId,
+    sport: record.sport,
+    seq: record.seq,
+    lastSeq: record.lastSeq,
+    eventsApplied: record.eventsApplied,
+    lateEvents: record.lateEvents,
+    gaps: record.sequencing.gaps,
+    updatedAt: record.updatedAt,
+  } as MatchStateView;
+}

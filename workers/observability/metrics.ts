@@ -1,0 +1,77 @@
+// A small Prometheus registry. Counters live in the isolate that served the request: locally that is
+// one process; on Cloudflare each isolate reports its own share (scrape through Workers Analytics or
+// sum across scrapes).
+type Labels = Record<string, string | number>;
+
+const counters = new Map<string, { help: string; values: Map<string, number> }>();
+const histograms = new Map<string, { help: string; buckets: number[]; series: Map<string, { counts: number[]; sum: number; count: number }> }>();
+
+const labelKey = (labels: Labels): string =>
+  Object.keys(labels)
+    .sort()
+    .map((k) => `${k}="${String(labels[k]).replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")}"`)
+    .join(",");
+
+export function counter(name: string, help: string) {
+  const entry = counters.get(name) ?? { help, values: new Map<string, number>() };
+  counters.set(name, entry);
+  return {
+    inc(labels: Labels = {}, by = 1): void {
+      const key = labelKey(labels);
+      entry.values.set(key, (entry.values.get(key) ?? 0) + by);
+    },
+  };
+}
+
+export function histogram(name: string, help: string, buckets: number[]) {
+  const entry = histograms.get(name) ?? { help, buckets, series: new Map() };
+  histograms.set(name, entry);
+  return {
+    observe(value: number, labels: Labels = {}): void {
+      const key = labelKey(labels);
+      let s = entry.series.get(key);
+      if (!s) {
+        s = { counts: entry.buckets.map(() => 0), sum: 0, count: 0 };
+        entry.series.set(key, s);
+      }
+      for (let i = 0; i < entry.buckets.length; i++) if (value <= entry.buckets[i]!) s.counts[i]!++;
+      s.sum += value;
+      s.count++;
+    },
+  };
+}
+
+export function renderMetrics(): string {
+  const out: string[] = [];
+  for (const [name, c] of counters) {
+    out.push(`# HELP ${name} ${c.help}`, `# TYPE ${name} counter`);
+    for (const [key, v] of c.values) out.push(`${name}${key ? `{${key}}` : ""} ${v}`);
+  }
+  for (const [name, h] of histograms) {
+    out.push(`# HELP ${name} ${h.help}`, `# TYPE ${name} histogram`);
+    for (const [key, s] of h.series) {
+      const sep = key ? `${key},` : "";
+      h.buckets.forEach((b, i) => out.push(`${name}_bucket{${sep}le="${b}"} ${s.counts[i]}`));
+      out.push(`${name}_bucket{${sep}le="+Inf"} ${s.count}`);
+      out.push(`${name}_sum${key ? `{${key}}` : ""} ${s.sum}`, `${name}_count${key ? `{${key}}` : ""} ${s.count}`);
+    }
+  }
+  return out.join("\n") + "\n";
+}
+
+const secondsBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+
+// The platform's metrics, declared once so every module counts into the same series.
+export const metrics = {
+  httpRequests: counter("matchpulse_http_requests_total", "HTTP requests by route and status"),
+  httpDuration: histogram("matchpulse_http_request_duration_seconds", "HTTP request duration", secondsBuckets),
+  eventsIngested: counter("matchpulse_events_ingested_total", "Events accepted at the edge by sport and type"),
+  eventsDuplicate: counter("matchpulse_events_duplicate_total", "Events recognised as duplicates at the edge"),
+  eventsRejected: counter("matchpulse_events_rejected_total", "Events rejected by validation"),
+  queueMessages: counter("matchpulse_queue_messages_sent_total", "Queue messages sent"),
+  queueBatchSize: histogram("matchpulse_consumer_batch_size", "Messages per consumer batch", [1, 5, 10, 25, 50, 100]),
+  roomApplied: counter("matchpulse_room_events_applied_total", "Events applied by match rooms (as reported to the consumer)"),
+  clickhouseRows: counter("matchpulse_clickhouse_rows_written_total", "Rows written to ClickHouse by table"),
+  clickhouseInsert: histogram("matchpulse_clickhouse_insert_duration_seconds", "ClickHouse insert latency", secondsBuckets),
+  dependencyErrors: counter("matchpulse_dependency_errors_total", "Failed calls to a dependency"),
+};
