@@ -93,11 +93,11 @@ describe("live path", () => {
     const s = await stateOnce(matchId, (x) => x.eventsApplied > 0);
     expect(s.eventsApplied).toBe(2);
     expect(s.score).toEqual([0, 1]);
-    const rows = await clickhouseRows<{ n: string; ids: string }>(
-      "SELECT count() AS n, uniqExact(event_id) AS ids FROM events FINAL WHERE match_id = {m:String}",
+    const rows = await clickhouseRows<{ n: number; ids: number }>(
+      "SELECT toUInt32(count()) AS n, toUInt32(uniqExact(event_id)) AS ids FROM events FINAL WHERE match_id = {m:String}",
       { m: matchId },
     );
-    expect(rows[0]).toEqual({ n: "2", ids: "2" });
+    expect(rows[0]).toEqual({ n: 2, ids: 2 });
   });
 
   it("invalid events are never enqueued; ClickHouse holds each accepted event once", async () => {
@@ -107,13 +107,13 @@ describe("live path", () => {
     const res = await postEvents(ingestKey, [...events, invalid, events[3]]);
     expect(await res.json()).toMatchObject({ accepted: 21, duplicates: 1, rejected: [{ index: 21 }] });
     const rows = await eventually(async () => {
-      const r = await clickhouseRows<{ n: string; ids: string; invalid: string }>(
-        "SELECT count() AS n, uniqExact(event_id) AS ids, countIf(event_id = {bad:UUID}) AS invalid FROM events FINAL WHERE match_id = {m:String}",
+      const r = await clickhouseRows<{ n: number; ids: number; invalid: number }>(
+        "SELECT toUInt32(count()) AS n, toUInt32(uniqExact(event_id)) AS ids, toUInt32(countIf(event_id = {bad:UUID})) AS invalid FROM events FINAL WHERE match_id = {m:String}",
         { m: matchId, bad: invalid.eventId },
       );
-      return r[0]?.n === "21" ? r : null;
+      return r[0]?.n === 21 ? r : null;
     });
-    expect(rows[0]).toEqual({ n: "21", ids: "21", invalid: "0" });
+    expect(rows[0]).toEqual({ n: 21, ids: 21, invalid: 0 });
     const s = await stateOnce(matchId, (x) => x.eventsApplied === 21);
     expect(s.eventsApplied).toBe(21);
   });
