@@ -4,14 +4,13 @@
 import { DurableObject } from "cloudflare:workers";
 import type { LiveFrame, MatchStateView, PredictionView } from "../../shared/contract/frames";
 import { sportOf } from "../../shared/sports";
-import type { MatchEvent, SportModule, TeamStrength } from "../../shared/sports/sport";
+import type { MatchEvent, SportModule } from "../../shared/sports/sport";
 import { numberVar, type Env } from "../env";
 import { log } from "../observability/log";
-import { broadcast, openLiveSocket } from "./broadcast";
+import { Broadcaster, openLiveSocket } from "./broadcast";
 import { initialSequencing, planDelivery } from "./sequencer";
 import { RoomStore, stateView, type RoomRecord } from "./store";
-
-export const DEFAULT_STRENGTH: TeamStrength = { rating: [1500, 1500], neutral: false };
+import { DEFAULT_STRENGTH, loadStrength } from "./strength";
 
 export interface ApplyResult {
   applied: number;
@@ -22,12 +21,14 @@ export interface ApplyResult {
 
 export class MatchRoom extends DurableObject<Env> {
   private readonly store: RoomStore;
+  private readonly broadcaster: Broadcaster;
   private record: RoomRecord | null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.store = new RoomStore(ctx.storage.sql);
     this.record = this.store.loadRecord();
+    this.broadcaster = new Broadcaster(() => ctx.getWebSockets());
     // Keep-alive pings are answered by the runtime without waking a hibernated room.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
   }
@@ -38,7 +39,9 @@ export class MatchRoom extends DurableObject<Env> {
     if (!this.record) {
       const sport = events[0] && sportOf(events[0].sport);
       if (!sport) return { ...result, rejected: events.length };
-      this.record = this.newRecord(matchId, events[0]!.sport, sport);
+      // Strength is read once, before the first event, so every prediction of the match uses it.
+      const strength = await this.ctx.blockConcurrencyWhile(() => loadStrength(this.env, matchId));
+      if (!this.record) this.record = { ...this.newRecord(matchId, events[0]!.sport, sport), strength };
     }
     const sport = sportOf(this.record.sport)!;
 
@@ -59,7 +62,7 @@ export class MatchRoom extends DurableObject<Env> {
     result.applied = frames.length;
     result.held = fresh.filter((e) => !appliedIds.has(e.eventId)).length;
     await this.scheduleRelease();
-    broadcast(this.ctx.getWebSockets(), frames);
+    this.broadcaster.publish(frames);
     return result;
   }
 
@@ -76,8 +79,7 @@ export class MatchRoom extends DurableObject<Env> {
 
   override async alarm(): Promise<void> {
     if (!this.record) return;
-    const frames = this.deliver(sportOf(this.record.sport)!, [], true);
-    broadcast(this.ctx.getWebSockets(), frames);
+    this.broadcaster.publish(this.deliver(sportOf(this.record.sport)!, [], true));
   }
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {

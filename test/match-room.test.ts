@@ -1,0 +1,168 @@
+// The match room through the real local queue: ordering and exactly-once under shuffled, duplicated and
+// gapped delivery, state that survives eviction, resumable streams, and coalescing under bursts.
+import { env, evictDurableObject } from "cloudflare:test";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { MatchEvent } from "../shared/sports/sport";
+import { createApiKey, eventually, footballEvent, getState, openLive, postEvents, uniqueMatchId } from "./fixtures";
+
+let ingestKey: string;
+let readKey: string;
+beforeAll(async () => {
+  ingestKey = await createApiKey(["ingest"]);
+  readKey = await createApiKey(["read"]);
+});
+
+type State = Record<string, unknown> & { eventsApplied: number; score: [number, number]; gaps: unknown[]; lastSeq: number; seq: number };
+
+async function stateWhen(matchId: string, predicate: (s: State) => boolean, timeoutMs = 10_000): Promise<State> {
+  return eventually(async () => {
+    const res = await getState(readKey, matchId);
+    if (res.status !== 200) return null;
+    const s = (await res.json()) as State;
+    return predicate(s) ? s : null;
+  }, timeoutMs);
+}
+
+/** A football match as a source would number it: seq 1..n. */
+function footballMatch(matchId: string): MatchEvent[] {
+  const plan: [string, Partial<MatchEvent>][] = [
+    ["match_start", {}],
+    ["period_start", { payload: { period: 1 } }],
+  ];
+  for (let minute = 1; minute <= 90; minute += 3) {
+    plan.push(["pass", { teamId: minute % 2 ? 1 : 2, payload: { minute } }]);
+    if (minute % 15 === 1) plan.push(["shot", { teamId: 1, payload: { minute } }]);
+    if (minute === 22 || minute === 61) plan.push(["goal", { teamId: 1, payload: { minute } }]);
+    if (minute === 40) plan.push(["yellow_card", { teamId: 2, playerId: "p7", payload: { minute } }]);
+    if (minute === 70) plan.push(["goal", { teamId: 2, payload: { minute } }]);
+    if (minute === 43) plan.push(["period_end", { payload: { period: 1 } }], ["period_start", { payload: { period: 2 } }]);
+  }
+  plan.push(["period_end", { payload: { period: 2 } }], ["match_end", {}]);
+  return plan.map(([type, extra], i) => footballEvent(matchId, type, { ...extra, seq: i + 1 }));
+}
+
+/** State fields that must not depend on delivery order (ids and clocks differ between two runs). */
+function comparable(s: State) {
+  const { matchId: _m, updatedAt: _u, lastEvents, ...rest } = s as State & { lastEvents?: { type: string; teamId?: number }[] };
+  return { ...rest, lastEvents: lastEvents?.map((e) => ({ type: e.type, teamId: e.teamId })), prediction: undefined };
+}
+
+function shuffled<T>(items: T[], seed: number): T[] {
+  const out = [...items];
+  let x = seed;
+  for (let i = out.length - 1; i > 0; i--) {
+    x = (x * 1103515245 + 12345) % 2 ** 31;
+    const j = x % (i + 1);
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}
+
+describe("ordering and exactly-once", () => {
+  it("shuffled, duplicated delivery through the queue ends in the state of in-order delivery", async () => {
+    const inOrderId = uniqueMatchId("inorder");
+    const shuffledId = uniqueMatchId("shuffled");
+    const inOrder = footballMatch(inOrderId);
+    const other = footballMatch(shuffledId);
+    expect(inOrder.length).toBe(other.length);
+
+    await postEvents(ingestKey, inOrder);
+    const mixed = shuffled([...other, ...other.slice(5, 25), ...other.slice(40)], 7);
+    for (let i = 0; i < mixed.length; i += 13) await postEvents(ingestKey, mixed.slice(i, i + 13));
+
+    const a = await stateWhen(inOrderId, (s) => s.eventsApplied === inOrder.length);
+    const b = await stateWhen(shuffledId, (s) => s.eventsApplied === other.length);
+    expect(comparable(b)).toEqual(comparable(a));
+    expect(b.score).toEqual([2, 1]);
+    expect(b.gaps).toEqual([]);
+    expect(b.lastSeq).toBe(other.length);
+  });
+
+  it("holds events behind a gap, records the gap after the hold, and applies a late event once", async () => {
+    const matchId = uniqueMatchId("gap");
+    const [e1, e2, e3] = [
+      footballEvent(matchId, "match_start", { seq: 1 }),
+      footballEvent(matchId, "goal", { seq: 2, teamId: 1, payload: { minute: 3 } }),
+      footballEvent(matchId, "goal", { seq: 3, teamId: 2, payload: { minute: 4 } }),
+    ];
+    await postEvents(ingestKey, [e1, e3]);
+    const held = await stateWhen(matchId, (s) => s.eventsApplied === 1);
+    expect(held.score).toEqual([0, 0]);
+    const released = await stateWhen(matchId, (s) => s.eventsApplied === 2, 6_000);
+    expect(released.gaps).toEqual([{ from: 2, to: 2 }]);
+    expect(released.score).toEqual([0, 1]);
+    await postEvents(ingestKey, [e2, e3]);
+    const late = await stateWhen(matchId, (s) => s.eventsApplied === 3);
+    expect(late.gaps).toEqual([]);
+    expect(late.score).toEqual([1, 1]);
+    expect(late.lateEvents).toBe(1);
+  });
+});
+
+describe("durability", () => {
+  it("an evicted room resumes with the same state and its held events", async () => {
+    const matchId = uniqueMatchId("evict");
+    const events = footballMatch(matchId).slice(0, 12);
+    await postEvents(ingestKey, events.slice(0, 6));
+    const before = await stateWhen(matchId, (s) => s.eventsApplied === 6);
+    await postEvents(ingestKey, events.slice(7)); // seq 8.. wait behind the missing seq 7
+
+    const stub = env.MATCH_ROOM.get(env.MATCH_ROOM.idFromName(matchId));
+    await evictDurableObject(stub);
+    const after = await stateWhen(matchId, () => true);
+    expect(after).toEqual(before);
+
+    await postEvents(ingestKey, [events[6]!]);
+    const done = await stateWhen(matchId, (s) => s.eventsApplied === 12);
+    expect(done.gaps).toEqual([]);
+    expect(done.lastSeq).toBe(12);
+  });
+});
+
+describe("live stream", () => {
+  it("a client reconnecting with since receives every update it missed, in order", async () => {
+    const matchId = uniqueMatchId("since");
+    const events = footballMatch(matchId);
+    await postEvents(ingestKey, events.slice(0, 5));
+    await stateWhen(matchId, (s) => s.eventsApplied === 5);
+    const first = await openLive(readKey, matchId);
+    await eventually(async () => first.frames.length >= 1);
+    const lastSeen = first.frames.at(-1)!.seq;
+    first.close();
+
+    await postEvents(ingestKey, events.slice(5, 9));
+    await stateWhen(matchId, (s) => s.eventsApplied === 9);
+    const again = await openLive(readKey, matchId, lastSeen);
+    await eventually(async () => again.frames.length >= 4);
+    expect(again.frames.map((f) => [f.type, f.seq])).toEqual([
+      ["update", 6],
+      ["update", 7],
+      ["update", 8],
+      ["update", 9],
+    ]);
+    expect(again.frames.map((f) => f.event?.eventId)).toEqual(events.slice(5, 9).map((e) => e.eventId));
+
+    await postEvents(ingestKey, events[9]);
+    await eventually(async () => again.frames.length >= 5);
+    expect(again.frames[4]).toMatchObject({ type: "update", seq: 10 });
+    again.close();
+  });
+
+  it("a burst reaches clients as few frames that together carry every change in order", async () => {
+    const matchId = uniqueMatchId("burst");
+    await postEvents(ingestKey, footballEvent(matchId, "match_start"));
+    await stateWhen(matchId, (s) => s.eventsApplied === 1);
+    const live = await openLive(readKey, matchId);
+    await eventually(async () => live.frames.length >= 1);
+
+    const burst = Array.from({ length: 300 }, (_, i) => footballEvent(matchId, "pass", { teamId: 1, payload: { minute: i % 90 } }));
+    for (let i = 0; i < burst.length; i += 100) void postEvents(ingestKey, burst.slice(i, i + 100));
+    await eventually(async () => live.frames.at(-1)!.seq === 301);
+    const updates = live.frames.slice(1) as unknown as { seq: number; events?: MatchEvent[]; event: MatchEvent }[];
+    expect(updates.length).toBeLessThan(burst.length);
+    const carried = updates.flatMap((f) => f.events ?? [f.event]).map((e) => e.eventId);
+    expect(new Set(carried).size).toBe(burst.length);
+    expect(carried.sort()).toEqual(burst.map((e) => e.eventId).sort());
+    live.close();
+  });
+});

@@ -1,0 +1,34 @@
+// Pre-match team strength for the predictor: the teams' ratings and the venue from the metadata store.
+// A match or team the store does not know gets DEFAULT_STRENGTH (two 1500-rated teams, team 1 at home).
+import { eq } from "drizzle-orm";
+import { alias } from "drizzle-orm/pg-core";
+import type { TeamStrength } from "../../shared/sports/sport";
+import { withPostgres } from "../clients/postgres";
+import { matches, teams } from "../clients/postgres-schema";
+import type { Env } from "../env";
+import { errorMessage, log } from "../observability/log";
+
+export const DEFAULT_RATING = 1500;
+export const DEFAULT_STRENGTH: TeamStrength = { rating: [DEFAULT_RATING, DEFAULT_RATING], neutral: false };
+
+export async function loadStrength(env: Env, matchId: string): Promise<TeamStrength> {
+  const team1 = alias(teams, "team1");
+  const team2 = alias(teams, "team2");
+  try {
+    const rows = await withPostgres(env, ({ db }) =>
+      db
+        .select({ neutral: matches.neutral, rating1: team1.rating, rating2: team2.rating })
+        .from(matches)
+        .leftJoin(team1, eq(matches.team1Id, team1.id))
+        .leftJoin(team2, eq(matches.team2Id, team2.id))
+        .where(eq(matches.id, matchId))
+        .limit(1),
+    );
+    const row = rows[0];
+    if (!row) return DEFAULT_STRENGTH;
+    return { rating: [row.rating1 ?? DEFAULT_RATING, row.rating2 ?? DEFAULT_RATING], neutral: row.neutral };
+  } catch (err) {
+    log("warn", "team strength unavailable, using defaults", { matchId, error: errorMessage(err) });
+    return DEFAULT_STRENGTH;
+  }
+}
