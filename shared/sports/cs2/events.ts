@@ -1,0 +1,71 @@
+// CS2 event types and their strict payload schemas (contract v1). Built once at module load.
+import { z } from "zod";
+
+export const cs2EventTypes = [
+  "match_start",
+  "map_start",
+  "round_start",
+  "kill",
+  "bomb_planted",
+  "bomb_defused",
+  "round_end",
+  "map_end",
+  "match_end",
+] as const;
+
+export type Cs2EventType = (typeof cs2EventTypes)[number];
+
+/**
+ * teamId meaning per type: kill = the killer's team, bomb_planted = the planting (T) team,
+ * bomb_defused = the defusing (CT) team, round_end / map_end = the winner.
+ * match_end may name the winner but does not have to.
+ */
+export const cs2TeamEventTypes: ReadonlySet<string> = new Set<Cs2EventType>([
+  "kill",
+  "bomb_planted",
+  "bomb_defused",
+  "round_end",
+  "map_end",
+]);
+
+export const sides = ["CT", "T"] as const;
+export type Side = (typeof sides)[number];
+
+export const roundEndReasons = ["elimination", "bomb_exploded", "bomb_defused", "time", "surrender"] as const;
+export type RoundEndReason = (typeof roundEndReasons)[number];
+
+const round = z.int().min(1).max(1000);
+const money = z.int().min(0).max(1_000_000);
+// Unions of literals (not z.literal([...])) so OpenAPI generators list every value.
+const team = z.union([z.literal(1), z.literal(2)], { error: "must be 1 or 2" });
+const bestOf = z.union([z.literal(1), z.literal(3), z.literal(5)], { error: "must be 1, 3 or 5" });
+
+export const cs2PayloadSchemas = {
+  match_start: z.strictObject({ bestOf }),
+  map_start: z.strictObject({
+    mapNumber: z.int().min(1).max(5),
+    mapName: z.string().min(1).max(64),
+    /** The side team 1 starts the map on; every later side is derived from it (see sides.ts). */
+    startingSide: z.enum(sides),
+  }),
+  round_start: z.strictObject({
+    round,
+    /** Team equipment value at freeze-time end, as an object so the feed cannot swap the teams silently. */
+    equipmentValue: z.strictObject({ team1: money, team2: money }).optional(),
+  }),
+  kill: z.strictObject({
+    round,
+    victimPlayerId: z.string().min(1).max(64),
+    weapon: z.string().min(1).max(64),
+    headshot: z.boolean().optional(),
+    /** Only for team kills; by default the victim is on the other team. */
+    victimTeamId: team.optional(),
+  }),
+  bomb_planted: z.strictObject({ round, site: z.enum(["A", "B"]).optional() }),
+  bomb_defused: z.strictObject({ round }),
+  round_end: z.strictObject({ round, reason: z.enum(roundEndReasons) }),
+  map_end: z.strictObject({ mapNumber: z.int().min(1).max(5).optional() }),
+  match_end: z.strictObject({}),
+} satisfies Record<Cs2EventType, z.ZodType>;
+
+export type Cs2Payloads = { [K in Cs2EventType]: z.infer<(typeof cs2PayloadSchemas)[K]> };

@@ -1,0 +1,45 @@
+import type { SportModule, TeamStrength, WinProbability } from "../sport";
+import { cs2EventTypes, cs2PayloadSchemas, cs2TeamEventTypes } from "./events";
+import { CS2_MODEL_VERSION, cs2WinProbability, type Cs2Features } from "./model";
+import { applyCs2Event } from "./reducer";
+import { initialCs2State, PLAYERS_PER_TEAM, type Cs2State } from "./state";
+
+export type { Cs2EventType, Cs2Payloads, RoundEndReason, Side } from "./events";
+export type { BombState, Cs2MapInfo, Cs2MapResult, Cs2RecentEvent, Cs2State } from "./state";
+export { team1SideForRound } from "./sides";
+export { applyCs2Event, initialCs2State };
+
+export function cs2Features(state: Cs2State, strength: TeamStrength): Cs2Features {
+  // Between rounds the last round is already in roundScore: feed a fresh round so it is not counted twice.
+  const live = state.roundInProgress;
+  return {
+    bestOf: state.bestOf,
+    mapsWon: [state.mapsWon[0], state.mapsWon[1]],
+    roundScore: [state.roundScore[0], state.roundScore[1]],
+    team1Side: state.currentMap?.team1Side ?? "CT",
+    equipmentValue: [state.equipmentValue[0], state.equipmentValue[1]],
+    alive: live ? [state.alive[0], state.alive[1]] : [PLAYERS_PER_TEAM, PLAYERS_PER_TEAM],
+    bomb: live && (state.bomb === "planted" || state.bomb === "defused") ? state.bomb : "none",
+    rating: [strength.rating[0], strength.rating[1]],
+  };
+}
+
+export function cs2WinProbabilityOf(state: Cs2State, strength: TeamStrength): WinProbability {
+  if (state.status === "finished" && state.winner !== null) {
+    const team1 = state.winner === 1 ? 1 : 0;
+    return { pTeam1: team1, pTeam2: 1 - team1, modelVersion: CS2_MODEL_VERSION };
+  }
+  const { pMatch } = cs2WinProbability(cs2Features(state, strength));
+  return { pTeam1: pMatch, pTeam2: 1 - pMatch, modelVersion: CS2_MODEL_VERSION };
+}
+
+export const cs2: SportModule<Cs2State> = {
+  sport: "cs2",
+  eventTypes: cs2EventTypes,
+  teamEventTypes: cs2TeamEventTypes,
+  payloadSchemas: cs2PayloadSchemas,
+  modelVersion: CS2_MODEL_VERSION,
+  initialState: initialCs2State,
+  applyEvent: applyCs2Event,
+  winProbability: cs2WinProbabilityOf,
+};

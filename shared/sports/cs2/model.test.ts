@@ -1,0 +1,248 @@
+import { describe, expect, it } from "vitest";
+import { CS2_MODEL_PARAMS, CS2_MODEL_VERSION, createCs2Predictor, cs2WinProbability, mapResult, type Cs2Features } from "./model";
+
+const P = cs2WinProbability;
+const base = (o: Partial<Cs2Features> = {}): Cs2Features => ({
+  bestOf: 3,
+  mapsWon: [0, 0],
+  roundScore: [0, 0],
+  team1Side: "CT",
+  equipmentValue: [20000, 20000],
+  alive: [5, 5],
+  bomb: "none",
+  rating: [1600, 1600],
+  ...o,
+});
+
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A random, live state (the map is not yet decided). */
+function randomState(r: () => number): Cs2Features {
+  const bestOf = ([1, 3, 5] as const)[Math.floor(r() * 3)]!;
+  const need = (bestOf + 1) / 2;
+  const mapsWon: [number, number] = [Math.floor(r() * need), Math.floor(r() * need)];
+  let roundScore: [number, number];
+  do {
+    roundScore = r() < 0.15 ? [12 + Math.floor(r() * 8), 12 + Math.floor(r() * 8)] : [Math.floor(r() * 13), Math.floor(r() * 13)];
+  } while (mapResult(roundScore[0], roundScore[1]) !== 0);
+  const alive: [number, number] = [Math.floor(r() * 6), Math.floor(r() * 6)];
+  return {
+    bestOf,
+    mapsWon: bestOf === 1 ? [0, 0] : mapsWon,
+    roundScore,
+    team1Side: r() < 0.5 ? "CT" : "T",
+    equipmentValue: [Math.floor(r() * 30000), Math.floor(r() * 30000)],
+    alive,
+    bomb: r() < 0.6 ? "none" : r() < 0.8 ? "planted" : "defused",
+    rating: [1300 + r() * 600, 1300 + r() * 600],
+  };
+}
+
+const swap = (s: Cs2Features): Cs2Features => ({
+  ...s,
+  mapsWon: [s.mapsWon[1], s.mapsWon[0]],
+  roundScore: [s.roundScore[1], s.roundScore[0]],
+  team1Side: s.team1Side === "CT" ? "T" : "CT",
+  equipmentValue: [s.equipmentValue[1], s.equipmentValue[0]],
+  alive: [s.alive[1], s.alive[0]],
+  rating: [s.rating[1], s.rating[0]],
+});
+
+// Independent brute-force map value with constant per-side probabilities (regulation, then overtime sets
+// truncated after 60 sets), for checking the model's DP.
+function bruteMap(a: number, b: number, pCt: number, pT: number, firstHalfCt: boolean): number {
+  const sideCt = (n: number): boolean => {
+    if (n <= 12) return firstHalfCt;
+    if (n <= 24) return !firstHalfCt;
+    return Math.floor((n - 25) / 3) % 2 === 0 ? !firstHalfCt : firstHalfCt;
+  };
+  const memo = new Map<string, number>();
+  const rec = (x: number, y: number): number => {
+    // regulation
+    if (x + y < 24 || x < 12 || y < 12) {
+      if (x === 13) return 1;
+      if (y === 13) return 0;
+    } else if (x + y > 24) {
+      const set = Math.floor((x + y - 25) / 6); // the set the last round belonged to
+      if (set > 60) return 0.5;
+      const sx = x - 12 - 3 * set;
+      const sy = y - 12 - 3 * set;
+      if (sx === 4) return 1;
+      if (sy === 4) return 0;
+    }
+    const k = `${x}:${y}`;
+    const m = memo.get(k);
+    if (m !== undefined) return m;
+    const p = sideCt(x + y + 1) ? pCt : pT;
+    const v = p * rec(x + 1, y) + (1 - p) * rec(x, y + 1);
+    memo.set(k, v);
+    return v;
+  };
+  return rec(a, b);
+}
+
+describe("cs2 model", () => {
+  it("has a version and documented prior parameters", () => {
+    expect(CS2_MODEL_VERSION).toMatch(/^cs2-/);
+    expect(CS2_MODEL_PARAMS.round.ctAdvantage).toBeGreaterThan(0);
+  });
+
+  it("returns probabilities in [0, 1]", () => {
+    const r = rng(1);
+    for (let i = 0; i < 5000; i++) {
+      const p = P(randomState(r));
+      for (const v of [p.pRound, p.pMap, p.pMatch]) {
+        expect(Number.isFinite(v)).toBe(true);
+        expect(v).toBeGreaterThanOrEqual(0);
+        expect(v).toBeLessThanOrEqual(1);
+      }
+    }
+  });
+
+  it("gives 0.5 in symmetric states", () => {
+    for (const bestOf of [1, 3, 5] as const)
+      for (const team1Side of ["CT", "T"] as const) {
+        const p = P(base({ bestOf, team1Side }));
+        expect(p.pMap).toBeCloseTo(0.5, 12);
+        expect(p.pMatch).toBeCloseTo(0.5, 12);
+      }
+    // without a side advantage the live round is a coin flip too
+    const neutral = createCs2Predictor({ ...CS2_MODEL_PARAMS, round: { ...CS2_MODEL_PARAMS.round, ctAdvantage: 0 }, future: { ...CS2_MODEL_PARAMS.future, ctAdvantage: 0 } });
+    for (const roundScore of [[0, 0], [6, 6], [12, 12], [15, 15]] as [number, number][]) {
+      const p = neutral(base({ roundScore, mapsWon: [1, 1] }));
+      expect(p.pRound).toBeCloseTo(0.5, 12);
+      expect(p.pMap).toBeCloseTo(0.5, 12);
+      expect(p.pMatch).toBeCloseTo(0.5, 12);
+    }
+  });
+
+  it("swapping the teams gives the complementary probabilities (many random states)", () => {
+    const r = rng(2);
+    for (let i = 0; i < 3000; i++) {
+      const s = randomState(r);
+      const p = P(s);
+      const q = P(swap(s));
+      expect(p.pRound + q.pRound).toBeCloseTo(1, 10);
+      expect(p.pMap + q.pMap).toBeCloseTo(1, 10);
+      expect(p.pMatch + q.pMatch).toBeCloseTo(1, 10);
+    }
+  });
+
+  it("is monotone: rounds, maps, money, players alive, rating (many random states)", () => {
+    const r = rng(3);
+    const eps = 1e-12;
+    const ge = (a: ReturnType<typeof P>, b: ReturnType<typeof P>, what: string, s: Cs2Features): void => {
+      expect(a.pMap, `${what} pMap ${JSON.stringify(s)}`).toBeGreaterThanOrEqual(b.pMap - eps);
+      expect(a.pMatch, `${what} pMatch ${JSON.stringify(s)}`).toBeGreaterThanOrEqual(b.pMatch - eps);
+    };
+    // the side of the live round follows from the round number and team 1's first-half side; when an extra round
+    // moves the live round across a side swap, the live-round features are not comparable: use a neutral live round
+    const sideCt = (n: number, fh: boolean): boolean => (n <= 12 ? fh : n <= 24 ? !fh : Math.floor((n - 25) / 3) % 2 === 0 ? !fh : fh);
+    const neutralRound = (s: Cs2Features): Cs2Features => ({ ...s, equipmentValue: [20000, 20000], alive: [5, 5], bomb: "none" });
+    const withScore = (s: Cs2Features, score: [number, number]): [Cs2Features, Cs2Features] => {
+      const n = s.roundScore[0] + s.roundScore[1] + 1;
+      const fh = sideCt(n, true) === (s.team1Side === "CT");
+      const ct = sideCt(score[0] + score[1] + 1, fh);
+      const t = { ...s, roundScore: score, team1Side: ct ? ("CT" as const) : ("T" as const) };
+      return t.team1Side === s.team1Side ? [s, t] : [neutralRound(s), neutralRound(t)];
+    };
+    for (let i = 0; i < 3000; i++) {
+      const s = randomState(r);
+      const p = P(s);
+      const [s1, won] = withScore(s, [s.roundScore[0] + 1, s.roundScore[1]]);
+      ge(P(won), P(s1), "round won", s);
+      const [s2, lost] = withScore(s, [s.roundScore[0], s.roundScore[1] + 1]);
+      ge(P(s2), P(lost), "round lost", s);
+      const richer = P({ ...s, equipmentValue: [s.equipmentValue[0] + 500 + r() * 5000, s.equipmentValue[1]] });
+      expect(richer.pRound).toBeGreaterThanOrEqual(p.pRound - eps);
+      ge(richer, p, "money", s);
+      ge(p, P({ ...s, equipmentValue: [s.equipmentValue[0], s.equipmentValue[1] + 2000] }), "opponent money", s);
+      if (s.alive[0] < 5) {
+        const more = P({ ...s, alive: [s.alive[0] + 1, s.alive[1]] });
+        expect(more.pRound).toBeGreaterThanOrEqual(p.pRound - eps);
+        ge(more, p, "alive", s);
+      }
+      const better = P({ ...s, rating: [s.rating[0] + 50, s.rating[1]] });
+      expect(better.pRound).toBeGreaterThanOrEqual(p.pRound - eps);
+      ge(better, p, "rating", s);
+      if (s.bestOf > 1 && s.mapsWon[0] + 1 < (s.bestOf + 1) / 2) ge(P({ ...s, mapsWon: [s.mapsWon[0] + 1, s.mapsWon[1]] }), p, "map won", s);
+    }
+  });
+
+  it("handles the bomb and elimination states", () => {
+    expect(P(base({ bomb: "defused", team1Side: "CT" })).pRound).toBe(1);
+    expect(P(base({ bomb: "defused", team1Side: "T" })).pRound).toBe(0);
+    expect(P(base({ alive: [0, 3] })).pRound).toBe(0);
+    expect(P(base({ alive: [2, 0], team1Side: "T" })).pRound).toBe(1);
+    const planted = P(base({ bomb: "planted", team1Side: "T" })).pRound;
+    expect(planted).toBeGreaterThan(P(base({ team1Side: "T" })).pRound);
+    expect(planted).toBeGreaterThan(0.6);
+    const retake = P(base({ bomb: "planted", team1Side: "CT", alive: [1, 0] })).pRound;
+    expect(retake).toBeGreaterThan(0.5);
+    expect(retake).toBeLessThan(1);
+    // an eco against a full buy
+    expect(P(base({ equipmentValue: [3000, 25000] })).pRound).toBeLessThan(0.25);
+  });
+
+  it("computes map and match probabilities exactly", () => {
+    const pr = createCs2Predictor(CS2_MODEL_PARAMS);
+    const sig = (x: number): number => 1 / (1 + Math.exp(-x));
+    for (const [a, b, side, rd] of [
+      [0, 0, "CT", 0],
+      [5, 9, "T", 120],
+      [11, 12, "CT", -80],
+      [12, 12, "T", 40],
+      [14, 13, "CT", 0],
+      [17, 17, "T", -200],
+      [12, 3, "CT", 0],
+    ] as [number, number, "CT" | "T", number][]) {
+      const s = base({ roundScore: [a, b], team1Side: side, rating: [1600 + rd, 1600], bestOf: 1 });
+      const p = pr(s);
+      const f = CS2_MODEL_PARAMS.future;
+      const r = (f.ratingCoef * rd) / 400;
+      const pCt = sig(f.ctAdvantage + r);
+      const pT = sig(-f.ctAdvantage + r);
+      const n = a + b + 1;
+      const ctNow = side === "CT";
+      const sideCt = (m: number, fh: boolean): boolean => (m <= 12 ? fh : m <= 24 ? !fh : Math.floor((m - 25) / 3) % 2 === 0 ? !fh : fh);
+      const firstHalfCt = sideCt(n, true) === ctNow;
+      const expected = p.pRound * bruteMap(a + 1, b, pCt, pT, firstHalfCt) + (1 - p.pRound) * bruteMap(a, b + 1, pCt, pT, firstHalfCt);
+      expect(p.pMap).toBeCloseTo(expected, 9);
+      expect(p.pMatch).toBeCloseTo(p.pMap, 12); // best of 1
+    }
+    // best of 3: 1–0 up, live map certain → match won; live map lost → decider at the future-map probability
+    const won = P(base({ mapsWon: [1, 0], roundScore: [13, 4] }));
+    expect(won.pMap).toBe(1);
+    expect(won.pMatch).toBe(1);
+    const s = base({ mapsWon: [1, 0], roundScore: [4, 13] });
+    expect(P(s).pMap).toBe(0);
+    expect(P(s).pMatch).toBeCloseTo(0.5, 12); // equal ratings: the decider is a coin flip
+    // best of 5 at 0–0 with the live map at 0.5 → 0.5
+    expect(P(base({ bestOf: 5 })).pMatch).toBeCloseTo(0.5, 12);
+  });
+
+  it("a stronger team is favoured on a future map roughly as an Elo expectation", () => {
+    const p = P(base({ rating: [1700, 1600], bestOf: 1, roundScore: [0, 0] }));
+    expect(p.pMap).toBeGreaterThan(0.55);
+    expect(p.pMap).toBeLessThan(0.75);
+  });
+
+  it("is fast enough", () => {
+    const r = rng(5);
+    const states = Array.from({ length: 2000 }, () => randomState(r));
+    for (const s of states) P(s);
+    const t0 = performance.now();
+    for (let k = 0; k < 5; k++) for (const s of states) P(s);
+    const micros = ((performance.now() - t0) * 1000) / (5 * states.length);
+    expect(micros).toBeLessThan(200);
+  });
+});

@@ -1,0 +1,257 @@
+// CS2 win probability: live round → map → match. PURE (no I/O): parameters come from model-params.json.
+//
+// Round (team 1 wins the live round), logistic:
+//   logit = ctAdvantage·side + equipmentCoef·ln((eq1 + off)/(eq2 + off)) + aliveLogRatioCoef·ln(alive1/alive2)
+//           − bombPlantedTAdvantage·side·[planted] + ratingCoef·(rating1 − rating2)/400,   side = +1 team 1 CT, −1 T
+//   bomb defused → the CT side has won the round; CT side eliminated → T wins; T side eliminated → CT wins,
+//   unless the bomb is planted (then the CT side still has to defuse: plantedTEliminatedCtWin).
+// Map: exact dynamic programme over the remaining rounds (first to 13 of 24, sides swap after round 12; at 12–12
+// overtime sets of 6 rounds, first to 4 wins the set, 3–3 → another set; sides swap every 3 rounds in overtime,
+// the first overtime block is played on the second-half sides). The live round uses the round model above;
+// future rounds use a per-side baseline σ(±ctAdvantage + ratingCoef·Δrating/400).
+// Match: best-of-1/3/5 race over maps; the live map from the computation above, future maps from ratings
+// (the starting side of a future map is unknown: average of both).
+import params from "./model-params.json";
+
+export interface Cs2Features {
+  bestOf: 1 | 3 | 5;
+  mapsWon: [number, number];
+  roundScore: [number, number];
+  team1Side: "CT" | "T";
+  equipmentValue: [number, number];
+  alive: [number, number];
+  bomb: "none" | "planted" | "defused";
+  rating: [number, number];
+}
+
+export interface Cs2Probability {
+  pRound: number;
+  pMap: number;
+  pMatch: number;
+}
+
+export interface Cs2ModelParams {
+  version: string;
+  /** "prior" until the coefficients are fitted on round data. */
+  status: string;
+  round: {
+    ctAdvantage: number;
+    equipmentCoef: number;
+    equipmentOffset: number;
+    aliveLogRatioCoef: number;
+    bombPlantedTAdvantage: number;
+    ratingCoef: number;
+    plantedTEliminatedCtWin: number;
+  };
+  future: { ctAdvantage: number; ratingCoef: number };
+}
+
+export type Cs2Predictor = (f: Cs2Features) => Cs2Probability;
+
+export const REGULATION_ROUNDS = 24;
+export const HALF_ROUNDS = 12;
+export const WIN_ROUNDS = 13;
+export const OT_SET_ROUNDS = 6;
+export const OT_HALF_ROUNDS = 3;
+export const OT_WIN_ROUNDS = 4;
+
+const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
+const nonNeg = (v: number): number => (v > 0 ? v : 0);
+
+/** Team 1's side (true = CT) in round n (1-based), given its side in the first half. */
+export function team1IsCtInRound(n: number, firstHalfCt: boolean): boolean {
+  if (n <= HALF_ROUNDS) return firstHalfCt;
+  if (n <= REGULATION_ROUNDS) return !firstHalfCt;
+  const block = Math.floor((n - REGULATION_ROUNDS - 1) / OT_HALF_ROUNDS);
+  return block % 2 === 0 ? !firstHalfCt : firstHalfCt;
+}
+
+/** 1 if team 1 has won the map at this score, −1 if team 2 has, 0 if it is still going. */
+export function mapResult(a: number, b: number): 1 | -1 | 0 {
+  const half = WIN_ROUNDS - 1;
+  if (a < half || b < half || (a === half && b === half) || a + b < REGULATION_ROUNDS) {
+    if (a >= WIN_ROUNDS && a > b) return 1;
+    if (b >= WIN_ROUNDS && b > a) return -1;
+    return 0;
+  }
+  // overtime: both reached 12; sets of 6 after 12–12
+  const lo = Math.min(a, b) - half;
+  const sets = Math.floor(lo / OT_HALF_ROUNDS); // completed 3–3 sets (at most)
+  const x = a - half - OT_HALF_ROUNDS * sets;
+  const y = b - half - OT_HALF_ROUNDS * sets;
+  if (x >= OT_WIN_ROUNDS && x > y) return 1;
+  if (y >= OT_WIN_ROUNDS && y > x) return -1;
+  return 0;
+}
+
+/**
+ * Future-round map DP for fixed per-side round probabilities. Returns value(a, b) = P(team 1 wins the map | score
+ * a–b before round a+b+1). Regulation values are tabulated; overtime is closed-form per set.
+ */
+class MapTable {
+  private readonly reg = new Float64Array(WIN_ROUNDS * WIN_ROUNDS);
+  private readonly ot = new Float64Array(OT_WIN_ROUNDS * OT_WIN_ROUNDS);
+  /** P(team 1 wins the map) at the start of an overtime set. */
+  readonly otSet: number;
+
+  constructor(
+    readonly pCt: number, // P(team 1 wins a future round | team 1 CT)
+    readonly pT: number, // P(team 1 wins a future round | team 1 T)
+    readonly firstHalfCt: boolean,
+  ) {
+    // Overtime set: rounds k = 0..5 of the set; sides alternate every 3 rounds from the second-half side, so every
+    // set starts on the same sides and the value at 3–3 equals the value at 0–0: V = A + B·V.
+    const pOt = (k: number): number => (team1IsCtInRound(REGULATION_ROUNDS + 1 + k, firstHalfCt) ? pCt : pT);
+    const A = new Float64Array(OT_WIN_ROUNDS * OT_WIN_ROUNDS);
+    const B = new Float64Array(OT_WIN_ROUNDS * OT_WIN_ROUNDS);
+    for (let x = OT_WIN_ROUNDS - 1; x >= 0; x--)
+      for (let y = OT_WIN_ROUNDS - 1; y >= 0; y--) {
+        const i = x * OT_WIN_ROUNDS + y;
+        if (x === OT_WIN_ROUNDS - 1 && y === OT_WIN_ROUNDS - 1) {
+          A[i] = 0;
+          B[i] = 1;
+          continue;
+        }
+        const p = pOt(x + y);
+        const winA = x + 1 === OT_WIN_ROUNDS ? 1 : A[(x + 1) * OT_WIN_ROUNDS + y]!;
+        const winB = x + 1 === OT_WIN_ROUNDS ? 0 : B[(x + 1) * OT_WIN_ROUNDS + y]!;
+        const loseA = y + 1 === OT_WIN_ROUNDS ? 0 : A[x * OT_WIN_ROUNDS + y + 1]!;
+        const loseB = y + 1 === OT_WIN_ROUNDS ? 0 : B[x * OT_WIN_ROUNDS + y + 1]!;
+        A[i] = p * winA + (1 - p) * loseA;
+        B[i] = p * winB + (1 - p) * loseB;
+      }
+    const v = A[0]! / (1 - B[0]!);
+    this.otSet = v;
+    for (let i = 0; i < A.length; i++) this.ot[i] = A[i]! + B[i]! * v;
+    // Regulation: first to 13; 12–12 → overtime
+    const W = WIN_ROUNDS;
+    for (let a = W - 1; a >= 0; a--)
+      for (let b = W - 1; b >= 0; b--) {
+        if (a === W - 1 && b === W - 1) {
+          this.reg[a * W + b] = v;
+          continue;
+        }
+        const p = team1IsCtInRound(a + b + 1, firstHalfCt) ? pCt : pT;
+        const win = a + 1 === W ? 1 : this.reg[(a + 1) * W + b]!;
+        const lose = b + 1 === W ? 0 : this.reg[a * W + b + 1]!;
+        this.reg[a * W + b] = p * win + (1 - p) * lose;
+      }
+  }
+
+  value(a: number, b: number): number {
+    const r = mapResult(a, b);
+    if (r !== 0) return r === 1 ? 1 : 0;
+    if (a < WIN_ROUNDS && b < WIN_ROUNDS) return this.reg[a * WIN_ROUNDS + b]!;
+    const sets = Math.floor((Math.min(a, b) - (WIN_ROUNDS - 1)) / OT_HALF_ROUNDS);
+    const x = a - (WIN_ROUNDS - 1) - OT_HALF_ROUNDS * sets;
+    const y = b - (WIN_ROUNDS - 1) - OT_HALF_ROUNDS * sets;
+    return this.ot[x * OT_WIN_ROUNDS + y]!;
+  }
+}
+
+export function createCs2Predictor(p: Cs2ModelParams): Cs2Predictor {
+  const R = p.round;
+  const F = p.future;
+  // memo of map tables by (first-half side, rating difference rounded to 1 point)
+  const cache = new Map<number, MapTable>();
+  const table = (ratingDiff: number, firstHalfCt: boolean): MapTable => {
+    const rd = Math.round(ratingDiff);
+    const key = rd * 2 + (firstHalfCt ? 1 : 0);
+    let t = cache.get(key);
+    if (!t) {
+      const r = (F.ratingCoef * rd) / 400;
+      t = new MapTable(sigmoid(F.ctAdvantage + r), sigmoid(-F.ctAdvantage + r), firstHalfCt);
+      if (cache.size > 4096) cache.clear();
+      cache.set(key, t);
+    }
+    return t;
+  };
+
+  const roundProbability = (f: Cs2Features, ratingDiff: number): number => {
+    const ct = f.team1Side === "CT";
+    if (f.bomb === "defused") return ct ? 1 : 0;
+    const a1 = nonNeg(f.alive[0]);
+    const a2 = nonNeg(f.alive[1]);
+    const aCt = ct ? a1 : a2;
+    const aT = ct ? a2 : a1;
+    const side = ct ? 1 : -1;
+    // logistic for team 1 with the given numbers alive
+    const logistic = (alive1: number, alive2: number): number => {
+      let x = R.ctAdvantage * side;
+      x += R.equipmentCoef * Math.log((nonNeg(f.equipmentValue[0]) + R.equipmentOffset) / (nonNeg(f.equipmentValue[1]) + R.equipmentOffset));
+      x += R.aliveLogRatioCoef * Math.log(alive1 / alive2);
+      if (f.bomb === "planted") x -= R.bombPlantedTAdvantage * side;
+      x += (R.ratingCoef * ratingDiff) / 400;
+      return sigmoid(x);
+    };
+    if (aCt > 0 && aT > 0) return logistic(a1, a2);
+    let pCt: number;
+    if (aCt === 0) pCt = aT === 0 && f.bomb !== "planted" ? 1 : 0;
+    else if (f.bomb !== "planted") pCt = 1;
+    else {
+      // T side eliminated after the plant: the CT side still has to defuse. Never below the chance it would
+      // have with one T player still alive (keeps the model monotone in players alive).
+      const withOneT = ct ? logistic(aCt, 1) : 1 - logistic(1, aCt);
+      pCt = Math.max(R.plantedTEliminatedCtWin, withOneT);
+    }
+    return ct ? pCt : 1 - pCt;
+  };
+
+  // P(team 1 wins a future map), the starting side unknown (50/50)
+  const futureMap = (ratingDiff: number): number => 0.5 * (table(ratingDiff, true).value(0, 0) + table(ratingDiff, false).value(0, 0));
+
+  return function predict(f: Cs2Features): Cs2Probability {
+    const ratingDiff = Number.isFinite(f.rating[0] - f.rating[1]) ? f.rating[0] - f.rating[1] : 0;
+    const a = nonNeg(f.roundScore[0] | 0);
+    const b = nonNeg(f.roundScore[1] | 0);
+    const pRound = roundProbability(f, ratingDiff);
+    let pMap: number;
+    const decided = mapResult(a, b);
+    if (decided !== 0) pMap = decided === 1 ? 1 : 0;
+    else {
+      const n = a + b + 1; // the live round
+      const ct = f.team1Side === "CT";
+      const firstHalfCt = team1IsCtInRound(n, true) ? ct : !ct;
+      const t = table(ratingDiff, firstHalfCt);
+      pMap = pRound * t.value(a + 1, b) + (1 - pRound) * t.value(a, b + 1);
+    }
+    const need = f.bestOf === 5 ? 3 : f.bestOf === 3 ? 2 : 1;
+    const m1 = nonNeg(f.mapsWon[0] | 0);
+    const m2 = nonNeg(f.mapsWon[1] | 0);
+    let pMatch: number;
+    if (m1 >= need) pMatch = 1;
+    else if (m2 >= need) pMatch = 0;
+    else {
+      const q = need - m1 - 1 > 0 || need - m2 - 1 > 0 ? futureMap(ratingDiff) : 0.5;
+      pMatch = pMap * seriesWin(need - m1 - 1, need - m2, q) + (1 - pMap) * seriesWin(need - m1, need - m2 - 1, q);
+    }
+    return { pRound, pMap, pMatch };
+  };
+}
+
+/** P(team 1 wins a race: it needs x more maps, team 2 needs y, each map won with probability q). */
+function seriesWin(x: number, y: number, q: number): number {
+  if (x <= 0) return 1;
+  if (y <= 0) return 0;
+  // sum over the number of maps team 2 wins before team 1's x-th win: C(x−1+k, k) q^x (1−q)^k, k < y
+  let s = 0;
+  let c = 1; // C(x − 1 + k, k)
+  const qx = Math.pow(q, x);
+  let pk = 1;
+  for (let k = 0; k < y; k++) {
+    s += c * qx * pk;
+    c = (c * (x + k)) / (k + 1);
+    pk *= 1 - q;
+  }
+  return s;
+}
+
+export const CS2_MODEL_PARAMS: Cs2ModelParams = params;
+export const CS2_MODEL_VERSION: string = params.version;
+
+const predictDefault = createCs2Predictor(CS2_MODEL_PARAMS);
+
+/** Round, map and match win probabilities for team 1. */
+export function cs2WinProbability(f: Cs2Features): Cs2Probability {
+  return predictDefault(f);
+}

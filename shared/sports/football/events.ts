@@ -1,0 +1,70 @@
+// Football event types and their strict payload schemas (contract v1). Built once at module load:
+// parseEvent runs them on every ingested event.
+import { z } from "zod";
+
+export const footballEventTypes = [
+  "match_start",
+  "period_start",
+  "period_end",
+  "match_end",
+  "goal",
+  "shot",
+  "pass",
+  "foul",
+  "yellow_card",
+  "red_card",
+  "substitution",
+  "offside",
+  "corner",
+  "free_kick",
+  "interception",
+] as const;
+
+export type FootballEventType = (typeof footballEventTypes)[number];
+
+/** In-play events always belong to a team; for a goal it is the team CREDITED (own goal: the benefiting side). */
+export const footballTeamEventTypes: ReadonlySet<string> = new Set<FootballEventType>([
+  "goal",
+  "shot",
+  "pass",
+  "foul",
+  "yellow_card",
+  "red_card",
+  "substitution",
+  "offside",
+  "corner",
+  "free_kick",
+  "interception",
+]);
+
+// 130 leaves room for extra time plus stoppage.
+const minute = z.int().min(0).max(130);
+/** 1, 2 = halves; 3, 4 = extra-time halves; 5 = penalty shoot-out. */
+// Unions of literals (not z.literal([...])) so OpenAPI generators list every value.
+const period = z.union([z.literal(1), z.literal(2), z.literal(3), z.literal(4), z.literal(5)], {
+  error: "must be 1, 2, 3, 4 or 5",
+});
+const reason = z.string().min(1).max(200);
+const playerRef = z.string().min(1).max(64);
+
+const inPlay = z.strictObject({ minute });
+
+export const footballPayloadSchemas = {
+  match_start: z.strictObject({ minute: minute.optional() }),
+  period_start: z.strictObject({ period, minute: minute.optional() }),
+  period_end: z.strictObject({ period, minute: minute.optional() }),
+  match_end: z.strictObject({ minute: minute.optional() }),
+  goal: z.strictObject({ minute, ownGoal: z.boolean().optional(), penalty: z.boolean().optional() }),
+  shot: z.strictObject({ minute, onTarget: z.boolean().optional() }),
+  pass: inPlay,
+  foul: z.strictObject({ minute, reason: reason.optional() }),
+  yellow_card: z.strictObject({ minute, reason: reason.optional() }),
+  red_card: z.strictObject({ minute, reason: reason.optional() }),
+  substitution: z.strictObject({ minute, playerIn: playerRef, playerOut: playerRef }),
+  offside: inPlay,
+  corner: inPlay,
+  free_kick: inPlay,
+  interception: inPlay,
+} satisfies Record<FootballEventType, z.ZodType>;
+
+export type FootballPayloads = { [K in FootballEventType]: z.infer<(typeof footballPayloadSchemas)[K]> };
