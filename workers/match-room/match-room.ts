@@ -9,7 +9,7 @@ import { numberVar, type Env } from "../env";
 import { log } from "../observability/log";
 import { Broadcaster, openLiveSocket } from "./broadcast";
 import { initialSequencing, planDelivery } from "./sequencer";
-import { RoomStore, stateView, type RoomRecord } from "./store";
+import { RoomStore, stateView, type PublishedPrediction, type RoomRecord } from "./store";
 import { DEFAULT_STRENGTH, loadStrength } from "./strength";
 
 export interface ApplyResult {
@@ -17,6 +17,8 @@ export interface ApplyResult {
   duplicates: number;
   held: number;
   rejected: number;
+  /** Predictions not yet confirmed by the consumer (this call's and any earlier ones), oldest first. */
+  predictions: PublishedPrediction[];
 }
 
 export class MatchRoom extends DurableObject<Env> {
@@ -35,7 +37,7 @@ export class MatchRoom extends DurableObject<Env> {
 
   /** Called by the queue consumer once per match per batch. Idempotent per eventId. */
   async applyEvents(matchId: string, events: MatchEvent[]): Promise<ApplyResult> {
-    const result: ApplyResult = { applied: 0, duplicates: 0, held: 0, rejected: 0 };
+    const result: ApplyResult = { applied: 0, duplicates: 0, held: 0, rejected: 0, predictions: [] };
     if (!this.record) {
       const sport = events[0] && sportOf(events[0].sport);
       if (!sport) return { ...result, rejected: events.length };
@@ -63,7 +65,13 @@ export class MatchRoom extends DurableObject<Env> {
     result.held = fresh.filter((e) => !appliedIds.has(e.eventId)).length;
     await this.scheduleRelease();
     this.broadcaster.publish(frames);
+    result.predictions = this.store.pendingPredictions();
     return result;
+  }
+
+  /** The consumer wrote predictions up to this room seq to the analytics store. */
+  async confirmPredictions(upToSeq: number): Promise<void> {
+    this.store.confirmPredictions(upToSeq);
   }
 
   /** The current state and prediction, or null if no event has reached this match yet. */
@@ -126,6 +134,18 @@ export class MatchRoom extends DurableObject<Env> {
         record.prediction = { ...p, at: record.updatedAt };
         const frame: LiveFrame = { type: "update", seq: record.seq, event, state: stateView(record), prediction: record.prediction };
         this.store.markApplied(event, record.seq);
+        this.store.queuePrediction({
+          matchId: record.matchId,
+          sport: record.sport,
+          seq: record.seq,
+          eventId: event.eventId,
+          eventType: event.type,
+          pTeam1: p.pTeam1,
+          pDraw: p.pDraw ?? null,
+          pTeam2: p.pTeam2,
+          modelVersion: p.modelVersion,
+          at: record.updatedAt,
+        });
         this.store.appendHistory(frame);
         frames.push(frame);
       }

@@ -5,6 +5,22 @@ import type { LiveFrame, MatchStateView, PredictionView } from "../../shared/con
 import type { Sequencing } from "./sequencer";
 
 export const HISTORY_LIMIT = 1_000;
+export const OUTBOX_LIMIT = 1_000;
+
+/** One published prediction, as the analytics store records it. */
+export interface PublishedPrediction {
+  matchId: string;
+  sport: string;
+  /** Room seq of the update that produced it. */
+  seq: number;
+  eventId: string;
+  eventType: string;
+  pTeam1: number;
+  pDraw: number | null;
+  pTeam2: number;
+  modelVersion: string;
+  at: string;
+}
 
 export interface RoomRecord {
   matchId: string;
@@ -28,6 +44,23 @@ export class RoomStore {
     sql.exec(`CREATE TABLE IF NOT EXISTS applied (event_id TEXT PRIMARY KEY, seq INTEGER, update_seq INTEGER NOT NULL)`);
     sql.exec(`CREATE TABLE IF NOT EXISTS held (event_id TEXT PRIMARY KEY, seq INTEGER NOT NULL, held_at INTEGER NOT NULL, body TEXT NOT NULL)`);
     sql.exec(`CREATE TABLE IF NOT EXISTS history (seq INTEGER PRIMARY KEY, frame TEXT NOT NULL)`);
+    sql.exec(`CREATE TABLE IF NOT EXISTS prediction_outbox (seq INTEGER PRIMARY KEY, body TEXT NOT NULL)`);
+  }
+
+  /** Predictions wait here until the consumer confirms they are in the analytics store. */
+  queuePrediction(entry: PublishedPrediction): void {
+    this.sql.exec(`INSERT OR REPLACE INTO prediction_outbox (seq, body) VALUES (?, ?)`, entry.seq, JSON.stringify(entry));
+  }
+
+  pendingPredictions(limit = OUTBOX_LIMIT): PublishedPrediction[] {
+    return this.sql
+      .exec<{ body: string }>(`SELECT body FROM prediction_outbox ORDER BY seq LIMIT ?`, limit)
+      .toArray()
+      .map((r) => JSON.parse(r.body) as PublishedPrediction);
+  }
+
+  confirmPredictions(upToSeq: number): void {
+    this.sql.exec(`DELETE FROM prediction_outbox WHERE seq <= ?`, upToSeq);
   }
 
   loadRecord(): RoomRecord | null {
