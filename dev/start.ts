@@ -3,15 +3,14 @@
 // feed. Ctrl-C (or SIGTERM) stops everything it started. Data persists in .local/ (`npm run reset`).
 import { existsSync, openSync, readSync, statSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join, resolve } from "node:path";
 import { migrate } from "./migrate";
 import { DEFAULT_DEV_API_KEY, seedDevClient } from "./seed";
-import { portsFrom, startStack, type Stack } from "./stack";
+import { DEV_DATA_DIR, DEV_PORT_BASE, PROJECT_ROOT, portsFrom, startStack, type Stack } from "./stack";
 import { assertPortFree, startService, type RunningService } from "./stack/service-process";
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const dataDir = resolve(process.env.MATCHPULSE_DATA_DIR ?? join(root, ".local"));
+const root = PROJECT_ROOT;
+const dataDir = resolve(process.env.MATCHPULSE_DATA_DIR ?? DEV_DATA_DIR);
 const port = Number(process.env.PORT ?? 8787);
 const apiKey = process.env.MATCHPULSE_DEV_API_KEY || DEFAULT_DEV_API_KEY;
 const say = (msg: string) => console.log(`[matchpulse] ${msg}`);
@@ -61,7 +60,7 @@ function follow(file: string): () => void {
 async function main(): Promise<void> {
   const started = performance.now();
   await mkdir(dataDir, { recursive: true });
-  const ports = portsFrom(Number(process.env.MATCHPULSE_PORT_BASE ?? 15400));
+  const ports = portsFrom(Number(process.env.MATCHPULSE_PORT_BASE ?? DEV_PORT_BASE));
   let stack: Stack | undefined;
   let worker: RunningService | undefined;
   let stopFollowing = () => {};
