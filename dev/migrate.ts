@@ -4,7 +4,7 @@
 // `schema_migrations` table. Idempotent: a second run changes nothing.
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { createClient } from "@clickhouse/client-web";
 import { neonConfig, Pool } from "@neondatabase/serverless";
 import { drizzle } from "drizzle-orm/neon-serverless";
@@ -19,14 +19,16 @@ const MIGRATIONS = fileURLToPath(new URL("../migrations", import.meta.url));
  */
 export function neonPool(env: Record<string, string | undefined>): Pool {
   const databaseUrl = required(env, "DATABASE_URL");
-  // The driver puts the scheme in front itself (ws:// here, as useSecureWebSocket is off).
-  const proxy = required(env, "NEON_WS_PROXY").replace(/^wss?:\/\//, "").replace(/\/+$/, "");
-  // Global settings of the driver; in a Node script they only ever point at this local proxy.
   neonConfig.webSocketConstructor = ws;
-  neonConfig.wsProxy = (host, port) => `${proxy}/v1?address=${host}:${port}`;
-  neonConfig.useSecureWebSocket = false;
-  neonConfig.pipelineConnect = false; // the startup pipelining only works with Neon's cleartext-password auth
-  neonConfig.pipelineTLS = false;
+  // Without NEON_WS_PROXY (production: `npm run migrate` against Neon) the driver's defaults apply.
+  if (env.NEON_WS_PROXY) {
+    // The driver puts the scheme in front itself (ws:// here, as useSecureWebSocket is off).
+    const proxy = env.NEON_WS_PROXY.replace(/^wss?:\/\//, "").replace(/\/+$/, "");
+    neonConfig.wsProxy = (host, port) => `${proxy}/v1?address=${host}:${port}`;
+    neonConfig.useSecureWebSocket = false;
+    neonConfig.pipelineConnect = false; // the startup pipelining only works with Neon's cleartext-password auth
+    neonConfig.pipelineTLS = false;
+  }
   const pool = new Pool({ connectionString: databaseUrl });
   // An idle client whose socket drops (the stack stopping) must not crash the script.
   pool.on("error", () => {});
@@ -118,4 +120,12 @@ function describe(err: unknown): string {
   return /Network connection lost|ECONNREFUSED/.test(message)
     ? `${message} — is the Neon WebSocket bridge running?`
     : message;
+}
+
+// `npm run migrate`: apply both sets of migrations to the databases the environment names (production).
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  migrate(process.env).catch((err: unknown) => {
+    console.error(err instanceof Error ? err.message : String(err));
+    process.exit(1);
+  });
 }

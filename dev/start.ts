@@ -6,40 +6,15 @@ import { mkdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { migrate } from "./migrate";
 import { DEFAULT_DEV_API_KEY, seedDevClient } from "./seed";
-import { DEV_DATA_DIR, DEV_PORT_BASE, PROJECT_ROOT, portsFrom, startStack, type Stack } from "./stack";
-import { assertPortFree, startService, type RunningService } from "./stack/service-process";
+import { DEV_DATA_DIR, DEV_PORT_BASE, portsFrom, startStack, type Stack } from "./stack";
+import type { RunningService } from "./stack/service-process";
+import { startWorker } from "./stack/worker";
+import { runDemoFeed, type DemoFeed } from "./simulator/feed";
 
-const root = PROJECT_ROOT;
 const dataDir = resolve(process.env.MATCHPULSE_DATA_DIR ?? DEV_DATA_DIR);
 const port = Number(process.env.PORT ?? 8787);
 const apiKey = process.env.MATCHPULSE_DEV_API_KEY || DEFAULT_DEV_API_KEY;
 const say = (msg: string) => console.log(`[matchpulse] ${msg}`);
-
-/** `wrangler dev` as a supervised service, with the local stack's URLs as Worker variables. */
-export async function startWorker(stackEnv: Record<string, string>, opts: { port: number; dataDir: string }): Promise<RunningService> {
-  await assertPortFree(opts.port, "wrangler dev (set PORT to use another)");
-  const vars = Object.entries(stackEnv).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
-  return startService(
-    { runDir: join(opts.dataDir, "run"), logDir: join(opts.dataDir, "logs") },
-    {
-      name: "wrangler",
-      command: process.execPath,
-      args: [
-        join(root, "node_modules/wrangler/bin/wrangler.js"),
-        "dev",
-        "--port", String(opts.port),
-        "--ip", "127.0.0.1",
-        "--persist-to", join(opts.dataDir, "wrangler"),
-        "--show-interactive-dev-session=false",
-        ...vars,
-      ],
-      cwd: root,
-      env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" },
-      isReady: async () => (await fetch(`http://127.0.0.1:${opts.port}/health`)).ok,
-      readyTimeoutMs: 90_000,
-    },
-  );
-}
 
 /** Streams a log file's new lines to stdout (wrangler writes to its log; the terminal shows it too). */
 function follow(file: string): () => void {
@@ -63,6 +38,7 @@ async function main(): Promise<void> {
   const ports = portsFrom(Number(process.env.MATCHPULSE_PORT_BASE ?? DEV_PORT_BASE));
   let stack: Stack | undefined;
   let worker: RunningService | undefined;
+  let demo: DemoFeed | undefined;
   let stopFollowing = () => {};
   let stopping = false;
   const shutdown = async (code: number) => {
@@ -70,6 +46,7 @@ async function main(): Promise<void> {
     stopping = true;
     say("stopping…");
     stopFollowing();
+    await demo?.stop().catch(() => {});
     await worker?.stop().catch(() => {});
     await stack?.stop().catch(() => {});
     say("stopped");
@@ -99,6 +76,16 @@ async function main(): Promise<void> {
   Data       ${dataDir}  (npm run reset to wipe)   Logs: ${join(dataDir, "logs")}
   Stop       Ctrl-C
 `);
+  if (process.env.MATCHPULSE_DEMO !== "0") {
+    demo = await runDemoFeed({ baseUrl: base, apiKey, log: (m) => say(`demo: ${m}`) });
+    const wsBase = base.replace("http", "ws");
+    console.log("  Demo feed (MATCHPULSE_DEMO=0 turns it off):");
+    for (const m of demo.matches) {
+      console.log(`    ${m.sport.padEnd(8)} ${base}/v1/matches/${m.matchId}/state?token=${apiKey}`);
+      console.log(`             ${wsBase}/v1/matches/${m.matchId}/live?token=${apiKey}`);
+    }
+    console.log("");
+  }
   stopFollowing = follow(worker.logFile);
 }
 

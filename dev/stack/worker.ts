@@ -1,0 +1,39 @@
+// `wrangler dev` as a supervised service, with the local stack's URLs passed as Worker variables: the
+// Worker code is the production code, only its configuration points at the local stack.
+import { join } from "node:path";
+import { PROJECT_ROOT } from "./index";
+import { assertPortFree, startService, type RunningService } from "./service-process";
+
+export interface WorkerOptions {
+  port: number;
+  dataDir: string;
+  vars?: Record<string, string>;
+  /** A prebuilt bundle (wrangler deploy --dry-run --outdir) to serve as is, untouched by source edits. */
+  script?: string;
+}
+
+export async function startWorker(stackEnv: Record<string, string>, opts: WorkerOptions): Promise<RunningService> {
+  await assertPortFree(opts.port, "wrangler dev (set PORT to use another)");
+  const vars = Object.entries({ ...stackEnv, ...opts.vars }).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
+  return startService(
+    { runDir: join(opts.dataDir, "run"), logDir: join(opts.dataDir, "logs") },
+    {
+      name: "wrangler",
+      command: process.execPath,
+      args: [
+        join(PROJECT_ROOT, "node_modules/wrangler/bin/wrangler.js"),
+        "dev",
+        ...(opts.script ? [opts.script, "--no-bundle"] : []),
+        "--port", String(opts.port),
+        "--ip", "127.0.0.1",
+        "--persist-to", join(opts.dataDir, "wrangler"),
+        "--show-interactive-dev-session=false",
+        ...vars,
+      ],
+      cwd: PROJECT_ROOT,
+      env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" },
+      isReady: async () => (await fetch(`http://127.0.0.1:${opts.port}/health`)).ok,
+      readyTimeoutMs: 90_000,
+    },
+  );
+}
