@@ -8,9 +8,16 @@ export type { FootballEventType, FootballPayloads } from "./events";
 export type { FootballRecentEvent, FootballState } from "./state";
 export { applyFootballEvent, initialFootballState };
 
+/**
+ * Feeds record stoppage time as minute 45 or 90, and the model treats minute 90 as full time; until the
+ * final whistle a live match keeps a little time on the clock. Extra time is not modelled: it is
+ * predicted as the last minutes of normal time.
+ */
+export const LIVE_MINUTE_CAP = 89;
+
 export function footballFeatures(state: FootballState, strength: TeamStrength): FootballFeatures {
   return {
-    minute: state.minute,
+    minute: Math.min(state.minute, LIVE_MINUTE_CAP),
     score: [state.score[0], state.score[1]],
     redCards: [state.redCards[0], state.redCards[1]],
     elo: [strength.rating[0], strength.rating[1]],

@@ -6,7 +6,9 @@
 //
 //   μ_i(t) = λ_i · w(t) · exp(s[g] + u[g] · t/90) · red_i
 //
-//   λ_1, λ_2   expected goals per 90 minutes when level: log λ = a ± b·x + c·x², x = (elo1 − elo2 + H·home)/400
+//   λ_1, λ_2   expected goals per 90 minutes when level:
+//              log λ_1 = a + b·x + c·min(x², 9) + e·z + h₁·home,  log λ_2 = a − b·x + c·min(x², 9) + e·z − h₂·home
+//              x = (elo1 − elo2)/400, z = ((elo1 + elo2)/2 − 1500)/400, h₁, h₂ ≥ 0
 //   w(t)       fitted minute profile (share of goals in bin t; Σ w = 1), rising through each half, spikes at 45/90
 //   g          the team's own goal difference at that moment, clamped to −2..+2 (score-state effect)
 //   red_i      red-card factor (not in the training data: literature priors, see docs/models.md)
@@ -26,25 +28,22 @@ export interface FootballFeatures {
 
 export interface FootballModelParams {
   version: string;
-  /** Elo points added to team 1 (home) unless neutral, in the goal model. */
-  homeAdvantageElo: number;
   /**
-   * log expected goals per 90 minutes at level score, team 1 / team 2:
-   *   intercept ± slope·x + quad·x² + level·z + home·[not neutral],
-   *   x = (elo1 − elo2 + homeAdvantageElo·[not neutral])/400, z = ((elo1 + elo2)/2 − 1500)/400
+   * log expected goals per 90 minutes at level score:
+   *   team 1: intercept + slope·x + quad·min(x², xMax²) + level·z + homeAttack·[not neutral]
+   *   team 2: intercept − slope·x + quad·min(x², xMax²) + level·z − homeDefence·[not neutral]
+   *   x = (elo1 − elo2)/400, z = ((elo1 + elo2)/2 − 1500)/400, xMax = maxEloDiff/400 (the quadratic saturates
+   *   beyond the data's support). Each Elo is clamped to [0, 5000].
+   * Monotone by construction when homeAttack, homeDefence ≥ 0 and slope − 2|quad|·xMax − |level|/2 ≥ 0: team 1's
+   * rate never falls and team 2's never rises when team 1's Elo rises, team 2's Elo falls or team 1 plays at home.
    */
-  rate: { intercept: number; slope: number; quad: number; level: number; home: number };
+  rate: { intercept: number; slope: number; quad: number; level: number; homeAttack: number; homeDefence: number; maxEloDiff: number };
   /** 91 entries; profile[t] = share of the 90 minutes' goal intensity in minute bin t (profile[0] = 0). */
   profile: number[];
   /** Log rate multipliers by own goal difference −2(or less), −1, 0, +1, +2(or more): level + trend·t/90. */
   stateEffect: { level: number[]; trend: number[] };
   /** Per net red card: the short-handed team's rate × own, the opponent's × opponent. */
   redCard: { own: number; opponent: number };
-  /**
-   * Gamma-Poisson strength update h = 1/shape: each team's remaining rate is multiplied by
-   * (1 + h·goalsSoFar)/(1 + h·expectedSoFar) (0 = off).
-   */
-  heterogeneity: number;
   /** Draw inflation δ: P(draw) += δ·(remaining share of goal expectation)·P(win or loss) (taken proportionally). */
   drawInflation: number;
 }
@@ -53,7 +52,10 @@ export type FootballPredictor = (f: FootballFeatures) => [number, number, number
 
 const LIM = 10; // goal differences beyond ±LIM are clamped (their outcome is settled)
 const WIDTH = 2 * LIM + 1;
+const OFF = LIM + 2; // array index of goal difference 0
 const MAX_NET_RED = 4;
+const MAX_ELO = 5000;
+const clampElo = (e: number): number => (e > 0 ? (e < MAX_ELO ? e : MAX_ELO) : e === e ? 0 : 1500);
 
 /** Builds a predictor for the given parameters (used by the training script to evaluate candidates). */
 export function createFootballPredictor(p: FootballModelParams): FootballPredictor {
@@ -68,36 +70,30 @@ export function createFootballPredictor(p: FootballModelParams): FootballPredict
   for (let t = 1; t <= 90; t++)
     for (let c = 0; c < 5; c++)
       mult[t * 5 + c] = Math.exp((p.stateEffect.level[c] ?? 0) + (p.stateEffect.trend[c] ?? 0) * (t / 90));
-  const { intercept: a, slope: b, quad: cq, level: lv, home: hm } = p.rate;
-  const het = p.heterogeneity;
-  const H = p.homeAdvantageElo;
+  const { intercept: a, slope: b, quad: cq, level: lv, homeAttack: h1, homeDefence: h2 } = p.rate;
+  const xMax2 = (p.rate.maxEloDiff / 400) ** 2;
   const redOwn = p.redCard.own;
   const redOpp = p.redCard.opponent;
   const delta = p.drawInflation;
 
-  let dist = new Float64Array(WIDTH);
-  let next = new Float64Array(WIDTH);
-  // per-class transition probabilities for the current bin: P(net change k) for k = −2..+2
-  const trans = new Float64Array(5 * 5);
+  // scratch distributions (WIDTH live states plus two padding cells either side)
+  const bufA = new Float64Array(WIDTH + 4);
+  const bufB = new Float64Array(WIDTH + 4);
 
   return function predict(f: FootballFeatures): [number, number, number] {
     let m = f.minute;
     if (!(m > 0)) m = 0; // also NaN
     if (m > 90) m = 90;
-    const x = (f.elo[0] - f.elo[1] + (f.neutral ? 0 : H)) / 400;
-    const z = ((f.elo[0] + f.elo[1]) / 2 - 1500) / 400;
-    const base = a + cq * x * x + lv * z + (f.neutral ? 0 : hm);
-    let l1 = Math.exp(base + b * x);
-    let l2 = Math.exp(base - b * x);
-    // goals so far update each team's strength (gamma-Poisson posterior mean; before red cards)
+    const e1 = clampElo(f.elo[0]);
+    const e2 = clampElo(f.elo[1]);
+    const x = (e1 - e2) / 400;
+    const z = ((e1 + e2) / 2 - 1500) / 400;
+    const x2 = x * x;
+    const base = a + cq * (x2 < xMax2 ? x2 : xMax2) + lv * z;
+    let l1 = Math.exp(base + b * x + (f.neutral ? 0 : h1));
+    let l2 = Math.exp(base - b * x - (f.neutral ? 0 : h2));
     const s1 = f.score[0] > 0 ? f.score[0] | 0 : 0;
     const s2 = f.score[1] > 0 ? f.score[1] | 0 : 0;
-    if (het > 0 && m > 0) {
-      const fm = Math.floor(m);
-      const played = (cum[fm]! + (fm < 90 ? prof[fm + 1]! * (m - fm) : 0)) / total;
-      l1 *= (1 + het * s1) / (1 + het * l1 * played);
-      l2 *= (1 + het * s2) / (1 + het * l2 * played);
-    }
     let net = (f.redCards[0] | 0) - (f.redCards[1] | 0);
     if (net > MAX_NET_RED) net = MAX_NET_RED;
     if (net < -MAX_NET_RED) net = -MAX_NET_RED;
@@ -112,10 +108,17 @@ export function createFootballPredictor(p: FootballModelParams): FootballPredict
     let d0 = s1 - s2;
     if (d0 > LIM) d0 = LIM;
     if (d0 < -LIM) d0 = -LIM;
-    dist.fill(0);
-    dist[d0 + LIM] = 1;
-    let lo = d0 + LIM;
-    let hi = d0 + LIM;
+    // distributions over the goal difference d at index d + OFF; indices [PAD, PAD + WIDTH) are the states −LIM..LIM,
+    // two padding cells either side catch jumps beyond ±LIM and are folded back onto ±LIM after each bin
+    let cur = bufA;
+    let nxt = bufB;
+    cur.fill(0);
+    nxt.fill(0);
+    cur[d0 + OFF] = 1;
+    let lo = d0 + OFF;
+    let hi = d0 + OFF;
+    const LO_END = OFF - LIM; // index of −LIM
+    const HI_END = OFF + LIM; // index of +LIM
 
     const first = Math.floor(m) + 1;
     for (let t = first; t <= 90; t++) {
@@ -123,47 +126,69 @@ export function createFootballPredictor(p: FootballModelParams): FootballPredict
       const w = prof[t]! * frac;
       const w1 = l1 * w;
       const w2 = l2 * w;
-      // transition rows per class c (team 1's goal difference g = c − 2; team 2 sees −g → class 4 − c)
+      const mt = t * 5;
+      // clear the target range, then scatter each state with the transition row of its class
+      // (team 1's goal difference g: class g ≤ −2, −1, 0, +1, ≥ +2; team 2 sees −g)
+      const nlo = lo - 2;
+      const nhi = hi + 2;
+      for (let k = nlo; k <= nhi; k++) nxt[k] = 0;
       for (let c = 0; c < 5; c++) {
-        const mu1 = w1 * mult[t * 5 + c]!;
-        const mu2 = w2 * mult[t * 5 + 4 - c]!;
-        const e1 = Math.exp(-mu1);
-        const e2 = Math.exp(-mu2);
-        const a0 = e1, a1 = mu1 * e1, a2 = 1 - a0 - a1; // team 1 scores 0, 1, ≥2 (counted as 2)
-        const b0 = e2, b1 = mu2 * e2, b2 = 1 - b0 - b1;
-        const o = c * 5;
-        trans[o] = a0 * b2; // −2
-        trans[o + 1] = a0 * b1 + a1 * b2; // −1
-        trans[o + 2] = a0 * b0 + a1 * b1 + a2 * b2; // 0
-        trans[o + 3] = a1 * b0 + a2 * b1; // +1
-        trans[o + 4] = a2 * b0; // +2
-      }
-      next.fill(0, lo - 2 < 0 ? 0 : lo - 2, hi + 3 > WIDTH ? WIDTH : hi + 3);
-      for (let i = lo; i <= hi; i++) {
-        const pi = dist[i]!;
-        if (pi === 0) continue;
-        const g = i - LIM;
-        const o = (g <= -2 ? 0 : g >= 2 ? 4 : g + 2) * 5;
-        for (let k = 0; k < 5; k++) {
-          let j = i + k - 2;
-          if (j < 0) j = 0;
-          else if (j >= WIDTH) j = WIDTH - 1;
-          next[j] = next[j]! + pi * trans[o + k]!;
+        // states of class c within [lo, hi]
+        const from = c === 0 ? lo : OFF + c - 2 > lo ? OFF + c - 2 : lo;
+        const to = c === 4 ? hi : OFF + c - 2 < hi ? OFF + c - 2 : hi;
+        if (from > to) continue;
+        const mu1 = w1 * mult[mt + c]!;
+        const mu2 = w2 * mult[mt + 4 - c]!;
+        const a0 = Math.exp(-mu1);
+        const a1 = mu1 * a0;
+        const a2 = 1 - a0 - a1; // team 1 scores 0, 1, ≥ 2 (counted as 2)
+        const b0 = Math.exp(-mu2);
+        const b1 = mu2 * b0;
+        const b2 = 1 - b0 - b1;
+        const tm2 = a0 * b2;
+        const tm1 = a0 * b1 + a1 * b2;
+        const t0 = a0 * b0 + a1 * b1 + a2 * b2;
+        const tp1 = a1 * b0 + a2 * b1;
+        const tp2 = a2 * b0;
+        for (let k = from; k <= to; k++) {
+          const pk = cur[k]!;
+          nxt[k - 2] = nxt[k - 2]! + pk * tm2;
+          nxt[k - 1] = nxt[k - 1]! + pk * tm1;
+          nxt[k] = nxt[k]! + pk * t0;
+          nxt[k + 1] = nxt[k + 1]! + pk * tp1;
+          nxt[k + 2] = nxt[k + 2]! + pk * tp2;
         }
       }
-      lo = lo - 2 < 0 ? 0 : lo - 2;
-      hi = hi + 2 >= WIDTH ? WIDTH - 1 : hi + 2;
-      const tmp = dist;
-      dist = next;
-      next = tmp;
+      lo = nlo;
+      hi = nhi;
+      if (lo < LO_END) {
+        let spill = 0;
+        for (let k = lo; k < LO_END; k++) {
+          spill += nxt[k]!;
+          nxt[k] = 0;
+        }
+        nxt[LO_END] = nxt[LO_END]! + spill;
+        lo = LO_END;
+      }
+      if (hi > HI_END) {
+        let spill = 0;
+        for (let k = HI_END + 1; k <= hi; k++) {
+          spill += nxt[k]!;
+          nxt[k] = 0;
+        }
+        nxt[HI_END] = nxt[HI_END]! + spill;
+        hi = HI_END;
+      }
+      const tmp = cur;
+      cur = nxt;
+      nxt = tmp;
     }
 
     let p1 = 0;
     let p2 = 0;
-    // only [lo, hi] is live (entries outside it are stale from earlier calls)
-    for (let i = lo > LIM + 1 ? lo : LIM + 1; i <= hi; i++) p1 += dist[i]!;
-    for (let i = lo; i < LIM && i <= hi; i++) p2 += dist[i]!;
-    let pd = lo <= LIM && LIM <= hi ? dist[LIM]! : 0;
+    for (let k = lo > OFF + 1 ? lo : OFF + 1; k <= hi; k++) p1 += cur[k]!;
+    for (let k = lo; k < OFF && k <= hi; k++) p2 += cur[k]!;
+    let pd = lo <= OFF && OFF <= hi ? cur[OFF]! : 0;
     const s = p1 + pd + p2;
     p1 /= s;
     p2 /= s;

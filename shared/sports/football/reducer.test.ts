@@ -185,3 +185,14 @@ describe("football reducer", () => {
     for (const e of fullMatch()) expect(parseEvent(e, new Date("2026-03-01T16:00:00Z"))).toMatchObject({ ok: true });
   });
 });
+
+describe("football win probability of a live state", () => {
+  it("keeps a live match uncertain at a stoppage-time minute 90, and certain once finished", () => {
+    const strength = { rating: [1500, 1500] as [number, number], neutral: false };
+    const live: FootballState = { ...football.initialState(), status: "live", minute: 90, score: [1, 0] as [number, number] };
+    const p = football.winProbability(live, strength);
+    expect(p.pTeam1).toBeGreaterThan(0.8);
+    expect(p.pTeam1).toBeLessThan(1);
+    expect(football.winProbability({ ...live, status: "finished" }, strength).pTeam1).toBe(1);
+  });
+});
