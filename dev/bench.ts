@@ -40,7 +40,8 @@ async function main(): Promise<void> {
   const stop = async () => {
     await worker?.stop().catch(() => {});
     await stack.stop().catch(() => {});
-    rmSync(dataDir, { recursive: true, force: true });
+    if (process.env.MATCHPULSE_BENCH_KEEP === "1") console.log(`[bench] kept ${dataDir} (logs in logs/)`);
+    else rmSync(dataDir, { recursive: true, force: true });
   };
   process.on("SIGINT", () => void stop().then(() => process.exit(130)));
   try {
@@ -84,7 +85,7 @@ async function main(): Promise<void> {
       const tp = await ingestThroughput(t, { events, matches: 100, batch: 1_000, concurrency: 4 });
       record({ name: "ingest.accepted", value: tp.acceptedPerSecond, unit: "events/s", note: `${tp.events} events, batches of 1,000` });
       record({ name: "ingest.fully_processed", value: tp.processedPerSecond, unit: "events/s", target: "≥ 20,000", note: "applied in rooms and written to ClickHouse" });
-      record({ name: "ingest.lossless", value: tp.lossless ? 1 : 0, unit: "bool", target: "1", note: `rooms ${tp.roomsApplied}, log rows ${tp.clickhouseRows}, unique ${tp.clickhouseUnique}` });
+      record({ name: "ingest.lossless", value: tp.lossless ? 1 : 0, unit: "bool", target: "1", note: `accepted ${tp.accepted}, rooms ${tp.roomsApplied}, log rows ${tp.clickhouseRows}, unique ${tp.clickhouseUnique}` });
       const noop = figures.find((f) => f.name === "baseline.noop_requests");
       if (noop) record({ name: "ratio.ingest_over_noop", value: round(tp.acceptedPerSecond / noop.value, 2), unit: "events per no-op request" });
       const writes = await clickhouseWriteStats(t);

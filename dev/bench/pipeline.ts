@@ -79,7 +79,7 @@ function clickhouse(env: Record<string, string>) {
     username: env.CLICKHOUSE_USER || "default",
     password: env.CLICKHOUSE_PASSWORD ?? "",
     database: env.CLICKHOUSE_DATABASE || "matchpulse",
-    request_timeout: 120_000,
+    request_timeout: 30_000,
   });
 }
 
@@ -120,7 +120,8 @@ export async function ingestThroughput(t: BenchTarget, opts = { events: 100_000,
   const started = performance.now();
   let accepted = 0;
   await pool(batches, opts.concurrency, async (b) => {
-    accepted += (await postEvents(t, b)).accepted;
+    const result = await postEvents(t, b); // not `accepted += await …`: that reads `accepted` before the await
+    accepted += result.accepted;
   });
   const acceptedSeconds = (performance.now() - started) / 1000;
 

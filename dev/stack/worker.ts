@@ -23,7 +23,8 @@ export async function startWorker(stackEnv: Record<string, string>, opts: Worker
       args: [
         join(PROJECT_ROOT, "node_modules/wrangler/bin/wrangler.js"),
         "dev",
-        ...(opts.script ? [opts.script, "--no-bundle"] : []),
+        // With a script argument wrangler looks for its config beside the script: name ours explicitly.
+        ...(opts.script ? [opts.script, "--no-bundle", "--config", join(PROJECT_ROOT, "wrangler.toml")] : []),
         "--port", String(opts.port),
         "--ip", "127.0.0.1",
         "--persist-to", join(opts.dataDir, "wrangler"),
