@@ -76,6 +76,9 @@ export function postgresService(bin: string, cluster: PostgresCluster, port: num
     "-c", "listen_addresses=127.0.0.1",
     // Loses at most the last few hundred ms of commits on a machine crash, never consistency.
     "-c", "synchronous_commit=off",
+    // Every Worker request and new match room opens its own connection (Neon's pooler absorbs that in
+    // production); bursts of new matches need more than the default 100 here.
+    "-c", "max_connections=400",
   ]);
   return {
     name: "postgres",

@@ -12,6 +12,8 @@ import { initialSequencing, planDelivery } from "./sequencer";
 import { RoomStore, stateView, type PublishedPrediction, type RoomRecord } from "./store";
 import { DEFAULT_STRENGTH, loadStrength } from "./strength";
 
+const STRENGTH_RETRY_MS = 30_000;
+
 export interface ApplyResult {
   applied: number;
   duplicates: number;
@@ -43,17 +45,29 @@ export class MatchRoom extends DurableObject<Env> {
       if (!sport) return { ...result, rejected: events.length };
       // Strength is read once, before the first event, so every prediction of the match uses it.
       const strength = await this.ctx.blockConcurrencyWhile(() => loadStrength(this.env, matchId));
-      if (!this.record) this.record = { ...this.newRecord(matchId, events[0]!.sport, sport), strength };
+      if (!this.record) {
+        this.record = {
+          ...this.newRecord(matchId, events[0]!.sport, sport),
+          strength: strength ?? DEFAULT_STRENGTH,
+          ...(strength ? {} : { strengthRetryAt: Date.now() + STRENGTH_RETRY_MS }),
+        };
+      }
+    } else if (this.record.strengthRetryAt !== undefined && Date.now() >= this.record.strengthRetryAt) {
+      const strength = await this.ctx.blockConcurrencyWhile(() => loadStrength(this.env, matchId));
+      if (strength) {
+        this.record.strength = strength;
+        delete this.record.strengthRetryAt;
+      } else this.record.strengthRetryAt = Date.now() + STRENGTH_RETRY_MS;
     }
     const sport = sportOf(this.record.sport)!;
 
     const fresh: MatchEvent[] = [];
-    const seen = new Set<string>();
+    const seen = this.store.knownIds(events.map((e) => e.eventId));
     for (const e of events) {
       if (e.sport !== this.record.sport || e.matchId !== this.record.matchId) {
         result.rejected++;
         log("warn", "event does not belong to this room", { matchId, eventId: e.eventId, sport: e.sport });
-      } else if (seen.has(e.eventId) || this.store.isKnown(e.eventId)) result.duplicates++;
+      } else if (seen.has(e.eventId)) result.duplicates++;
       else {
         seen.add(e.eventId);
         fresh.push(e);
@@ -117,7 +131,9 @@ export class MatchRoom extends DurableObject<Env> {
   /** Plans, reduces and persists in one storage transaction; returns one frame per applied event. */
   private deliver(sport: SportModule, incoming: MatchEvent[], releaseAll: boolean): LiveFrame[] {
     const record = this.record!;
-    const plan = planDelivery(record.sequencing, incoming, releaseAll || incoming.some((e) => e.seq !== undefined) ? this.store.heldEvents() : [], releaseAll);
+    const held = releaseAll || incoming.some((e) => e.seq !== undefined) ? this.store.heldEvents() : [];
+    const heldIds = new Set(held.map((e) => e.eventId));
+    const plan = planDelivery(record.sequencing, incoming, held, releaseAll);
     const frames: LiveFrame[] = [];
     const now = Date.now();
     this.ctx.storage.transactionSync(() => {
@@ -133,7 +149,7 @@ export class MatchRoom extends DurableObject<Env> {
         const p = sport.winProbability(live, record.strength);
         record.prediction = { ...p, at: record.updatedAt };
         const frame: LiveFrame = { type: "update", seq: record.seq, event, state: stateView(record), prediction: record.prediction };
-        this.store.markApplied(event, record.seq);
+        this.store.markApplied(event, record.seq, heldIds.has(event.eventId));
         this.store.queuePrediction({
           matchId: record.matchId,
           sport: record.sport,

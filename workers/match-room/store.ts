@@ -36,6 +36,8 @@ export interface RoomRecord {
   live: Record<string, unknown>;
   prediction: PredictionView | null;
   strength: TeamStrength;
+  /** Set while the strength is a stand-in because the metadata store was unreachable: when to ask again. */
+  strengthRetryAt?: number;
 }
 
 export class RoomStore {
@@ -72,16 +74,25 @@ export class RoomStore {
     this.sql.exec(`INSERT OR REPLACE INTO room (key, value) VALUES ('record', ?)`, JSON.stringify(record));
   }
 
-  isKnown(eventId: string): boolean {
-    return (
-      this.sql.exec(`SELECT 1 FROM applied WHERE event_id = ? UNION ALL SELECT 1 FROM held WHERE event_id = ?`, eventId, eventId).toArray()
-        .length > 0
-    );
+  /** Which of these ids the room has applied or is holding (SQLite takes at most 100 bound parameters). */
+  knownIds(ids: string[]): Set<string> {
+    const known = new Set<string>();
+    for (let i = 0; i < ids.length; i += 45) {
+      const chunk = ids.slice(i, i + 45);
+      const marks = chunk.map(() => "?").join(",");
+      const rows = this.sql.exec<{ event_id: string }>(
+        `SELECT event_id FROM applied WHERE event_id IN (${marks}) UNION ALL SELECT event_id FROM held WHERE event_id IN (${marks})`,
+        ...chunk,
+        ...chunk,
+      );
+      for (const r of rows) known.add(r.event_id);
+    }
+    return known;
   }
 
-  markApplied(event: MatchEvent, updateSeq: number): void {
+  markApplied(event: MatchEvent, updateSeq: number, wasHeld: boolean): void {
     this.sql.exec(`INSERT INTO applied (event_id, seq, update_seq) VALUES (?, ?, ?)`, event.eventId, event.seq ?? null, updateSeq);
-    this.sql.exec(`DELETE FROM held WHERE event_id = ?`, event.eventId);
+    if (wasHeld) this.sql.exec(`DELETE FROM held WHERE event_id = ?`, event.eventId);
   }
 
   hold(event: MatchEvent, now: number): void {

@@ -11,7 +11,8 @@ import { errorMessage, log } from "../observability/log";
 export const DEFAULT_RATING = 1500;
 export const DEFAULT_STRENGTH: TeamStrength = { rating: [DEFAULT_RATING, DEFAULT_RATING], neutral: false };
 
-export async function loadStrength(env: Env, matchId: string): Promise<TeamStrength> {
+/** The match's strength, DEFAULT_STRENGTH when the store does not know it, null when the store is unreachable. */
+export async function loadStrength(env: Env, matchId: string): Promise<TeamStrength | null> {
   const team1 = alias(teams, "team1");
   const team2 = alias(teams, "team2");
   try {
@@ -28,7 +29,7 @@ export async function loadStrength(env: Env, matchId: string): Promise<TeamStren
     if (!row) return DEFAULT_STRENGTH;
     return { rating: [row.rating1 ?? DEFAULT_RATING, row.rating2 ?? DEFAULT_RATING], neutral: row.neutral };
   } catch (err) {
-    log("warn", "team strength unavailable, using defaults", { matchId, error: errorMessage(err) });
-    return DEFAULT_STRENGTH;
+    log("warn", "team strength unavailable, using defaults for now", { matchId, error: errorMessage(err) });
+    return null;
   }
 }
