@@ -5,6 +5,10 @@
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { and, eq, ne } from "drizzle-orm";
+import { CS2_MODEL_PARAMS, CS2_MODEL_VERSION } from "../shared/sports/cs2/model";
+import { FOOTBALL_MODEL_PARAMS, FOOTBALL_MODEL_VERSION } from "../shared/sports/football/model";
+import { modelVersions } from "../workers/clients/postgres-schema";
 import { createClient } from "@clickhouse/client-web";
 import { neonConfig, Pool } from "@neondatabase/serverless";
 import { drizzle } from "drizzle-orm/neon-serverless";
@@ -38,6 +42,32 @@ export function neonPool(env: Record<string, string | undefined>): Pool {
 export async function migrate(env: Record<string, string | undefined>, log: (msg: string) => void = console.log): Promise<void> {
   await migratePostgres(env, log);
   await migrateClickHouse(env, log);
+  await registerModelVersions(env, log);
+}
+
+/** Records the model versions this code runs (every prediction names one) in model_versions. */
+async function registerModelVersions(env: Record<string, string | undefined>, log: (msg: string) => void): Promise<void> {
+  const models = [
+    { sport: "football", version: FOOTBALL_MODEL_VERSION, params: FOOTBALL_MODEL_PARAMS },
+    { sport: "cs2", version: CS2_MODEL_VERSION, params: CS2_MODEL_PARAMS },
+  ];
+  const pool = neonPool(env);
+  try {
+    const db = drizzle(pool);
+    for (const m of models) {
+      await db
+        .insert(modelVersions)
+        .values({ sport: m.sport, version: m.version, params: m.params, active: true })
+        .onConflictDoNothing({ target: [modelVersions.sport, modelVersions.version] });
+      await db
+        .update(modelVersions)
+        .set({ active: false })
+        .where(and(eq(modelVersions.sport, m.sport), ne(modelVersions.version, m.version)));
+    }
+    log(`postgres: model versions ${models.map((m) => m.version).join(", ")} registered`);
+  } finally {
+    await pool.end();
+  }
 }
 
 async function migratePostgres(env: Record<string, string | undefined>, log: (msg: string) => void): Promise<void> {

@@ -1,6 +1,9 @@
 // The whole live path: POST → real local queue → consumer → MatchRoom → WebSocket, and the event log.
 import { createExecutionContext, createMessageBatch, env, getQueueResult, SELF } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
+import { and, eq } from "drizzle-orm";
+import { withPostgres } from "../workers/clients/postgres";
+import { modelVersions } from "../workers/clients/postgres-schema";
 import worker from "../workers/index";
 import type { EventsMessage } from "../workers/ingest/pack";
 import { BASE, clickhouseRows, createApiKey, eventually, footballEvent, getState, openLive, postEvents, uniqueMatchId } from "./fixtures";
@@ -59,6 +62,10 @@ describe("live path", () => {
     expect(p.pTeam1 + p.pDraw + p.pTeam2).toBeCloseTo(1, 9);
     expect(p.pTeam2).toBeGreaterThan(p.pTeam1);
     expect(p.modelVersion).toMatch(/\S/);
+    const registered = await withPostgres(env, ({ db }) =>
+      db.select().from(modelVersions).where(and(eq(modelVersions.version, p.modelVersion), eq(modelVersions.active, true))),
+    );
+    expect(registered.map((r) => r.sport)).toEqual(["football"]);
   });
 
   it("the same eventId in two requests is applied once", async () => {
