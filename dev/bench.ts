@@ -5,6 +5,7 @@ import { execSync } from "node:child_process";
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
+import { benchAnalytics } from "./bench/analytics";
 import { benchPredictors } from "./bench/predictor";
 import { bareInsert, clickhouseWriteStats, fanOut, ingestThroughput, latencyAtLoad, noopThroughput, singleEventLatency, type BenchTarget } from "./bench/pipeline";
 import { round } from "./bench/stats";
@@ -104,12 +105,8 @@ async function main(): Promise<void> {
     }
 
     if (wanted("analytics")) {
-      try {
-        const { benchAnalytics } = (await import("./bench/analytics")) as { benchAnalytics?: (env: Record<string, string>, o: { events: number }) => Promise<Figure[]> };
-        if (benchAnalytics) for (const f of await benchAnalytics(stack.env, { events: quick ? 1_000_000 : 10_000_000 })) record(f);
-      } catch (err) {
-        console.log(`[bench] analytics skipped: ${err instanceof Error ? err.message : String(err)}`);
-      }
+      const events = quick ? 1_000_000 : 10_000_000;
+      for (const f of await benchAnalytics(stack.env, { events, http: { baseUrl: t.baseUrl, apiKey: t.apiKey } })) record(f);
     }
   } finally {
     await stop();

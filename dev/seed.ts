@@ -12,10 +12,12 @@ export async function seedDevClient(env: Record<string, string>, key: string): P
   try {
     const db = drizzle(pool);
     const keyHash = await hashApiKey(key);
+    // Budgets far above the defaults: the demo feed, benches and thousands of sockets share this key.
+    const grant = { scopes: ["ingest", "read", "admin"], ingestPerMinute: 10_000_000, readPerMinute: 1_000_000 };
     await db
       .insert(apiClients)
-      .values({ name: "local developer", keyHash, keyPrefix: keyPrefix(key), scopes: ["ingest", "read", "admin"] })
-      .onConflictDoUpdate({ target: apiClients.keyHash, set: { revokedAt: null, scopes: ["ingest", "read", "admin"] } });
+      .values({ name: "local developer", keyHash, keyPrefix: keyPrefix(key), ...grant })
+      .onConflictDoUpdate({ target: apiClients.keyHash, set: { revokedAt: null, ...grant } });
   } finally {
     await pool.end();
   }

@@ -9,13 +9,30 @@ import type { MatchEvent } from "../shared/sports/sport";
 
 export const BASE = "http://matchpulse.test";
 
-export async function createApiKey(scopes: string[], name = "test client"): Promise<string> {
+export async function createApiKey(
+  scopes: string[],
+  name = "test client",
+  limits: { ingestPerMinute?: number; readPerMinute?: number } = {},
+): Promise<string> {
   const key = newApiKey();
   const keyHash = await hashApiKey(key);
   await withPostgres(env, ({ db }) =>
-    db.insert(apiClients).values({ name, keyHash, keyPrefix: keyPrefix(key), scopes }),
+    db.insert(apiClients).values({ name, keyHash, keyPrefix: keyPrefix(key), scopes, ...limits }),
   );
   return key;
+}
+
+/** A JSON call to the Worker: `body` is serialized, the key sent as a bearer token. */
+export function call(key: string | null, path: string, init: { method?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<Response> {
+  return SELF.fetch(`${BASE}${path}`, {
+    method: init.method ?? (init.body === undefined ? "GET" : "POST"),
+    headers: {
+      ...(init.body === undefined ? {} : { "content-type": "application/json" }),
+      ...(key ? { authorization: `Bearer ${key}` } : {}),
+      ...init.headers,
+    },
+    body: init.body === undefined ? undefined : JSON.stringify(init.body),
+  });
 }
 
 export const uniqueMatchId = (label: string) => `${label}-${crypto.randomUUID().slice(0, 8)}`;

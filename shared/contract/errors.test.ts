@@ -6,13 +6,17 @@ describe("error bodies", () => {
     expect(errorCodes).toEqual([
       "invalid_event",
       "invalid_json",
+      "invalid_request",
       "unsupported_media_type",
       "payload_too_large",
       "unauthorized",
       "forbidden",
       "not_found",
+      "conflict",
+      "upgrade_required",
       "rate_limited",
       "queue_unavailable",
+      "dependency_unavailable",
       "internal",
     ]);
     for (const code of errorCodes) expect(errorStatus[code]).toBeGreaterThanOrEqual(400);

@@ -6,13 +6,17 @@ import type { ContractIssue } from "./event";
 export const errorCodes = [
   "invalid_event",
   "invalid_json",
+  "invalid_request",
   "unsupported_media_type",
   "payload_too_large",
   "unauthorized",
   "forbidden",
   "not_found",
+  "conflict",
+  "upgrade_required",
   "rate_limited",
   "queue_unavailable",
+  "dependency_unavailable",
   "internal",
 ] as const;
 
@@ -22,13 +26,17 @@ export type ErrorCode = (typeof errorCodes)[number];
 export const errorStatus = {
   invalid_event: 400,
   invalid_json: 400,
+  invalid_request: 400,
   unsupported_media_type: 415,
   payload_too_large: 413,
   unauthorized: 401,
   forbidden: 403,
   not_found: 404,
+  conflict: 409,
+  upgrade_required: 426,
   rate_limited: 429,
   queue_unavailable: 503,
+  dependency_unavailable: 503,
   internal: 500,
 } as const satisfies Record<ErrorCode, number>;
 

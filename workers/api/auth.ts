@@ -1,6 +1,6 @@
 // Bearer-key authentication with scopes. Keys are looked up in Postgres by hash and cached in the
 // isolate for a few seconds, so Postgres sees one query per key per isolate per TTL, and a revoked key
-// stops working everywhere within KEY_CACHE_TTL_MS.
+// stops working everywhere within KEY_CACHE_TTL_MS (at once in the isolate that revoked it).
 import { and, eq, isNull } from "drizzle-orm";
 import { createMiddleware } from "hono/factory";
 import { withPostgres } from "../clients/postgres";
@@ -47,6 +47,11 @@ async function findClient(env: Env, keyHash: string): Promise<ApiClient | null> 
   return client;
 }
 
+/** Drops a client's cached keys in this isolate (after a revocation or a change of scopes or limits). */
+export function forgetClient(clientId: string): void {
+  for (const [hash, entry] of cache) if (entry.client?.id === clientId) cache.delete(hash);
+}
+
 function presentedKey(req: Request, allowQueryToken: boolean): string | null {
   const header = req.headers.get("authorization");
   if (header) {
@@ -58,14 +63,16 @@ function presentedKey(req: Request, allowQueryToken: boolean): string | null {
   return null;
 }
 
-export function requireScope(scope: Scope, options: { allowQueryToken?: boolean } = {}) {
+/** Lets the request through when its key holds one of `scopes` (e.g. ["read", "admin"]). */
+export function requireScope(scopes: Scope | Scope[], options: { allowQueryToken?: boolean } = {}) {
+  const accepted = Array.isArray(scopes) ? scopes : [scopes];
   return createMiddleware<AppEnv>(async (c, next) => {
     const key = presentedKey(c.req.raw, options.allowQueryToken ?? false);
     if (!key) throw new ApiError(401, "unauthorized", "missing API key: send Authorization: Bearer <key>");
     const client = await findClient(c.env, await hashApiKey(key));
     if (!client) throw new ApiError(401, "unauthorized", "invalid or revoked API key");
-    if (!client.scopes.includes(scope)) {
-      throw new ApiError(403, "forbidden", `this API key lacks the '${scope}' scope`);
+    if (!accepted.some((s) => client.scopes.includes(s))) {
+      throw new ApiError(403, "forbidden", `this API key lacks the '${accepted.join("' or '")}' scope`);
     }
     c.set("client", client);
     await next();

@@ -1,17 +1,61 @@
-// POST /v1/events — ingest one event, a JSON array, or NDJSON.
-import { Hono } from "hono";
+// POST /v1/events — ingest one event, a JSON array, or NDJSON. The handler reads the body itself (size
+// limits while streaming, per-item validation with indexes), so the route is declared for the document
+// only; the ingest budget is spent per event once the body is parsed.
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { contractIssueSchema } from "../../shared/contract/errors";
+import { eventSchema } from "../../shared/contract/event";
 import { acceptEvents } from "../ingest/accept-events";
-import { bodyKind, parseEventsBody, readBodyText } from "../ingest/parse-body";
+import { bodyKind, MAX_EVENTS_PER_REQUEST, parseEventsBody, readBodyText } from "../ingest/parse-body";
 import type { AppEnv } from "./app-env";
 import { requireScope } from "./auth";
-import { ApiError } from "./errors";
+import { ApiError, validationHook } from "./errors";
+import { bearerAuth, errors, json, rateLimitHeaders } from "./openapi";
+import { enforceBudget } from "./rate-limit";
 
-export const eventsRoutes = new Hono<AppEnv>().post("/v1/events", requireScope("ingest"), async (c) => {
+export const ingestResultSchema = z
+  .object({
+    accepted: z.int().min(0).describe("Events now in the queue."),
+    duplicates: z.int().min(0).describe("Events already received (same eventId)."),
+    rejected: z.array(z.object({ index: z.int().min(0), eventId: z.string().optional(), issues: z.array(contractIssueSchema) })),
+    eventId: z.string().optional().describe("Single-event requests only."),
+    status: z.enum(["accepted", "duplicate"]).optional().describe("Single-event requests only."),
+  })
+  .meta({ id: "IngestResult" });
+
+export const postEventsRoute = createRoute({
+  method: "post",
+  path: "/v1/events",
+  tags: ["ingest"],
+  summary: "Send events",
+  description:
+    `One event, a JSON array, or NDJSON; at most ${MAX_EVENTS_PER_REQUEST} events and 1 MB. Valid events are accepted even when ` +
+    "others in the batch are rejected; 202 comes only after the queue took them. Spends one unit of the ingest budget per event. Scope: ingest.",
+  security: bearerAuth,
+  request: {
+    body: {
+      required: true,
+      content: {
+        "application/json": { schema: z.union([eventSchema, z.array(eventSchema).max(MAX_EVENTS_PER_REQUEST)]) },
+        "application/x-ndjson": { schema: z.string().describe("One MatchEvent JSON object per line.") },
+      },
+    },
+  },
+  responses: {
+    202: { ...json(ingestResultSchema, "Accepted (some items may be rejected: see `rejected`)"), headers: rateLimitHeaders },
+    ...errors(400, 401, 403, 413, 415, 429, 503),
+  },
+});
+
+const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+
+app.openAPIRegistry.registerPath(postEventsRoute);
+app.post("/v1/events", requireScope("ingest"), async (c) => {
   const kind = bodyKind(c.req.header("content-type") ?? null);
   if (!kind) {
     throw new ApiError(415, "unsupported_media_type", "send application/json (an event or an array of events) or application/x-ndjson");
   }
   const { items, single } = parseEventsBody(await readBodyText(c.req.raw), kind);
+  await enforceBudget(c, "ingest", items.length);
   const result = await acceptEvents(c.env, items, c.get("requestId"));
 
   if (result.accepted + result.duplicates === 0) {
@@ -28,3 +72,5 @@ export const eventsRoutes = new Hono<AppEnv>().post("/v1/events", requireScope("
   }
   return c.json(body, 202);
 });
+
+export const eventsRoutes = app;

@@ -1,38 +1,307 @@
-// Live reads of one match: its state with the current prediction, and the WebSocket stream.
-import { Hono } from "hono";
-import { MATCH_ID_PATTERN } from "../../shared/contract/event";
+// Matches: metadata from Postgres joined with what is live (the room's state, the analytics store's
+// activity), the live state and WebSocket stream of one match, and the admin's create and update.
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { eq, sql } from "drizzle-orm";
+import { liveFrameSchema, matchStateViewSchema, predictionViewSchema } from "../../shared/contract/frames";
+import { sportNames } from "../../shared/sports";
+import { NO_ACTIVITY, matchActivity, type MatchActivity } from "../analytics/match-activity";
+import { openClickHouse } from "../clients/clickhouse";
+import { matches } from "../clients/postgres-schema";
+import type { Env } from "../env";
+import { errorMessage, log } from "../observability/log";
+import { metrics } from "../observability/metrics";
 import type { AppEnv } from "./app-env";
 import { requireScope } from "./auth";
-import { ApiError } from "./errors";
+import { ApiError, validationHook } from "./errors";
+import {
+  assertTeamsFit,
+  findMatch,
+  listMatches,
+  matchPositionSchema,
+  matchSchema,
+  matchStatuses,
+  positionOf,
+  type MatchView,
+} from "./match-directory";
+import { withMetadata } from "./metadata-store";
+import { bearerAuth, errors, json, rateLimitHeaders } from "./openapi";
+import { cursorQuery, decodeCursor, limitQuery, nextCursorSchema, page } from "./pagination";
+import { entityId, instantQuery, matchIdParams } from "./params";
+import { readBudget } from "./rate-limit";
 
-function matchIdParam(raw: string): string {
-  if (!MATCH_ID_PATTERN.test(raw)) {
-    throw new ApiError(400, "invalid_match_id", "matchId must be 1-64 characters of A-Z a-z 0-9 . _ : -", {
-      issues: [{ path: "matchId", message: "invalid format" }],
-    });
+const sportSchema = z.enum(sportNames as [string, ...string[]]);
+
+const liveStateSchema = matchStateViewSchema
+  .extend({ prediction: z.union([predictionViewSchema, z.null()]) })
+  .meta({ id: "LiveState", description: "The room's live state of a match and its current prediction." });
+
+const activitySchema = z
+  .object({
+    lastEventAt: z.string().nullable().describe("Source timestamp of the latest logged event."),
+    prediction: z.union([
+      z.object({
+        seq: z.int(),
+        at: z.string(),
+        pTeam1: z.number(),
+        pDraw: z.number().optional(),
+        pTeam2: z.number(),
+        modelVersion: z.string(),
+      }),
+      z.null(),
+    ]),
+  })
+  .meta({ id: "MatchActivity", description: "What the analytics store holds for a match; null while it is unreachable." });
+
+const matchWithActivitySchema = matchSchema.extend({ activity: z.union([activitySchema, z.null()]) }).meta({ id: "MatchListItem" });
+const matchDetailSchema = matchWithActivitySchema
+  .extend({ live: z.union([liveStateSchema, z.null()]).describe("The room's state; null before the first event.") })
+  .meta({ id: "MatchDetail" });
+
+const matchBody = z.object({
+  sport: sportSchema,
+  team1Id: entityId.nullable().optional(),
+  team2Id: entityId.nullable().optional(),
+  startsAt: z.iso.datetime({ offset: true }).nullable().optional(),
+  venue: z.string().min(1).max(200).nullable().optional(),
+  neutral: z.boolean().optional(),
+  tournament: z.string().min(1).max(200).nullable().optional(),
+  bestOf: z.union([z.literal(1), z.literal(3), z.literal(5)]).nullable().optional(),
+  status: z.enum(matchStatuses).optional(),
+});
+const createMatchBody = matchBody.extend({ id: entityId }).strict().meta({ id: "CreateMatch" });
+const updateMatchBody = matchBody.omit({ sport: true }).strict().meta({ id: "UpdateMatch" });
+
+/** Activity for a page of matches; an unreachable analytics store degrades to `activity: null`. */
+async function activityOf(env: Env, ids: string[]): Promise<Map<string, MatchActivity> | null> {
+  const client = openClickHouse(env, 5_000);
+  const started = performance.now();
+  try {
+    return await matchActivity(client, ids);
+  } catch (err) {
+    metrics.dependencyErrors.inc({ dependency: "clickhouse" });
+    log("warn", "match activity unavailable", { error: errorMessage(err) });
+    return null;
+  } finally {
+    metrics.clickhouseQuery.observe((performance.now() - started) / 1000, { query: "match_activity" });
+    await client.close().catch(() => {});
   }
-  return raw;
 }
 
-export const matchesRoutes = new Hono<AppEnv>()
-  .get("/v1/matches/:matchId/state", requireScope("read", { allowQueryToken: true }), async (c) => {
-    const matchId = matchIdParam(c.req.param("matchId"));
-    const room = c.env.MATCH_ROOM.get(c.env.MATCH_ROOM.idFromName(matchId));
-    const current = await room.getState();
-    if (!current) throw new ApiError(404, "not_found", `no events have reached match '${matchId}'`);
-    return c.json({ ...current.state, prediction: current.prediction });
-  })
-  .get("/v1/matches/:matchId/live", requireScope("read", { allowQueryToken: true }), async (c) => {
-    const matchId = matchIdParam(c.req.param("matchId"));
-    if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
-      throw new ApiError(426, "upgrade_required", "this endpoint is a WebSocket: send Upgrade: websocket", {}, { upgrade: "websocket" });
-    }
-    const since = c.req.query("since");
-    if (since !== undefined && !/^\d+$/.test(since)) {
-      throw new ApiError(400, "invalid_query", "since must be a non-negative integer (the last seq you received)", {
-        issues: [{ path: "since", message: "not a non-negative integer" }],
+const withActivity = (m: MatchView, activity: Map<string, MatchActivity> | null) => ({
+  ...m,
+  activity: activity ? (activity.get(m.id) ?? NO_ACTIVITY) : null,
+});
+
+function room(env: Env, matchId: string) {
+  return env.MATCH_ROOM.get(env.MATCH_ROOM.idFromName(matchId));
+}
+
+export const listMatchesRoute = createRoute({
+  method: "get",
+  path: "/v1/matches",
+  tags: ["metadata"],
+  summary: "List matches with their activity",
+  description: "Filter by status, sport and start time; ordered by start time (unscheduled last), then id. Scope: read or admin.",
+  security: bearerAuth,
+  middleware: [requireScope(["read", "admin"]), readBudget],
+  request: {
+    query: z.object({
+      status: z.enum(matchStatuses).optional().openapi({ param: { name: "status", in: "query" } }),
+      sport: sportSchema.optional().openapi({ param: { name: "sport", in: "query" } }),
+      from: instantQuery("from", "Matches starting at or after this time."),
+      to: instantQuery("to", "Matches starting before this time."),
+      limit: limitQuery(50, 200),
+      cursor: cursorQuery,
+    }),
+  },
+  responses: {
+    200: { ...json(z.object({ data: z.array(matchWithActivitySchema), nextCursor: nextCursorSchema }), "A page of matches"), headers: rateLimitHeaders },
+    ...errors(400, 401, 403, 429, 503),
+  },
+});
+
+export const getMatchRoute = createRoute({
+  method: "get",
+  path: "/v1/matches/{matchId}",
+  tags: ["metadata"],
+  summary: "One match: metadata, activity and live state",
+  description: "Scope: read or admin.",
+  security: bearerAuth,
+  middleware: [requireScope(["read", "admin"]), readBudget],
+  request: { params: matchIdParams },
+  responses: {
+    200: { ...json(matchDetailSchema, "The match"), headers: rateLimitHeaders },
+    ...errors(400, 401, 403, 404, 429, 503),
+  },
+});
+
+export const createMatchRoute = createRoute({
+  method: "post",
+  path: "/v1/matches",
+  tags: ["metadata"],
+  summary: "Register a match",
+  description: "Register it (and its teams) before its first event: the predictor reads the teams' ratings then. Scope: admin.",
+  security: bearerAuth,
+  middleware: [requireScope("admin"), readBudget],
+  request: { body: { content: { "application/json": { schema: createMatchBody } }, required: true } },
+  responses: {
+    201: { ...json(matchSchema, "The match as stored"), headers: rateLimitHeaders },
+    ...errors(400, 401, 403, 409, 415, 429, 503),
+  },
+});
+
+export const updateMatchRoute = createRoute({
+  method: "patch",
+  path: "/v1/matches/{matchId}",
+  tags: ["metadata"],
+  summary: "Update a match",
+  description: "Only the fields sent change; null clears a field. The sport cannot change. Scope: admin.",
+  security: bearerAuth,
+  middleware: [requireScope("admin"), readBudget],
+  request: { params: matchIdParams, body: { content: { "application/json": { schema: updateMatchBody } }, required: true } },
+  responses: {
+    200: { ...json(matchSchema, "The match as stored"), headers: rateLimitHeaders },
+    ...errors(400, 401, 403, 404, 415, 429, 503),
+  },
+});
+
+export const matchStateRoute = createRoute({
+  method: "get",
+  path: "/v1/matches/{matchId}/state",
+  tags: ["live"],
+  summary: "Live state and current prediction",
+  description: "From the match's room. 404 before any event reached it. Scope: read (also as ?token=).",
+  security: bearerAuth,
+  middleware: [requireScope("read", { allowQueryToken: true }), readBudget],
+  request: { params: matchIdParams },
+  responses: {
+    200: { ...json(liveStateSchema, "The live state"), headers: rateLimitHeaders },
+    ...errors(400, 401, 403, 404, 429, 503),
+  },
+});
+
+export const liveStreamRoute = createRoute({
+  method: "get",
+  path: "/v1/matches/{matchId}/live",
+  tags: ["live"],
+  summary: "WebSocket stream of a match",
+  description:
+    "Upgrade to a WebSocket (`?token=<key>` where headers cannot be set). The first frame is a snapshot, then one " +
+    "`update` frame per change (coalesced under bursts). Reconnect with `?since=<last seq>` to receive what you missed. " +
+    "Send `ping` for `pong`. Close codes: 4001 unauthorized, 4008 too slow (resume with ?since=). Scope: read.",
+  security: bearerAuth,
+  request: {
+    params: matchIdParams,
+    query: z.object({
+      since: z.coerce.number().int().min(0).optional().openapi({ param: { name: "since", in: "query" }, description: "The last seq you received." }),
+      token: z.string().optional().openapi({ param: { name: "token", in: "query" }, description: "The API key, for browsers." }),
+    }),
+  },
+  responses: {
+    101: {
+      description: "Switching protocols: the socket then carries LiveFrame JSON messages.",
+      content: { "application/json": { schema: liveFrameSchema } },
+    },
+    ...errors(400, 401, 403, 404, 426, 429, 503),
+  },
+});
+const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+
+app.openapi(listMatchesRoute, async (c) => {
+  const q = c.req.valid("query");
+  const after = decodeCursor(q.cursor, matchPositionSchema);
+  const rows = await withMetadata(c.env, (db) => listMatches(db, { status: q.status, sport: q.sport, fromMs: q.from, toMs: q.to }, after, q.limit));
+  const { data, nextCursor } = page(rows, q.limit, positionOf);
+  const activity = await activityOf(c.env, data.map((m) => m.id));
+  return c.json({ data: data.map((m) => withActivity(m, activity)), nextCursor }, 200);
+});
+
+app.openapi(getMatchRoute, async (c) => {
+  const { matchId } = c.req.valid("param");
+  const [match, activity, live] = await Promise.all([
+    withMetadata(c.env, (db) => findMatch(db, matchId)),
+    activityOf(c.env, [matchId]),
+    room(c.env, matchId).getState(),
+  ]);
+  if (!match) throw new ApiError(404, "not_found", `no match '${matchId}' is registered`);
+  const state = live ? ({ ...live.state, prediction: live.prediction } as z.infer<typeof liveStateSchema>) : null;
+  return c.json({ ...withActivity(match, activity), live: state }, 200);
+});
+
+app.openapi(createMatchRoute, async (c) => {
+  const body = c.req.valid("json");
+  const created = await withMetadata(
+    c.env,
+    async (db) => {
+      await assertTeamsFit(db, body.sport, [
+        { field: "team1Id", id: body.team1Id },
+        { field: "team2Id", id: body.team2Id },
+      ]);
+      await db.insert(matches).values({
+        id: body.id,
+        sport: body.sport,
+        team1Id: body.team1Id ?? null,
+        team2Id: body.team2Id ?? null,
+        startsAt: body.startsAt ? new Date(body.startsAt) : null,
+        venue: body.venue ?? null,
+        neutral: body.neutral ?? false,
+        tournament: body.tournament ?? null,
+        bestOf: body.bestOf ?? null,
+        status: body.status ?? "scheduled",
       });
-    }
-    const room = c.env.MATCH_ROOM.get(c.env.MATCH_ROOM.idFromName(matchId));
-    return room.fetch(c.req.raw);
+      return findMatch(db, body.id);
+    },
+    `match '${body.id}'`,
+  );
+  return c.json(created!, 201);
+});
+
+app.openapi(updateMatchRoute, async (c) => {
+  const { matchId } = c.req.valid("param");
+  const body = c.req.valid("json");
+  const updated = await withMetadata(c.env, async (db) => {
+    const current = await findMatch(db, matchId);
+    if (!current) throw new ApiError(404, "not_found", `no match '${matchId}' is registered`);
+    await assertTeamsFit(db, current.sport, [
+      { field: "team1Id", id: body.team1Id },
+      { field: "team2Id", id: body.team2Id },
+    ]);
+    const { startsAt, ...rest } = body;
+    await db
+      .update(matches)
+      .set({ ...rest, ...(startsAt !== undefined ? { startsAt: startsAt === null ? null : new Date(startsAt) } : {}), updatedAt: sql`now()` })
+      .where(eq(matches.id, matchId));
+    return findMatch(db, matchId);
   });
+  return c.json(updated!, 200);
+});
+
+app.openapi(matchStateRoute, async (c) => {
+  const { matchId } = c.req.valid("param");
+  const current = await room(c.env, matchId).getState();
+  if (!current) throw new ApiError(404, "not_found", `no events have reached match '${matchId}'`);
+  return c.json({ ...current.state, prediction: current.prediction } as z.infer<typeof liveStateSchema>, 200);
+});
+
+// The socket route is documented above but served as a plain route: its 101 carries no JSON body.
+app.openAPIRegistry.registerPath(liveStreamRoute);
+app.get("/v1/matches/:matchId/live", requireScope("read", { allowQueryToken: true }), readBudget, async (c) => {
+  const matchId = matchIdParams.shape.matchId.safeParse(c.req.param("matchId"));
+  if (!matchId.success) {
+    throw new ApiError(400, "invalid_request", "matchId must be 1-64 characters of A-Z a-z 0-9 . _ : -", {
+      issues: [{ path: "path.matchId", message: "invalid format" }],
+    });
+  }
+  if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
+    throw new ApiError(426, "upgrade_required", "this endpoint is a WebSocket: send Upgrade: websocket", {}, { upgrade: "websocket" });
+  }
+  const since = c.req.query("since");
+  if (since !== undefined && !/^\d+$/.test(since)) {
+    throw new ApiError(400, "invalid_request", "since must be a non-negative integer (the last seq you received)", {
+      issues: [{ path: "query.since", message: "not a non-negative integer" }],
+    });
+  }
+  return room(c.env, matchId.data).fetch(c.req.raw);
+});
+
+export const matchesRoutes = app;

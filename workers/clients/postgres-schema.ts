@@ -33,6 +33,7 @@ export const players = pgTable(
     name: text("name").notNull(),
     position: text("position"),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [index("players_team_idx").on(t.teamId)],
 );
@@ -53,7 +54,11 @@ export const matches = pgTable(
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index("matches_sport_status_idx").on(t.sport, t.status, t.startsAt)],
+  (t) => [
+    index("matches_sport_status_idx").on(t.sport, t.status, t.startsAt),
+    // Match lists filter and order by start time, then id.
+    index("matches_starts_at_idx").on(t.startsAt, t.id),
+  ],
 );
 
 export const modelVersions = pgTable(
@@ -80,6 +85,7 @@ export const apiClients = pgTable(
     /** First characters of the key, so an operator can tell keys apart. */
     keyPrefix: text("key_prefix").notNull(),
     scopes: text("scopes").array().notNull().default(sql`'{}'::text[]`),
+    /** Rate limits: events per minute for ingest, requests per minute for reads and admin calls. */
     ingestPerMinute: integer("ingest_per_minute").notNull().default(120000),
     readPerMinute: integer("read_per_minute").notNull().default(6000),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),

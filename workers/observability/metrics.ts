@@ -27,16 +27,17 @@ export function histogram(name: string, help: string, buckets: number[]) {
   const entry = histograms.get(name) ?? { help, buckets, series: new Map() };
   histograms.set(name, entry);
   return {
-    observe(value: number, labels: Labels = {}): void {
+    /** `times`: the same value observed for several items at once (e.g. every event of a message). */
+    observe(value: number, labels: Labels = {}, times = 1): void {
       const key = labelKey(labels);
       let s = entry.series.get(key);
       if (!s) {
         s = { counts: entry.buckets.map(() => 0), sum: 0, count: 0 };
         entry.series.set(key, s);
       }
-      for (let i = 0; i < entry.buckets.length; i++) if (value <= entry.buckets[i]!) s.counts[i]!++;
-      s.sum += value;
-      s.count++;
+      for (let i = 0; i < entry.buckets.length; i++) if (value <= entry.buckets[i]!) s.counts[i]! += times;
+      s.sum += value * times;
+      s.count += times;
     },
   };
 }
@@ -60,6 +61,8 @@ export function renderMetrics(): string {
 }
 
 const secondsBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+// Source clocks and replays make ingest lags span from milliseconds to hours.
+const lagBuckets = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15, 60, 300, 3600];
 
 // The platform's metrics, declared once so every module counts into the same series.
 export const metrics = {
@@ -70,8 +73,20 @@ export const metrics = {
   eventsRejected: counter("matchpulse_events_rejected_total", "Events rejected by validation"),
   queueMessages: counter("matchpulse_queue_messages_sent_total", "Queue messages sent"),
   queueBatchSize: histogram("matchpulse_consumer_batch_size", "Messages per consumer batch", [1, 5, 10, 25, 50, 100]),
+  queueMessagesConsumed: counter("matchpulse_queue_messages_consumed_total", "Queue messages handled by the consumer, by outcome (acked, retried)"),
   roomApplied: counter("matchpulse_room_events_applied_total", "Events applied by match rooms (as reported to the consumer)"),
+  roomDuplicates: counter("matchpulse_room_events_duplicate_total", "Events the match rooms had already applied (redeliveries, repeats the edge missed)"),
+  roomHeld: counter("matchpulse_room_events_held_total", "Events a match room holds behind a seq gap"),
+  ingestLatency: histogram(
+    "matchpulse_ingest_latency_seconds",
+    "Per event: source timestamp to edge acceptance (stage=source_to_accepted), acceptance to event-log write (stage=accepted_to_written)",
+    lagBuckets,
+  ),
   clickhouseRows: counter("matchpulse_clickhouse_rows_written_total", "Rows written to ClickHouse by table"),
   clickhouseInsert: histogram("matchpulse_clickhouse_insert_duration_seconds", "ClickHouse insert latency", secondsBuckets),
+  clickhouseQuery: histogram("matchpulse_clickhouse_query_duration_seconds", "ClickHouse read latency by query", secondsBuckets),
+  predictionsDeferred: counter("matchpulse_predictions_deferred_total", "Predictions left in the rooms' outboxes after a failed insert (re-sent later)"),
+  rateLimited: counter("matchpulse_rate_limited_total", "Requests refused with 429, by budget (ingest, read)"),
+  rateLimitFailOpen: counter("matchpulse_rate_limit_fail_open_total", "Requests let through because the rate limiter could not be asked, by budget"),
   dependencyErrors: counter("matchpulse_dependency_errors_total", "Failed calls to a dependency"),
 };

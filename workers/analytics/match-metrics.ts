@@ -1,0 +1,152 @@
+// The numbers of one match, from its raw event log deduplicated by event_id (a redelivered or twice-sent
+// event counts once, whether or not ClickHouse has merged it away yet). One pass with GROUPING SETS
+// yields the total row, one row per type and one per minute; a CS2 match then adds its per-round view.
+import type { ClickHouseClient } from "@clickhouse/client-web";
+import { selectRows, isoFromMs, isoFromSeconds, toNumber, type BoundQuery, type Int } from "./clickhouse-rows";
+import { cs2RoundsQuery, shapeCs2Rounds, type Cs2Round, type Cs2RoundRow } from "./cs2-rounds";
+
+export interface MetricsRow {
+  kind: "total" | "type" | "minute";
+  type: string;
+  minute_s: Int;
+  events: Int;
+  sport: string;
+  first_ms: Int;
+  last_ms: Int;
+  source_to_accepted_ms: number[];
+  accepted_to_written_ms: number[];
+}
+
+export interface Percentiles {
+  p50: number;
+  p95: number;
+  p99: number;
+}
+
+export interface Cs2Metrics {
+  maps: number;
+  roundsPlayed: number;
+  kills: number;
+  headshots: number;
+  /** headshots / kills, 0 without kills. */
+  headshotRate: number;
+  roundWinsByTeam: [number, number];
+  roundWinsBySide: { CT: number; T: number };
+}
+
+export interface MatchMetrics {
+  matchId: string;
+  sport: string;
+  totalEvents: number;
+  eventsByType: Record<string, number>;
+  goals: number;
+  yellowCards: number;
+  redCards: number;
+  firstEventAt: string;
+  lastEventAt: string;
+  /** The minute (by source timestamp) with the most events; the earliest on ties. */
+  peakMinute: { minute: string; eventCount: number };
+  /** Per event: source timestamp → accepted at the edge, and accepted → written to the event log. */
+  latency: { sourceToAcceptedMs: Percentiles; acceptedToWrittenMs: Percentiles };
+  cs2: Cs2Metrics | null;
+}
+
+// The inner query collapses repeats of an event (same id) before anything is counted; min() keeps the
+// first acceptance and the first write of an event for its latency.
+export function matchMetricsQuery(matchId: string): BoundQuery {
+  return {
+    query: `SELECT
+              multiIf(grouping(type) = 0, 'type', grouping(minute) = 0, 'minute', 'total') AS kind,
+              type,
+              toUInt32(toUnixTimestamp(minute)) AS minute_s,
+              toUInt32(count()) AS events,
+              any(sport) AS sport,
+              toInt64(toUnixTimestamp64Milli(min(ts))) AS first_ms,
+              toInt64(toUnixTimestamp64Milli(max(ts))) AS last_ms,
+              quantilesExactInclusive(0.5, 0.95, 0.99)(toFloat64(dateDiff('millisecond', ts, accepted_at))) AS source_to_accepted_ms,
+              quantilesExactInclusive(0.5, 0.95, 0.99)(toFloat64(dateDiff('millisecond', accepted_at, written_at))) AS accepted_to_written_ms
+            FROM
+            (
+              SELECT event_id, any(sport) AS sport, any(type) AS type, min(ts) AS ts,
+                     min(accepted_at) AS accepted_at, min(written_at) AS written_at
+              FROM events
+              WHERE match_id = {matchId:String}
+              GROUP BY event_id
+            )
+            GROUP BY GROUPING SETS ((), (type), (toStartOfMinute(ts) AS minute))`,
+    params: { matchId },
+  };
+}
+
+const round1 = (x: number): number => Math.round(x * 10) / 10;
+
+function percentiles(values: number[] | undefined): Percentiles {
+  const [p50 = 0, p95 = 0, p99 = 0] = (values ?? []).map((v) => (Number.isFinite(v) ? round1(v) : 0));
+  return { p50, p95, p99 };
+}
+
+/** Every kill names its round, so the rounds (finished or not) hold every kill and headshot. */
+export function cs2Summary(rounds: Cs2Round[]): Cs2Metrics {
+  const kills = rounds.reduce((n, r) => n + r.kills, 0);
+  const headshots = rounds.reduce((n, r) => n + r.headshots, 0);
+  const played = rounds.filter((r) => r.winnerTeam !== null);
+  const byTeam: [number, number] = [0, 0];
+  const bySide = { CT: 0, T: 0 };
+  for (const r of played) {
+    byTeam[r.winnerTeam! - 1]! += 1;
+    if (r.winnerSide) bySide[r.winnerSide]++;
+  }
+  return {
+    maps: new Set(played.map((r) => r.map)).size,
+    roundsPlayed: played.length,
+    kills,
+    headshots,
+    headshotRate: kills === 0 ? 0 : Math.round((headshots / kills) * 10_000) / 10_000,
+    roundWinsByTeam: byTeam,
+    roundWinsBySide: bySide,
+  };
+}
+
+/** null when the log holds no event of the match. */
+export function shapeMatchMetrics(matchId: string, rows: MetricsRow[], rounds: Cs2Round[]): MatchMetrics | null {
+  const total = rows.find((r) => r.kind === "total");
+  if (!total || toNumber(total.events) === 0) return null;
+
+  const eventsByType: Record<string, number> = {};
+  for (const r of rows.filter((x) => x.kind === "type").sort((a, b) => a.type.localeCompare(b.type))) {
+    eventsByType[r.type] = toNumber(r.events);
+  }
+  let peak: MetricsRow | undefined;
+  for (const r of rows) {
+    if (r.kind !== "minute") continue;
+    const better =
+      !peak || toNumber(r.events) > toNumber(peak.events) || (toNumber(r.events) === toNumber(peak.events) && toNumber(r.minute_s) < toNumber(peak.minute_s));
+    if (better) peak = r;
+  }
+
+  return {
+    matchId,
+    sport: total.sport,
+    totalEvents: toNumber(total.events),
+    eventsByType,
+    goals: eventsByType.goal ?? 0,
+    yellowCards: eventsByType.yellow_card ?? 0,
+    redCards: eventsByType.red_card ?? 0,
+    firstEventAt: isoFromMs(total.first_ms),
+    lastEventAt: isoFromMs(total.last_ms),
+    peakMinute: { minute: isoFromSeconds(peak!.minute_s), eventCount: toNumber(peak!.events) },
+    latency: {
+      sourceToAcceptedMs: percentiles(total.source_to_accepted_ms),
+      acceptedToWrittenMs: percentiles(total.accepted_to_written_ms),
+    },
+    cs2: total.sport === "cs2" ? cs2Summary(rounds) : null,
+  };
+}
+
+export async function matchMetrics(client: ClickHouseClient, matchId: string): Promise<MatchMetrics | null> {
+  const rows = await selectRows<MetricsRow>(client, matchMetricsQuery(matchId));
+  // The rounds only when the first answer says CS2: other sports skip a query that would find nothing.
+  const isCs2 = rows.some((r) => r.kind === "total" && r.sport === "cs2");
+  const rounds = isCs2 ? shapeCs2Rounds(await selectRows<Cs2RoundRow>(client, cs2RoundsQuery(matchId))) : [];
+  return shapeMatchMetrics(matchId, rows, rounds);
+}

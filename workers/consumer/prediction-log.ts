@@ -1,0 +1,44 @@
+// Rows for the ClickHouse predictions table: every prediction the match rooms published, written once
+// per consumer batch. A room keeps its predictions in an outbox until the consumer confirms the write,
+// so a failed insert loses nothing: the next call to that room returns them again, and repeats collapse
+// in the ReplacingMergeTree on (match_id, seq).
+import type { ClickHouseClient } from "@clickhouse/client-web";
+import type { PublishedPrediction } from "../match-room/store";
+
+export interface PredictionLogRow {
+  match_id: string;
+  seq: number;
+  sport: string;
+  event_id: string;
+  event_type: string;
+  p_team1: number;
+  p_draw: number | null;
+  p_team2: number;
+  model_version: string;
+  at: string;
+}
+
+export function predictionLogRows(predictions: PublishedPrediction[]): PredictionLogRow[] {
+  return predictions.map((p) => ({
+    match_id: p.matchId,
+    seq: p.seq,
+    sport: p.sport,
+    event_id: p.eventId,
+    event_type: p.eventType,
+    p_team1: p.pTeam1,
+    p_draw: p.pDraw,
+    p_team2: p.pTeam2,
+    model_version: p.modelVersion,
+    at: p.at,
+  }));
+}
+
+export async function writePredictionLog(client: ClickHouseClient, rows: PredictionLogRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  await client.insert({
+    table: "predictions",
+    values: rows,
+    format: "JSONEachRow",
+    clickhouse_settings: { date_time_input_format: "best_effort" },
+  });
+}
