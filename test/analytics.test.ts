@@ -45,6 +45,8 @@ async function redeliver(matchId: string, events: MatchEvent[], attempts = 2): P
   const ctx = createExecutionContext();
   await worker.queue(batch, env);
   expect((await getQueueResult(batch, ctx)).retryMessages).toEqual([]);
+  // The rows reach ClickHouse through the analytics queue, within its batch window.
+  await eventually(async () => (await logState(matchId)).byRequest[body.requestId] === events.length, 15_000);
 }
 
 /** Distinct events in the log, and rows per request id. Rows written later replace earlier copies of an
@@ -302,7 +304,7 @@ describe("CS2 metrics and rounds", () => {
 });
 
 describe("the prediction outbox", () => {
-  it("keeps predictions a failed insert missed and writes them with the room's next batch, once", async () => {
+  it("keeps predictions the analytics queue refused and writes them with the room's next batch, once", async () => {
     const matchId = uniqueMatchId("outbox");
     const ev = (type: string, n: number) => event(matchId, "football", type, 0, n, type === "pass" ? { teamId: 1, payload: { minute: 0 } } : {});
     const consume = async (events: MatchEvent[], batchEnv: Env) => {
@@ -314,19 +316,23 @@ describe("the prediction outbox", () => {
     };
     const seqs = async () =>
       (
-        await clickhouseRows<{ seq: number }>("SELECT seq FROM predictions WHERE match_id = {m:String} ORDER BY seq", { m: matchId })
+        await clickhouseRows<{ seq: number }>("SELECT seq FROM predictions FINAL WHERE match_id = {m:String} ORDER BY seq", { m: matchId })
       ).map((r) => Number(r.seq));
+    const refusing = { sendBatch: async () => Promise.reject(new Error("analytics queue unavailable")) } as unknown as Env["ANALYTICS_QUEUE"];
 
-    const down = await consume([ev("match_start", 1), ev("pass", 2)], { ...env, CLICKHOUSE_URL: DEAD });
+    const down = await consume([ev("match_start", 1), ev("pass", 2)], { ...env, ANALYTICS_QUEUE: refusing });
     expect(down.retryMessages).toHaveLength(1);
+    await new Promise((r) => setTimeout(r, 1_500));
     expect(await seqs()).toEqual([]);
 
     const up = await consume([ev("pass", 3)], env);
     expect(up.explicitAcks).toHaveLength(1);
+    await eventually(async () => (await seqs()).length === 3, 15_000);
     expect(await seqs()).toEqual([1, 2, 3]);
 
     // Confirmed predictions left the outbox: the next batch writes only its own.
     await consume([ev("pass", 4)], env);
+    await eventually(async () => (await seqs()).length === 4, 15_000);
     expect(await seqs()).toEqual([1, 2, 3, 4]);
   });
 });
@@ -345,7 +351,7 @@ describe("observability", () => {
       /^matchpulse_clickhouse_rows_written_total\{table="predictions"\} \d+/m,
       /^matchpulse_clickhouse_insert_duration_seconds_bucket\{/m,
       /^matchpulse_ingest_latency_seconds_bucket\{stage="source_to_accepted",le="[^"]+"\}/m,
-      /^matchpulse_dependency_errors_total\{dependency="clickhouse"\} \d+/m,
+      /^matchpulse_dependency_errors_total\{dependency="analytics_queue"\} \d+/m,
     ]) {
       expect(text).toMatch(series);
     }

@@ -1,10 +1,13 @@
 // What happens when a dependency is down: Redis (fail open), the queue (503, nothing accepted, dedup
-// keys released), ClickHouse (the room still applies; the batch is retried for the log).
+// keys released), ClickHouse (the live path does not notice; the analytics batch is retried), the
+// analytics queue (the room applied; the events message is retried).
 import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { acceptEvents } from "../workers/ingest/accept-events";
 import { ApiError } from "../workers/api/errors";
+import { consumeAnalytics, type AnalyticsMessage } from "../workers/consumer/analytics-queue";
 import { consumeEvents } from "../workers/consumer/consume-events";
+import { eventLogRows } from "../workers/consumer/event-log";
 import type { Env } from "../workers/env";
 import type { EventsMessage } from "../workers/ingest/pack";
 import { createApiKey, eventually, footballEvent, getState, postEvents, uniqueMatchId } from "./fixtures";
@@ -45,14 +48,41 @@ describe("dependency failures", () => {
     expect(await retry.json()).toMatchObject({ accepted: 1, status: "accepted" });
   });
 
-  it("applies to the room even when ClickHouse is down, and retries the batch for the event log", async () => {
+  it("applies to the room and acks without ClickHouse: the live path never touches it", async () => {
     const matchId = uniqueMatchId("noch");
     const body: EventsMessage = { v: 1, matchId, requestId: "test-noch", acceptedAt: Date.now(), events: [footballEvent(matchId, "match_start")] };
     const batch = createMessageBatch<EventsMessage>("matchpulse-events", [{ id: "m1", timestamp: new Date(), attempts: 1, body }]);
     const ctx = createExecutionContext();
     await consumeEvents(batch, { ...env, CLICKHOUSE_URL: DEAD });
     const result = await getQueueResult(batch, ctx);
-    expect(result.explicitAcks).toEqual([]);
+    expect(result.explicitAcks).toEqual(["m1"]);
+    const res = await getState(readKey, matchId);
+    expect(((await res.json()) as { eventsApplied: number }).eventsApplied).toBe(1);
+  });
+
+  it("retries the whole analytics batch while ClickHouse is down", async () => {
+    const matchId = uniqueMatchId("chdown");
+    const rows = eventLogRows([{ v: 1, matchId, requestId: "test-chdown", acceptedAt: Date.now(), events: [footballEvent(matchId, "match_start")] }]);
+    const body: AnalyticsMessage = { v: 1, events: rows, predictions: [] };
+    const batch = createMessageBatch<AnalyticsMessage>("matchpulse-analytics", [
+      { id: "a1", timestamp: new Date(), attempts: 1, body },
+      { id: "a2", timestamp: new Date(), attempts: 1, body },
+    ]);
+    const ctx = createExecutionContext();
+    await consumeAnalytics(batch, { ...env, CLICKHOUSE_URL: DEAD });
+    const result = await getQueueResult(batch, ctx);
+    expect(result.retryBatch.retry).toBe(true);
+    expect(result.ackAll).toBe(false);
+  });
+
+  it("retries the events batch when the analytics queue refuses it, after the room applied it", async () => {
+    const matchId = uniqueMatchId("noanalytics");
+    const body: EventsMessage = { v: 1, matchId, requestId: "test-noanalytics", acceptedAt: Date.now(), events: [footballEvent(matchId, "match_start")] };
+    const batch = createMessageBatch<EventsMessage>("matchpulse-events", [{ id: "m1", timestamp: new Date(), attempts: 1, body }]);
+    const ctx = createExecutionContext();
+    const refusing = { sendBatch: async () => Promise.reject(new Error("analytics queue unavailable")) } as unknown as Env["ANALYTICS_QUEUE"];
+    await consumeEvents(batch, { ...env, ANALYTICS_QUEUE: refusing });
+    const result = await getQueueResult(batch, ctx);
     expect(result.retryMessages.map((m) => m.msgId)).toEqual(["m1"]);
     const res = await getState(readKey, matchId);
     expect(((await res.json()) as { eventsApplied: number }).eventsApplied).toBe(1);

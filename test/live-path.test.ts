@@ -100,10 +100,15 @@ describe("live path", () => {
     const s = await stateOnce(matchId, (x) => x.eventsApplied > 0);
     expect(s.eventsApplied).toBe(2);
     expect(s.score).toEqual([0, 1]);
-    const rows = await clickhouseRows<{ n: number; ids: number }>(
-      "SELECT toUInt32(count()) AS n, toUInt32(uniqExact(event_id)) AS ids FROM events FINAL WHERE match_id = {m:String}",
-      { m: matchId },
-    );
+    const rows = await eventually(async () => {
+      const r = await clickhouseRows<{ n: number; ids: number }>(
+        "SELECT toUInt32(count()) AS n, toUInt32(uniqExact(event_id)) AS ids FROM events FINAL WHERE match_id = {m:String}",
+        { m: matchId },
+      );
+      return r[0]?.n === 2 ? r : null;
+    });
+    await new Promise((r) => setTimeout(r, 1_500)); // a second delivery would land within the analytics batch window
+    expect(await clickhouseRows("SELECT toUInt32(count()) AS n, toUInt32(uniqExact(event_id)) AS ids FROM events FINAL WHERE match_id = {m:String}", { m: matchId })).toEqual(rows);
     expect(rows[0]).toEqual({ n: 2, ids: 2 });
   });
 

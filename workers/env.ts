@@ -1,10 +1,12 @@
 // Bindings and configuration of the one Worker. Values come from wrangler.toml [vars], `wrangler secret`
 // in production, and the local stack's URLs under `npm start` / `npm test`.
 import type { MatchRoom } from "./match-room/match-room";
+import type { AnalyticsMessage } from "./consumer/analytics-queue";
 import type { EventsMessage } from "./ingest/pack";
 
 export interface Env {
   EVENTS_QUEUE: Queue<EventsMessage>;
+  ANALYTICS_QUEUE: Queue<AnalyticsMessage>;
   MATCH_ROOM: DurableObjectNamespace<MatchRoom>;
 
   /** Postgres connection string (Neon in production). */

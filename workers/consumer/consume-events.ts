@@ -1,20 +1,17 @@
-// The queue handler: group a batch by match, call each match's room once, write the whole batch to the
-// ClickHouse event log in one insert — both at once, so a slow or dead ClickHouse never holds up the
-// live path. A message is acked only when its room applied it and the log holds it; otherwise it is
-// retried with backoff (rooms and the log are idempotent), and after max_retries it goes to the DLQ.
-// When the rooms have answered, the predictions they published go to ClickHouse in one more insert and
-// are then confirmed to each room; that write never decides an ack (unconfirmed predictions stay in the
-// rooms' outboxes and come back with their next call).
-import type { ClickHouseClient } from "@clickhouse/client-web";
-import { openClickHouse } from "../clients/clickhouse";
+// The events queue's handler: group a batch by match, call each match's room once, then hand the batch's
+// event-log rows and the rooms' new predictions to the analytics queue (workers/consumer/analytics-queue)
+// in one sendBatch. ClickHouse is never on this path, so a slow or dead ClickHouse cannot hold up live
+// updates. A message is acked when its room applied it and the analytics queue holds its rows; otherwise
+// it is retried with backoff (rooms and the log are idempotent), and after max_retries it goes to the DLQ.
 import type { Env } from "../env";
 import type { EventsMessage } from "../ingest/pack";
 import type { ApplyResult, MatchRoom } from "../match-room/match-room";
 import { errorMessage, log } from "../observability/log";
 import { metrics } from "../observability/metrics";
-import { eventLogRows, writeEventLog } from "./event-log";
+import { forwardToAnalytics } from "./analytics-queue";
+import { eventLogRows } from "./event-log";
 import { advanceMatchStatus } from "./match-status";
-import { predictionLogRows, writePredictionLog } from "./prediction-log";
+import { predictionLogRows } from "./prediction-log";
 
 export const retryDelaySeconds = (attempts: number): number => Math.min(2 ** attempts, 60);
 
@@ -34,46 +31,37 @@ export async function consumeEvents(batch: MessageBatch<EventsMessage>, env: Env
   }
   const events = batch.messages.flatMap((m) => m.body.events);
   observeSourceLag(batch.messages);
-
-  const rooms = [...byMatch].map(async ([matchId, msgs]): Promise<RoomCall> => {
-    const room = env.MATCH_ROOM.get(env.MATCH_ROOM.idFromName(matchId));
-    const result = await room.applyEvents(matchId, msgs.flatMap((m) => m.body.events));
-    metrics.roomApplied.inc({}, result.applied);
-    if (result.duplicates > 0) metrics.roomDuplicates.inc({}, result.duplicates);
-    if (result.held > 0) metrics.roomHeld.inc({}, result.held);
-    return { matchId, room, result };
-  });
-
-  const rows = eventLogRows(batch.messages.map((m) => m.body));
-  const clickhouse = openClickHouse(env);
-  const started = Date.now();
-  const logWrite = writeEventLog(clickhouse, rows).then(() => {
-    metrics.clickhouseRows.inc({ table: "events" }, rows.length);
-    metrics.clickhouseInsert.observe((Date.now() - started) / 1000, { table: "events" });
-    const now = Date.now();
-    for (const m of batch.messages) metrics.ingestLatency.observe((now - m.body.acceptedAt) / 1000, { stage: "accepted_to_written" }, m.body.events.length);
-    // The request ids tie these rows to the edge's "events accepted" lines (and to events.request_id).
-    log("info", "event log written", { rows: rows.length, requestIds: [...new Set(batch.messages.map((m) => m.body.requestId))] });
-  });
-
-  const roomsSettled = Promise.allSettled(rooms);
-  const predictionsWritten = roomsSettled.then((settled) =>
-    publishPredictions(clickhouse, settled.flatMap((s) => (s.status === "fulfilled" ? [s.value] : []))),
-  );
   const statusAdvanced = advanceMatchStatus(env, events);
 
-  const [logResult, roomResults] = await Promise.all([Promise.allSettled([logWrite]).then(([r]) => r!), roomsSettled]);
-  if (logResult.status === "rejected") {
-    metrics.dependencyErrors.inc({ dependency: "clickhouse" });
-    log("error", "event log insert failed; batch will be retried", { error: errorMessage(logResult.reason), rows: rows.length });
+  const roomResults = await Promise.allSettled(
+    [...byMatch].map(async ([matchId, msgs]): Promise<RoomCall> => {
+      const room = env.MATCH_ROOM.get(env.MATCH_ROOM.idFromName(matchId));
+      const result = await room.applyEvents(matchId, msgs.flatMap((m) => m.body.events));
+      metrics.roomApplied.inc({}, result.applied);
+      if (result.duplicates > 0) metrics.roomDuplicates.inc({}, result.duplicates);
+      if (result.held > 0) metrics.roomHeld.inc({}, result.held);
+      return { matchId, room, result };
+    }),
+  );
+  const calls = roomResults.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
+
+  let forwarded = true;
+  try {
+    await forwardToAnalytics(env, eventLogRows(batch.messages.map((m) => m.body)), predictionLogRows(calls.flatMap((c) => c.result.predictions)));
+  } catch (err) {
+    forwarded = false;
+    metrics.dependencyErrors.inc({ dependency: "analytics_queue" });
+    log("error", "analytics queue refused the batch; it will be retried", { error: errorMessage(err), events: events.length });
   }
+  const confirmed = forwarded ? confirmPredictions(calls) : Promise.resolve();
+
   [...byMatch].forEach(([matchId, msgs], i) => {
     const room = roomResults[i]!;
     if (room.status === "rejected") {
       metrics.dependencyErrors.inc({ dependency: "match_room" });
       log("error", "match room failed; messages will be retried", { matchId, error: errorMessage(room.reason) });
     }
-    const ok = room.status === "fulfilled" && logResult.status === "fulfilled";
+    const ok = room.status === "fulfilled" && forwarded;
     for (const msg of msgs) {
       if (ok) msg.ack();
       else msg.retry({ delaySeconds: retryDelaySeconds(msg.attempts) });
@@ -84,9 +72,7 @@ export async function consumeEvents(batch: MessageBatch<EventsMessage>, env: Env
       log("debug", "match batch applied", { matchId, requestIds: [...new Set(msgs.map((m) => m.body.requestId))], ...counts, predictions: predictions.length });
     }
   });
-
-  await Promise.all([predictionsWritten, statusAdvanced]);
-  await clickhouse.close().catch(() => {});
+  await Promise.all([confirmed, statusAdvanced]);
 }
 
 function observeSourceLag(messages: readonly Message<EventsMessage>[]): void {
@@ -98,25 +84,10 @@ function observeSourceLag(messages: readonly Message<EventsMessage>[]): void {
   }
 }
 
-/** One insert for every room's predictions, then each room drops what was written. Never throws. */
-async function publishPredictions(clickhouse: ClickHouseClient, calls: RoomCall[]): Promise<void> {
+/** The predictions are durably queued for ClickHouse: each room may drop them from its outbox. */
+async function confirmPredictions(calls: RoomCall[]): Promise<void> {
   const pending = calls.filter((c) => c.result.predictions.length > 0);
-  if (pending.length === 0) return;
-  const rows = predictionLogRows(pending.flatMap((c) => c.result.predictions));
-  const started = Date.now();
-  try {
-    await writePredictionLog(clickhouse, rows);
-    metrics.clickhouseRows.inc({ table: "predictions" }, rows.length);
-    metrics.clickhouseInsert.observe((Date.now() - started) / 1000, { table: "predictions" });
-  } catch (err) {
-    metrics.dependencyErrors.inc({ dependency: "clickhouse" });
-    metrics.predictionsDeferred.inc({}, rows.length);
-    log("warn", "predictions insert failed; they stay in the rooms' outboxes", { error: errorMessage(err), rows: rows.length });
-    return;
-  }
-  const confirmed = await Promise.allSettled(
-    pending.map((c) => c.room.confirmPredictions(Math.max(...c.result.predictions.map((p) => p.seq)))),
-  );
+  const confirmed = await Promise.allSettled(pending.map((c) => c.room.confirmPredictions(Math.max(...c.result.predictions.map((p) => p.seq)))));
   confirmed.forEach((r, i) => {
     // Harmless: the room sends them again and the table collapses the repeat.
     if (r.status === "rejected") log("warn", "could not confirm predictions to the room", { matchId: pending[i]!.matchId, error: errorMessage(r.reason) });

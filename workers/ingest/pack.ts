@@ -1,5 +1,5 @@
-// Packing accepted events into queue messages: grouped by match (so the consumer calls each room once),
-// each message under the 128 KB message limit, each sendBatch under 100 messages and 256 KB.
+// Packing items into queue messages: each message under the 128 KB message limit, each sendBatch under
+// 100 messages and 256 KB. Events are also grouped by match, so the consumer calls each room once.
 import type { MatchEvent } from "../../shared/sports/sport";
 
 export interface EventsMessage {
@@ -16,40 +16,54 @@ export const MAX_MESSAGE_BYTES = 100_000;
 export const MAX_BATCH_BYTES = 220_000;
 export const MAX_BATCH_MESSAGES = 100;
 
+export interface Packed<M> {
+  message: M;
+  bytes: number;
+}
+
 const encoder = new TextEncoder();
 const sizeOf = (value: unknown) => encoder.encode(JSON.stringify(value)).byteLength;
 
-export function packEvents(events: MatchEvent[], meta: { requestId: string; acceptedAt: number }): { message: EventsMessage; bytes: number }[] {
+/** Splits items into runs whose JSON stays under `budget` bytes (a single larger item gets a run of its own). */
+export function chunkBySize<T>(items: T[], budget: number): { items: T[]; bytes: number }[] {
+  const chunks: { items: T[]; bytes: number }[] = [];
+  let current: T[] = [];
+  let bytes = 0;
+  for (const item of items) {
+    const size = sizeOf(item) + 1;
+    if (current.length > 0 && bytes + size > budget) {
+      chunks.push({ items: current, bytes });
+      current = [];
+      bytes = 0;
+    }
+    current.push(item);
+    bytes += size;
+  }
+  if (current.length > 0) chunks.push({ items: current, bytes });
+  return chunks;
+}
+
+export function packEvents(events: MatchEvent[], meta: { requestId: string; acceptedAt: number }): Packed<EventsMessage>[] {
   const byMatch = new Map<string, MatchEvent[]>();
   for (const e of events) {
     const list = byMatch.get(e.matchId);
     if (list) list.push(e);
     else byMatch.set(e.matchId, [e]);
   }
-  const envelope = sizeOf({ v: 1, matchId: "", requestId: meta.requestId, acceptedAt: meta.acceptedAt, events: [] });
-  const out: { message: EventsMessage; bytes: number }[] = [];
+  const out: Packed<EventsMessage>[] = [];
   for (const [matchId, list] of byMatch) {
-    let current: MatchEvent[] = [];
-    let bytes = envelope + matchId.length;
-    for (const e of list) {
-      const size = sizeOf(e) + 1;
-      if (current.length > 0 && bytes + size > MAX_MESSAGE_BYTES) {
-        out.push({ message: { v: 1, matchId, ...meta, events: current }, bytes });
-        current = [];
-        bytes = envelope + matchId.length;
-      }
-      current.push(e);
-      bytes += size;
+    const envelope = sizeOf({ v: 1, matchId, ...meta, events: [] });
+    for (const chunk of chunkBySize(list, MAX_MESSAGE_BYTES - envelope)) {
+      out.push({ message: { v: 1, matchId, ...meta, events: chunk.items }, bytes: envelope + chunk.bytes });
     }
-    if (current.length > 0) out.push({ message: { v: 1, matchId, ...meta, events: current }, bytes });
   }
   return out;
 }
 
 /** Splits packed messages into sendBatch calls within the batch limits. */
-export function toSendBatches(packed: { message: EventsMessage; bytes: number }[]): EventsMessage[][] {
-  const batches: EventsMessage[][] = [];
-  let current: EventsMessage[] = [];
+export function toSendBatches<M>(packed: Packed<M>[]): M[][] {
+  const batches: M[][] = [];
+  let current: M[] = [];
   let bytes = 0;
   for (const p of packed) {
     if (current.length > 0 && (current.length >= MAX_BATCH_MESSAGES || bytes + p.bytes > MAX_BATCH_BYTES)) {

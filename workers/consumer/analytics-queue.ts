@@ -1,0 +1,65 @@
+// The analytics hop: the events consumer forwards each batch's event-log rows and the rooms' predictions
+// to a second queue, whose consumer waits up to max_batch_timeout to gather large batches and writes
+// each table with one insert per batch. ClickHouse wants few, large inserts (≥1,000 rows, about one per
+// second per table); the live path wants every batch done in milliseconds. The queue gives both, durably.
+import { openClickHouse } from "../clients/clickhouse";
+import type { Env } from "../env";
+import { chunkBySize, MAX_MESSAGE_BYTES, toSendBatches, type Packed } from "../ingest/pack";
+import { errorMessage, log } from "../observability/log";
+import { metrics } from "../observability/metrics";
+import { writeEventLog, type EventLogRow } from "./event-log";
+import { writePredictionLog, type PredictionLogRow } from "./prediction-log";
+
+export interface AnalyticsMessage {
+  v: 1;
+  events: EventLogRow[];
+  predictions: PredictionLogRow[];
+}
+
+export function packAnalytics(events: EventLogRow[], predictions: PredictionLogRow[]): Packed<AnalyticsMessage>[] {
+  const budget = MAX_MESSAGE_BYTES - 100;
+  return [
+    ...chunkBySize(events, budget).map((c) => ({ message: { v: 1 as const, events: c.items, predictions: [] }, bytes: c.bytes + 100 })),
+    ...chunkBySize(predictions, budget).map((c) => ({ message: { v: 1 as const, events: [], predictions: c.items }, bytes: c.bytes + 100 })),
+  ];
+}
+
+/** Durably hands rows to the analytics queue; throws if the queue refused any part. */
+export async function forwardToAnalytics(env: Env, events: EventLogRow[], predictions: PredictionLogRow[]): Promise<void> {
+  for (const batch of toSendBatches(packAnalytics(events, predictions))) {
+    await env.ANALYTICS_QUEUE.sendBatch(batch.map((body) => ({ body })));
+  }
+}
+
+async function insertTimed(table: string, rows: unknown[], write: () => Promise<void>): Promise<void> {
+  if (rows.length === 0) return;
+  const started = Date.now();
+  await write();
+  metrics.clickhouseRows.inc({ table }, rows.length);
+  metrics.clickhouseInsert.observe((Date.now() - started) / 1000, { table });
+}
+
+/** The analytics queue's handler: one insert per table per batch; all acked, or all retried. */
+export async function consumeAnalytics(batch: MessageBatch<AnalyticsMessage>, env: Env): Promise<void> {
+  const events = batch.messages.flatMap((m) => m.body.events);
+  const predictions = batch.messages.flatMap((m) => m.body.predictions);
+  const clickhouse = openClickHouse(env);
+  try {
+    await Promise.all([
+      insertTimed("events", events, () => writeEventLog(clickhouse, events)),
+      insertTimed("predictions", predictions, () => writePredictionLog(clickhouse, predictions)),
+    ]);
+    const now = Date.now();
+    for (const row of events) metrics.ingestLatency.observe((now - Date.parse(row.accepted_at)) / 1000, { stage: "accepted_to_written" });
+    // The request ids tie these rows to the edge's "events accepted" lines (and to events.request_id).
+    log("info", "analytics written", { events: events.length, predictions: predictions.length, requestIds: [...new Set(events.map((r) => r.request_id))] });
+    batch.ackAll();
+  } catch (err) {
+    metrics.dependencyErrors.inc({ dependency: "clickhouse" });
+    log("error", "analytics insert failed; batch will be retried", { error: errorMessage(err), events: events.length, predictions: predictions.length });
+    const attempts = Math.max(...batch.messages.map((m) => m.attempts));
+    batch.retryAll({ delaySeconds: Math.min(2 ** attempts, 60) });
+  } finally {
+    await clickhouse.close().catch(() => {});
+  }
+}
