@@ -92,6 +92,8 @@ async function main(): Promise<void> {
       const writes = await clickhouseWriteStats(t);
       record({ name: "clickhouse.rows_per_insert", value: writes.rowsPerInsert, unit: "rows", note: `${writes.inserts} inserts` });
       record({ name: "clickhouse.insert_latency_mean", value: writes.meanInsertMs, unit: "ms" });
+      record({ name: "consumer.batch_mean", value: writes.meanConsumerBatchMs, unit: "ms", note: `${writes.meanMessagesPerBatch} messages per batch` });
+      record({ name: "consumer.room_call_mean", value: writes.meanRoomCallMs, unit: "ms" });
       const bare = await bareInsert(stack.env, events, 1_000);
       record({ name: "baseline.bare_insert", value: bare.rowsPerSecond, unit: "rows/s", note: "same rows, batches of 1,000, straight to ClickHouse" });
       record({ name: "ratio.write_path_over_bare_insert", value: round(tp.processedPerSecond / bare.rowsPerSecond, 2), unit: "×" });

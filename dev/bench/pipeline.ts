@@ -286,5 +286,14 @@ export async function clickhouseWriteStats(t: BenchTarget) {
   const rows = value(/^matchpulse_clickhouse_rows_written_total\{table="events"\} (\S+)$/m);
   const inserts = value(/^matchpulse_clickhouse_insert_duration_seconds_count\{table="events"\} (\S+)$/m);
   const seconds = value(/^matchpulse_clickhouse_insert_duration_seconds_sum\{table="events"\} (\S+)$/m);
-  return { rowsPerInsert: round(rows / inserts, 1), meanInsertMs: round((seconds / inserts) * 1000, 1), inserts };
+  const mean = (name: string) =>
+    round((value(new RegExp(`^${name}_sum (\\S+)$`, "m")) / value(new RegExp(`^${name}_count (\\S+)$`, "m"))) * 1000, 2);
+  return {
+    rowsPerInsert: round(rows / inserts, 1),
+    meanInsertMs: round((seconds / inserts) * 1000, 1),
+    inserts,
+    meanConsumerBatchMs: mean("matchpulse_consumer_batch_duration_seconds"),
+    meanRoomCallMs: mean("matchpulse_room_call_duration_seconds"),
+    meanMessagesPerBatch: round(value(/^matchpulse_consumer_batch_size_sum (\S+)$/m) / value(/^matchpulse_consumer_batch_size_count (\S+)$/m), 1),
+  };
 }

@@ -22,6 +22,7 @@ interface RoomCall {
 }
 
 export async function consumeEvents(batch: MessageBatch<EventsMessage>, env: Env): Promise<void> {
+  const started = performance.now();
   metrics.queueBatchSize.observe(batch.messages.length);
   const byMatch = new Map<string, Message<EventsMessage>[]>();
   for (const msg of batch.messages) {
@@ -36,7 +37,9 @@ export async function consumeEvents(batch: MessageBatch<EventsMessage>, env: Env
   const roomResults = await Promise.allSettled(
     [...byMatch].map(async ([matchId, msgs]): Promise<RoomCall> => {
       const room = env.MATCH_ROOM.get(env.MATCH_ROOM.idFromName(matchId));
+      const callStarted = performance.now();
       const result = await room.applyEvents(matchId, msgs.flatMap((m) => m.body.events));
+      metrics.roomCallDuration.observe((performance.now() - callStarted) / 1000);
       metrics.roomApplied.inc({}, result.applied);
       if (result.duplicates > 0) metrics.roomDuplicates.inc({}, result.duplicates);
       if (result.held > 0) metrics.roomHeld.inc({}, result.held);
@@ -73,6 +76,7 @@ export async function consumeEvents(batch: MessageBatch<EventsMessage>, env: Env
     }
   });
   await Promise.all([confirmed, statusAdvanced]);
+  metrics.consumerBatchDuration.observe((performance.now() - started) / 1000);
 }
 
 function observeSourceLag(messages: readonly Message<EventsMessage>[]): void {

@@ -2,11 +2,18 @@
 // idle room with thousands of fans costs nothing between events. Under bursts the room sends at most
 // one frame per COALESCE_MS, carrying every change since the previous one, instead of flooding clients.
 import { closeCodes, closeReasons, type LiveFrame } from "../../shared/contract/frames";
+import type { MatchEvent } from "../../shared/sports/sport";
 import { stateView, type RoomRecord, type RoomStore } from "./store";
 
 export const COALESCE_MS = 50;
 
-/** Folds consecutive updates into one frame: the last state, and every event in order. */
+/** The frame announcing updates fromSeq..record.seq: one event as `event`, several also as `events`. */
+export function updateFrame(record: RoomRecord, events: MatchEvent[], fromSeq: number): LiveFrame {
+  const frame: LiveFrame = { type: "update", seq: record.seq, event: events[events.length - 1]!, state: stateView(record), prediction: record.prediction };
+  return events.length === 1 ? frame : { ...frame, fromSeq, events };
+}
+
+/** Folds consecutive update frames into one: the last state, and every event in order. */
 export function coalesce(frames: LiveFrame[]): LiveFrame {
   if (frames.length === 1) return frames[0]!;
   const last = frames[frames.length - 1]!;
@@ -24,13 +31,13 @@ export class Broadcaster {
 
   constructor(private readonly sockets: () => WebSocket[]) {}
 
-  /** Queues frames for every socket; sends now unless a frame went out less than COALESCE_MS ago. */
-  publish(frames: LiveFrame[]): void {
-    if (frames.length === 0) return;
-    this.pending.push(...frames);
+  /** Queues a frame for every socket; sends now unless a frame went out less than COALESCE_MS ago. */
+  publish(frame: LiveFrame | null): void {
+    if (!frame) return;
+    this.pending.push(frame);
     if (this.timer) return;
     const wait = this.lastSentAt + COALESCE_MS - Date.now();
-    if (wait <= 0 && frames.length === this.pending.length) this.flush();
+    if (wait <= 0 && this.pending.length === 1) this.flush();
     else this.timer = setTimeout(() => this.flush(), Math.max(wait, 0));
   }
 
@@ -60,8 +67,10 @@ export function openLiveSocket(ctx: DurableObjectState, store: RoomStore, record
   const [client, server] = [pair[0], pair[1]];
   ctx.acceptWebSocket(server);
   const missed = since !== null ? store.historySince(since, record.seq) : null;
-  if (missed) for (const frame of missed) server.send(JSON.stringify(frame));
-  else {
+  if (missed) {
+    // Every missed event, in order, in one frame with the current state (like a coalesced update).
+    if (missed.length > 0) server.send(JSON.stringify(updateFrame(record, missed, since! + 1)));
+  } else {
     const snapshot: LiveFrame = {
       type: "snapshot",
       seq: record.seq,

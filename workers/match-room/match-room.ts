@@ -7,8 +7,8 @@ import { sportOf } from "../../shared/sports";
 import type { MatchEvent, SportModule } from "../../shared/sports/sport";
 import { numberVar, type Env } from "../env";
 import { log } from "../observability/log";
-import { Broadcaster, openLiveSocket } from "./broadcast";
-import { initialSequencing, planDelivery } from "./sequencer";
+import { Broadcaster, openLiveSocket, updateFrame } from "./broadcast";
+import { initialSequencing, planDelivery, type Delivery } from "./sequencer";
 import { RoomStore, stateView, type PublishedPrediction, type RoomRecord } from "./store";
 import { DEFAULT_STRENGTH, loadStrength } from "./strength";
 
@@ -73,12 +73,12 @@ export class MatchRoom extends DurableObject<Env> {
         fresh.push(e);
       }
     }
-    const frames = this.deliver(sport, fresh, false);
-    const appliedIds = new Set(frames.map((f) => f.event?.eventId));
-    result.applied = frames.length;
+    const { applied, frame } = this.deliver(sport, fresh, false);
+    const appliedIds = new Set(applied.map((e) => e.eventId));
+    result.applied = applied.length;
     result.held = fresh.filter((e) => !appliedIds.has(e.eventId)).length;
     await this.scheduleRelease();
-    this.broadcaster.publish(frames);
+    this.broadcaster.publish(frame);
     result.predictions = this.store.pendingPredictions();
     return result;
   }
@@ -101,7 +101,7 @@ export class MatchRoom extends DurableObject<Env> {
 
   override async alarm(): Promise<void> {
     if (!this.record) return;
-    this.broadcaster.publish(this.deliver(sportOf(this.record.sport)!, [], true));
+    this.broadcaster.publish(this.deliver(sportOf(this.record.sport)!, [], true).frame);
   }
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
@@ -128,48 +128,59 @@ export class MatchRoom extends DurableObject<Env> {
     };
   }
 
-  /** Plans, reduces and persists in one storage transaction; returns one frame per applied event. */
-  private deliver(sport: SportModule, incoming: MatchEvent[], releaseAll: boolean): LiveFrame[] {
+  /**
+   * Plans, reduces and persists in one storage transaction. Returns the events applied, in order, and the
+   * one frame that announces them all (the state after the last; clients get every event).
+   */
+  private deliver(sport: SportModule, incoming: MatchEvent[], releaseAll: boolean): { applied: MatchEvent[]; frame: LiveFrame | null } {
     const record = this.record!;
     const held = releaseAll || incoming.some((e) => e.seq !== undefined) ? this.store.heldEvents() : [];
     const heldIds = new Set(held.map((e) => e.eventId));
     const plan = planDelivery(record.sequencing, incoming, held, releaseAll);
-    const frames: LiveFrame[] = [];
+    const fromSeq = record.seq + 1;
     const now = Date.now();
-    this.ctx.storage.transactionSync(() => {
-      let live = record.live as never;
-      for (const { event, late } of plan.apply) {
-        live = sport.applyEvent(live, event) as never;
-        record.seq++;
-        record.eventsApplied++;
-        if (late) record.lateEvents++;
-        if (event.seq !== undefined) record.lastSeq = Math.max(record.lastSeq, event.seq);
-        record.updatedAt = new Date(now).toISOString();
-        record.live = live;
-        const p = sport.winProbability(live, record.strength);
-        record.prediction = { ...p, at: record.updatedAt };
-        const frame: LiveFrame = { type: "update", seq: record.seq, event, state: stateView(record), prediction: record.prediction };
-        this.store.markApplied(event, record.seq, heldIds.has(event.eventId));
-        this.store.queuePrediction({
-          matchId: record.matchId,
-          sport: record.sport,
-          seq: record.seq,
-          eventId: event.eventId,
-          eventType: event.type,
-          pTeam1: p.pTeam1,
-          pDraw: p.pDraw ?? null,
-          pTeam2: p.pTeam2,
-          modelVersion: p.modelVersion,
-          at: record.updatedAt,
-        });
-        this.store.appendHistory(frame);
-        frames.push(frame);
-      }
-      for (const e of plan.hold) this.store.hold(e, now);
-      record.sequencing = plan.sequencing;
-      this.store.saveRecord(record);
-    });
-    return frames;
+    try {
+      this.ctx.storage.transactionSync(() => this.applyPlan(sport, plan, heldIds, now));
+    } catch (err) {
+      // The transaction rolled back: drop the in-memory changes with it.
+      this.record = this.store.loadRecord();
+      throw err;
+    }
+    const applied = plan.apply.map((a) => a.event);
+    return { applied, frame: applied.length ? updateFrame(record, applied, fromSeq) : null };
+  }
+
+  private applyPlan(sport: SportModule, plan: Delivery, heldIds: Set<string>, now: number): void {
+    const record = this.record!;
+    let live = record.live as never;
+    for (const { event, late } of plan.apply) {
+      live = sport.applyEvent(live, event) as never;
+      record.seq++;
+      record.eventsApplied++;
+      if (late) record.lateEvents++;
+      if (event.seq !== undefined) record.lastSeq = Math.max(record.lastSeq, event.seq);
+      record.updatedAt = new Date(now).toISOString();
+      const p = sport.winProbability(live, record.strength);
+      record.prediction = { ...p, at: record.updatedAt };
+      this.store.markApplied(event, record.seq, heldIds.has(event.eventId));
+      this.store.queuePrediction({
+        matchId: record.matchId,
+        sport: record.sport,
+        seq: record.seq,
+        eventId: event.eventId,
+        eventType: event.type,
+        pTeam1: p.pTeam1,
+        pDraw: p.pDraw ?? null,
+        pTeam2: p.pTeam2,
+        modelVersion: p.modelVersion,
+        at: record.updatedAt,
+      });
+      this.store.appendHistory(record.seq, event);
+    }
+    record.live = live;
+    for (const e of plan.hold) this.store.hold(e, now);
+    record.sequencing = plan.sequencing;
+    this.store.saveRecord(record);
   }
 
   private async scheduleRelease(): Promise<void> {

@@ -1,7 +1,7 @@
 // The room's SQLite storage: the live record, applied event ids (authoritative dedup), events held
-// ahead of a seq gap, and the bounded history of frames that resuming clients replay.
+// ahead of a seq gap, and the bounded history of applied events that resuming clients are sent.
 import type { MatchEvent, TeamStrength } from "../../shared/sports/sport";
-import type { LiveFrame, MatchStateView, PredictionView } from "../../shared/contract/frames";
+import type { MatchStateView, PredictionView } from "../../shared/contract/frames";
 import type { Sequencing } from "./sequencer";
 
 export const HISTORY_LIMIT = 1_000;
@@ -45,7 +45,7 @@ export class RoomStore {
     sql.exec(`CREATE TABLE IF NOT EXISTS room (key TEXT PRIMARY KEY, value TEXT NOT NULL)`);
     sql.exec(`CREATE TABLE IF NOT EXISTS applied (event_id TEXT PRIMARY KEY, seq INTEGER, update_seq INTEGER NOT NULL)`);
     sql.exec(`CREATE TABLE IF NOT EXISTS held (event_id TEXT PRIMARY KEY, seq INTEGER NOT NULL, held_at INTEGER NOT NULL, body TEXT NOT NULL)`);
-    sql.exec(`CREATE TABLE IF NOT EXISTS history (seq INTEGER PRIMARY KEY, frame TEXT NOT NULL)`);
+    sql.exec(`CREATE TABLE IF NOT EXISTS history (seq INTEGER PRIMARY KEY, event TEXT NOT NULL)`);
     sql.exec(`CREATE TABLE IF NOT EXISTS prediction_outbox (seq INTEGER PRIMARY KEY, body TEXT NOT NULL)`);
   }
 
@@ -114,20 +114,21 @@ export class RoomStore {
     return row?.t ?? null;
   }
 
-  appendHistory(frame: LiveFrame): void {
-    this.sql.exec(`INSERT OR REPLACE INTO history (seq, frame) VALUES (?, ?)`, frame.seq, JSON.stringify(frame));
-    if (frame.seq % 100 === 0) this.sql.exec(`DELETE FROM history WHERE seq <= ?`, frame.seq - HISTORY_LIMIT);
+  /** Keeps the event of each update (not its state: a resuming client gets the current state once). */
+  appendHistory(seq: number, event: MatchEvent): void {
+    this.sql.exec(`INSERT OR REPLACE INTO history (seq, event) VALUES (?, ?)`, seq, JSON.stringify(event));
+    if (seq % 100 === 0) this.sql.exec(`DELETE FROM history WHERE seq <= ?`, seq - HISTORY_LIMIT);
   }
 
-  /** Frames after `since`, or null when the history no longer reaches back that far. */
-  historySince(since: number, current: number): LiveFrame[] | null {
+  /** The events of updates after `since`, in order, or null when the history no longer reaches back that far. */
+  historySince(since: number, current: number): MatchEvent[] | null {
     if (since >= current) return [];
     const first = this.sql.exec<{ seq: number | null }>(`SELECT MIN(seq) AS seq FROM history`).toArray()[0]?.seq ?? null;
     if (first === null || first > since + 1 || current - since > HISTORY_LIMIT) return null;
     return this.sql
-      .exec<{ frame: string }>(`SELECT frame FROM history WHERE seq > ? ORDER BY seq`, since)
+      .exec<{ event: string }>(`SELECT event FROM history WHERE seq > ? ORDER BY seq`, since)
       .toArray()
-      .map((r) => JSON.parse(r.frame) as LiveFrame);
+      .map((r) => JSON.parse(r.event) as MatchEvent);
   }
 }
 

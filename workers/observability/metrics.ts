@@ -74,6 +74,8 @@ export const metrics = {
   queueMessages: counter("matchpulse_queue_messages_sent_total", "Queue messages sent"),
   queueBatchSize: histogram("matchpulse_consumer_batch_size", "Messages per consumer batch", [1, 5, 10, 25, 50, 100]),
   queueMessagesConsumed: counter("matchpulse_queue_messages_consumed_total", "Queue messages handled by the consumer, by outcome (acked, retried)"),
+  consumerBatchDuration: histogram("matchpulse_consumer_batch_duration_seconds", "Time to handle one events batch (rooms + forwarding)", secondsBuckets),
+  roomCallDuration: histogram("matchpulse_room_call_duration_seconds", "One consumer → match room call (all of a batch's events for that match)", secondsBuckets),
   roomApplied: counter("matchpulse_room_events_applied_total", "Events applied by match rooms (as reported to the consumer)"),
   roomDuplicates: counter("matchpulse_room_events_duplicate_total", "Events the match rooms had already applied (redeliveries, repeats the edge missed)"),
   roomHeld: counter("matchpulse_room_events_held_total", "Events a match room holds behind a seq gap"),
