@@ -19,6 +19,7 @@ import { openClickHouse } from "../../workers/clients/clickhouse";
 import { withPostgres } from "../../workers/clients/postgres";
 import type { Env } from "../../workers/env";
 import { round, summary } from "./stats";
+import { seededRng } from "../../shared/random";
 
 export interface Figure {
   name: string;
@@ -94,16 +95,7 @@ const insertPredictions = `
          'bench-v1', addMilliseconds(accepted_at, 3), addMilliseconds(accepted_at, 30)
   FROM (${generated})`;
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = (seed: number): (() => number) => seededRng(seed).next;
 
 async function count(client: ClickHouseClient, query: string, params: Record<string, unknown>): Promise<number> {
   const rows = await (await client.query({ query, query_params: params, format: "JSONEachRow" })).json<{ n: number | string }>();

@@ -2,6 +2,7 @@
 // (warm-up, then the median of several timed runs). Standalone: `npx tsx dev/bench/predictor.ts` prints JSON.
 import { cs2WinProbability, type Cs2Features } from "../../shared/sports/cs2/model";
 import { footballWinProbability, type FootballFeatures } from "../../shared/sports/football/model";
+import { seededRng } from "../../shared/random";
 
 export interface PredictorBench {
   footballMicros: number;
@@ -12,16 +13,7 @@ export interface PredictorBench {
   runs: number;
 }
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = (seed: number): (() => number) => seededRng(seed).next;
 
 export function footballStates(n: number, seed = 1): FootballFeatures[] {
   const r = rng(seed);

@@ -8,7 +8,7 @@ import type { MatchEvent } from "../../shared/sports/sport";
 import { simulateCs2 } from "./cs2";
 import { FeedAuthError, MAX_BATCH, mergeByTime, streamEvents, type FeedStats } from "./feed";
 import { simulateFootball } from "./football";
-import { seededRng } from "./random";
+import { seededRng } from "../../shared/random";
 import { readFootballData, replayFootball } from "./replay-football";
 
 export const USAGE = `Usage: npx tsx dev/simulator/cli.ts <command> [options]

@@ -6,7 +6,7 @@ import { team1SideForRound } from "../../shared/sports/cs2/sides";
 import type { Cs2State } from "../../shared/sports/cs2/state";
 import type { MatchEvent, Pair, TeamSide } from "../../shared/sports/sport";
 import { ACTIVE_DUTY_MAPS, mapWinner, roundWinProbability, simulateCs2, type Cs2SimOptions } from "./cs2";
-import { seededRng } from "./random";
+import { seededRng } from "../../shared/random";
 
 const START = new Date("2025-06-01T16:00:00Z");
 const NOW = new Date("2025-06-02T12:00:00Z");

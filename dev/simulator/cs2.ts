@@ -10,7 +10,7 @@
 import type { Side } from "../../shared/sports/cs2/events";
 import { team1SideForRound } from "../../shared/sports/cs2/sides";
 import type { MatchEvent, Pair, TeamSide } from "../../shared/sports/sport";
-import { seededRng, type Rng } from "./random";
+import { seededRng, type Rng } from "../../shared/random";
 import { toMatchEvents, type DraftEvent } from "./timeline";
 
 export interface Cs2SimOptions {

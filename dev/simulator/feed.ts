@@ -8,7 +8,7 @@
 import type { MatchEvent } from "../../shared/sports/sport";
 import { simulateCs2 } from "./cs2";
 import { simulateFootball } from "./football";
-import { seededRng } from "./random";
+import { seededRng } from "../../shared/random";
 
 /** The API accepts at most 1,000 events per request. */
 export const MAX_BATCH = 1_000;

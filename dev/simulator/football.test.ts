@@ -4,7 +4,7 @@ import { football } from "../../shared/sports/football";
 import type { FootballState } from "../../shared/sports/football/state";
 import type { MatchEvent } from "../../shared/sports/sport";
 import { expectedGoals, simulateFootball, type FootballSimOptions } from "./football";
-import { seededRng } from "./random";
+import { seededRng } from "../../shared/random";
 
 const KICKOFF = new Date("2025-05-03T15:00:00Z");
 const NOW = new Date("2025-05-05T00:00:00Z");

@@ -8,7 +8,7 @@
 // red card weakens the short-handed side. 97 ≈ minutes played including average stoppage time, so λ_i is
 // per match. The constants are the simulator's own (not the fitted model's), so the model can be checked on them.
 import type { MatchEvent, TeamSide } from "../../shared/sports/sport";
-import { seededRng, type Rng } from "./random";
+import { seededRng, type Rng } from "../../shared/random";
 import { toMatchEvents, type DraftEvent } from "./timeline";
 
 export interface FootballSimOptions {

@@ -11,7 +11,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { MATCH_ID_PATTERN } from "../../shared/contract/event";
 import type { MatchEvent, Pair, TeamSide } from "../../shared/sports/sport";
-import { seededRng } from "./random";
+import { seededRng } from "../../shared/random";
 import { toMatchEvents, type DraftEvent } from "./timeline";
 
 export interface FootballReplayOptions {

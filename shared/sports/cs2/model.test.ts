@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { CS2_MODEL_PARAMS, CS2_MODEL_VERSION, createCs2Predictor, cs2WinProbability, mapResult, type Cs2Features } from "./model";
+import { seededRng } from "../../random";
 
 const P = cs2WinProbability;
 const base = (o: Partial<Cs2Features> = {}): Cs2Features => ({
@@ -14,16 +15,7 @@ const base = (o: Partial<Cs2Features> = {}): Cs2Features => ({
   ...o,
 });
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = (seed: number): (() => number) => seededRng(seed).next;
 
 /** A random, live state (the map is not yet decided). */
 function randomState(r: () => number): Cs2Features {

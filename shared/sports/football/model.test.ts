@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { FOOTBALL_MODEL_PARAMS, FOOTBALL_MODEL_VERSION, createFootballPredictor, footballWinProbability, type FootballFeatures } from "./model";
+import { seededRng } from "../../random";
 
 const P = footballWinProbability;
 const state = (o: Partial<FootballFeatures> = {}): FootballFeatures => ({
@@ -11,17 +12,7 @@ const state = (o: Partial<FootballFeatures> = {}): FootballFeatures => ({
   ...o,
 });
 
-/** Deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = (seed: number): (() => number) => seededRng(seed).next;
 
 function randomState(r: () => number): FootballFeatures {
   return {

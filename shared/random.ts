@@ -1,4 +1,4 @@
-// Seeded randomness for the simulators. Same key → same sequence, so a rerun with the same seed
+// Seeded randomness for simulators, property tests and benchmarks. Same key → same sequence, so a rerun with the same seed
 // produces byte-identical events (and the same eventIds, which the platform then treats as duplicates).
 // sfc32 keeps 128 bits of state: streams from different keys practically never overlap, which matters
 // because eventIds come from these streams and a collision would be dropped as a duplicate.
