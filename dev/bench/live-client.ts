@@ -31,7 +31,8 @@ export function openLiveClient(baseUrl: string, key: string, matchId: string): P
       }
     });
     socket.once("open", () => resolve(client));
-    socket.once("error", reject);
+    // `on`, not `once`: a refused upgrade can emit more than one error, and an unheard one kills the process.
+    socket.on("error", reject);
   });
 }
 
