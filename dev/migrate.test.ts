@@ -47,4 +47,25 @@ describe("migrate against the test stack", () => {
     expect(before.clickhouse).toEqual(readdirSync("migrations/clickhouse").filter((f) => f.endsWith(".sql")).sort());
     expect(before.tables).toContain("events");
   });
+
+  it("refuses to run when an applied ClickHouse migration was edited afterwards", async () => {
+    const clickhouse = createClient({ url: process.env.CLICKHOUSE_URL, database: process.env.CLICKHOUSE_DATABASE });
+    const setChecksum = (value: string) =>
+      clickhouse.command({
+        query: "ALTER TABLE schema_migrations UPDATE checksum = {v:String} WHERE name = '0001_events.sql'",
+        query_params: { v: value },
+        clickhouse_settings: { mutations_sync: "1" },
+      });
+    const [{ checksum } = { checksum: "" }] = await (
+      await clickhouse.query({ query: "SELECT checksum FROM schema_migrations WHERE name = '0001_events.sql'", format: "JSONEachRow" })
+    ).json<{ checksum: string }>();
+    try {
+      await setChecksum("edited-elsewhere");
+      await expect(migrate(process.env, () => {})).rejects.toThrow(/0001_events\.sql changed after they were applied/);
+    } finally {
+      await setChecksum(checksum);
+      await clickhouse.close();
+    }
+    await migrate(process.env, () => {});
+  });
 });

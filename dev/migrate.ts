@@ -2,6 +2,7 @@
 // migrations/postgres with drizzle's migrator over the Neon driver (via the WebSocket bridge), and
 // migrations/clickhouse/*.sql in file-name order through @clickhouse/client-web, recorded in a
 // `schema_migrations` table. Idempotent: a second run changes nothing.
+import { createHash } from "node:crypto";
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -99,11 +100,24 @@ async function migrateClickHouse(env: Record<string, string | undefined>, log: (
       query: `CREATE TABLE IF NOT EXISTS schema_migrations (name String, applied_at DateTime64(3, 'UTC') DEFAULT now64(3))
               ENGINE = MergeTree ORDER BY name`,
     });
-    const applied = new Set(
-      (await (await client.query({ query: "SELECT name FROM schema_migrations", format: "JSONEachRow" })).json<{ name: string }>()).map((r) => r.name),
+    await client.command({ query: "ALTER TABLE schema_migrations ADD COLUMN IF NOT EXISTS checksum String DEFAULT ''" });
+    const recorded = new Map(
+      (await (await client.query({ query: "SELECT name, checksum FROM schema_migrations", format: "JSONEachRow" })).json<{ name: string; checksum: string }>()).map(
+        (r) => [r.name, r.checksum],
+      ),
     );
     const folder = join(MIGRATIONS, "clickhouse");
-    const pending = readdirSync(folder).filter((f) => f.endsWith(".sql") && !applied.has(f)).sort();
+    const files = readdirSync(folder).filter((f) => f.endsWith(".sql")).sort();
+    const checksumOf = (file: string) => createHash("sha256").update(readFileSync(join(folder, file))).digest("hex");
+    // An applied migration that was edited afterwards would silently never run: refuse instead.
+    const edited = files.filter((f) => recorded.get(f) && recorded.get(f) !== checksumOf(f));
+    if (edited.length > 0) {
+      throw new Error(
+        `clickhouse migration(s) ${edited.join(", ")} changed after they were applied to ${database}: add a new numbered migration instead (locally, \`npm run reset\` starts over)`,
+      );
+    }
+    const applied = new Set(recorded.keys());
+    const pending = files.filter((f) => !applied.has(f));
     for (const file of pending) {
       for (const statement of sqlStatements(readFileSync(join(folder, file), "utf8"))) {
         try {
@@ -112,7 +126,7 @@ async function migrateClickHouse(env: Record<string, string | undefined>, log: (
           throw new Error(`clickhouse migration ${file} failed: ${describe(err)}\n${statement}`, { cause: err });
         }
       }
-      await client.insert({ table: "schema_migrations", values: [{ name: file }], format: "JSONEachRow" });
+      await client.insert({ table: "schema_migrations", values: [{ name: file, checksum: checksumOf(file) }], format: "JSONEachRow" });
       log(`clickhouse: applied ${file}`);
     }
     log(`clickhouse: ${applied.size + pending.length} migration(s) applied in ${database}`);

@@ -239,11 +239,18 @@ describe("runDemoFeed", () => {
     ]);
     await new Promise((r) => setTimeout(r, 400));
     await demo.stop();
-    const seen = new Set(received.flatMap((r) => r.events.map((e) => e.matchId)));
+    const posts = received.filter((r) => r.url === "/v1/events");
+    const seen = new Set(posts.flatMap((r) => r.events.map((e) => e.matchId)));
     expect(seen).toEqual(new Set(demo.matches.map((m) => m.matchId)));
     expect(received.every((r) => r.headers.authorization === "Bearer demo-key")).toBe(true);
+    // Each match and its two rated teams were registered before its events, so predictions use the ratings.
+    const registered = received.filter((r) => r.url === "/v1/matches").map((r) => (r.events as unknown as { id: string }).id);
+    expect(new Set(registered)).toEqual(new Set(demo.matches.map((m) => m.matchId)));
+    const teams = received.filter((r) => r.url === "/v1/teams").map((r) => r.events as unknown as { id: string; rating: number });
+    expect(teams).toHaveLength(2 * demo.matches.length);
+    for (const t of teams) expect(t.rating).toBeGreaterThan(1000);
     // Restamped to the wall clock: nothing from the future.
-    const latest = Math.max(...received.flatMap((r) => r.events.map((e) => Date.parse(e.timestamp))));
+    const latest = Math.max(...posts.flatMap((r) => r.events.map((e) => Date.parse(e.timestamp))));
     expect(latest).toBeLessThanOrEqual(Date.now());
     // A request aborted in flight may still land; after that, nothing more arrives.
     await new Promise((r) => setTimeout(r, 50));

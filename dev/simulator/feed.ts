@@ -276,6 +276,42 @@ export interface DemoFeed {
 const DEMO_MAX_GAP_MS = 3 * 60_000;
 const DEMO_PAUSE_MS = 15_000;
 
+const DEMO_TEAM_NAMES: Record<DemoMatch["sport"], readonly string[]> = {
+  football: ["Northbridge FC", "Harbour City", "Riverside United", "Ashford Athletic", "Kingsport Rovers", "Eastgate Town"],
+  cs2: ["Team Apex", "Nightfall", "Vector Five", "Red Harbor", "Polar Esports", "Ironclad"],
+};
+
+/**
+ * Registers the match and its two teams (with the ratings the simulator plays them at) through the
+ * admin API, so the room's predictions use those ratings and the match shows in GET /v1/matches.
+ */
+async function registerDemoMatch(base: string, apiKey: string, match: DemoMatch, ratings: [number, number]): Promise<void> {
+  const post = async (path: string, body: unknown) => {
+    const res = await fetch(`${base}${path}`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    if (!res.ok && res.status !== 409) throw new Error(`POST ${path}: ${res.status} ${await res.text()}`);
+  };
+  const names = DEMO_TEAM_NAMES[match.sport];
+  const teamIds = [1, 2].map((side) => `${match.matchId}-t${side}`);
+  const n = Number(match.matchId.split("-").pop()) || 0;
+  for (const [i, id] of teamIds.entries()) {
+    await post("/v1/teams", { id, sport: match.sport, name: names[(2 * n + i) % names.length], rating: ratings[i] });
+  }
+  await post("/v1/matches", {
+    id: match.matchId,
+    sport: match.sport,
+    team1Id: teamIds[0],
+    team2Id: teamIds[1],
+    startsAt: new Date().toISOString(),
+    tournament: "Matchpulse demo",
+    neutral: false,
+    ...(match.sport === "cs2" ? { bestOf: 3 } : {}),
+  });
+}
+
 /**
  * Plays a few matches concurrently at a watchable pace and starts a new match in a slot when one ends.
  * matchIds are `demo-<sport>-<runId>-<n>` (n counts up per sport), so a rerun never collides with the
@@ -290,23 +326,27 @@ export async function runDemoFeed(options: DemoFeedOptions): Promise<DemoFeed> {
   const current: DemoMatch[] = [];
   const base = baseUrl.replace(/\/+$/, "");
 
-  const nextMatch = (sport: DemoMatch["sport"]): { match: DemoMatch; events: MatchEvent[] } => {
+  const nextMatch = (sport: DemoMatch["sport"]): { match: DemoMatch; events: MatchEvent[]; ratings: [number, number] } => {
     const n = ++counters[sport];
     const matchId = `demo-${sport}-${runId}-${n}`;
     const rng = seededRng("demo", runId, matchId);
     const rating = () => Math.round(rng.normal(sport === "football" ? 1750 : 1600, 150));
+    const ratings: [number, number] = [rating(), rating()];
     const events =
       sport === "football"
-        ? simulateFootball({ matchId, seed: runId, team1Rating: rating(), team2Rating: rating(), kickoff: new Date() })
-        : simulateCs2({ matchId, seed: runId, bestOf: 3, team1Rating: rating(), team2Rating: rating(), start: new Date() });
-    return { match: { matchId, sport }, events };
+        ? simulateFootball({ matchId, seed: runId, team1Rating: ratings[0], team2Rating: ratings[1], kickoff: new Date() })
+        : simulateCs2({ matchId, seed: runId, bestOf: 3, team1Rating: ratings[0], team2Rating: ratings[1], start: new Date() });
+    return { match: { matchId, sport }, events, ratings };
   };
 
-  const slot = async (index: number, sport: DemoMatch["sport"], first: { match: DemoMatch; events: MatchEvent[] }) => {
+  const slot = async (index: number, sport: DemoMatch["sport"], first: ReturnType<typeof nextMatch>) => {
     let next = first;
     while (!signal.aborted) {
       current[index] = next.match;
       try {
+        await registerDemoMatch(base, apiKey, next.match, next.ratings).catch((err: unknown) =>
+          log(`demo: could not register ${next.match.matchId} (predictions use default ratings): ${describe(err)}`),
+        );
         const stats = await streamEvents({
           baseUrl,
           apiKey,
