@@ -10,14 +10,15 @@ export { team1SideForRound } from "./sides";
 export { applyCs2Event, initialCs2State };
 
 export function cs2Features(state: Cs2State, strength: TeamStrength): Cs2Features {
-  // Between rounds the last round is already in roundScore: feed a fresh round so it is not counted twice.
+  // Between rounds the last round is already in roundScore: feed a fresh round so it is not counted twice,
+  // with equal (unknown) equipment: the next buy is not known until round_start.
   const live = state.roundInProgress;
   return {
     bestOf: state.bestOf,
     mapsWon: [state.mapsWon[0], state.mapsWon[1]],
     roundScore: [state.roundScore[0], state.roundScore[1]],
     team1Side: state.currentMap?.team1Side ?? "CT",
-    equipmentValue: [state.equipmentValue[0], state.equipmentValue[1]],
+    equipmentValue: live ? [state.equipmentValue[0], state.equipmentValue[1]] : [0, 0],
     alive: live ? [state.alive[0], state.alive[1]] : [PLAYERS_PER_TEAM, PLAYERS_PER_TEAM],
     bomb: live && (state.bomb === "planted" || state.bomb === "defused") ? state.bomb : "none",
     rating: [strength.rating[0], strength.rating[1]],

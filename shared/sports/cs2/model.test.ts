@@ -1,6 +1,21 @@
-import { describe, expect, it } from "vitest";
-import { CS2_MODEL_PARAMS, CS2_MODEL_VERSION, createCs2Predictor, cs2WinProbability, mapResult, type Cs2Features } from "./model";
+import { beforeAll, describe, expect, it } from "vitest";
+import { fitRatingOnly, ratingOnly, binaryLogLoss, CalibrationAccumulator } from "../../../dev/train/cs2-eval";
+import { rowFeatures, seedRange, simulateDataset, type Cs2Rows } from "../../../dev/train/cs2-data";
+import {
+  CS2_MODEL_PARAMS,
+  CS2_MODEL_VERSION,
+  OT_SET_PERIOD,
+  OT_SET_ROUNDS,
+  REGULATION_ROUNDS,
+  createCs2Predictor,
+  cs2WinProbability,
+  mapResult,
+  seriesWin,
+  team1IsCtInRound,
+  type Cs2Features,
+} from "./model";
 import { seededRng } from "../../random";
+import { team1SideForRound } from "./sides";
 
 const P = cs2WinProbability;
 const base = (o: Partial<Cs2Features> = {}): Cs2Features => ({
@@ -14,6 +29,9 @@ const base = (o: Partial<Cs2Features> = {}): Cs2Features => ({
   rating: [1600, 1600],
   ...o,
 });
+
+/** Team 1 CT in round n given its first-half side: the reducer's rule, independently of the model's code. */
+const sideCtIn = (n: number, firstHalfCt: boolean): boolean => team1SideForRound(firstHalfCt ? "CT" : "T", n) === "CT";
 
 const rng = (seed: number): (() => number) => seededRng(seed).next;
 
@@ -52,11 +70,7 @@ const swap = (s: Cs2Features): Cs2Features => ({
 // Independent brute-force map value with constant per-side probabilities (regulation, then overtime sets
 // truncated after 60 sets), for checking the model's DP.
 function bruteMap(a: number, b: number, pCt: number, pT: number, firstHalfCt: boolean): number {
-  const sideCt = (n: number): boolean => {
-    if (n <= 12) return firstHalfCt;
-    if (n <= 24) return !firstHalfCt;
-    return Math.floor((n - 25) / 3) % 2 === 0 ? !firstHalfCt : firstHalfCt;
-  };
+  const sideCt = (n: number): boolean => sideCtIn(n, firstHalfCt);
   const memo = new Map<string, number>();
   const rec = (x: number, y: number): number => {
     // regulation
@@ -83,9 +97,29 @@ function bruteMap(a: number, b: number, pCt: number, pT: number, firstHalfCt: bo
 }
 
 describe("cs2 model", () => {
-  it("has a version and documented prior parameters", () => {
+  it("has a version and fitted parameters that satisfy the monotonicity constraints", () => {
     expect(CS2_MODEL_VERSION).toMatch(/^cs2-/);
-    expect(CS2_MODEL_PARAMS.round.ctAdvantage).toBeGreaterThan(0);
+    expect(CS2_MODEL_PARAMS.status).toBe("fitted-on-simulator");
+    const R = CS2_MODEL_PARAMS.round;
+    expect(R.ctAdvantage).toBeGreaterThan(0);
+    // one CT edge for the live and the future rounds: else a fresh map between equal teams is not 0.5
+    expect(R.ctAdvantage).toBe(CS2_MODEL_PARAMS.future.ctAdvantage);
+    for (const v of [R.equipmentCoef, R.aliveLogRatioCoef, R.bombPlantedTAdvantage, R.ratingCoef, CS2_MODEL_PARAMS.future.ratingCoef])
+      expect(v).toBeGreaterThanOrEqual(0);
+    expect(R.equipmentOffset).toBeGreaterThan(0);
+    expect(R.plantedTEliminatedCtWin).toBeGreaterThan(0.5);
+    expect(R.plantedTEliminatedCtWin).toBeLessThanOrEqual(1);
+  });
+
+  it("uses the reducer's side rule, whose overtime pattern repeats every two sets", () => {
+    for (const fh of [true, false]) {
+      for (let n = 1; n <= 120; n++) expect(team1IsCtInRound(n, fh)).toBe(sideCtIn(n, fh));
+      for (let set = 0; set < 30; set++)
+        for (let j = 0; j < OT_SET_ROUNDS; j++)
+          expect(sideCtIn(REGULATION_ROUNDS + 1 + set * OT_SET_ROUNDS + j, fh)).toBe(
+            sideCtIn(REGULATION_ROUNDS + 1 + (set % OT_SET_PERIOD) * OT_SET_ROUNDS + j, fh),
+          );
+    }
   });
 
   it("returns probabilities in [0, 1]", () => {
@@ -138,7 +172,7 @@ describe("cs2 model", () => {
     };
     // the side of the live round follows from the round number and team 1's first-half side; when an extra round
     // moves the live round across a side swap, the live-round features are not comparable: use a neutral live round
-    const sideCt = (n: number, fh: boolean): boolean => (n <= 12 ? fh : n <= 24 ? !fh : Math.floor((n - 25) / 3) % 2 === 0 ? !fh : fh);
+    const sideCt = sideCtIn;
     const neutralRound = (s: Cs2Features): Cs2Features => ({ ...s, equipmentValue: [20000, 20000], alive: [5, 5], bomb: "none" });
     const withScore = (s: Cs2Features, score: [number, number]): [Cs2Features, Cs2Features] => {
       const n = s.roundScore[0] + s.roundScore[1] + 1;
@@ -196,6 +230,12 @@ describe("cs2 model", () => {
       [14, 13, "CT", 0],
       [17, 17, "T", -200],
       [12, 3, "CT", 0],
+      [15, 16, "CT", 60],
+      [16, 15, "T", 0],
+      [19, 18, "CT", -30],
+      [20, 21, "T", 150],
+      [22, 22, "CT", 90],
+      [24, 25, "T", -10],
     ] as [number, number, "CT" | "T", number][]) {
       const s = base({ roundScore: [a, b], team1Side: side, rating: [1600 + rd, 1600], bestOf: 1 });
       const p = pr(s);
@@ -205,7 +245,7 @@ describe("cs2 model", () => {
       const pT = sig(-f.ctAdvantage + r);
       const n = a + b + 1;
       const ctNow = side === "CT";
-      const sideCt = (m: number, fh: boolean): boolean => (m <= 12 ? fh : m <= 24 ? !fh : Math.floor((m - 25) / 3) % 2 === 0 ? !fh : fh);
+      const sideCt = sideCtIn;
       const firstHalfCt = sideCt(n, true) === ctNow;
       const expected = p.pRound * bruteMap(a + 1, b, pCt, pT, firstHalfCt) + (1 - p.pRound) * bruteMap(a, b + 1, pCt, pT, firstHalfCt);
       expect(p.pMap).toBeCloseTo(expected, 9);
@@ -236,5 +276,53 @@ describe("cs2 model", () => {
     for (let k = 0; k < 5; k++) for (const s of states) P(s);
     const micros = ((performance.now() - t0) * 1000) / (5 * states.length);
     expect(micros).toBeLessThan(200);
+  });
+
+  // Simulated data (dev/simulator/cs2.ts through the real reducer, dev/train/cs2-data.ts) from seeds the training
+  // script does not use: the model was fitted on the simulator, so this checks the fit and its plumbing, not real CS2.
+  // (≈ 1 s; the previous priors fail the calibration check by up to 0.1.)
+  describe("on a simulated sample", () => {
+    let r: Cs2Rows;
+    let rows: number[];
+    let preds: ReturnType<typeof P>[];
+    beforeAll(() => {
+      r = simulateDataset(seedRange(7_000_001, 250)).rows;
+      rows = Array.from({ length: r.n }, (_, i) => i);
+      preds = rows.map((i) => P(rowFeatures(r, i)));
+    });
+
+    it("has a calibrated live-round probability (bins of the predicted probability)", () => {
+      const cal = new CalibrationAccumulator(10);
+      let n = 0;
+      for (const i of rows)
+        if (r.yRound[i]! >= 0) {
+          cal.add(preds[i]!.pRound, r.yRound[i]!);
+          n++;
+        }
+      expect(n).toBeGreaterThan(50_000);
+      const bins = cal.result().filter((b) => b.n >= 3000);
+      expect(bins.length).toBeGreaterThanOrEqual(8);
+      for (const b of bins) expect(Math.abs(b.predicted - b.observed), `bin ${b.lo}–${b.hi} (N = ${b.n})`).toBeLessThan(0.04);
+    });
+
+    it("beats a rating-only baseline (fitted on the same sample) in log loss for round, map and match", () => {
+      for (const target of ["yRound", "yMap", "yMatch"] as const) {
+        const idx = rows.filter((i) => r[target][i]! >= 0);
+        const d = idx.map((i) => r.rating1[i]! - r.rating2[i]!);
+        const y = idx.map((i) => r[target][i]!);
+        const k = fitRatingOnly(d, y);
+        const key = target === "yRound" ? "pRound" : target === "yMap" ? "pMap" : "pMatch";
+        let model = 0;
+        let baseline = 0;
+        idx.forEach((i, j) => {
+          model += binaryLogLoss(preds[i]![key], y[j]!);
+          // the series baseline: the same rating-only probability per map, raced to the series target
+          const q = ratingOnly(k, d[j]!);
+          const need = (r.bestOf[i]! + 1) / 2;
+          baseline += binaryLogLoss(target === "yMatch" ? seriesWin(need, need, q) : q, y[j]!);
+        });
+        expect(model / idx.length, target).toBeLessThan(baseline / idx.length - 0.05);
+      }
+    });
   });
 });

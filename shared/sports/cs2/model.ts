@@ -5,13 +5,14 @@
 //           − bombPlantedTAdvantage·side·[planted] + ratingCoef·(rating1 − rating2)/400,   side = +1 team 1 CT, −1 T
 //   bomb defused → the CT side has won the round; CT side eliminated → T wins; T side eliminated → CT wins,
 //   unless the bomb is planted (then the CT side still has to defuse: plantedTEliminatedCtWin).
-// Map: exact dynamic programme over the remaining rounds (first to 13 of 24, sides swap after round 12; at 12–12
-// overtime sets of 6 rounds, first to 4 wins the set, 3–3 → another set; sides swap every 3 rounds in overtime,
-// the first overtime block is played on the second-half sides). The live round uses the round model above;
-// future rounds use a per-side baseline σ(±ctAdvantage + ratingCoef·Δrating/400).
+// Map: exact dynamic programme over the remaining rounds (first to 13 of 24; at 12–12 overtime sets of 6 rounds,
+// first to 4 wins the set, 3–3 → another set). Sides per round come from the reducer's rule, team1SideForRound
+// (sides.ts): swap after round 12 and at each overtime half-time, none at the start of an overtime. The live round
+// uses the round model above; future rounds use a per-side baseline σ(±ctAdvantage + ratingCoef·Δrating/400).
 // Match: best-of-1/3/5 race over maps; the live map from the computation above, future maps from ratings
 // (the starting side of a future map is unknown: average of both).
 import params from "./model-params.json";
+import { HALF_ROUNDS, OVERTIME_HALF_ROUNDS, REGULATION_ROUNDS, team1SideForRound } from "./sides";
 
 export interface Cs2Features {
   bestOf: 1 | 3 | 5;
@@ -32,7 +33,7 @@ export interface Cs2Probability {
 
 export interface Cs2ModelParams {
   version: string;
-  /** "prior" until the coefficients are fitted on round data. */
+  /** "prior" (documented priors), "fitted-on-simulator" (dev/train/cs2.ts on simulated rounds), later real data. */
   status: string;
   round: {
     ctAdvantage: number;
@@ -48,22 +49,18 @@ export interface Cs2ModelParams {
 
 export type Cs2Predictor = (f: Cs2Features) => Cs2Probability;
 
-export const REGULATION_ROUNDS = 24;
-export const HALF_ROUNDS = 12;
-export const WIN_ROUNDS = 13;
-export const OT_SET_ROUNDS = 6;
-export const OT_HALF_ROUNDS = 3;
-export const OT_WIN_ROUNDS = 4;
+export { HALF_ROUNDS, REGULATION_ROUNDS } from "./sides";
+export const WIN_ROUNDS = HALF_ROUNDS + 1;
+export const OT_HALF_ROUNDS = OVERTIME_HALF_ROUNDS;
+export const OT_SET_ROUNDS = 2 * OT_HALF_ROUNDS;
+export const OT_WIN_ROUNDS = OT_HALF_ROUNDS + 1;
 
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 const nonNeg = (v: number): number => (v > 0 ? v : 0);
 
-/** Team 1's side (true = CT) in round n (1-based), given its side in the first half. */
+/** Team 1's side (true = CT) in round n (1-based), given its side in the first half: the reducer's rule (sides.ts). */
 export function team1IsCtInRound(n: number, firstHalfCt: boolean): boolean {
-  if (n <= HALF_ROUNDS) return firstHalfCt;
-  if (n <= REGULATION_ROUNDS) return !firstHalfCt;
-  const block = Math.floor((n - REGULATION_ROUNDS - 1) / OT_HALF_ROUNDS);
-  return block % 2 === 0 ? !firstHalfCt : firstHalfCt;
+  return team1SideForRound(firstHalfCt ? "CT" : "T", n) === "CT";
 }
 
 /** 1 if team 1 has won the map at this score, −1 if team 2 has, 0 if it is still going. */
@@ -85,13 +82,21 @@ export function mapResult(a: number, b: number): 1 | -1 | 0 {
 }
 
 /**
+ * Overtime sets repeat their side pattern with this period: the reducer's rule (sides.ts) plays the first overtime
+ * half on the second-half sides and swaps only at overtime half-times, so set 1 is S|N, set 2 N|S, set 3 S|N, …
+ * (S = second-half side, N = first-half side). model.test.ts checks the period against team1SideForRound.
+ */
+export const OT_SET_PERIOD = 2;
+
+/**
  * Future-round map DP for fixed per-side round probabilities. Returns value(a, b) = P(team 1 wins the map | score
  * a–b before round a+b+1). Regulation values are tabulated; overtime is closed-form per set.
  */
 class MapTable {
   private readonly reg = new Float64Array(WIN_ROUNDS * WIN_ROUNDS);
-  private readonly ot = new Float64Array(OT_WIN_ROUNDS * OT_WIN_ROUNDS);
-  /** P(team 1 wins the map) at the start of an overtime set. */
+  /** Overtime values by set parity k: ot[k][x·4 + y] = value at x–y into a set of parity k. */
+  private readonly ot: Float64Array[] = [];
+  /** P(team 1 wins the map) at 12–12 (the start of the first overtime set). */
   readonly otSet: number;
 
   constructor(
@@ -99,36 +104,53 @@ class MapTable {
     readonly pT: number, // P(team 1 wins a future round | team 1 T)
     readonly firstHalfCt: boolean,
   ) {
-    // Overtime set: rounds k = 0..5 of the set; sides alternate every 3 rounds from the second-half side, so every
-    // set starts on the same sides and the value at 3–3 equals the value at 0–0: V = A + B·V.
-    const pOt = (k: number): number => (team1IsCtInRound(REGULATION_ROUNDS + 1 + k, firstHalfCt) ? pCt : pT);
-    const A = new Float64Array(OT_WIN_ROUNDS * OT_WIN_ROUNDS);
-    const B = new Float64Array(OT_WIN_ROUNDS * OT_WIN_ROUNDS);
-    for (let x = OT_WIN_ROUNDS - 1; x >= 0; x--)
-      for (let y = OT_WIN_ROUNDS - 1; y >= 0; y--) {
-        const i = x * OT_WIN_ROUNDS + y;
-        if (x === OT_WIN_ROUNDS - 1 && y === OT_WIN_ROUNDS - 1) {
-          A[i] = 0;
-          B[i] = 1;
-          continue;
+    // Overtime set of parity k (sides of rounds 25 + 6k … 30 + 6k): A_k(x, y) = P(team 1 wins this set | x–y),
+    // B_k(x, y) = P(it reaches 3–3 | x–y). The value at x–y is A_k + B_k·V_{k+1}, V_k the value at the start of a set
+    // of parity k, and the parities alternate: V_0 = A_0 + B_0·(A_1 + B_1·V_0).
+    const O = OT_WIN_ROUNDS;
+    const A: Float64Array[] = [];
+    const B: Float64Array[] = [];
+    for (let k = 0; k < OT_SET_PERIOD; k++) {
+      const Ak = new Float64Array(O * O);
+      const Bk = new Float64Array(O * O);
+      for (let x = O - 1; x >= 0; x--)
+        for (let y = O - 1; y >= 0; y--) {
+          const i = x * O + y;
+          if (x === O - 1 && y === O - 1) {
+            Ak[i] = 0;
+            Bk[i] = 1;
+            continue;
+          }
+          const p = team1IsCtInRound(REGULATION_ROUNDS + 1 + k * OT_SET_ROUNDS + x + y, firstHalfCt) ? pCt : pT;
+          const winA = x + 1 === O ? 1 : Ak[(x + 1) * O + y]!;
+          const winB = x + 1 === O ? 0 : Bk[(x + 1) * O + y]!;
+          const loseA = y + 1 === O ? 0 : Ak[x * O + y + 1]!;
+          const loseB = y + 1 === O ? 0 : Bk[x * O + y + 1]!;
+          Ak[i] = p * winA + (1 - p) * loseA;
+          Bk[i] = p * winB + (1 - p) * loseB;
         }
-        const p = pOt(x + y);
-        const winA = x + 1 === OT_WIN_ROUNDS ? 1 : A[(x + 1) * OT_WIN_ROUNDS + y]!;
-        const winB = x + 1 === OT_WIN_ROUNDS ? 0 : B[(x + 1) * OT_WIN_ROUNDS + y]!;
-        const loseA = y + 1 === OT_WIN_ROUNDS ? 0 : A[x * OT_WIN_ROUNDS + y + 1]!;
-        const loseB = y + 1 === OT_WIN_ROUNDS ? 0 : B[x * OT_WIN_ROUNDS + y + 1]!;
-        A[i] = p * winA + (1 - p) * loseA;
-        B[i] = p * winB + (1 - p) * loseB;
-      }
-    const v = A[0]! / (1 - B[0]!);
-    this.otSet = v;
-    for (let i = 0; i < A.length; i++) this.ot[i] = A[i]! + B[i]! * v;
+      A.push(Ak);
+      B.push(Bk);
+    }
+    const a0 = A[0]![0]!;
+    const b0 = B[0]![0]!;
+    const a1 = A[1]![0]!;
+    const b1 = B[1]![0]!;
+    const v0 = (a0 + b0 * a1) / (1 - b0 * b1);
+    const V = [v0, a1 + b1 * v0];
+    this.otSet = v0;
+    for (let k = 0; k < OT_SET_PERIOD; k++) {
+      const t = new Float64Array(O * O);
+      const next = V[(k + 1) % OT_SET_PERIOD]!;
+      for (let i = 0; i < t.length; i++) t[i] = A[k]![i]! + B[k]![i]! * next;
+      this.ot.push(t);
+    }
     // Regulation: first to 13; 12–12 → overtime
     const W = WIN_ROUNDS;
     for (let a = W - 1; a >= 0; a--)
       for (let b = W - 1; b >= 0; b--) {
         if (a === W - 1 && b === W - 1) {
-          this.reg[a * W + b] = v;
+          this.reg[a * W + b] = v0;
           continue;
         }
         const p = team1IsCtInRound(a + b + 1, firstHalfCt) ? pCt : pT;
@@ -142,10 +164,10 @@ class MapTable {
     const r = mapResult(a, b);
     if (r !== 0) return r === 1 ? 1 : 0;
     if (a < WIN_ROUNDS && b < WIN_ROUNDS) return this.reg[a * WIN_ROUNDS + b]!;
-    const sets = Math.floor((Math.min(a, b) - (WIN_ROUNDS - 1)) / OT_HALF_ROUNDS);
+    const sets = Math.floor((Math.min(a, b) - (WIN_ROUNDS - 1)) / OT_HALF_ROUNDS); // completed overtime sets
     const x = a - (WIN_ROUNDS - 1) - OT_HALF_ROUNDS * sets;
     const y = b - (WIN_ROUNDS - 1) - OT_HALF_ROUNDS * sets;
-    return this.ot[x * OT_WIN_ROUNDS + y]!;
+    return this.ot[sets % OT_SET_PERIOD]![x * OT_WIN_ROUNDS + y]!;
   }
 }
 
@@ -230,7 +252,7 @@ export function createCs2Predictor(p: Cs2ModelParams): Cs2Predictor {
 }
 
 /** P(team 1 wins a race: it needs x more maps, team 2 needs y, each map won with probability q). */
-function seriesWin(x: number, y: number, q: number): number {
+export function seriesWin(x: number, y: number, q: number): number {
   if (x <= 0) return 1;
   if (y <= 0) return 0;
   // sum over the number of maps team 2 wins before team 1's x-th win: C(x−1+k, k) q^x (1−q)^k, k < y
