@@ -10,6 +10,8 @@ export interface WorkerOptions {
   vars?: Record<string, string>;
   /** A prebuilt bundle (wrangler deploy --dry-run --outdir) to serve as is, untouched by source edits. */
   script?: string;
+  /** Extra environment for the wrangler process itself. */
+  env?: Record<string, string>;
 }
 
 export async function startWorker(stackEnv: Record<string, string>, opts: WorkerOptions): Promise<RunningService> {
@@ -32,7 +34,7 @@ export async function startWorker(stackEnv: Record<string, string>, opts: Worker
         ...vars,
       ],
       cwd: PROJECT_ROOT,
-      env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" },
+      env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false", NO_COLOR: "1", ...opts.env },
       isReady: async () => (await fetch(`http://127.0.0.1:${opts.port}/health`)).ok,
       readyTimeoutMs: 90_000,
     },

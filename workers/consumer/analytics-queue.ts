@@ -39,6 +39,21 @@ async function insertTimed(table: string, rows: unknown[], write: () => Promise<
   metrics.clickhouseInsert.observe((Date.now() - started) / 1000, { table });
 }
 
+let writeLag: ReturnType<typeof metrics.ingestLatency.with> | undefined;
+
+/** Acceptance → written, per event row; rows of one request share accepted_at, so runs are observed at once. */
+function observeWriteLag(rows: EventLogRow[], now: number): void {
+  writeLag ??= metrics.ingestLatency.with({ stage: "accepted_to_written" });
+  let run = 0;
+  for (let i = 0; i < rows.length; i++) {
+    run++;
+    const at = rows[i]!.accepted_at;
+    if (i + 1 < rows.length && rows[i + 1]!.accepted_at === at) continue;
+    writeLag.observe((now - Date.parse(at)) / 1000, run);
+    run = 0;
+  }
+}
+
 /** The analytics queue's handler: one insert per table per batch; all acked, or all retried. */
 export async function consumeAnalytics(batch: MessageBatch<AnalyticsMessage>, env: Env): Promise<void> {
   const events = batch.messages.flatMap((m) => m.body.events);
@@ -49,8 +64,7 @@ export async function consumeAnalytics(batch: MessageBatch<AnalyticsMessage>, en
       insertTimed("events", events, () => writeEventLog(clickhouse, events)),
       insertTimed("predictions", predictions, () => writePredictionLog(clickhouse, predictions)),
     ]);
-    const now = Date.now();
-    for (const row of events) metrics.ingestLatency.observe((now - Date.parse(row.accepted_at)) / 1000, { stage: "accepted_to_written" });
+    observeWriteLag(events, Date.now());
     // The request ids tie these rows to the edge's "events accepted" lines (and to events.request_id).
     log("info", "analytics written", { events: events.length, predictions: predictions.length, requestIds: [...new Set(events.map((r) => r.request_id))] });
     batch.ackAll();

@@ -47,6 +47,8 @@ export async function consumeEvents(batch: MessageBatch<EventsMessage>, env: Env
     }),
   );
   const calls = roomResults.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
+  const roomsDone = performance.now();
+  metrics.stageDuration.observe((roomsDone - started) / 1000, { stage: "consumer_rooms" });
 
   let forwarded = true;
   try {
@@ -56,6 +58,8 @@ export async function consumeEvents(batch: MessageBatch<EventsMessage>, env: Env
     metrics.dependencyErrors.inc({ dependency: "analytics_queue" });
     log("error", "analytics queue refused the batch; it will be retried", { error: errorMessage(err), events: events.length });
   }
+  const forwardDone = performance.now();
+  metrics.stageDuration.observe((forwardDone - roomsDone) / 1000, { stage: "consumer_forward" });
   const confirmed = forwarded ? confirmPredictions(calls) : Promise.resolve();
 
   [...byMatch].forEach(([matchId, msgs], i) => {
@@ -76,14 +80,18 @@ export async function consumeEvents(batch: MessageBatch<EventsMessage>, env: Env
     }
   });
   await Promise.all([confirmed, statusAdvanced]);
+  metrics.stageDuration.observe((performance.now() - forwardDone) / 1000, { stage: "consumer_confirm" });
   metrics.consumerBatchDuration.observe((performance.now() - started) / 1000);
 }
 
+let sourceLag: ReturnType<typeof metrics.ingestLatency.with> | undefined;
+
 function observeSourceLag(messages: readonly Message<EventsMessage>[]): void {
+  sourceLag ??= metrics.ingestLatency.with({ stage: "source_to_accepted" });
   for (const m of messages) {
     for (const e of m.body.events) {
       const source = Date.parse(e.timestamp);
-      if (Number.isFinite(source)) metrics.ingestLatency.observe(Math.max(0, m.body.acceptedAt - source) / 1000, { stage: "source_to_accepted" });
+      if (Number.isFinite(source)) sourceLag.observe(Math.max(0, m.body.acceptedAt - source) / 1000);
     }
   }
 }

@@ -52,8 +52,10 @@ export async function acceptEvents(env: Env, items: unknown[], requestId: string
   const redis = openRedis(env);
   const ids = [...firstSeen.keys()];
   let fresh: Set<string>;
+  const dedupStarted = performance.now();
   try {
     fresh = (await claimEventIds(redis, ids, numberVar(env.EDGE_DEDUP_TTL_SECONDS, 86_400))) ?? new Set(ids);
+    metrics.stageDuration.observe((performance.now() - dedupStarted) / 1000, { stage: "ingest_dedup" });
   } catch (err) {
     // Fail open: the match room is the authoritative deduplicator.
     metrics.dependencyErrors.inc({ dependency: "redis" });
@@ -71,8 +73,10 @@ export async function acceptEvents(env: Env, items: unknown[], requestId: string
 
   if (toSend.length > 0) {
     const batches = toSendBatches(packEvents(toSend, { requestId, acceptedAt: Date.now() }));
+    const enqueueStarted = performance.now();
     try {
       for (const batch of batches) await env.EVENTS_QUEUE.sendBatch(batch.map((body) => ({ body })));
+      metrics.stageDuration.observe((performance.now() - enqueueStarted) / 1000, { stage: "ingest_enqueue" });
     } catch (err) {
       metrics.dependencyErrors.inc({ dependency: "queue" });
       log("error", "queue send failed", { requestId, error: errorMessage(err), events: toSend.length });
@@ -84,7 +88,14 @@ export async function acceptEvents(env: Env, items: unknown[], requestId: string
     metrics.queueMessages.inc({}, batches.reduce((n, b) => n + b.length, 0));
   }
 
-  for (const e of toSend) metrics.eventsIngested.inc({ sport: e.sport, type: e.type });
+  const ingested = new Map<string, { sport: string; type: string; n: number }>();
+  for (const e of toSend) {
+    const key = `${e.sport}\n${e.type}`;
+    const entry = ingested.get(key);
+    if (entry) entry.n++;
+    else ingested.set(key, { sport: e.sport, type: e.type, n: 1 });
+  }
+  for (const { sport, type, n } of ingested.values()) metrics.eventsIngested.inc({ sport, type }, n);
   const duplicates = [...statuses.values()].filter((s) => s === "duplicate").length;
   if (duplicates > 0) metrics.eventsDuplicate.inc({}, duplicates);
   log("info", "events accepted", { requestId, accepted: toSend.length, duplicates, rejected: rejected.length });

@@ -1,19 +1,44 @@
-// Edge deduplication: one pipelined `SET key 1 NX EX ttl` per event id, one round trip per request.
-// It only spares the queue and the rooms repeated work; each match room deduplicates authoritatively,
-// so when Redis is unreachable the caller accepts everything and says so in logs and metrics.
+// Edge deduplication: `SET key 1 NX EX ttl` for every event id of a request, in one round trip and one
+// Redis command (a script looping over the keys), which answers which ids were new. It only spares the
+// queue and the rooms repeated work; each match room deduplicates authoritatively, so when Redis is
+// unreachable the caller accepts everything and says so in logs and metrics.
 import type { Redis } from "@upstash/redis/cloudflare";
 
 const keyOf = (eventId: string) => `mp:event:${eventId}`;
 
+// One command instead of a pipeline of one SET per id: Redis runs the loop, the REST layer carries one
+// command and a list of integers back (a pipeline's per-command replies cost the client and the REST
+// endpoint per id).
+export const CLAIM_SCRIPT = `local fresh = {}
+for i, key in ipairs(KEYS) do
+  if redis.call('SET', key, '1', 'NX', 'EX', ARGV[1]) then fresh[i] = 1 else fresh[i] = 0 end
+end
+return fresh`;
+
+let claimSha: Promise<string> | undefined;
+const sha1Hex = async (text: string): Promise<string> =>
+  [...new Uint8Array(await crypto.subtle.digest("SHA-1", new TextEncoder().encode(text)))].map((b) => b.toString(16).padStart(2, "0")).join("");
+
+/** Runs the claim script by its hash, loading it with EVAL when Redis does not know it yet. */
+async function runClaim(redis: Redis, keys: string[], ttlSeconds: number): Promise<unknown> {
+  claimSha ??= sha1Hex(CLAIM_SCRIPT);
+  const args = [String(ttlSeconds)];
+  try {
+    return await redis.evalsha(await claimSha, keys, args);
+  } catch (err) {
+    if (!(err instanceof Error && err.message.toLowerCase().includes("noscript"))) throw err;
+    return await redis.eval(CLAIM_SCRIPT, keys, args);
+  }
+}
+
 /** Returns the subset of ids seen for the first time, or null when Redis could not be asked. */
 export async function claimEventIds(redis: Redis, ids: string[], ttlSeconds: number): Promise<Set<string> | null> {
   if (ids.length === 0) return new Set();
-  const pipeline = redis.pipeline();
-  for (const id of ids) pipeline.set(keyOf(id), 1, { nx: true, ex: ttlSeconds });
-  const replies = await pipeline.exec<("OK" | null)[]>();
+  const replies = await runClaim(redis, ids.map(keyOf), ttlSeconds);
+  if (!Array.isArray(replies) || replies.length !== ids.length) throw new Error(`unexpected reply to the edge dedup script (${typeof replies})`);
   const fresh = new Set<string>();
   replies.forEach((reply, i) => {
-    if (reply === "OK") fresh.add(ids[i]!);
+    if (Number(reply) === 1) fresh.add(ids[i]!);
   });
   return fresh;
 }

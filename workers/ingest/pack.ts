@@ -22,7 +22,12 @@ export interface Packed<M> {
 }
 
 const encoder = new TextEncoder();
-const sizeOf = (value: unknown) => encoder.encode(JSON.stringify(value)).byteLength;
+const ASCII = /^[\x00-\x7f]*$/;
+/** UTF-8 bytes of the value's JSON; most JSON is ASCII, whose byte count is its length (no encoding needed). */
+export const sizeOf = (value: unknown): number => {
+  const json = JSON.stringify(value);
+  return ASCII.test(json) ? json.length : encoder.encode(json).byteLength;
+};
 
 /** Splits items into runs whose JSON stays under `budget` bytes (a single larger item gets a run of its own). */
 export function chunkBySize<T>(items: T[], budget: number): { items: T[]; bytes: number }[] {

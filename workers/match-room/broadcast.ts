@@ -44,10 +44,12 @@ export class Broadcaster {
   flush(): void {
     this.timer = null;
     if (this.pending.length === 0) return;
-    const text = JSON.stringify(coalesce(this.pending));
+    const sockets = this.sockets();
+    // Nobody listening (a feed without fans, or a bench): nothing to serialise.
+    const text = sockets.length > 0 ? JSON.stringify(coalesce(this.pending)) : "";
     this.pending = [];
     this.lastSentAt = Date.now();
-    for (const ws of this.sockets()) {
+    for (const ws of sockets) {
       try {
         ws.send(text);
       } catch {

@@ -9,10 +9,12 @@ import { numberVar, type Env } from "../env";
 import { log } from "../observability/log";
 import { Broadcaster, openLiveSocket, updateFrame } from "./broadcast";
 import { initialSequencing, planDelivery, type Delivery } from "./sequencer";
-import { RoomStore, stateView, type PublishedPrediction, type RoomRecord } from "./store";
+import { RoomStore, stateView, type AppliedRow, type PublishedPrediction, type RoomRecord } from "./store";
 import { DEFAULT_STRENGTH, loadStrength } from "./strength";
 
 const STRENGTH_RETRY_MS = 30_000;
+/** Confirmed predictions leave the room's SQLite outbox within about this long (with a delivery) or twice it (a quiet room). */
+export const CONFIRM_FLUSH_MS = 1_000;
 
 export interface ApplyResult {
   applied: number;
@@ -27,6 +29,7 @@ export class MatchRoom extends DurableObject<Env> {
   private readonly store: RoomStore;
   private readonly broadcaster: Broadcaster;
   private record: RoomRecord | null;
+  private confirmTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -61,6 +64,8 @@ export class MatchRoom extends DurableObject<Env> {
     }
     const sport = sportOf(this.record.sport)!;
 
+    // Confirmations ride in a delivery's commit, at most every CONFIRM_FLUSH_MS / 2.
+    this.store.flushConfirmations(CONFIRM_FLUSH_MS / 2);
     const fresh: MatchEvent[] = [];
     const seen = this.store.knownIds(events.map((e) => e.eventId));
     for (const e of events) {
@@ -73,11 +78,11 @@ export class MatchRoom extends DurableObject<Env> {
         fresh.push(e);
       }
     }
-    const { applied, frame } = this.deliver(sport, fresh, false);
+    const { applied, frame, holding } = this.deliver(sport, fresh, false);
     const appliedIds = new Set(applied.map((e) => e.eventId));
     result.applied = applied.length;
     result.held = fresh.filter((e) => !appliedIds.has(e.eventId)).length;
-    await this.scheduleRelease();
+    if (holding) await this.scheduleRelease();
     this.broadcaster.publish(frame);
     result.predictions = this.store.pendingPredictions();
     return result;
@@ -86,6 +91,16 @@ export class MatchRoom extends DurableObject<Env> {
   /** The consumer wrote predictions up to this room seq to the analytics store. */
   async confirmPredictions(upToSeq: number): Promise<void> {
     this.store.confirmPredictions(upToSeq);
+    this.armConfirmTimer();
+  }
+
+  /** Under load a later applyEvents writes confirmations; this timer writes those of a quiet room. */
+  private armConfirmTimer(): void {
+    this.confirmTimer ??= setTimeout(() => {
+      this.confirmTimer = null;
+      this.store.flushConfirmations(CONFIRM_FLUSH_MS / 2);
+      if (this.store.hasUnwrittenConfirmations()) this.armConfirmTimer();
+    }, CONFIRM_FLUSH_MS);
   }
 
   /** The current state and prediction, or null if no event has reached this match yet. */
@@ -129,56 +144,67 @@ export class MatchRoom extends DurableObject<Env> {
   }
 
   /**
-   * Plans, reduces and persists in one storage transaction. Returns the events applied, in order, and the
-   * one frame that announces them all (the state after the last; clients get every event).
+   * Plans, reduces and persists in one storage transaction. Returns the events applied, in order, the
+   * one frame that announces them all (the state after the last; clients get every event), and whether
+   * events are held behind a gap afterwards.
    */
-  private deliver(sport: SportModule, incoming: MatchEvent[], releaseAll: boolean): { applied: MatchEvent[]; frame: LiveFrame | null } {
+  private deliver(sport: SportModule, incoming: MatchEvent[], releaseAll: boolean): { applied: MatchEvent[]; frame: LiveFrame | null; holding: boolean } {
     const record = this.record!;
-    const held = releaseAll || incoming.some((e) => e.seq !== undefined) ? this.store.heldEvents() : [];
+    // Only events with a seq can be held or release held ones: without any, the held set stays as it is.
+    const withHeld = releaseAll || incoming.some((e) => e.seq !== undefined);
+    const held = withHeld ? this.store.heldEvents() : [];
     const heldIds = new Set(held.map((e) => e.eventId));
     const plan = planDelivery(record.sequencing, incoming, held, releaseAll);
     const fromSeq = record.seq + 1;
     const now = Date.now();
     try {
-      this.ctx.storage.transactionSync(() => this.applyPlan(sport, plan, heldIds, now));
+      this.ctx.storage.transactionSync(() => this.applyPlan(sport, plan, withHeld, heldIds, now));
     } catch (err) {
       // The transaction rolled back: drop the in-memory changes with it.
+      this.store.forgetCaches();
       this.record = this.store.loadRecord();
       throw err;
     }
     const applied = plan.apply.map((a) => a.event);
-    return { applied, frame: applied.length ? updateFrame(record, applied, fromSeq) : null };
+    return { applied, frame: applied.length ? updateFrame(record, applied, fromSeq) : null, holding: this.store.heldEventCount() > 0 };
   }
 
-  private applyPlan(sport: SportModule, plan: Delivery, heldIds: Set<string>, now: number): void {
+  private applyPlan(sport: SportModule, plan: Delivery, withHeld: boolean, heldIds: Set<string>, now: number): void {
     const record = this.record!;
     let live = record.live as never;
+    const rows: AppliedRow[] = [];
+    // Every event of one delivery is applied at the same instant.
+    const at = plan.apply.length > 0 ? new Date(now).toISOString() : record.updatedAt;
     for (const { event, late } of plan.apply) {
       live = sport.applyEvent(live, event) as never;
       record.seq++;
       record.eventsApplied++;
       if (late) record.lateEvents++;
       if (event.seq !== undefined) record.lastSeq = Math.max(record.lastSeq, event.seq);
-      record.updatedAt = new Date(now).toISOString();
+      record.updatedAt = at;
       const p = sport.winProbability(live, record.strength);
-      record.prediction = { ...p, at: record.updatedAt };
-      this.store.markApplied(event, record.seq, heldIds.has(event.eventId));
-      this.store.queuePrediction({
-        matchId: record.matchId,
-        sport: record.sport,
-        seq: record.seq,
-        eventId: event.eventId,
-        eventType: event.type,
-        pTeam1: p.pTeam1,
-        pDraw: p.pDraw ?? null,
-        pTeam2: p.pTeam2,
-        modelVersion: p.modelVersion,
-        at: record.updatedAt,
+      record.prediction = { ...p, at: at! };
+      rows.push({
+        event,
+        updateSeq: record.seq,
+        wasHeld: heldIds.has(event.eventId),
+        prediction: {
+          matchId: record.matchId,
+          sport: record.sport,
+          seq: record.seq,
+          eventId: event.eventId,
+          eventType: event.type,
+          pTeam1: p.pTeam1,
+          pDraw: p.pDraw ?? null,
+          pTeam2: p.pTeam2,
+          modelVersion: p.modelVersion,
+          at: at!,
+        },
       });
-      this.store.appendHistory(record.seq, event);
     }
     record.live = live;
-    for (const e of plan.hold) this.store.hold(e, now);
+    this.store.recordApplied(rows);
+    if (withHeld) this.store.holdAll(plan.hold, heldIds, now);
     record.sequencing = plan.sequencing;
     this.store.saveRecord(record);
   }

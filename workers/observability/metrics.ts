@@ -15,10 +15,17 @@ const labelKey = (labels: Labels): string =>
 export function counter(name: string, help: string) {
   const entry = counters.get(name) ?? { help, values: new Map<string, number>() };
   counters.set(name, entry);
+  const add = (key: string, by: number): void => {
+    entry.values.set(key, (entry.values.get(key) ?? 0) + by);
+  };
   return {
     inc(labels: Labels = {}, by = 1): void {
+      add(labelKey(labels), by);
+    },
+    /** The series of one label set, its key computed once: for hot loops. */
+    with(labels: Labels) {
       const key = labelKey(labels);
-      entry.values.set(key, (entry.values.get(key) ?? 0) + by);
+      return { inc: (by = 1): void => add(key, by) };
     },
   };
 }
@@ -26,18 +33,28 @@ export function counter(name: string, help: string) {
 export function histogram(name: string, help: string, buckets: number[]) {
   const entry = histograms.get(name) ?? { help, buckets, series: new Map() };
   histograms.set(name, entry);
+  const seriesOf = (key: string) => {
+    let s = entry.series.get(key);
+    if (!s) {
+      s = { counts: entry.buckets.map(() => 0), sum: 0, count: 0 };
+      entry.series.set(key, s);
+    }
+    return s;
+  };
+  const record = (s: { counts: number[]; sum: number; count: number }, value: number, times: number) => {
+    for (let i = 0; i < entry.buckets.length; i++) if (value <= entry.buckets[i]!) s.counts[i]! += times;
+    s.sum += value * times;
+    s.count += times;
+  };
   return {
     /** `times`: the same value observed for several items at once (e.g. every event of a message). */
     observe(value: number, labels: Labels = {}, times = 1): void {
-      const key = labelKey(labels);
-      let s = entry.series.get(key);
-      if (!s) {
-        s = { counts: entry.buckets.map(() => 0), sum: 0, count: 0 };
-        entry.series.set(key, s);
-      }
-      for (let i = 0; i < entry.buckets.length; i++) if (value <= entry.buckets[i]!) s.counts[i]! += times;
-      s.sum += value * times;
-      s.count += times;
+      record(seriesOf(labelKey(labels)), value, times);
+    },
+    /** The series of one label set, its key computed once: for hot loops. */
+    with(labels: Labels) {
+      const s = seriesOf(labelKey(labels));
+      return { observe: (value: number, times = 1): void => record(s, value, times) };
     },
   };
 }
@@ -91,4 +108,9 @@ export const metrics = {
   rateLimited: counter("matchpulse_rate_limited_total", "Requests refused with 429, by budget (ingest, read)"),
   rateLimitFailOpen: counter("matchpulse_rate_limit_fail_open_total", "Requests let through because the rate limiter could not be asked, by budget"),
   dependencyErrors: counter("matchpulse_dependency_errors_total", "Failed calls to a dependency"),
+  stageDuration: histogram(
+    "matchpulse_stage_duration_seconds",
+    "Wall time of one pipeline stage per request or batch (ingest_dedup, ingest_enqueue, consumer_rooms, consumer_forward, consumer_confirm). Workers clocks advance only across I/O, so this is time spent waiting, not CPU",
+    secondsBuckets,
+  ),
 };
