@@ -124,7 +124,13 @@ export class MatchRoom extends DurableObject<Env> {
   }
 
   override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
-    ws.close(code === 1005 ? 1000 : code, reason);
+    // Complete the closing handshake. 1005/1006/1015 are reported, never sent: answer those with 1000.
+    const sendable = code === 1000 || (code >= 1001 && code <= 1014 && code !== 1005 && code !== 1006) || (code >= 3000 && code <= 4999);
+    try {
+      ws.close(sendable ? code : 1000, sendable ? reason : "");
+    } catch {
+      // Already closed by the runtime.
+    }
   }
 
   private newRecord(matchId: string, sportName: string, sport: SportModule): RoomRecord {
