@@ -162,4 +162,16 @@ describe("live stream", () => {
     expect(carried.sort()).toEqual(burst.map((e) => e.eventId).sort());
     live.close();
   });
+
+  it("a client resuming from further back than the history gets a fresh snapshot flagged as such", async () => {
+    const matchId = uniqueMatchId("toofar");
+    const events = Array.from({ length: 1_100 }, (_, i) => footballEvent(matchId, "pass", { teamId: 1, payload: { minute: i % 90 } }));
+    await postEvents(ingestKey, events.slice(0, 1_000));
+    await postEvents(ingestKey, events.slice(1_000));
+    await stateWhen(matchId, (s) => s.eventsApplied === 1_100, 20_000);
+    const live = await openLive(readKey, matchId, 5);
+    await eventually(async () => live.frames.length >= 1);
+    expect(live.frames[0]).toMatchObject({ type: "snapshot", seq: 1_100, resumed: false, state: { eventsApplied: 1_100 } });
+    live.close();
+  });
 });
