@@ -10,9 +10,9 @@
 import { randomUUID } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { brotliDecompressSync, gunzipSync, inflateSync } from "node:zlib";
 import { Session } from "chdb";
+import { listenLocal } from "./listen";
 
 export interface ClickHouseHttpOptions {
   port: number;
@@ -133,19 +133,7 @@ export async function startClickHouseHttp(opts: ClickHouseHttpOptions): Promise<
     res.end(output);
   };
 
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(opts.port, opts.host ?? "127.0.0.1", () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://${opts.host ?? "127.0.0.1"}:${port}`,
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await exclusive(async () => engine.close());
-    },
-  };
+  return listenLocal(server, { port: opts.port, host: opts.host }, async () => exclusive(async () => engine.close()));
 }
 
 function sendError(res: ServerResponse, err: unknown, version: string): void {

@@ -3,8 +3,9 @@
 // binary frames; we pipe those to a TCP socket. Only loopback targets are allowed, so this can never
 // be used to reach another machine. Never imported by workers/.
 import { createServer, type IncomingMessage } from "node:http";
-import { isIP, type AddressInfo, connect, type Socket } from "node:net";
+import { isIP, connect, type Socket } from "node:net";
 import { WebSocketServer, type WebSocket, type RawData } from "ws";
+import { listenLocal } from "./listen";
 
 export interface NeonWsBridgeOptions {
   port: number;
@@ -32,19 +33,17 @@ export async function startNeonWsBridge(opts: NeonWsBridgeOptions): Promise<Runn
     wss.handleUpgrade(req, socket, head, (ws) => pipe(ws, target, sockets));
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(opts.port, opts.host ?? "127.0.0.1", () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  // Bridged sockets first: closing the server waits for every connection to end.
+  const release = async () => {
+    await new Promise<void>((resolve) => wss.close(() => resolve()));
+  };
+  const adapter = await listenLocal(server, { port: opts.port, host: opts.host, scheme: "ws" }, release);
   return {
-    url: `ws://${opts.host ?? "127.0.0.1"}:${port}`,
+    url: adapter.url,
     close: async () => {
       for (const ws of wss.clients) ws.terminate();
       for (const tcp of sockets) tcp.destroy();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => wss.close(() => resolve()));
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await adapter.close();
     },
   };
 }

@@ -7,8 +7,8 @@
 // nested ones too, is base64 while numbers and null stay as they are.
 import { createHash } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { Command, Redis } from "ioredis";
+import { listenLocal } from "./listen";
 
 export interface UpstashRestBridgeOptions {
   port: number;
@@ -124,19 +124,9 @@ export async function startUpstashRestBridge(opts: UpstashRestBridgeOptions): Pr
     reply(res, "error" in result ? 400 : 200, encode(result));
   };
 
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(opts.port, opts.host ?? "127.0.0.1", () => resolve());
+  return listenLocal(server, { port: opts.port, host: opts.host }, async () => {
+    await redis.quit().catch(() => redis.disconnect());
   });
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://${opts.host ?? "127.0.0.1"}:${port}`,
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await redis.quit().catch(() => redis.disconnect());
-    },
-  };
 }
 
 function rewriteScriptCommand(args: string[], scriptShas: Map<string, string>): string[] {

@@ -11,17 +11,10 @@ import { cs2, cs2Features, type Cs2State } from "../../shared/sports/cs2";
 import { mapResult, type Cs2Features } from "../../shared/sports/cs2/model";
 import type { MatchEvent, TeamSide } from "../../shared/sports/sport";
 import { simulateCs2 } from "../simulator/cs2";
+import { cs2EventTypes } from "../../shared/sports/cs2/events";
 
-export const EVENT_TYPES = [
-  "match_start",
-  "map_start",
-  "round_start",
-  "kill",
-  "bomb_planted",
-  "bomb_defused",
-  "round_end",
-  "map_end",
-] as const;
+/** The events after which a live prediction is published (all but match_end, which settles the series). */
+export const EVENT_TYPES = cs2EventTypes.filter((t): t is Exclude<(typeof cs2EventTypes)[number], "match_end"> => t !== "match_end");
 export type RowEvent = (typeof EVENT_TYPES)[number];
 
 const SIM_START = new Date("2026-01-01T12:00:00Z");
