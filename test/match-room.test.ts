@@ -174,4 +174,23 @@ describe("live stream", () => {
     expect(live.frames[0]).toMatchObject({ type: "snapshot", seq: 1_100, resumed: false, state: { eventsApplied: 1_100 } });
     live.close();
   });
+
+  it("closes an acknowledging client that falls more than the history behind with 4008; others stay", async () => {
+    const matchId = uniqueMatchId("slow");
+    await postEvents(ingestKey, footballEvent(matchId, "match_start"));
+    await stateWhen(matchId, (s) => s.eventsApplied === 1);
+    const slow = await openLive(readKey, matchId);
+    const silent = await openLive(readKey, matchId);
+    const closed: { code: number; reason: string }[] = [];
+    slow.ws.addEventListener("close", (e) => closed.push({ code: e.code, reason: e.reason }));
+    await eventually(async () => slow.frames.length >= 1 && silent.frames.length >= 1);
+    slow.ws.send(JSON.stringify({ type: "ack", seq: slow.frames[0]!.seq })); // then never again
+
+    const burst = Array.from({ length: 1_100 }, (_, i) => footballEvent(matchId, "pass", { teamId: 2, payload: { minute: i % 90 } }));
+    await postEvents(ingestKey, burst.slice(0, 1_000));
+    await postEvents(ingestKey, burst.slice(1_000));
+    await eventually(async () => closed.length > 0 && silent.frames.at(-1)!.seq === 1_101, 20_000);
+    expect(closed[0]).toEqual({ code: 4008, reason: "too slow: resume with ?since=" });
+    silent.close();
+  });
 });

@@ -3,7 +3,7 @@
 // one frame per COALESCE_MS, carrying every change since the previous one, instead of flooding clients.
 import { closeCodes, closeReasons, type LiveFrame } from "../../shared/contract/frames";
 import type { MatchEvent } from "../../shared/sports/sport";
-import { stateView, type RoomRecord, type RoomStore } from "./store";
+import { HISTORY_LIMIT, stateView, type RoomRecord, type RoomStore } from "./store";
 
 export const COALESCE_MS = 50;
 
@@ -24,10 +24,37 @@ export function coalesce(frames: LiveFrame[]): LiveFrame {
   };
 }
 
+/**
+ * How many updates a client may fall behind the last seq it acknowledged before it is closed as too slow
+ * (4008). It equals the history's depth, so the closed client can still resume with ?since=.
+ */
+export const MAX_UNACKED = HISTORY_LIMIT;
+
+/** Clients that want flow control send `{"type":"ack","seq":N}` after handling the frame with seq N. */
+export function parseAck(message: string | ArrayBuffer): number | null {
+  if (typeof message !== "string" || !message.startsWith("{")) return null;
+  try {
+    const value = JSON.parse(message) as { type?: unknown; seq?: unknown };
+    return value.type === "ack" && Number.isInteger(value.seq) && (value.seq as number) >= 0 ? (value.seq as number) : null;
+  } catch {
+    return null;
+  }
+}
+
 export class Broadcaster {
   private pending: LiveFrame[] = [];
   private lastSentAt = 0;
   private timer: ReturnType<typeof setTimeout> | null = null;
+  /** Last seq each acknowledging socket confirmed (in memory: a woken room learns it again from the next ack). */
+  private readonly acked = new Map<WebSocket, number>();
+
+  acknowledge(ws: WebSocket, seq: number): void {
+    this.acked.set(ws, Math.max(seq, this.acked.get(ws) ?? 0));
+  }
+
+  forget(ws: WebSocket): void {
+    this.acked.delete(ws);
+  }
 
   constructor(private readonly sockets: () => WebSocket[]) {}
 
@@ -46,10 +73,21 @@ export class Broadcaster {
     if (this.pending.length === 0) return;
     const sockets = this.sockets();
     // Nobody listening (a feed without fans, or a bench): nothing to serialise.
-    const text = sockets.length > 0 ? JSON.stringify(coalesce(this.pending)) : "";
+    const frame = coalesce(this.pending);
+    const text = sockets.length > 0 ? JSON.stringify(frame) : "";
     this.pending = [];
     this.lastSentAt = Date.now();
     for (const ws of sockets) {
+      const acked = this.acked.size > 0 ? this.acked.get(ws) : undefined;
+      if (acked !== undefined && frame.seq - acked > MAX_UNACKED) {
+        this.forget(ws);
+        try {
+          ws.close(closeCodes.slowConsumer, closeReasons[closeCodes.slowConsumer]);
+        } catch {
+          // already closed
+        }
+        continue;
+      }
       try {
         ws.send(text);
       } catch {

@@ -7,7 +7,7 @@ import { sportOf } from "../../shared/sports";
 import type { MatchEvent, SportModule } from "../../shared/sports/sport";
 import { numberVar, type Env } from "../env";
 import { log } from "../observability/log";
-import { Broadcaster, openLiveSocket, updateFrame } from "./broadcast";
+import { Broadcaster, openLiveSocket, parseAck, updateFrame } from "./broadcast";
 import { initialSequencing, planDelivery, type Delivery } from "./sequencer";
 import { RoomStore, stateView, type AppliedRow, type PublishedPrediction, type RoomRecord } from "./store";
 import { DEFAULT_STRENGTH, loadStrength } from "./strength";
@@ -120,10 +120,16 @@ export class MatchRoom extends DurableObject<Env> {
   }
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
-    if (message === "ping") ws.send("pong");
+    if (message === "ping") {
+      ws.send("pong");
+      return;
+    }
+    const acked = parseAck(message);
+    if (acked !== null) this.broadcaster.acknowledge(ws, acked);
   }
 
   override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
+    this.broadcaster.forget(ws);
     // Complete the closing handshake. 1005/1006/1015 are reported, never sent: answer those with 1000.
     const sendable = code === 1000 || (code >= 1001 && code <= 1014 && code !== 1005 && code !== 1006) || (code >= 3000 && code <= 4999);
     try {
