@@ -4,6 +4,7 @@ import type { Cs2Payloads, Side } from "./events";
 import { team1SideForRound } from "./sides";
 import {
   EQUIPMENT_ROUNDS,
+  freshMap,
   LAST_EVENTS,
   PLAYERS_PER_TEAM,
   type BombState,
@@ -28,21 +29,6 @@ function recent(list: Cs2RecentEvent[], event: MatchEvent): Cs2RecentEvent[] {
   return next;
 }
 
-/** Everything that belongs to one map and starts over on the next. */
-function freshMap(): Pick<
-  Cs2State,
-  "round" | "roundInProgress" | "roundScore" | "equipmentValue" | "equipmentByRound" | "alive" | "bomb"
-> {
-  return {
-    round: 0,
-    roundInProgress: false,
-    roundScore: [0, 0],
-    equipmentValue: [0, 0],
-    equipmentByRound: [],
-    alive: [PLAYERS_PER_TEAM, PLAYERS_PER_TEAM],
-    bomb: "none",
-  };
-}
 
 function withSide(state: Cs2State, round: number): Cs2State["currentMap"] {
   const map = state.currentMap;

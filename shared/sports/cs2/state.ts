@@ -61,13 +61,12 @@ export const LAST_EVENTS = 10;
 export const EQUIPMENT_ROUNDS = 30;
 export const PLAYERS_PER_TEAM = 5;
 
-export function initialCs2State(): Cs2State {
+/** Everything that belongs to one map and starts over on the next. */
+export function freshMap(): Pick<
+  Cs2State,
+  "round" | "roundInProgress" | "roundScore" | "equipmentValue" | "equipmentByRound" | "alive" | "bomb"
+> {
   return {
-    status: "scheduled",
-    bestOf: 1,
-    mapsWon: [0, 0],
-    score: [0, 0],
-    currentMap: null,
     round: 0,
     roundInProgress: false,
     roundScore: [0, 0],
@@ -75,6 +74,17 @@ export function initialCs2State(): Cs2State {
     equipmentByRound: [],
     alive: [PLAYERS_PER_TEAM, PLAYERS_PER_TEAM],
     bomb: "none",
+  };
+}
+
+export function initialCs2State(): Cs2State {
+  return {
+    status: "scheduled",
+    bestOf: 1,
+    mapsWon: [0, 0],
+    score: [0, 0],
+    currentMap: null,
+    ...freshMap(),
     kills: [0, 0],
     headshots: [0, 0],
     mapWinners: [],

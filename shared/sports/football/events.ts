@@ -23,19 +23,8 @@ export const footballEventTypes = [
 export type FootballEventType = (typeof footballEventTypes)[number];
 
 /** In-play events always belong to a team; for a goal it is the team CREDITED (own goal: the benefiting side). */
-export const footballTeamEventTypes: ReadonlySet<string> = new Set<FootballEventType>([
-  "goal",
-  "shot",
-  "pass",
-  "foul",
-  "yellow_card",
-  "red_card",
-  "substitution",
-  "offside",
-  "corner",
-  "free_kick",
-  "interception",
-]);
+const matchFlowTypes: readonly FootballEventType[] = ["match_start", "period_start", "period_end", "match_end"];
+export const footballTeamEventTypes: ReadonlySet<string> = new Set(footballEventTypes.filter((t) => !matchFlowTypes.includes(t)));
 
 // 130 leaves room for extra time plus stoppage.
 const minute = z.int().min(0).max(130);
