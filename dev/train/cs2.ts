@@ -22,7 +22,8 @@ import { join } from "node:path";
 import { roundWinProbability } from "../simulator/cs2";
 import { createCs2Predictor, seriesWin, type Cs2Features, type Cs2ModelParams, type Cs2Predictor } from "../../shared/sports/cs2/model";
 import { EVENT_TYPES, rowFeatures, seedRange, simulateDataset, type Cs2Dataset } from "./cs2-data";
-import { BinaryAccumulator, CalibrationAccumulator, PairedDifference, binaryLogLoss, fitRatingOnly, ratingOnly, type BinaryScores, type CalibrationBin } from "./cs2-eval";
+import { BinaryAccumulator, CalibrationAccumulator, PairedDifference, binaryLogLoss, fitRatingOnly, ratingOnly, type BinaryScores } from "./cs2-eval";
+import type { CalibrationBin } from "./metrics";
 import { PROJECT_ROOT } from "./football-data";
 import { goldenSection, nelderMead } from "./optim";
 

@@ -13,6 +13,7 @@ import { createFootballPredictor, type FootballModelParams } from "../../shared/
 import { FOOTBALL_DATA_DIR, PROJECT_ROOT, footballDataAvailable, inPlayMatches, loadFootballMatches, type Goal } from "./football-data";
 import { ScoreAccumulator, logLoss, outcomeOf, rps, type Scores } from "./metrics";
 import { goldenSection, nelderMead } from "./optim";
+import type { CalibrationBin } from "./metrics";
 
 export const MODEL_VERSION = "football-inplay-2026.11.1";
 export const TRAIN_FROM_YEAR = 1990; // modern era; earlier football scored noticeably more goals
@@ -408,13 +409,6 @@ export function evaluate(holdout: Sample[], predictors: { model: Predict; premat
   });
 }
 
-export interface CalibrationBin {
-  lo: number;
-  hi: number;
-  n: number;
-  predicted: number;
-  observed: number;
-}
 
 /** Reliability of the model's probabilities (all three outcomes pooled, all evaluation minutes). */
 export function calibration(holdout: Sample[], model: Predict): { bins: CalibrationBin[]; byMinute: { minute: number; pred: Triple; obs: Triple }[] } {

@@ -51,3 +51,12 @@ export class ScoreAccumulator {
 export function outcomeOf(score: readonly [number, number]): 0 | 1 | 2 {
   return score[0] > score[1] ? 0 : score[0] === score[1] ? 1 : 2;
 }
+
+/** One bin of a reliability table: mean predicted probability vs observed frequency. */
+export interface CalibrationBin {
+  lo: number;
+  hi: number;
+  n: number;
+  predicted: number;
+  observed: number;
+}

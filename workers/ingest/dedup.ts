@@ -3,6 +3,7 @@
 // queue and the rooms repeated work; each match room deduplicates authoritatively, so when Redis is
 // unreachable the caller accepts everything and says so in logs and metrics.
 import type { Redis } from "@upstash/redis/cloudflare";
+import { digestHex } from "../../shared/digest";
 
 const keyOf = (eventId: string) => `mp:event:${eventId}`;
 
@@ -16,12 +17,10 @@ end
 return fresh`;
 
 let claimSha: Promise<string> | undefined;
-const sha1Hex = async (text: string): Promise<string> =>
-  [...new Uint8Array(await crypto.subtle.digest("SHA-1", new TextEncoder().encode(text)))].map((b) => b.toString(16).padStart(2, "0")).join("");
 
 /** Runs the claim script by its hash, loading it with EVAL when Redis does not know it yet. */
 async function runClaim(redis: Redis, keys: string[], ttlSeconds: number): Promise<unknown> {
-  claimSha ??= sha1Hex(CLAIM_SCRIPT);
+  claimSha ??= digestHex("SHA-1", CLAIM_SCRIPT);
   const args = [String(ttlSeconds)];
   try {
     return await redis.evalsha(await claimSha, keys, args);
