@@ -2,12 +2,21 @@
 // and writes bench/results.json (every figure with its unit, the commit, date and machine) and
 // bench/summary.md. Baselines are measured in the same run so the ratios survive a noisy machine.
 import { execSync } from "node:child_process";
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { benchAnalytics } from "./bench/analytics";
+import {
+  type BenchTarget,
+  bareInsert,
+  clickhouseWriteStats,
+  fanOut,
+  ingestThroughput,
+  latencyAtLoad,
+  noopThroughput,
+  singleEventLatency,
+} from "./bench/pipeline";
 import { benchPredictors } from "./bench/predictor";
-import { bareInsert, clickhouseWriteStats, fanOut, ingestThroughput, latencyAtLoad, noopThroughput, singleEventLatency, type BenchTarget } from "./bench/pipeline";
 import { round } from "./bench/stats";
 import { migrate } from "./migrate";
 import { DEFAULT_DEV_API_KEY, seedDevClient } from "./seed";
@@ -25,10 +34,15 @@ interface Figure {
 const figures: Figure[] = [];
 const record = (f: Figure) => {
   figures.push(f);
-  console.log(`[bench] ${f.name}: ${f.value} ${f.unit}${f.target ? ` (target ${f.target})` : ""}${f.note ? ` — ${f.note}` : ""}`);
+  console.log(
+    `[bench] ${f.name}: ${f.value} ${f.unit}${f.target ? ` (target ${f.target})` : ""}${f.note ? ` — ${f.note}` : ""}`,
+  );
 };
 const quick = process.argv.includes("--quick");
-const only = process.argv.find((a) => a.startsWith("--only="))?.slice(7).split(",");
+const only = process.argv
+  .find((a) => a.startsWith("--only="))
+  ?.slice(7)
+  .split(",");
 const wanted = (name: string) => !only || only.includes(name);
 
 async function main(): Promise<void> {
@@ -36,7 +50,12 @@ async function main(): Promise<void> {
   const ports = portsFrom(Number(process.env.MATCHPULSE_BENCH_PORT_BASE ?? 35400));
   const port = Number(process.env.MATCHPULSE_BENCH_PORT ?? 8797);
   const started = performance.now();
-  const stack = await startStack({ dataDir, ports, upstashToken: "bench-token", log: (m) => console.log(`[bench] ${m}`) });
+  const stack = await startStack({
+    dataDir,
+    ports,
+    upstashToken: "bench-token",
+    log: (m) => console.log(`[bench] ${m}`),
+  });
   let worker: Awaited<ReturnType<typeof startWorker>> | undefined;
   const stop = async () => {
     await worker?.stop().catch(() => {});
@@ -50,10 +69,19 @@ async function main(): Promise<void> {
     await seedDevClient(stack.env, DEFAULT_DEV_API_KEY);
     // Measure the production bundle, not the watch-mode dev build.
     const bundleDir = join(dataDir, "bundle");
-    execSync(`"${process.execPath}" node_modules/wrangler/bin/wrangler.js deploy --dry-run --outdir "${bundleDir}"`, { cwd: PROJECT_ROOT, stdio: "ignore" });
+    execSync(`"${process.execPath}" node_modules/wrangler/bin/wrangler.js deploy --dry-run --outdir "${bundleDir}"`, {
+      cwd: PROJECT_ROOT,
+      stdio: "ignore",
+    });
     // wrangler dev's local trace recorder (X_LOCAL_OBSERVABILITY) costs ~45% of the Worker's CPU and does
     // not exist in production: measure without it.
-    worker = await startWorker(stack.env, { port, dataDir, vars: { LOG_LEVEL: "warn" }, script: join(bundleDir, "index.js"), env: { X_LOCAL_OBSERVABILITY: "false" } });
+    worker = await startWorker(stack.env, {
+      port,
+      dataDir,
+      vars: { LOG_LEVEL: "warn" },
+      script: join(bundleDir, "index.js"),
+      env: { X_LOCAL_OBSERVABILITY: "false" },
+    });
     const t: BenchTarget = { baseUrl: `http://127.0.0.1:${port}`, apiKey: DEFAULT_DEV_API_KEY, env: stack.env };
 
     if (wanted("predictor")) {
@@ -64,20 +92,44 @@ async function main(): Promise<void> {
 
     if (wanted("noop")) {
       const noop = await noopThroughput(t, { concurrency: 32, durationMs: quick ? 2_000 : 5_000 });
-      record({ name: "baseline.noop_requests", value: noop.requestsPerSecond, unit: "requests/s", note: "GET /health through wrangler dev" });
+      record({
+        name: "baseline.noop_requests",
+        value: noop.requestsPerSecond,
+        unit: "requests/s",
+        note: "GET /health through wrangler dev",
+      });
     }
 
     if (wanted("single")) {
       const single = await singleEventLatency(t, quick ? 30 : 100);
-      record({ name: "e2e.single_event.p50", value: single.latencyMs.p50, unit: "ms", note: "POST → WebSocket frame, unloaded" });
+      record({
+        name: "e2e.single_event.p50",
+        value: single.latencyMs.p50,
+        unit: "ms",
+        note: "POST → WebSocket frame, unloaded",
+      });
       record({ name: "e2e.single_event.p95", value: single.latencyMs.p95, unit: "ms" });
-      record({ name: "baseline.ws_echo.p50", value: single.echoRoundTripMs.p50, unit: "ms", note: "ping → pong through the same runtime" });
-      record({ name: "ratio.e2e_p50_over_echo", value: round(single.latencyMs.p50 / single.echoRoundTripMs.p50, 2), unit: "×" });
+      record({
+        name: "baseline.ws_echo.p50",
+        value: single.echoRoundTripMs.p50,
+        unit: "ms",
+        note: "ping → pong through the same runtime",
+      });
+      record({
+        name: "ratio.e2e_p50_over_echo",
+        value: round(single.latencyMs.p50 / single.echoRoundTripMs.p50, 2),
+        unit: "×",
+      });
     }
 
     if (wanted("load")) {
       const load = await latencyAtLoad(t, { rate: 500, matches: 50, durationMs: quick ? 5_000 : 20_000, tickMs: 20 });
-      record({ name: "e2e.at_500_eps.p50", value: load.latencyMs.p50, unit: "ms", note: `${load.sent} events over 50 matches, ${load.missing} missing` });
+      record({
+        name: "e2e.at_500_eps.p50",
+        value: load.latencyMs.p50,
+        unit: "ms",
+        note: `${load.sent} events over 50 matches, ${load.missing} missing`,
+      });
       record({ name: "e2e.at_500_eps.p95", value: load.latencyMs.p95, unit: "ms", target: "≤ 50" });
       record({ name: "e2e.at_500_eps.p99", value: load.latencyMs.p99, unit: "ms" });
       record({ name: "e2e.at_500_eps.missing", value: load.missing, unit: "events", target: "0" });
@@ -86,24 +138,66 @@ async function main(): Promise<void> {
     if (wanted("throughput")) {
       const events = quick ? 20_000 : 100_000;
       const tp = await ingestThroughput(t, { events, matches: 100, batch: 1_000, concurrency: 4 });
-      record({ name: "ingest.accepted", value: tp.acceptedPerSecond, unit: "events/s", note: `${tp.events} events, batches of 1,000` });
-      record({ name: "ingest.fully_processed", value: tp.processedPerSecond, unit: "events/s", target: "≥ 20,000", note: "applied in rooms and written to ClickHouse" });
-      record({ name: "ingest.lossless", value: tp.lossless ? 1 : 0, unit: "bool", target: "1", note: `accepted ${tp.accepted}, rooms ${tp.roomsApplied}, log rows ${tp.clickhouseRows}, unique ${tp.clickhouseUnique}` });
+      record({
+        name: "ingest.accepted",
+        value: tp.acceptedPerSecond,
+        unit: "events/s",
+        note: `${tp.events} events, batches of 1,000`,
+      });
+      record({
+        name: "ingest.fully_processed",
+        value: tp.processedPerSecond,
+        unit: "events/s",
+        target: "≥ 20,000",
+        note: "applied in rooms and written to ClickHouse",
+      });
+      record({
+        name: "ingest.lossless",
+        value: tp.lossless ? 1 : 0,
+        unit: "bool",
+        target: "1",
+        note: `accepted ${tp.accepted}, rooms ${tp.roomsApplied}, log rows ${tp.clickhouseRows}, unique ${tp.clickhouseUnique}`,
+      });
       const noop = figures.find((f) => f.name === "baseline.noop_requests");
-      if (noop) record({ name: "ratio.ingest_over_noop", value: round(tp.acceptedPerSecond / noop.value, 2), unit: "events per no-op request" });
+      if (noop)
+        record({
+          name: "ratio.ingest_over_noop",
+          value: round(tp.acceptedPerSecond / noop.value, 2),
+          unit: "events per no-op request",
+        });
       const writes = await clickhouseWriteStats(t);
-      record({ name: "clickhouse.rows_per_insert", value: writes.rowsPerInsert, unit: "rows", note: `${writes.inserts} inserts` });
+      record({
+        name: "clickhouse.rows_per_insert",
+        value: writes.rowsPerInsert,
+        unit: "rows",
+        note: `${writes.inserts} inserts`,
+      });
       record({ name: "clickhouse.insert_latency_mean", value: writes.meanInsertMs, unit: "ms" });
-      record({ name: "consumer.batch_mean", value: writes.meanConsumerBatchMs, unit: "ms", note: `${writes.meanMessagesPerBatch} messages per batch` });
+      record({
+        name: "consumer.batch_mean",
+        value: writes.meanConsumerBatchMs,
+        unit: "ms",
+        note: `${writes.meanMessagesPerBatch} messages per batch`,
+      });
       record({ name: "consumer.room_call_mean", value: writes.meanRoomCallMs, unit: "ms" });
       const bare = await bareInsert(stack.env, events, 1_000);
-      record({ name: "baseline.bare_insert", value: bare.rowsPerSecond, unit: "rows/s", note: "same rows, batches of 1,000, straight to ClickHouse" });
-      record({ name: "ratio.write_path_over_bare_insert", value: round(tp.processedPerSecond / bare.rowsPerSecond, 2), unit: "×" });
+      record({
+        name: "baseline.bare_insert",
+        value: bare.rowsPerSecond,
+        unit: "rows/s",
+        note: "same rows, batches of 1,000, straight to ClickHouse",
+      });
+      record({
+        name: "ratio.write_path_over_bare_insert",
+        value: round(tp.processedPerSecond / bare.rowsPerSecond, 2),
+        unit: "×",
+      });
     }
 
     if (wanted("analytics")) {
       const events = quick ? 1_000_000 : 10_000_000;
-      for (const f of await benchAnalytics(stack.env, { events, http: { baseUrl: t.baseUrl, apiKey: t.apiKey } })) record(f);
+      for (const f of await benchAnalytics(stack.env, { events, http: { baseUrl: t.baseUrl, apiKey: t.apiKey } }))
+        record(f);
     }
     if (wanted("fanout")) {
       // Last, because past the machine's file-descriptor limit (20,000 here, for wrangler's proxy and
@@ -116,7 +210,13 @@ async function main(): Promise<void> {
           const note = `${f.sockets} sockets connected (${f.refused} refused), ${f.timedOut} of 3 updates timed out`;
           record({ name: `fanout.${n}.p50`, value: f.allReachedMs.p50, unit: "ms", target, note });
         } catch (err) {
-          record({ name: `fanout.${n}.p50`, value: -1, unit: "ms", target, note: `not measurable here: ${err instanceof Error ? err.message : String(err)}` });
+          record({
+            name: `fanout.${n}.p50`,
+            value: -1,
+            unit: "ms",
+            target,
+            note: `not measurable here: ${err instanceof Error ? err.message : String(err)}`,
+          });
           break;
         }
       }

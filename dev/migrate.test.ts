@@ -33,8 +33,15 @@ describe("migrate against the test stack", () => {
       const clickhouse = createClient({ url: process.env.CLICKHOUSE_URL, database: process.env.CLICKHOUSE_DATABASE });
       try {
         const pg = await pool.query<{ n: string }>("SELECT count(*)::text AS n FROM drizzle.__drizzle_migrations");
-        const ch = await (await clickhouse.query({ query: "SELECT name FROM schema_migrations ORDER BY name", format: "JSONEachRow" })).json<{ name: string }>();
-        const tables = await (await clickhouse.query({ query: "SELECT name FROM system.tables WHERE database = currentDatabase() ORDER BY name", format: "JSONEachRow" })).json<{ name: string }>();
+        const ch = await (
+          await clickhouse.query({ query: "SELECT name FROM schema_migrations ORDER BY name", format: "JSONEachRow" })
+        ).json<{ name: string }>();
+        const tables = await (
+          await clickhouse.query({
+            query: "SELECT name FROM system.tables WHERE database = currentDatabase() ORDER BY name",
+            format: "JSONEachRow",
+          })
+        ).json<{ name: string }>();
         return { postgres: pg.rows[0]?.n, clickhouse: ch.map((r) => r.name), tables: tables.map((t) => t.name) };
       } finally {
         await pool.end();
@@ -44,7 +51,11 @@ describe("migrate against the test stack", () => {
     const before = await counts();
     await migrate(process.env, () => {});
     expect(await counts()).toEqual(before);
-    expect(before.clickhouse).toEqual(readdirSync("migrations/clickhouse").filter((f) => f.endsWith(".sql")).sort());
+    expect(before.clickhouse).toEqual(
+      readdirSync("migrations/clickhouse")
+        .filter((f) => f.endsWith(".sql"))
+        .sort(),
+    );
     expect(before.tables).toContain("events");
   });
 
@@ -57,7 +68,10 @@ describe("migrate against the test stack", () => {
         clickhouse_settings: { mutations_sync: "1" },
       });
     const [{ checksum } = { checksum: "" }] = await (
-      await clickhouse.query({ query: "SELECT checksum FROM schema_migrations WHERE name = '0001_events.sql'", format: "JSONEachRow" })
+      await clickhouse.query({
+        query: "SELECT checksum FROM schema_migrations WHERE name = '0001_events.sql'",
+        format: "JSONEachRow",
+      })
     ).json<{ checksum: string }>();
     try {
       await setChecksum("edited-elsewhere");

@@ -3,18 +3,18 @@
 // migrations/clickhouse/*.sql in file-name order through @clickhouse/client-web, recorded in a
 // `schema_migrations` table. Idempotent: a second run changes nothing.
 import { createHash } from "node:crypto";
-import { readFileSync, readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { and, eq, ne } from "drizzle-orm";
-import { CS2_MODEL_PARAMS, CS2_MODEL_VERSION } from "../shared/sports/cs2/model";
-import { FOOTBALL_MODEL_PARAMS, FOOTBALL_MODEL_VERSION } from "../shared/sports/football/model";
-import { modelVersions } from "../workers/clients/postgres-schema";
 import { createClient } from "@clickhouse/client-web";
 import { neonConfig, Pool } from "@neondatabase/serverless";
+import { and, eq, ne } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/neon-serverless";
 import { migrate as applyDrizzleMigrations } from "drizzle-orm/neon-serverless/migrator";
 import ws from "ws";
+import { CS2_MODEL_PARAMS, CS2_MODEL_VERSION } from "../shared/sports/cs2/model";
+import { FOOTBALL_MODEL_PARAMS, FOOTBALL_MODEL_VERSION } from "../shared/sports/football/model";
+import { modelVersions } from "../workers/clients/postgres-schema";
 
 const MIGRATIONS = fileURLToPath(new URL("../migrations", import.meta.url));
 
@@ -40,14 +40,20 @@ export function neonPool(env: Record<string, string | undefined>): Pool {
   return pool;
 }
 
-export async function migrate(env: Record<string, string | undefined>, log: (msg: string) => void = console.log): Promise<void> {
+export async function migrate(
+  env: Record<string, string | undefined>,
+  log: (msg: string) => void = console.log,
+): Promise<void> {
   await migratePostgres(env, log);
   await migrateClickHouse(env, log);
   await registerModelVersions(env, log);
 }
 
 /** Records the model versions this code runs (every prediction names one) in model_versions. */
-async function registerModelVersions(env: Record<string, string | undefined>, log: (msg: string) => void): Promise<void> {
+async function registerModelVersions(
+  env: Record<string, string | undefined>,
+  log: (msg: string) => void,
+): Promise<void> {
   const models = [
     { sport: "football", version: FOOTBALL_MODEL_VERSION, params: FOOTBALL_MODEL_PARAMS },
     { sport: "cs2", version: CS2_MODEL_VERSION, params: CS2_MODEL_PARAMS },
@@ -78,7 +84,10 @@ async function migratePostgres(env: Record<string, string | undefined>, log: (ms
     const { rows } = await pool.query<{ count: string }>("SELECT count(*) AS count FROM drizzle.__drizzle_migrations");
     log(`postgres: schema at migration ${rows[0]?.count ?? "?"}`);
   } catch (err) {
-    throw new Error(`postgres migration failed: ${describe(err)} (through ${env.NEON_WS_PROXY} to ${env.DATABASE_URL})`, { cause: err });
+    throw new Error(
+      `postgres migration failed: ${describe(err)} (through ${env.NEON_WS_PROXY} to ${env.DATABASE_URL})`,
+      { cause: err },
+    );
   } finally {
     await pool.end();
   }
@@ -86,7 +95,8 @@ async function migratePostgres(env: Record<string, string | undefined>, log: (ms
 
 async function migrateClickHouse(env: Record<string, string | undefined>, log: (msg: string) => void): Promise<void> {
   const database = required(env, "CLICKHOUSE_DATABASE");
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(database)) throw new Error(`CLICKHOUSE_DATABASE ${JSON.stringify(database)} is not a plain identifier`);
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(database))
+    throw new Error(`CLICKHOUSE_DATABASE ${JSON.stringify(database)} is not a plain identifier`);
   const connection = {
     url: required(env, "CLICKHOUSE_URL"),
     username: env.CLICKHOUSE_USER || "default",
@@ -100,15 +110,24 @@ async function migrateClickHouse(env: Record<string, string | undefined>, log: (
       query: `CREATE TABLE IF NOT EXISTS schema_migrations (name String, applied_at DateTime64(3, 'UTC') DEFAULT now64(3))
               ENGINE = MergeTree ORDER BY name`,
     });
-    await client.command({ query: "ALTER TABLE schema_migrations ADD COLUMN IF NOT EXISTS checksum String DEFAULT ''" });
+    await client.command({
+      query: "ALTER TABLE schema_migrations ADD COLUMN IF NOT EXISTS checksum String DEFAULT ''",
+    });
     const recorded = new Map(
-      (await (await client.query({ query: "SELECT name, checksum FROM schema_migrations", format: "JSONEachRow" })).json<{ name: string; checksum: string }>()).map(
-        (r) => [r.name, r.checksum],
-      ),
+      (
+        await (
+          await client.query({ query: "SELECT name, checksum FROM schema_migrations", format: "JSONEachRow" })
+        ).json<{ name: string; checksum: string }>()
+      ).map((r) => [r.name, r.checksum]),
     );
     const folder = join(MIGRATIONS, "clickhouse");
-    const files = readdirSync(folder).filter((f) => f.endsWith(".sql")).sort();
-    const checksumOf = (file: string) => createHash("sha256").update(readFileSync(join(folder, file))).digest("hex");
+    const files = readdirSync(folder)
+      .filter((f) => f.endsWith(".sql"))
+      .sort();
+    const checksumOf = (file: string) =>
+      createHash("sha256")
+        .update(readFileSync(join(folder, file)))
+        .digest("hex");
     // An applied migration that was edited afterwards would silently never run: refuse instead.
     const edited = files.filter((f) => recorded.get(f) && recorded.get(f) !== checksumOf(f));
     if (edited.length > 0) {
@@ -126,7 +145,11 @@ async function migrateClickHouse(env: Record<string, string | undefined>, log: (
           throw new Error(`clickhouse migration ${file} failed: ${describe(err)}\n${statement}`, { cause: err });
         }
       }
-      await client.insert({ table: "schema_migrations", values: [{ name: file, checksum: checksumOf(file) }], format: "JSONEachRow" });
+      await client.insert({
+        table: "schema_migrations",
+        values: [{ name: file, checksum: checksumOf(file) }],
+        format: "JSONEachRow",
+      });
       log(`clickhouse: applied ${file}`);
     }
     log(`clickhouse: ${applied.size + pending.length} migration(s) applied in ${database}`);

@@ -7,7 +7,13 @@ import { FOOTBALL_MODEL_VERSION, footballWinProbability } from "../shared/sports
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const run = (args: string[], input: string) =>
-  spawnSync("npx", ["tsx", "dev/predict.ts", ...args], { cwd: root, input, encoding: "utf8", timeout: 120_000, maxBuffer: 256 * 1024 * 1024 });
+  spawnSync("npx", ["tsx", "dev/predict.ts", ...args], {
+    cwd: root,
+    input,
+    encoding: "utf8",
+    timeout: 120_000,
+    maxBuffer: 256 * 1024 * 1024,
+  });
 const lines = (out: string): Record<string, unknown>[] =>
   out
     .split("\n")
@@ -25,7 +31,7 @@ describe("predict CLI", () => {
       JSON.stringify({ minute: 30, score: [0, 1], elo: [1500, 1600] }),
       JSON.stringify({ id: "d", minute: 90, score: [2, 0], elo: [1500, 1600], neutral: true }),
     ].join("\n");
-    const r = run(["football"], input + "\n");
+    const r = run(["football"], `${input}\n`);
     expect(r.status).toBe(0);
     const out = lines(r.stdout);
     expect(out).toHaveLength(6);
@@ -61,11 +67,20 @@ describe("predict CLI", () => {
       bomb: "none" as const,
       rating: [1650, 1600] as [number, number],
     };
-    const r = run(["cs2"], `${JSON.stringify({ id: "x", ...state })}\n${JSON.stringify({ id: "y", ...state, bestOf: 2 })}\n`);
+    const r = run(
+      ["cs2"],
+      `${JSON.stringify({ id: "x", ...state })}\n${JSON.stringify({ id: "y", ...state, bestOf: 2 })}\n`,
+    );
     expect(r.status).toBe(0);
     const out = lines(r.stdout);
     const p = cs2WinProbability(state);
-    expect(out[0]).toEqual({ id: "x", p: [p.pMatch, 1 - p.pMatch], pRound: p.pRound, pMap: p.pMap, modelVersion: CS2_MODEL_VERSION });
+    expect(out[0]).toEqual({
+      id: "x",
+      p: [p.pMatch, 1 - p.pMatch],
+      pRound: p.pRound,
+      pMap: p.pMap,
+      modelVersion: CS2_MODEL_VERSION,
+    });
     expect(out[1]).toMatchObject({ line: 2 });
     expect(String(out[1]!.error)).toMatch(/bestOf/);
   });
@@ -79,7 +94,9 @@ describe("predict CLI", () => {
 
   it("streams a large input", () => {
     const n = 20000;
-    const input = Array.from({ length: n }, (_, i) => JSON.stringify({ id: i, minute: i % 91, score: [i % 3, i % 2], elo: [1500 + (i % 400), 1700] })).join("\n");
+    const input = Array.from({ length: n }, (_, i) =>
+      JSON.stringify({ id: i, minute: i % 91, score: [i % 3, i % 2], elo: [1500 + (i % 400), 1700] }),
+    ).join("\n");
     const r = run(["football"], input);
     expect(r.status).toBe(0);
     const out = lines(r.stdout);

@@ -65,20 +65,34 @@ export function answerLine(sport: Sport, line: string, lineNo: number): string {
     const r = footballInput.safeParse(raw);
     if (!r.success) return JSON.stringify({ line: lineNo, error: formatIssues(r.error) });
     const s = r.data;
-    const p = footballWinProbability({ minute: s.minute, score: s.score, redCards: s.redCards, elo: s.elo, neutral: s.neutral });
+    const p = footballWinProbability({
+      minute: s.minute,
+      score: s.score,
+      redCards: s.redCards,
+      elo: s.elo,
+      neutral: s.neutral,
+    });
     return JSON.stringify({ id: s.id, p, modelVersion: FOOTBALL_MODEL_VERSION });
   }
   const r = cs2Input.safeParse(raw);
   if (!r.success) return JSON.stringify({ line: lineNo, error: formatIssues(r.error) });
   const { id: sid, ...features } = r.data;
   const p = cs2WinProbability(features);
-  return JSON.stringify({ id: sid, p: [p.pMatch, 1 - p.pMatch], pRound: p.pRound, pMap: p.pMap, modelVersion: CS2_MODEL_VERSION });
+  return JSON.stringify({
+    id: sid,
+    p: [p.pMatch, 1 - p.pMatch],
+    pRound: p.pRound,
+    pMap: p.pMap,
+    modelVersion: CS2_MODEL_VERSION,
+  });
 }
 
 async function main(): Promise<void> {
   const sport = process.argv[2];
   if (sport !== "football" && sport !== "cs2") {
-    process.stderr.write("usage: npm run --silent predict -- <football|cs2>  < states.ndjson  (NDJSON in, NDJSON out)\n");
+    process.stderr.write(
+      "usage: npm run --silent predict -- <football|cs2>  < states.ndjson  (NDJSON in, NDJSON out)\n",
+    );
     process.exit(2);
   }
   const rl = createInterface({ input: process.stdin, crlfDelay: Number.POSITIVE_INFINITY });
@@ -93,7 +107,7 @@ async function main(): Promise<void> {
   for await (const line of rl) {
     lineNo++;
     if (line.trim() === "") continue;
-    buf += answerLine(sport, line, lineNo) + "\n";
+    buf += `${answerLine(sport, line, lineNo)}\n`;
     if (buf.length > 64 * 1024) await flush();
   }
   await flush();

@@ -6,10 +6,10 @@ import { mkdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { migrate } from "./migrate";
 import { DEFAULT_DEV_API_KEY, seedDevClient } from "./seed";
-import { DEV_DATA_DIR, DEV_PORT_BASE, portsFrom, startStack, type Stack } from "./stack";
+import { type DemoFeed, runDemoFeed } from "./simulator/feed";
+import { DEV_DATA_DIR, DEV_PORT_BASE, portsFrom, type Stack, startStack } from "./stack";
 import type { RunningService } from "./stack/service-process";
 import { startWorker } from "./stack/worker";
-import { runDemoFeed, type DemoFeed } from "./simulator/feed";
 
 const dataDir = resolve(process.env.MATCHPULSE_DATA_DIR ?? DEV_DATA_DIR);
 const port = Number(process.env.PORT ?? 8787);
@@ -56,7 +56,12 @@ async function main(): Promise<void> {
   process.on("SIGTERM", () => void shutdown(0));
 
   try {
-    stack = await startStack({ dataDir, ports, upstashToken: process.env.UPSTASH_REDIS_REST_TOKEN || "matchpulse-local-token", log: say });
+    stack = await startStack({
+      dataDir,
+      ports,
+      upstashToken: process.env.UPSTASH_REDIS_REST_TOKEN || "matchpulse-local-token",
+      log: say,
+    });
     await migrate(stack.env, say);
     await seedDevClient(stack.env, apiKey);
     say("starting wrangler dev…");

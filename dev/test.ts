@@ -1,12 +1,22 @@
 // `npm test`: a throwaway local stack on the test ports (MATCHPULSE_TEST_PORT_BASE, default 25400,
 // away from the dev stack's 15400…), migrated, then `vitest run` with the stack's variables in its
 // environment. Arguments pass through: `npm test -- --project unit dev/`. Exits with vitest's code.
-import { spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { migrate } from "./migrate";
-import { deleteDataDir, PROJECT_ROOT, portsFrom, randomToken, stackOwner, startStack, stopLeftoverServices, TEST_PORT_BASE, type Stack } from "./stack";
+import {
+  deleteDataDir,
+  PROJECT_ROOT,
+  portsFrom,
+  randomToken,
+  type Stack,
+  stackOwner,
+  startStack,
+  stopLeftoverServices,
+  TEST_PORT_BASE,
+} from "./stack";
 import { viaSetpriv } from "./stack/service-process";
 
 const say = (msg: string) => console.log(`[test] ${msg}`);
@@ -32,7 +42,9 @@ async function main(): Promise<number> {
   try {
     const started = performance.now();
     stack = await startStack({ dataDir, ports: portsFrom(base), upstashToken: randomToken(), log: (m) => say(m) });
-    say(`stack started in ${((performance.now() - started) / 1000).toFixed(1)} s (ports from ${base}, data in ${dataDir})`);
+    say(
+      `stack started in ${((performance.now() - started) / 1000).toFixed(1)} s (ports from ${base}, data in ${dataDir})`,
+    );
     if (interrupted) return 130;
     await migrate(stack.env, (m) => say(m));
     if (interrupted) return 130;

@@ -5,16 +5,16 @@
 import { createExecutionContext, createMessageBatch, env, getQueueResult, SELF } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { MatchEvent } from "../shared/sports/sport";
-import { shapeCs2Rounds, winnerSide, type Cs2RoundRow } from "../workers/analytics/cs2-rounds";
-import { shapeMatchActivity, type ActivityRow } from "../workers/analytics/match-activity";
-import { shapeMatchMetrics, type MetricsRow } from "../workers/analytics/match-metrics";
-import { shapePredictionSeries, type PredictionRow } from "../workers/analytics/prediction-series";
+import { type Cs2RoundRow, shapeCs2Rounds, winnerSide } from "../workers/analytics/cs2-rounds";
+import { type ActivityRow, shapeMatchActivity } from "../workers/analytics/match-activity";
+import { type MetricsRow, shapeMatchMetrics } from "../workers/analytics/match-metrics";
+import { type PredictionRow, shapePredictionSeries } from "../workers/analytics/prediction-series";
 import { shapeTimeline } from "../workers/analytics/timeline";
 import { consumeEvents } from "../workers/consumer/consume-events";
 import type { Env } from "../workers/env";
+import worker from "../workers/index";
 import { acceptEvents } from "../workers/ingest/accept-events";
 import type { EventsMessage } from "../workers/ingest/pack";
-import worker from "../workers/index";
 import { BASE, call, clickhouseRows, createApiKey, eventually, postEvents, uniqueMatchId } from "./fixtures";
 
 const DEAD = "http://127.0.0.1:9";
@@ -30,7 +30,14 @@ beforeAll(async () => {
 const BASE_MS = Math.floor((Date.now() - 3_600_000) / 60_000) * 60_000;
 const at = (minute: number, second: number) => new Date(BASE_MS + minute * 60_000 + second * 1000).toISOString();
 
-function event(matchId: string, sport: string, type: string, minute: number, second: number, extra: Partial<MatchEvent> = {}): MatchEvent {
+function event(
+  matchId: string,
+  sport: string,
+  type: string,
+  minute: number,
+  second: number,
+  extra: Partial<MatchEvent> = {},
+): MatchEvent {
   return { eventId: crypto.randomUUID(), matchId, sport, type, timestamp: at(minute, second), ...extra };
 }
 
@@ -41,7 +48,9 @@ async function json<T>(res: Response): Promise<T> {
 
 async function redeliver(matchId: string, events: MatchEvent[], attempts = 2): Promise<void> {
   const body: EventsMessage = { v: 1, matchId, requestId: `redelivery-${matchId}`, acceptedAt: Date.now(), events };
-  const batch = createMessageBatch<EventsMessage>("matchpulse-events", [{ id: `r-${crypto.randomUUID()}`, timestamp: new Date(), attempts, body }]);
+  const batch = createMessageBatch<EventsMessage>("matchpulse-events", [
+    { id: `r-${crypto.randomUUID()}`, timestamp: new Date(), attempts, body },
+  ]);
   const ctx = createExecutionContext();
   await worker.queue(batch, env);
   expect((await getQueueResult(batch, ctx)).retryMessages).toEqual([]);
@@ -56,8 +65,14 @@ async function logState(matchId: string): Promise<{ ids: number; byRequest: Reco
     "SELECT request_id, toUInt32(count()) AS rows FROM events WHERE match_id = {m:String} GROUP BY request_id",
     { m: matchId },
   );
-  const all = await clickhouseRows<{ ids: number }>("SELECT toUInt32(uniqExact(event_id)) AS ids FROM events WHERE match_id = {m:String}", { m: matchId });
-  return { ids: Number(all[0]?.ids ?? 0), byRequest: Object.fromEntries(rows.map((r) => [r.request_id, Number(r.rows)])) };
+  const all = await clickhouseRows<{ ids: number }>(
+    "SELECT toUInt32(uniqExact(event_id)) AS ids FROM events WHERE match_id = {m:String}",
+    { m: matchId },
+  );
+  return {
+    ids: Number(all[0]?.ids ?? 0),
+    byRequest: Object.fromEntries(rows.map((r) => [r.request_id, Number(r.rows)])),
+  };
 }
 
 interface Metrics {
@@ -113,10 +128,17 @@ describe("football metrics with duplicates and redeliveries", () => {
     });
     expect(first.headers.get("x-request-id")).toBe(traceId);
     expect(await first.json()).toMatchObject({ accepted: events.length, duplicates: 1 });
-    expect(await (await postEvents(ingestKey, events.slice(0, 4))).json()).toMatchObject({ accepted: 0, duplicates: 4 });
+    expect(await (await postEvents(ingestKey, events.slice(0, 4))).json()).toMatchObject({
+      accepted: 0,
+      duplicates: 4,
+    });
     await eventually(async () => (await logState(matchId)).ids === events.length, 15_000);
     // Past a dead edge dedup the repeats reach the queue, the rooms and the log a second time.
-    const noRedis = await acceptEvents({ ...env, UPSTASH_REDIS_REST_URL: DEAD } as Env, events.slice(4, 7), `noredis-${matchId}`);
+    const noRedis = await acceptEvents(
+      { ...env, UPSTASH_REDIS_REST_URL: DEAD } as Env,
+      events.slice(4, 7),
+      `noredis-${matchId}`,
+    );
     expect(noRedis.accepted).toBe(3);
     // And the queue delivers a message twice.
     await redeliver(matchId, events.slice(7, 10));
@@ -159,21 +181,29 @@ describe("football metrics with duplicates and redeliveries", () => {
   });
 
   it("the timeline from the rollups agrees with the raw log, at 1m and 5m", async () => {
-    for (const [bucket, minutes] of [["1m", 1], ["5m", 5]] as const) {
+    for (const [bucket, minutes] of [
+      ["1m", 1],
+      ["5m", 5],
+    ] as const) {
       const raw = await clickhouseRows<{ b: number; type: string; n: number }>(
         `SELECT toUInt32(toUnixTimestamp(toStartOfInterval(ts, toIntervalMinute({w:UInt8})))) AS b, type, toUInt32(uniqExact(event_id)) AS n
          FROM events WHERE match_id = {m:String} GROUP BY b, type ORDER BY b, type`,
         { m: matchId, w: minutes },
       );
-      const body = await json<{ bucket: string; buckets: { start: string; total: number; byType: Record<string, number> }[] }>(
-        await call(readKey, `/v1/matches/${matchId}/timeline?bucket=${bucket}`),
-      );
+      const body = await json<{
+        bucket: string;
+        buckets: { start: string; total: number; byType: Record<string, number> }[];
+      }>(await call(readKey, `/v1/matches/${matchId}/timeline?bucket=${bucket}`));
       expect(body.bucket).toBe(bucket);
-      const fromRollup = body.buckets.flatMap((p) => Object.entries(p.byType).map(([type, n]) => ({ b: Date.parse(p.start) / 1000, type, n })));
+      const fromRollup = body.buckets.flatMap((p) =>
+        Object.entries(p.byType).map(([type, n]) => ({ b: Date.parse(p.start) / 1000, type, n })),
+      );
       expect(fromRollup).toEqual(raw.map((r) => ({ b: Number(r.b), type: r.type, n: Number(r.n) })));
       expect(body.buckets.reduce((n, p) => n + p.total, 0)).toBe(metrics.totalEvents);
     }
-    const minute = await json<{ buckets: { start: string; total: number }[] }>(await call(readKey, `/v1/matches/${matchId}/timeline`));
+    const minute = await json<{ buckets: { start: string; total: number }[] }>(
+      await call(readKey, `/v1/matches/${matchId}/timeline`),
+    );
     expect(minute.buckets.map((p) => p.total)).toEqual([3, 2, 6, 2, 2, 1]);
   });
 
@@ -203,17 +233,24 @@ describe("football metrics with duplicates and redeliveries", () => {
     // from is inclusive, to exclusive, on the time the room computed the prediction.
     const from = seen[3]!.at;
     const to = new Date(Date.parse(seen[seen.length - 1]!.at) + 1).toISOString();
-    const windowed = await json<{ data: typeof seen }>(await call(readKey, `/v1/matches/${matchId}/predictions?from=${from}&to=${to}`));
+    const windowed = await json<{ data: typeof seen }>(
+      await call(readKey, `/v1/matches/${matchId}/predictions?from=${from}&to=${to}`),
+    );
     expect(windowed.data.map((p) => p.seq)).toEqual(seen.filter((p) => p.at >= from && p.at < to).map((p) => p.seq));
-    const none = await json<{ data: unknown[]; nextCursor: null }>(await call(readKey, `/v1/matches/${matchId}/predictions?to=${seen[0]!.at}`));
+    const none = await json<{ data: unknown[]; nextCursor: null }>(
+      await call(readKey, `/v1/matches/${matchId}/predictions?to=${seen[0]!.at}`),
+    );
     expect(none).toMatchObject({ data: [], nextCursor: null });
   });
 
   it("the request id follows the events from ingest to the event log", async () => {
-    const rows = await clickhouseRows<{ id: string }>("SELECT toString(event_id) AS id FROM events WHERE match_id = {m:String} AND request_id = {r:String}", {
-      m: matchId,
-      r: traceId,
-    });
+    const rows = await clickhouseRows<{ id: string }>(
+      "SELECT toString(event_id) AS id FROM events WHERE match_id = {m:String} AND request_id = {r:String}",
+      {
+        m: matchId,
+        r: traceId,
+      },
+    );
     // Events written only once keep the id of the request that sent them (the repeats carry their own).
     const once = [...events.slice(0, 4), ...events.slice(10)].map((e) => e.eventId);
     expect(rows.map((r) => r.id)).toEqual(expect.arrayContaining(once));
@@ -267,13 +304,21 @@ describe("CS2 metrics and rounds", () => {
   beforeAll(async () => {
     expect(await (await postEvents(ingestKey, events)).json()).toMatchObject({ accepted: events.length });
     await eventually(async () => (await logState(matchId)).ids === events.length, 15_000);
-    await redeliver(matchId, events.filter((e) => e.type === "kill"));
+    await redeliver(
+      matchId,
+      events.filter((e) => e.type === "kill"),
+    );
     expect((await logState(matchId)).byRequest[`redelivery-${matchId}`]).toBe(7);
   });
 
   it("counts rounds, kills, headshots and round wins by side", async () => {
     const m = await json<Metrics>(await call(readKey, `/v1/matches/${matchId}/metrics`));
-    expect(m).toMatchObject({ sport: "cs2", totalEvents: events.length, goals: 0, eventsByType: { kill: 7, round_end: 4, map_start: 2 } });
+    expect(m).toMatchObject({
+      sport: "cs2",
+      totalEvents: events.length,
+      goals: 0,
+      eventsByType: { kill: 7, round_end: 4, map_start: 2 },
+    });
     expect(m.cs2).toEqual({
       maps: 2,
       roundsPlayed: 4,
@@ -286,8 +331,12 @@ describe("CS2 metrics and rounds", () => {
   });
 
   it("lists every round with its map, winner side and kills", async () => {
-    const { rounds } = await json<{ rounds: Record<string, unknown>[] }>(await call(readKey, `/v1/matches/${matchId}/rounds`));
-    expect(rounds.map((r) => [r.map, r.round, r.winnerTeam, r.winnerSide, r.reason, r.kills, r.headshots, r.killsByTeam])).toEqual([
+    const { rounds } = await json<{ rounds: Record<string, unknown>[] }>(
+      await call(readKey, `/v1/matches/${matchId}/rounds`),
+    );
+    expect(
+      rounds.map((r) => [r.map, r.round, r.winnerTeam, r.winnerSide, r.reason, r.kills, r.headshots, r.killsByTeam]),
+    ).toEqual([
       [1, 1, 1, "CT", "elimination", 3, 2, [2, 1]],
       [1, 2, 2, "T", "time", 1, 0, [0, 1]],
       [1, 13, 1, "T", "bomb_exploded", 1, 1, [1, 0]],
@@ -306,19 +355,27 @@ describe("CS2 metrics and rounds", () => {
 describe("the prediction outbox", () => {
   it("keeps predictions the analytics queue refused and writes them with the room's next batch, once", async () => {
     const matchId = uniqueMatchId("outbox");
-    const ev = (type: string, n: number) => event(matchId, "football", type, 0, n, type === "pass" ? { teamId: 1, payload: { minute: 0 } } : {});
+    const ev = (type: string, n: number) =>
+      event(matchId, "football", type, 0, n, type === "pass" ? { teamId: 1, payload: { minute: 0 } } : {});
     const consume = async (events: MatchEvent[], batchEnv: Env) => {
       const body: EventsMessage = { v: 1, matchId, requestId: "test-outbox", acceptedAt: Date.now(), events };
-      const batch = createMessageBatch<EventsMessage>("matchpulse-events", [{ id: crypto.randomUUID(), timestamp: new Date(), attempts: 1, body }]);
+      const batch = createMessageBatch<EventsMessage>("matchpulse-events", [
+        { id: crypto.randomUUID(), timestamp: new Date(), attempts: 1, body },
+      ]);
       const ctx = createExecutionContext();
       await consumeEvents(batch, batchEnv);
       return getQueueResult(batch, ctx);
     };
     const seqs = async () =>
       (
-        await clickhouseRows<{ seq: number }>("SELECT seq FROM predictions FINAL WHERE match_id = {m:String} ORDER BY seq", { m: matchId })
+        await clickhouseRows<{ seq: number }>(
+          "SELECT seq FROM predictions FINAL WHERE match_id = {m:String} ORDER BY seq",
+          { m: matchId },
+        )
       ).map((r) => Number(r.seq));
-    const refusing = { sendBatch: async () => Promise.reject(new Error("analytics queue unavailable")) } as unknown as Env["ANALYTICS_QUEUE"];
+    const refusing = {
+      sendBatch: async () => Promise.reject(new Error("analytics queue unavailable")),
+    } as unknown as Env["ANALYTICS_QUEUE"];
 
     const down = await consume([ev("match_start", 1), ev("pass", 2)], { ...env, ANALYTICS_QUEUE: refusing });
     expect(down.retryMessages).toHaveLength(1);
@@ -377,7 +434,13 @@ describe("result shaping", () => {
     const m = shapeMatchMetrics(
       "m",
       [
-        row({ events: 5, first_ms: "1772377200000", last_ms: "1772377500000", source_to_accepted_ms: [12.34, 45.2, 98.75], accepted_to_written_ms: [1, 2, 3] }),
+        row({
+          events: 5,
+          first_ms: "1772377200000",
+          last_ms: "1772377500000",
+          source_to_accepted_ms: [12.34, 45.2, 98.75],
+          accepted_to_written_ms: [1, 2, 3],
+        }),
         row({ kind: "type", type: "pass", events: 3 }),
         row({ kind: "type", type: "goal", events: 2 }),
         row({ kind: "minute", minute_s: 1772377260, events: 2 }),
@@ -397,7 +460,10 @@ describe("result shaping", () => {
       firstEventAt: "2026-03-01T15:00:00.000Z",
       lastEventAt: "2026-03-01T15:05:00.000Z",
       peakMinute: { minute: "2026-03-01T15:00:00.000Z", eventCount: 2 },
-      latency: { sourceToAcceptedMs: { p50: 12.3, p95: 45.2, p99: 98.8 }, acceptedToWrittenMs: { p50: 1, p95: 2, p99: 3 } },
+      latency: {
+        sourceToAcceptedMs: { p50: 12.3, p95: 45.2, p99: 98.8 },
+        acceptedToWrittenMs: { p50: 1, p95: 2, p99: 3 },
+      },
       cs2: null,
     });
     expect(shapeMatchMetrics("m", [row({ events: 0 })], [])).toBeNull();
@@ -405,13 +471,13 @@ describe("result shaping", () => {
   });
 
   it("derives the winner's side from the map's starting side and the half-time rules", () => {
-    expect([winnerSide("CT", 1, 1), winnerSide("CT", 12, 2), winnerSide("CT", 13, 1), winnerSide("T", 25, 1), winnerSide("", 3, 1)]).toEqual([
-      "CT",
-      "T",
-      "T",
-      "CT",
-      null,
-    ]);
+    expect([
+      winnerSide("CT", 1, 1),
+      winnerSide("CT", 12, 2),
+      winnerSide("CT", 13, 1),
+      winnerSide("T", 25, 1),
+      winnerSide("", 3, 1),
+    ]).toEqual(["CT", "T", "T", "CT", null]);
     const r: Cs2RoundRow = {
       map_number: "1",
       map_name: "de_inferno",
@@ -426,7 +492,18 @@ describe("result shaping", () => {
       kills_team2: "0",
     };
     expect(shapeCs2Rounds([r])).toEqual([
-      { map: 1, mapName: "de_inferno", round: 1, winnerTeam: null, winnerSide: null, reason: null, endedAt: null, kills: 2, headshots: 1, killsByTeam: [2, 0] },
+      {
+        map: 1,
+        mapName: "de_inferno",
+        round: 1,
+        winnerTeam: null,
+        winnerSide: null,
+        reason: null,
+        endedAt: null,
+        kills: 2,
+        headshots: 1,
+        killsByTeam: [2, 0],
+      },
     ]);
   });
 
@@ -454,16 +531,39 @@ describe("result shaping", () => {
       event_id: "e",
       event_type: "kill",
     });
-    expect(shapePredictionSeries([p(1, null), p(2, null), p(3, null)], 2)).toMatchObject({ nextAfterSeq: 2, points: [{ seq: 1 }, { seq: 2 }] });
+    expect(shapePredictionSeries([p(1, null), p(2, null), p(3, null)], 2)).toMatchObject({
+      nextAfterSeq: 2,
+      points: [{ seq: 1 }, { seq: 2 }],
+    });
     expect(shapePredictionSeries([p(1, 0.2)], 2)).toEqual({
       nextAfterSeq: null,
-      points: [{ seq: 1, at: "2026-03-01T15:00:00.000Z", pTeam1: 0.5, pDraw: 0.2, pTeam2: 0.5, modelVersion: "v", eventId: "e", eventType: "kill" }],
+      points: [
+        {
+          seq: 1,
+          at: "2026-03-01T15:00:00.000Z",
+          pTeam1: 0.5,
+          pDraw: 0.2,
+          pTeam2: 0.5,
+          modelVersion: "v",
+          eventId: "e",
+          eventType: "kill",
+        },
+      ],
     });
     expect(shapePredictionSeries([p(1, null)], 2).points[0]).not.toHaveProperty("pDraw");
   });
 
   it("reads a missing right side of the activity join as no prediction", () => {
-    const a: ActivityRow = { match_id: "m", last_event_ms: "1772377200000", seq: "0", p_team1: 0, p_draw: null, p_team2: 0, model_version: "", at_ms: "0" };
+    const a: ActivityRow = {
+      match_id: "m",
+      last_event_ms: "1772377200000",
+      seq: "0",
+      p_team1: 0,
+      p_draw: null,
+      p_team2: 0,
+      model_version: "",
+      at_ms: "0",
+    };
     expect(shapeMatchActivity([a]).get("m")).toEqual({ lastEventAt: "2026-03-01T15:00:00.000Z", prediction: null });
   });
 });

@@ -3,12 +3,12 @@
 // analytics queue (the room applied; the events message is retried).
 import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import { acceptEvents } from "../workers/ingest/accept-events";
 import { ApiError } from "../workers/api/errors";
-import { consumeAnalytics, type AnalyticsMessage } from "../workers/consumer/analytics-queue";
+import { type AnalyticsMessage, consumeAnalytics } from "../workers/consumer/analytics-queue";
 import { consumeEvents } from "../workers/consumer/consume-events";
 import { eventLogRows } from "../workers/consumer/event-log";
 import type { Env } from "../workers/env";
+import { acceptEvents } from "../workers/ingest/accept-events";
 import type { EventsMessage } from "../workers/ingest/pack";
 import { createApiKey, eventually, footballEvent, getState, postEvents, uniqueMatchId } from "./fixtures";
 
@@ -39,8 +39,12 @@ describe("dependency failures", () => {
 
   it("answers 503 when the queue refuses, and a retry is not taken for a duplicate", async () => {
     const event = footballEvent(uniqueMatchId("noqueue"), "match_start");
-    const refusingQueue = { sendBatch: async () => Promise.reject(new Error("queue unavailable")) } as unknown as Env["EVENTS_QUEUE"];
-    const err = await acceptEvents({ ...env, EVENTS_QUEUE: refusingQueue }, [event], "test-noqueue").catch((e: unknown) => e);
+    const refusingQueue = {
+      sendBatch: async () => Promise.reject(new Error("queue unavailable")),
+    } as unknown as Env["EVENTS_QUEUE"];
+    const err = await acceptEvents({ ...env, EVENTS_QUEUE: refusingQueue }, [event], "test-noqueue").catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(ApiError);
     expect((err as ApiError).status).toBe(503);
     expect((err as ApiError).code).toBe("queue_unavailable");
@@ -50,8 +54,16 @@ describe("dependency failures", () => {
 
   it("applies to the room and acks without ClickHouse: the live path never touches it", async () => {
     const matchId = uniqueMatchId("noch");
-    const body: EventsMessage = { v: 1, matchId, requestId: "test-noch", acceptedAt: Date.now(), events: [footballEvent(matchId, "match_start")] };
-    const batch = createMessageBatch<EventsMessage>("matchpulse-events", [{ id: "m1", timestamp: new Date(), attempts: 1, body }]);
+    const body: EventsMessage = {
+      v: 1,
+      matchId,
+      requestId: "test-noch",
+      acceptedAt: Date.now(),
+      events: [footballEvent(matchId, "match_start")],
+    };
+    const batch = createMessageBatch<EventsMessage>("matchpulse-events", [
+      { id: "m1", timestamp: new Date(), attempts: 1, body },
+    ]);
     const ctx = createExecutionContext();
     await consumeEvents(batch, { ...env, CLICKHOUSE_URL: DEAD });
     const result = await getQueueResult(batch, ctx);
@@ -62,7 +74,15 @@ describe("dependency failures", () => {
 
   it("retries the whole analytics batch while ClickHouse is down", async () => {
     const matchId = uniqueMatchId("chdown");
-    const rows = eventLogRows([{ v: 1, matchId, requestId: "test-chdown", acceptedAt: Date.now(), events: [footballEvent(matchId, "match_start")] }]);
+    const rows = eventLogRows([
+      {
+        v: 1,
+        matchId,
+        requestId: "test-chdown",
+        acceptedAt: Date.now(),
+        events: [footballEvent(matchId, "match_start")],
+      },
+    ]);
     const body: AnalyticsMessage = { v: 1, events: rows, predictions: [] };
     const batch = createMessageBatch<AnalyticsMessage>("matchpulse-analytics", [
       { id: "a1", timestamp: new Date(), attempts: 1, body },
@@ -77,10 +97,20 @@ describe("dependency failures", () => {
 
   it("retries the events batch when the analytics queue refuses it, after the room applied it", async () => {
     const matchId = uniqueMatchId("noanalytics");
-    const body: EventsMessage = { v: 1, matchId, requestId: "test-noanalytics", acceptedAt: Date.now(), events: [footballEvent(matchId, "match_start")] };
-    const batch = createMessageBatch<EventsMessage>("matchpulse-events", [{ id: "m1", timestamp: new Date(), attempts: 1, body }]);
+    const body: EventsMessage = {
+      v: 1,
+      matchId,
+      requestId: "test-noanalytics",
+      acceptedAt: Date.now(),
+      events: [footballEvent(matchId, "match_start")],
+    };
+    const batch = createMessageBatch<EventsMessage>("matchpulse-events", [
+      { id: "m1", timestamp: new Date(), attempts: 1, body },
+    ]);
     const ctx = createExecutionContext();
-    const refusing = { sendBatch: async () => Promise.reject(new Error("analytics queue unavailable")) } as unknown as Env["ANALYTICS_QUEUE"];
+    const refusing = {
+      sendBatch: async () => Promise.reject(new Error("analytics queue unavailable")),
+    } as unknown as Env["ANALYTICS_QUEUE"];
     await consumeEvents(batch, { ...env, ANALYTICS_QUEUE: refusing });
     const result = await getQueueResult(batch, ctx);
     expect(result.retryMessages.map((m) => m.msgId)).toEqual(["m1"]);

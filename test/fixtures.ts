@@ -1,11 +1,11 @@
 // Test fixtures that go through the same clients as the Worker: API keys in the real Postgres, rows in
 // the real ClickHouse, events built to contract v1.
 import { env, SELF } from "cloudflare:test";
+import type { MatchEvent } from "../shared/sports/sport";
 import { hashApiKey, keyPrefix, newApiKey } from "../workers/api/api-keys";
 import { openClickHouse } from "../workers/clients/clickhouse";
 import { withPostgres } from "../workers/clients/postgres";
 import { apiClients } from "../workers/clients/postgres-schema";
-import type { MatchEvent } from "../shared/sports/sport";
 
 export const BASE = "http://matchpulse.test";
 
@@ -23,7 +23,11 @@ export async function createApiKey(
 }
 
 /** A JSON call to the Worker: `body` is serialized, the key sent as a bearer token. */
-export function call(key: string | null, path: string, init: { method?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<Response> {
+export function call(
+  key: string | null,
+  path: string,
+  init: { method?: string; body?: unknown; headers?: Record<string, string> } = {},
+): Promise<Response> {
   return SELF.fetch(`${BASE}${path}`, {
     method: init.method ?? (init.body === undefined ? "GET" : "POST"),
     headers: {
@@ -63,7 +67,10 @@ export async function getState(key: string, matchId: string): Promise<Response> 
 }
 
 /** Polls until `probe` returns a value (the queue delivers asynchronously). */
-export async function eventually<T>(probe: () => Promise<T | undefined | null | false>, timeoutMs = 10_000): Promise<T> {
+export async function eventually<T>(
+  probe: () => Promise<T | undefined | null | false>,
+  timeoutMs = 10_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -73,7 +80,8 @@ export async function eventually<T>(probe: () => Promise<T | undefined | null | 
     } catch (err) {
       last = err;
     }
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms${last ? `: ${String(last)}` : ""}`);
+    if (Date.now() > deadline)
+      throw new Error(`condition not met within ${timeoutMs} ms${last ? `: ${String(last)}` : ""}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -96,7 +104,13 @@ export async function openLive(key: string, matchId: string, since?: number) {
   });
   const ws = res.webSocket;
   if (!ws) throw new Error(`no WebSocket: ${res.status} ${await res.text()}`);
-  const frames: { type: string; seq: number; event: MatchEvent | null; state: Record<string, unknown>; receivedAt: number }[] = [];
+  const frames: {
+    type: string;
+    seq: number;
+    event: MatchEvent | null;
+    state: Record<string, unknown>;
+    receivedAt: number;
+  }[] = [];
   ws.addEventListener("message", (m) => frames.push({ ...JSON.parse(m.data as string), receivedAt: Date.now() }));
   ws.accept();
   return { ws, frames, close: () => ws.close(1000, "done") };

@@ -51,14 +51,19 @@ describe("body handling", () => {
 
   it("413 for more than 1,000 events", async () => {
     const matchId = uniqueMatchId("many");
-    const events = Array.from({ length: 1001 }, () => footballEvent(matchId, "pass", { teamId: 1, payload: { minute: 1 } }));
+    const events = Array.from({ length: 1001 }, () =>
+      footballEvent(matchId, "pass", { teamId: 1, payload: { minute: 1 } }),
+    );
     const res = await postEvents(ingestKey, events);
     expect(res.status).toBe(413);
   });
 
   it("accepts NDJSON", async () => {
     const matchId = uniqueMatchId("ndjson");
-    const lines = [footballEvent(matchId, "match_start"), footballEvent(matchId, "pass", { teamId: 2, payload: { minute: 1 } })]
+    const lines = [
+      footballEvent(matchId, "match_start"),
+      footballEvent(matchId, "pass", { teamId: 2, payload: { minute: 1 } }),
+    ]
       .map((e) => JSON.stringify(e))
       .join("\n");
     const res = await postEvents(ingestKey, `${lines}\n`, "application/x-ndjson");
@@ -67,7 +72,11 @@ describe("body handling", () => {
   });
 
   it("400 naming the line of bad NDJSON", async () => {
-    const res = await postEvents(ingestKey, `${JSON.stringify(footballEvent("m", "match_start"))}\n{oops`, "application/x-ndjson");
+    const res = await postEvents(
+      ingestKey,
+      `${JSON.stringify(footballEvent("m", "match_start"))}\n{oops`,
+      "application/x-ndjson",
+    );
     expect(res.status).toBe(400);
     expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/line 2/);
   });
@@ -88,7 +97,11 @@ describe("validation", () => {
   it("accepts the valid events of a batch and reports each invalid one with its index", async () => {
     const matchId = uniqueMatchId("mixed");
     const good = footballEvent(matchId, "match_start");
-    const res = await postEvents(ingestKey, [good, { ...footballEvent(matchId, "shot"), teamId: 3 }, { nonsense: true }]);
+    const res = await postEvents(ingestKey, [
+      good,
+      { ...footballEvent(matchId, "shot"), teamId: 3 },
+      { nonsense: true },
+    ]);
     expect(res.status).toBe(202);
     const body = (await res.json()) as { accepted: number; rejected: { index: number; issues: { path: string }[] }[] };
     expect(body.accepted).toBe(1);
@@ -110,9 +123,21 @@ describe("edge deduplication", () => {
     const event = footballEvent(uniqueMatchId("dup"), "match_start");
     const first = await postEvents(ingestKey, event);
     expect(first.status).toBe(202);
-    expect(await first.json()).toEqual({ accepted: 1, duplicates: 0, rejected: [], eventId: event.eventId, status: "accepted" });
+    expect(await first.json()).toEqual({
+      accepted: 1,
+      duplicates: 0,
+      rejected: [],
+      eventId: event.eventId,
+      status: "accepted",
+    });
     const second = await postEvents(ingestKey, event);
-    expect(await second.json()).toEqual({ accepted: 0, duplicates: 1, rejected: [], eventId: event.eventId, status: "duplicate" });
+    expect(await second.json()).toEqual({
+      accepted: 0,
+      duplicates: 1,
+      rejected: [],
+      eventId: event.eventId,
+      status: "duplicate",
+    });
   });
 
   it("the same eventId twice in one request is accepted once", async () => {

@@ -1,12 +1,22 @@
 // The whole live path: POST → real local queue → consumer → MatchRoom → WebSocket, and the event log.
 import { createExecutionContext, createMessageBatch, env, getQueueResult, SELF } from "cloudflare:test";
-import { beforeAll, describe, expect, it } from "vitest";
 import { and, eq } from "drizzle-orm";
+import { beforeAll, describe, expect, it } from "vitest";
 import { withPostgres } from "../workers/clients/postgres";
 import { modelVersions } from "../workers/clients/postgres-schema";
 import worker from "../workers/index";
 import type { EventsMessage } from "../workers/ingest/pack";
-import { BASE, clickhouseRows, createApiKey, eventually, footballEvent, getState, openLive, postEvents, uniqueMatchId } from "./fixtures";
+import {
+  BASE,
+  clickhouseRows,
+  createApiKey,
+  eventually,
+  footballEvent,
+  getState,
+  openLive,
+  postEvents,
+  uniqueMatchId,
+} from "./fixtures";
 
 let ingestKey: string;
 let readKey: string;
@@ -47,7 +57,12 @@ describe("live path", () => {
     const res = await postEvents(ingestKey, goal);
     expect(res.status).toBe(202);
     await eventually(async () => live.frames.length >= 2);
-    expect(live.frames[1]).toMatchObject({ type: "update", seq: 2, event: { eventId: goal.eventId }, state: { score: [1, 0] } });
+    expect(live.frames[1]).toMatchObject({
+      type: "update",
+      seq: 2,
+      event: { eventId: goal.eventId },
+      state: { score: [1, 0] },
+    });
     expect(live.frames).toHaveLength(2);
     live.close();
   });
@@ -55,7 +70,10 @@ describe("live path", () => {
   it("state is 404 for a match no event has reached, and the prediction sums to 1", async () => {
     expect((await getState(readKey, uniqueMatchId("none"))).status).toBe(404);
     const matchId = uniqueMatchId("pred");
-    await postEvents(ingestKey, [footballEvent(matchId, "match_start"), footballEvent(matchId, "goal", { teamId: 2, payload: { minute: 30 } })]);
+    await postEvents(ingestKey, [
+      footballEvent(matchId, "match_start"),
+      footballEvent(matchId, "goal", { teamId: 2, payload: { minute: 30 } }),
+    ]);
     const s = await stateOnce(matchId, (x) => x.eventsApplied === 2);
     expect(s.score).toEqual([0, 1]);
     const p = s.prediction!;
@@ -63,7 +81,10 @@ describe("live path", () => {
     expect(p.pTeam2).toBeGreaterThan(p.pTeam1);
     expect(p.modelVersion).toMatch(/\S/);
     const registered = await withPostgres(env, ({ db }) =>
-      db.select().from(modelVersions).where(and(eq(modelVersions.version, p.modelVersion), eq(modelVersions.active, true))),
+      db
+        .select()
+        .from(modelVersions)
+        .where(and(eq(modelVersions.version, p.modelVersion), eq(modelVersions.active, true))),
     );
     expect(registered.map((r) => r.sport)).toEqual(["football"]);
   });
@@ -87,10 +108,15 @@ describe("live path", () => {
       matchId,
       requestId: "test",
       acceptedAt: Date.now(),
-      events: [footballEvent(matchId, "match_start"), footballEvent(matchId, "goal", { teamId: 2, payload: { minute: 9 } })],
+      events: [
+        footballEvent(matchId, "match_start"),
+        footballEvent(matchId, "goal", { teamId: 2, payload: { minute: 9 } }),
+      ],
     };
     for (let attempt = 1; attempt <= 2; attempt++) {
-      const batch = createMessageBatch<EventsMessage>("matchpulse-events", [{ id: `m-${attempt}`, timestamp: new Date(), attempts: attempt, body }]);
+      const batch = createMessageBatch<EventsMessage>("matchpulse-events", [
+        { id: `m-${attempt}`, timestamp: new Date(), attempts: attempt, body },
+      ]);
       const ctx = createExecutionContext();
       await worker.queue(batch, env);
       const result = await getQueueResult(batch, ctx);
@@ -108,13 +134,21 @@ describe("live path", () => {
       return r[0]?.n === 2 ? r : null;
     });
     await new Promise((r) => setTimeout(r, 1_500)); // a second delivery would land within the analytics batch window
-    expect(await clickhouseRows("SELECT toUInt32(count()) AS n, toUInt32(uniqExact(event_id)) AS ids FROM events FINAL WHERE match_id = {m:String}", { m: matchId })).toEqual(rows);
+    expect(
+      await clickhouseRows(
+        "SELECT toUInt32(count()) AS n, toUInt32(uniqExact(event_id)) AS ids FROM events FINAL WHERE match_id = {m:String}",
+        { m: matchId },
+      ),
+    ).toEqual(rows);
     expect(rows[0]).toEqual({ n: 2, ids: 2 });
   });
 
   it("invalid events are never enqueued; ClickHouse holds each accepted event once", async () => {
     const matchId = uniqueMatchId("log");
-    const events = [footballEvent(matchId, "match_start"), ...Array.from({ length: 20 }, (_, i) => footballEvent(matchId, "pass", { teamId: 1, payload: { minute: i } }))];
+    const events = [
+      footballEvent(matchId, "match_start"),
+      ...Array.from({ length: 20 }, (_, i) => footballEvent(matchId, "pass", { teamId: 1, payload: { minute: i } })),
+    ];
     const invalid = { ...footballEvent(matchId, "goal", { payload: { minute: 3 } }) }; // goal without teamId
     const res = await postEvents(ingestKey, [...events, invalid, events[3]]);
     expect(await res.json()).toMatchObject({ accepted: 21, duplicates: 1, rejected: [{ index: 21 }] });
@@ -132,7 +166,10 @@ describe("live path", () => {
 
   it("/ready checks Postgres, Redis and ClickHouse for real", async () => {
     const res = await SELF.fetch(`${BASE}/ready`);
-    const body = (await res.json()) as { status: string; checks: Record<string, { status: string; latencyMs: number }> };
+    const body = (await res.json()) as {
+      status: string;
+      checks: Record<string, { status: string; latencyMs: number }>;
+    };
     expect(res.status).toBe(200);
     expect(Object.keys(body.checks).sort()).toEqual(["clickhouse", "postgres", "redis"]);
     for (const c of Object.values(body.checks)) expect(c.status).toBe("healthy");

@@ -12,7 +12,13 @@ beforeAll(async () => {
   readKey = await createApiKey(["read"]);
 });
 
-type State = Record<string, unknown> & { eventsApplied: number; score: [number, number]; gaps: unknown[]; lastSeq: number; seq: number };
+type State = Record<string, unknown> & {
+  eventsApplied: number;
+  score: [number, number];
+  gaps: unknown[];
+  lastSeq: number;
+  seq: number;
+};
 
 async function stateWhen(matchId: string, predicate: (s: State) => boolean, timeoutMs = 10_000): Promise<State> {
   return eventually(async () => {
@@ -35,7 +41,8 @@ function footballMatch(matchId: string): MatchEvent[] {
     if (minute === 22 || minute === 61) plan.push(["goal", { teamId: 1, payload: { minute } }]);
     if (minute === 40) plan.push(["yellow_card", { teamId: 2, playerId: "p7", payload: { minute } }]);
     if (minute === 70) plan.push(["goal", { teamId: 2, payload: { minute } }]);
-    if (minute === 43) plan.push(["period_end", { payload: { period: 1 } }], ["period_start", { payload: { period: 2 } }]);
+    if (minute === 43)
+      plan.push(["period_end", { payload: { period: 1 } }], ["period_start", { payload: { period: 2 } }]);
   }
   plan.push(["period_end", { payload: { period: 2 } }], ["match_end", {}]);
   return plan.map(([type, extra], i) => footballEvent(matchId, type, { ...extra, seq: i + 1 }));
@@ -43,7 +50,12 @@ function footballMatch(matchId: string): MatchEvent[] {
 
 /** State fields that must not depend on delivery order (ids and clocks differ between two runs). */
 function comparable(s: State) {
-  const { matchId: _m, updatedAt: _u, lastEvents, ...rest } = s as State & { lastEvents?: { type: string; teamId?: number }[] };
+  const {
+    matchId: _m,
+    updatedAt: _u,
+    lastEvents,
+    ...rest
+  } = s as State & { lastEvents?: { type: string; teamId?: number }[] };
   return { ...rest, lastEvents: lastEvents?.map((e) => ({ type: e.type, teamId: e.teamId })), prediction: undefined };
 }
 
@@ -135,7 +147,13 @@ describe("live stream", () => {
     const again = await openLive(readKey, matchId, lastSeen);
     await eventually(async () => again.frames.length >= 1);
     // Everything missed arrives in order in one frame, with the current state.
-    const resumed = again.frames[0] as unknown as { type: string; seq: number; fromSeq: number; events: MatchEvent[]; state: { eventsApplied: number } };
+    const resumed = again.frames[0] as unknown as {
+      type: string;
+      seq: number;
+      fromSeq: number;
+      events: MatchEvent[];
+      state: { eventsApplied: number };
+    };
     expect(resumed).toMatchObject({ type: "update", seq: 9, fromSeq: lastSeen + 1, state: { eventsApplied: 9 } });
     expect(resumed.events.map((e) => e.eventId)).toEqual(events.slice(5, 9).map((e) => e.eventId));
 
@@ -152,7 +170,9 @@ describe("live stream", () => {
     const live = await openLive(readKey, matchId);
     await eventually(async () => live.frames.length >= 1);
 
-    const burst = Array.from({ length: 300 }, (_, i) => footballEvent(matchId, "pass", { teamId: 1, payload: { minute: i % 90 } }));
+    const burst = Array.from({ length: 300 }, (_, i) =>
+      footballEvent(matchId, "pass", { teamId: 1, payload: { minute: i % 90 } }),
+    );
     for (let i = 0; i < burst.length; i += 100) void postEvents(ingestKey, burst.slice(i, i + 100));
     await eventually(async () => live.frames.at(-1)!.seq === 301);
     const updates = live.frames.slice(1) as unknown as { seq: number; events?: MatchEvent[]; event: MatchEvent }[];
@@ -165,13 +185,20 @@ describe("live stream", () => {
 
   it("a client resuming from further back than the history gets a fresh snapshot flagged as such", async () => {
     const matchId = uniqueMatchId("toofar");
-    const events = Array.from({ length: 1_100 }, (_, i) => footballEvent(matchId, "pass", { teamId: 1, payload: { minute: i % 90 } }));
+    const events = Array.from({ length: 1_100 }, (_, i) =>
+      footballEvent(matchId, "pass", { teamId: 1, payload: { minute: i % 90 } }),
+    );
     await postEvents(ingestKey, events.slice(0, 1_000));
     await postEvents(ingestKey, events.slice(1_000));
     await stateWhen(matchId, (s) => s.eventsApplied === 1_100, 20_000);
     const live = await openLive(readKey, matchId, 5);
     await eventually(async () => live.frames.length >= 1);
-    expect(live.frames[0]).toMatchObject({ type: "snapshot", seq: 1_100, resumed: false, state: { eventsApplied: 1_100 } });
+    expect(live.frames[0]).toMatchObject({
+      type: "snapshot",
+      seq: 1_100,
+      resumed: false,
+      state: { eventsApplied: 1_100 },
+    });
     live.close();
   });
 
@@ -186,7 +213,9 @@ describe("live stream", () => {
     await eventually(async () => slow.frames.length >= 1 && silent.frames.length >= 1);
     slow.ws.send(JSON.stringify({ type: "ack", seq: slow.frames[0]!.seq })); // then never again
 
-    const burst = Array.from({ length: 1_100 }, (_, i) => footballEvent(matchId, "pass", { teamId: 2, payload: { minute: i % 90 } }));
+    const burst = Array.from({ length: 1_100 }, (_, i) =>
+      footballEvent(matchId, "pass", { teamId: 2, payload: { minute: i % 90 } }),
+    );
     await postEvents(ingestKey, burst.slice(0, 1_000));
     await postEvents(ingestKey, burst.slice(1_000));
     await eventually(async () => closed.length > 0 && silent.frames.at(-1)!.seq === 1_101, 20_000);

@@ -15,7 +15,9 @@ interface DeclaredRoute {
   responses: Record<string, { content?: Record<string, { schema: z.ZodType }> }>;
 }
 
-const declared: DeclaredRoute[] = app.openAPIRegistry.definitions.flatMap((d) => (d.type === "route" ? [d.route as unknown as DeclaredRoute] : []));
+const declared: DeclaredRoute[] = app.openAPIRegistry.definitions.flatMap((d) =>
+  d.type === "route" ? [d.route as unknown as DeclaredRoute] : [],
+);
 const routeKey = (method: string, path: string) => `${method.toUpperCase()} ${path}`;
 
 /** The app's own routing table, in OpenAPI path syntax, without middleware-only entries. */
@@ -31,7 +33,10 @@ function servedRoutes(): string[] {
 describe("the OpenAPI document", () => {
   let doc: {
     openapi: string;
-    paths: Record<string, Record<string, { summary?: string; responses: Record<string, { description?: string }>; security?: unknown[] }>>;
+    paths: Record<
+      string,
+      Record<string, { summary?: string; responses: Record<string, { description?: string }>; security?: unknown[] }>
+    >;
     components: { schemas: Record<string, unknown>; securitySchemes: Record<string, unknown> };
   };
 
@@ -55,8 +60,10 @@ describe("the OpenAPI document", () => {
     for (const [path, ops] of Object.entries(doc.paths)) {
       for (const [method, op] of Object.entries(ops)) {
         expect(op.summary, `${method} ${path}`).toBeTruthy();
-        for (const [status, r] of Object.entries(op.responses)) expect(r.description, `${method} ${path} ${status}`).toBeTruthy();
-        if (path.startsWith("/v1/") && path !== "/v1/openapi.json") expect(op.security, `${method} ${path}`).toEqual([{ bearerAuth: [] }]);
+        for (const [status, r] of Object.entries(op.responses))
+          expect(r.description, `${method} ${path} ${status}`).toBeTruthy();
+        if (path.startsWith("/v1/") && path !== "/v1/openapi.json")
+          expect(op.security, `${method} ${path}`).toEqual([{ bearerAuth: [] }]);
       }
     }
   });
@@ -91,17 +98,31 @@ describe("responses conform to their declared schemas", () => {
   let clientId: string;
 
   beforeAll(async () => {
-    [admin, reader, ingest] = await Promise.all([createApiKey(["admin"]), createApiKey(["read"]), createApiKey(["ingest"])]);
+    [admin, reader, ingest] = await Promise.all([
+      createApiKey(["admin"]),
+      createApiKey(["read"]),
+      createApiKey(["ingest"]),
+    ]);
     limited = await createApiKey(["read"], "one read", { readPerMinute: 1 });
     teamId = `conf-${crypto.randomUUID().slice(0, 8)}`;
     playerId = `${teamId}-p`;
     matchId = uniqueMatchId("conf");
     cs2MatchId = uniqueMatchId("conf-cs2");
     const must = async (res: Response, status: number) => expect(res.status, await res.clone().text()).toBe(status);
-    await must(await call(admin, "/v1/teams", { body: { id: teamId, sport: "football", name: "Conformance FC" } }), 201);
+    await must(
+      await call(admin, "/v1/teams", { body: { id: teamId, sport: "football", name: "Conformance FC" } }),
+      201,
+    );
     await must(await call(admin, "/v1/players", { body: { id: playerId, teamId, name: "Player" } }), 201);
-    await must(await call(admin, "/v1/matches", { body: { id: matchId, sport: "football", team1Id: teamId, startsAt: new Date().toISOString() } }), 201);
-    const client = (await (await call(admin, "/v1/api-clients", { body: { name: "to revoke", scopes: ["read"] } })).json()) as { client: { id: string } };
+    await must(
+      await call(admin, "/v1/matches", {
+        body: { id: matchId, sport: "football", team1Id: teamId, startsAt: new Date().toISOString() },
+      }),
+      201,
+    );
+    const client = (await (
+      await call(admin, "/v1/api-clients", { body: { name: "to revoke", scopes: ["read"] } })
+    ).json()) as { client: { id: string } };
     clientId = client.client.id;
 
     const t = (s: number) => new Date(Date.now() - 120_000 + s * 1000).toISOString();
@@ -118,7 +139,10 @@ describe("responses conform to their declared schemas", () => {
         e(matchId, "football", "match_start", 1),
         e(matchId, "football", "goal", 2, { teamId: 1, payload: { minute: 3 } }),
         e(cs2MatchId, "cs2", "map_start", 1, { payload: { mapNumber: 1, mapName: "de_dust2", startingSide: "T" } }),
-        e(cs2MatchId, "cs2", "kill", 2, { teamId: 2, payload: { round: 1, victimPlayerId: "x", weapon: "awp", headshot: true } }),
+        e(cs2MatchId, "cs2", "kill", 2, {
+          teamId: 2,
+          payload: { round: 1, victimPlayerId: "x", weapon: "awp", headshot: true },
+        }),
         e(cs2MatchId, "cs2", "round_end", 3, { teamId: 2, payload: { round: 1, reason: "elimination" } }),
       ]),
       202,
@@ -136,7 +160,14 @@ describe("responses conform to their declared schemas", () => {
     { name: "liveness", method: "get", route: "/health", url: () => "/health", key: () => null, status: 200 },
     { name: "readiness", method: "get", route: "/ready", url: () => "/ready", key: () => null, status: 200 },
     { name: "prometheus", method: "get", route: "/metrics", url: () => "/metrics", key: () => null, status: 200 },
-    { name: "document", method: "get", route: "/v1/openapi.json", url: () => "/v1/openapi.json", key: () => null, status: 200 },
+    {
+      name: "document",
+      method: "get",
+      route: "/v1/openapi.json",
+      url: () => "/v1/openapi.json",
+      key: () => null,
+      status: 200,
+    },
     // ingest
     {
       name: "ingest one",
@@ -144,17 +175,76 @@ describe("responses conform to their declared schemas", () => {
       route: "/v1/events",
       url: () => "/v1/events",
       key: () => ingest,
-      body: () => ({ eventId: crypto.randomUUID(), matchId, sport: "football", type: "pass", timestamp: new Date().toISOString(), teamId: 2, payload: { minute: 4 } }),
+      body: () => ({
+        eventId: crypto.randomUUID(),
+        matchId,
+        sport: "football",
+        type: "pass",
+        timestamp: new Date().toISOString(),
+        teamId: 2,
+        payload: { minute: 4 },
+      }),
       status: 202,
     },
-    { name: "ingest: nothing valid", method: "post", route: "/v1/events", url: () => "/v1/events", key: () => ingest, body: () => [{ nope: 1 }], status: 400 },
-    { name: "ingest: wrong scope", method: "post", route: "/v1/events", url: () => "/v1/events", key: () => reader, body: () => [], status: 403 },
+    {
+      name: "ingest: nothing valid",
+      method: "post",
+      route: "/v1/events",
+      url: () => "/v1/events",
+      key: () => ingest,
+      body: () => [{ nope: 1 }],
+      status: 400,
+    },
+    {
+      name: "ingest: wrong scope",
+      method: "post",
+      route: "/v1/events",
+      url: () => "/v1/events",
+      key: () => reader,
+      body: () => [],
+      status: 403,
+    },
     // matches
-    { name: "list matches", method: "get", route: "/v1/matches", url: () => "/v1/matches?limit=5", key: () => reader, status: 200 },
-    { name: "list matches: bad filter", method: "get", route: "/v1/matches", url: () => "/v1/matches?sport=chess", key: () => reader, status: 400 },
-    { name: "list matches: no key", method: "get", route: "/v1/matches", url: () => "/v1/matches", key: () => null, status: 401 },
-    { name: "one match", method: "get", route: "/v1/matches/{matchId}", url: () => `/v1/matches/${matchId}`, key: () => reader, status: 200 },
-    { name: "one match: unknown", method: "get", route: "/v1/matches/{matchId}", url: () => `/v1/matches/${uniqueMatchId("none")}`, key: () => reader, status: 404 },
+    {
+      name: "list matches",
+      method: "get",
+      route: "/v1/matches",
+      url: () => "/v1/matches?limit=5",
+      key: () => reader,
+      status: 200,
+    },
+    {
+      name: "list matches: bad filter",
+      method: "get",
+      route: "/v1/matches",
+      url: () => "/v1/matches?sport=chess",
+      key: () => reader,
+      status: 400,
+    },
+    {
+      name: "list matches: no key",
+      method: "get",
+      route: "/v1/matches",
+      url: () => "/v1/matches",
+      key: () => null,
+      status: 401,
+    },
+    {
+      name: "one match",
+      method: "get",
+      route: "/v1/matches/{matchId}",
+      url: () => `/v1/matches/${matchId}`,
+      key: () => reader,
+      status: 200,
+    },
+    {
+      name: "one match: unknown",
+      method: "get",
+      route: "/v1/matches/{matchId}",
+      url: () => `/v1/matches/${uniqueMatchId("none")}`,
+      key: () => reader,
+      status: 404,
+    },
     {
       name: "create match",
       method: "post",
@@ -164,8 +254,24 @@ describe("responses conform to their declared schemas", () => {
       body: () => ({ id: uniqueMatchId("conf-new"), sport: "cs2", bestOf: 3 }),
       status: 201,
     },
-    { name: "create match: exists", method: "post", route: "/v1/matches", url: () => "/v1/matches", key: () => admin, body: () => ({ id: matchId, sport: "football" }), status: 409 },
-    { name: "update match", method: "patch", route: "/v1/matches/{matchId}", url: () => `/v1/matches/${matchId}`, key: () => admin, body: () => ({ venue: "Wembley" }), status: 200 },
+    {
+      name: "create match: exists",
+      method: "post",
+      route: "/v1/matches",
+      url: () => "/v1/matches",
+      key: () => admin,
+      body: () => ({ id: matchId, sport: "football" }),
+      status: 409,
+    },
+    {
+      name: "update match",
+      method: "patch",
+      route: "/v1/matches/{matchId}",
+      url: () => `/v1/matches/${matchId}`,
+      key: () => admin,
+      body: () => ({ venue: "Wembley" }),
+      status: 200,
+    },
     {
       name: "update match: unknown",
       method: "patch",
@@ -175,21 +281,112 @@ describe("responses conform to their declared schemas", () => {
       body: () => ({ venue: "x" }),
       status: 404,
     },
-    { name: "live state", method: "get", route: "/v1/matches/{matchId}/state", url: () => `/v1/matches/${matchId}/state`, key: () => reader, status: 200 },
-    { name: "live state: none yet", method: "get", route: "/v1/matches/{matchId}/state", url: () => `/v1/matches/${uniqueMatchId("n")}/state`, key: () => reader, status: 404 },
-    { name: "socket without upgrade", method: "get", route: "/v1/matches/{matchId}/live", url: () => `/v1/matches/${matchId}/live`, key: () => reader, status: 426 },
+    {
+      name: "live state",
+      method: "get",
+      route: "/v1/matches/{matchId}/state",
+      url: () => `/v1/matches/${matchId}/state`,
+      key: () => reader,
+      status: 200,
+    },
+    {
+      name: "live state: none yet",
+      method: "get",
+      route: "/v1/matches/{matchId}/state",
+      url: () => `/v1/matches/${uniqueMatchId("n")}/state`,
+      key: () => reader,
+      status: 404,
+    },
+    {
+      name: "socket without upgrade",
+      method: "get",
+      route: "/v1/matches/{matchId}/live",
+      url: () => `/v1/matches/${matchId}/live`,
+      key: () => reader,
+      status: 426,
+    },
     // analytics
-    { name: "metrics", method: "get", route: "/v1/matches/{matchId}/metrics", url: () => `/v1/matches/${matchId}/metrics`, key: () => reader, status: 200 },
-    { name: "metrics cs2", method: "get", route: "/v1/matches/{matchId}/metrics", url: () => `/v1/matches/${cs2MatchId}/metrics`, key: () => reader, status: 200 },
-    { name: "metrics: wrong scope", method: "get", route: "/v1/matches/{matchId}/metrics", url: () => `/v1/matches/${matchId}/metrics`, key: () => ingest, status: 403 },
-    { name: "timeline", method: "get", route: "/v1/matches/{matchId}/timeline", url: () => `/v1/matches/${matchId}/timeline?bucket=5m`, key: () => reader, status: 200 },
-    { name: "timeline: bad bucket", method: "get", route: "/v1/matches/{matchId}/timeline", url: () => `/v1/matches/${matchId}/timeline?bucket=1h`, key: () => reader, status: 400 },
-    { name: "rounds", method: "get", route: "/v1/matches/{matchId}/rounds", url: () => `/v1/matches/${cs2MatchId}/rounds`, key: () => reader, status: 200 },
-    { name: "predictions", method: "get", route: "/v1/matches/{matchId}/predictions", url: () => `/v1/matches/${matchId}/predictions?limit=1`, key: () => reader, status: 200 },
-    { name: "predictions cs2", method: "get", route: "/v1/matches/{matchId}/predictions", url: () => `/v1/matches/${cs2MatchId}/predictions`, key: () => reader, status: 200 },
+    {
+      name: "metrics",
+      method: "get",
+      route: "/v1/matches/{matchId}/metrics",
+      url: () => `/v1/matches/${matchId}/metrics`,
+      key: () => reader,
+      status: 200,
+    },
+    {
+      name: "metrics cs2",
+      method: "get",
+      route: "/v1/matches/{matchId}/metrics",
+      url: () => `/v1/matches/${cs2MatchId}/metrics`,
+      key: () => reader,
+      status: 200,
+    },
+    {
+      name: "metrics: wrong scope",
+      method: "get",
+      route: "/v1/matches/{matchId}/metrics",
+      url: () => `/v1/matches/${matchId}/metrics`,
+      key: () => ingest,
+      status: 403,
+    },
+    {
+      name: "timeline",
+      method: "get",
+      route: "/v1/matches/{matchId}/timeline",
+      url: () => `/v1/matches/${matchId}/timeline?bucket=5m`,
+      key: () => reader,
+      status: 200,
+    },
+    {
+      name: "timeline: bad bucket",
+      method: "get",
+      route: "/v1/matches/{matchId}/timeline",
+      url: () => `/v1/matches/${matchId}/timeline?bucket=1h`,
+      key: () => reader,
+      status: 400,
+    },
+    {
+      name: "rounds",
+      method: "get",
+      route: "/v1/matches/{matchId}/rounds",
+      url: () => `/v1/matches/${cs2MatchId}/rounds`,
+      key: () => reader,
+      status: 200,
+    },
+    {
+      name: "predictions",
+      method: "get",
+      route: "/v1/matches/{matchId}/predictions",
+      url: () => `/v1/matches/${matchId}/predictions?limit=1`,
+      key: () => reader,
+      status: 200,
+    },
+    {
+      name: "predictions cs2",
+      method: "get",
+      route: "/v1/matches/{matchId}/predictions",
+      url: () => `/v1/matches/${cs2MatchId}/predictions`,
+      key: () => reader,
+      status: 200,
+    },
     // teams and players
-    { name: "list teams", method: "get", route: "/v1/teams", url: () => "/v1/teams?limit=3", key: () => reader, status: 200 },
-    { name: "one team", method: "get", route: "/v1/teams/{teamId}", url: () => `/v1/teams/${teamId}`, key: () => reader, status: 200 },
+    {
+      name: "list teams",
+      method: "get",
+      route: "/v1/teams",
+      url: () => "/v1/teams?limit=3",
+      key: () => reader,
+      status: 200,
+    },
+    {
+      name: "one team",
+      method: "get",
+      route: "/v1/teams/{teamId}",
+      url: () => `/v1/teams/${teamId}`,
+      key: () => reader,
+      status: 200,
+    },
     {
       name: "create team",
       method: "post",
@@ -199,9 +396,32 @@ describe("responses conform to their declared schemas", () => {
       body: () => ({ id: `t-${crypto.randomUUID().slice(0, 8)}`, sport: "cs2", name: "New", rating: 1600 }),
       status: 201,
     },
-    { name: "create team: invalid", method: "post", route: "/v1/teams", url: () => "/v1/teams", key: () => admin, body: () => ({ id: "x" }), status: 400 },
-    { name: "update team", method: "patch", route: "/v1/teams/{teamId}", url: () => `/v1/teams/${teamId}`, key: () => admin, body: () => ({ rating: 1650 }), status: 200 },
-    { name: "list players", method: "get", route: "/v1/players", url: () => `/v1/players?teamId=${teamId}`, key: () => reader, status: 200 },
+    {
+      name: "create team: invalid",
+      method: "post",
+      route: "/v1/teams",
+      url: () => "/v1/teams",
+      key: () => admin,
+      body: () => ({ id: "x" }),
+      status: 400,
+    },
+    {
+      name: "update team",
+      method: "patch",
+      route: "/v1/teams/{teamId}",
+      url: () => `/v1/teams/${teamId}`,
+      key: () => admin,
+      body: () => ({ rating: 1650 }),
+      status: 200,
+    },
+    {
+      name: "list players",
+      method: "get",
+      route: "/v1/players",
+      url: () => `/v1/players?teamId=${teamId}`,
+      key: () => reader,
+      status: 200,
+    },
     {
       name: "create player",
       method: "post",
@@ -211,7 +431,15 @@ describe("responses conform to their declared schemas", () => {
       body: () => ({ id: `p-${crypto.randomUUID().slice(0, 8)}`, name: "New" }),
       status: 201,
     },
-    { name: "update player", method: "patch", route: "/v1/players/{playerId}", url: () => `/v1/players/${playerId}`, key: () => admin, body: () => ({ position: "GK" }), status: 200 },
+    {
+      name: "update player",
+      method: "patch",
+      route: "/v1/players/{playerId}",
+      url: () => `/v1/players/${playerId}`,
+      key: () => admin,
+      body: () => ({ position: "GK" }),
+      status: 200,
+    },
     // api clients
     {
       name: "create client",
@@ -222,8 +450,22 @@ describe("responses conform to their declared schemas", () => {
       body: () => ({ name: "c", scopes: ["ingest", "read"], ingestPerMinute: 1000 }),
       status: 201,
     },
-    { name: "list clients", method: "get", route: "/v1/api-clients", url: () => "/v1/api-clients?limit=2", key: () => admin, status: 200 },
-    { name: "list clients: wrong scope", method: "get", route: "/v1/api-clients", url: () => "/v1/api-clients", key: () => reader, status: 403 },
+    {
+      name: "list clients",
+      method: "get",
+      route: "/v1/api-clients",
+      url: () => "/v1/api-clients?limit=2",
+      key: () => admin,
+      status: 200,
+    },
+    {
+      name: "list clients: wrong scope",
+      method: "get",
+      route: "/v1/api-clients",
+      url: () => "/v1/api-clients",
+      key: () => reader,
+      status: 403,
+    },
     {
       name: "update client",
       method: "patch",
@@ -233,7 +475,14 @@ describe("responses conform to their declared schemas", () => {
       body: () => ({ readPerMinute: 50 }),
       status: 200,
     },
-    { name: "revoke client", method: "post", route: "/v1/api-clients/{clientId}/revoke", url: () => `/v1/api-clients/${clientId}/revoke`, key: () => admin, status: 200 },
+    {
+      name: "revoke client",
+      method: "post",
+      route: "/v1/api-clients/{clientId}/revoke",
+      url: () => `/v1/api-clients/${clientId}/revoke`,
+      key: () => admin,
+      status: 200,
+    },
     {
       name: "revoke client: unknown",
       method: "post",
@@ -243,8 +492,22 @@ describe("responses conform to their declared schemas", () => {
       status: 404,
     },
     // 429 last for its key: the first read spends the budget of one
-    { name: "within budget", method: "get", route: "/v1/teams", url: () => "/v1/teams?limit=1", key: () => limited, status: 200 },
-    { name: "over budget", method: "get", route: "/v1/teams", url: () => "/v1/teams?limit=1", key: () => limited, status: 429 },
+    {
+      name: "within budget",
+      method: "get",
+      route: "/v1/teams",
+      url: () => "/v1/teams?limit=1",
+      key: () => limited,
+      status: 200,
+    },
+    {
+      name: "over budget",
+      method: "get",
+      route: "/v1/teams",
+      url: () => "/v1/teams?limit=1",
+      key: () => limited,
+      status: 429,
+    },
   ];
 
   it.each(cases)("$name: $method $route → $status", async (c) => {
@@ -257,19 +520,28 @@ describe("responses conform to their declared schemas", () => {
     expect(response, `${c.method} ${c.route} declares ${c.status}`).toBeDefined();
     const [mediaType, media] = Object.entries(response!.content ?? {})[0] ?? [];
     if (!media) return;
-    expect(res.headers.get("content-type") ?? "").toContain(mediaType === "text/plain" ? "text/plain" : "application/json");
+    expect(res.headers.get("content-type") ?? "").toContain(
+      mediaType === "text/plain" ? "text/plain" : "application/json",
+    );
     const body = mediaType === "text/plain" ? text : (JSON.parse(text) as unknown);
     const parsed = media.schema.safeParse(body);
-    expect(parsed.success, `${c.name}: ${parsed.success ? "" : JSON.stringify(parsed.error.issues.slice(0, 5))}\n${text.slice(0, 500)}`).toBe(true);
+    expect(
+      parsed.success,
+      `${c.name}: ${parsed.success ? "" : JSON.stringify(parsed.error.issues.slice(0, 5))}\n${text.slice(0, 500)}`,
+    ).toBe(true);
     // Parsing drops undeclared fields: an unchanged body has none.
     expect(parsed.data, `${c.name}: undeclared fields`).toEqual(body);
   });
 
   it("the WebSocket route upgrades and sends frames of the declared schema", async () => {
-    const res = await SELF.fetch(`${BASE}/v1/matches/${matchId}/live?token=${reader}`, { headers: { upgrade: "websocket" } });
+    const res = await SELF.fetch(`${BASE}/v1/matches/${matchId}/live?token=${reader}`, {
+      headers: { upgrade: "websocket" },
+    });
     expect(res.status).toBe(101);
     const ws = res.webSocket!;
-    const first = new Promise<string>((resolve) => ws.addEventListener("message", (m) => resolve(m.data as string), { once: true }));
+    const first = new Promise<string>((resolve) =>
+      ws.addEventListener("message", (m) => resolve(m.data as string), { once: true }),
+    );
     ws.accept();
     const frame = JSON.parse(await first) as unknown;
     expect(liveFrameSchema.safeParse(frame).success).toBe(true);
@@ -277,7 +549,10 @@ describe("responses conform to their declared schemas", () => {
   });
 
   it("covers every declared route", () => {
-    const covered = new Set([...cases.map((c) => routeKey(c.method, c.route)), routeKey("get", "/v1/matches/{matchId}/live")]);
+    const covered = new Set([
+      ...cases.map((c) => routeKey(c.method, c.route)),
+      routeKey("get", "/v1/matches/{matchId}/live"),
+    ]);
     expect(declared.map((d) => routeKey(d.method, d.path)).filter((k) => !covered.has(k))).toEqual([]);
   });
 });

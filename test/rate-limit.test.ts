@@ -62,7 +62,8 @@ describe("ingest budget", () => {
     await awayFromWindowEdge();
     const key = await createApiKey(["ingest", "read"], "limited feed", { ingestPerMinute: 5, readPerMinute: 100 });
     const matchId = uniqueMatchId("rl-ingest");
-    const batch = (n: number) => Array.from({ length: n }, () => footballEvent(matchId, "pass", { teamId: 1, payload: { minute: 1 } }));
+    const batch = (n: number) =>
+      Array.from({ length: n }, () => footballEvent(matchId, "pass", { teamId: 1, payload: { minute: 1 } }));
     const first = await postEvents(key, batch(3));
     expect(first.status).toBe(202);
     expect(limits(first)).toEqual({ limit: "5", remaining: "2" });
@@ -96,8 +97,15 @@ describe("when Redis is unreachable", () => {
       expect(res.headers.get("x-ratelimit-limit")).toBeNull();
       expect(Date.now() - started).toBeLessThan(i === 0 ? 2_500 : 500);
     }
-    const events = [footballEvent(uniqueMatchId("rl-down"), "match_start"), footballEvent(uniqueMatchId("rl-down"), "match_start")];
-    const ingest = await app.request(`${BASE}/v1/events`, { method: "POST", headers: { ...headers, "content-type": "application/json" }, body: JSON.stringify(events) }, noRedis);
+    const events = [
+      footballEvent(uniqueMatchId("rl-down"), "match_start"),
+      footballEvent(uniqueMatchId("rl-down"), "match_start"),
+    ];
+    const ingest = await app.request(
+      `${BASE}/v1/events`,
+      { method: "POST", headers: { ...headers, "content-type": "application/json" }, body: JSON.stringify(events) },
+      noRedis,
+    );
     expect(ingest.status).toBe(202);
     expect(await ingest.json()).toMatchObject({ accepted: 2 });
 

@@ -1,8 +1,9 @@
 // Bindings and configuration of the one Worker. Values come from wrangler.toml [vars], `wrangler secret`
 // in production, and the local stack's URLs under `npm start` / `npm test`.
-import type { MatchRoom } from "./match-room/match-room";
+
 import type { AnalyticsMessage } from "./consumer/analytics-queue";
 import type { EventsMessage } from "./ingest/pack";
+import type { MatchRoom } from "./match-room/match-room";
 
 export interface Env {
   EVENTS_QUEUE: Queue<EventsMessage>;

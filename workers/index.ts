@@ -1,7 +1,7 @@
 // The Worker's entry: HTTP → the Hono app; queue batches → the events consumer (rooms) or the analytics
 // consumer (ClickHouse), told apart by queue name; exports the MatchRoom class.
 import { app } from "./api/app";
-import { consumeAnalytics, type AnalyticsMessage } from "./consumer/analytics-queue";
+import { type AnalyticsMessage, consumeAnalytics } from "./consumer/analytics-queue";
 import { consumeEvents } from "./consumer/consume-events";
 import type { Env } from "./env";
 import type { EventsMessage } from "./ingest/pack";

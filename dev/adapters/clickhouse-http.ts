@@ -28,11 +28,29 @@ export interface RunningBridge {
 
 /** URL parameters that steer the HTTP layer; every other one is a setting for the query. */
 const HTTP_PARAMETERS = new Set([
-  "query", "database", "default_format", "query_id", "session_id", "session_timeout", "session_check",
-  "user", "password", "quota_key", "role", "compress", "decompress", "buffer_size", "wait_end_of_query",
-  "enable_http_compression", "http_zlib_compression_level", "send_progress_in_http_headers",
-  "http_headers_progress_interval_ms", "http_response_buffer_size", "stacktrace",
-  "http_native_compression_disable_checksumming_on_decompress", "http_response_compression_method",
+  "query",
+  "database",
+  "default_format",
+  "query_id",
+  "session_id",
+  "session_timeout",
+  "session_check",
+  "user",
+  "password",
+  "quota_key",
+  "role",
+  "compress",
+  "decompress",
+  "buffer_size",
+  "wait_end_of_query",
+  "enable_http_compression",
+  "http_zlib_compression_level",
+  "send_progress_in_http_headers",
+  "http_headers_progress_interval_ms",
+  "http_response_buffer_size",
+  "stacktrace",
+  "http_native_compression_disable_checksumming_on_decompress",
+  "http_response_compression_method",
 ]);
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -92,7 +110,8 @@ export async function startClickHouseHttp(opts: ClickHouseHttpOptions): Promise<
       const parameter = /^param_(.+)$/.exec(name)?.[1];
       if (parameter === undefined && HTTP_PARAMETERS.has(name)) continue;
       const key = parameter === undefined ? name : `param_${parameter}`;
-      if (!IDENTIFIER.test(parameter ?? name)) throw new RequestError(`Invalid parameter or setting name ${JSON.stringify(name)}`);
+      if (!IDENTIFIER.test(parameter ?? name))
+        throw new RequestError(`Invalid parameter or setting name ${JSON.stringify(name)}`);
       // Passing the value through SET keeps it byte-for-byte what the client formatted (chdb's
       // queryBind would escape the client's already-escaped text a second time).
       prelude.push(`SET ${key} = ${quoteString(value)}`);
@@ -164,7 +183,8 @@ function outputFormat(sql: string): string | null {
 /** Rows sent in the body of `INSERT … FORMAT <line format>`, for the summary header. */
 function insertedRowCount(sqlFromUrl: string, body: string): number {
   const format = /^\s*INSERT\b[\s\S]*\bFORMAT\s+([A-Za-z0-9_]+)\s*$/i.exec(sqlFromUrl)?.[1];
-  if (!format || !body || !/^(JSONEachRow|JSONCompactEachRow|JSONStringsEachRow|TabSeparated|TSV|CSV)$/i.test(format)) return 0;
+  if (!format || !body || !/^(JSONEachRow|JSONCompactEachRow|JSONStringsEachRow|TabSeparated|TSV|CSV)$/i.test(format))
+    return 0;
   return body.split("\n").filter((line) => line.trim() !== "").length;
 }
 

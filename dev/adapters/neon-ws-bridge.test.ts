@@ -1,16 +1,16 @@
 // Contract: the unmodified @neondatabase/serverless Pool (and drizzle over it) against the bridge and
 // a real PostgreSQL, as `npm test` starts them (the URLs come from its environment).
 import { randomUUID } from "node:crypto";
-import { sql } from "drizzle-orm";
-import { integer, pgTable, text, timestamp } from "drizzle-orm/pg-core";
+import { eq, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/neon-serverless";
-import { eq } from "drizzle-orm";
+import { integer, pgTable, text, timestamp } from "drizzle-orm/pg-core";
 import { afterAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { neonPool } from "../migrate";
 
 const proxy = process.env.NEON_WS_PROXY;
-if (!proxy || !process.env.DATABASE_URL) throw new Error("NEON_WS_PROXY is not set: run through `npm test` (dev/test.ts), which starts the local stack");
+if (!proxy || !process.env.DATABASE_URL)
+  throw new Error("NEON_WS_PROXY is not set: run through `npm test` (dev/test.ts), which starts the local stack");
 
 const pool = neonPool(process.env);
 const db = drizzle(pool);
@@ -18,8 +18,11 @@ afterAll(() => pool.end());
 
 describe("neon WebSocket bridge", () => {
   it("runs queries with bound parameters through the Pool", async () => {
-    const { rows } = await pool.query<{ sum: number; echo: string }>("SELECT $1::int + $2::int AS sum, $3::text AS echo", [2, 3, "it's \"quoted\" ✓"]);
-    expect(rows).toEqual([{ sum: 5, echo: "it's \"quoted\" ✓" }]);
+    const { rows } = await pool.query<{ sum: number; echo: string }>(
+      "SELECT $1::int + $2::int AS sum, $3::text AS echo",
+      [2, 3, 'it\'s "quoted" ✓'],
+    );
+    expect(rows).toEqual([{ sum: 5, echo: 'it\'s "quoted" ✓' }]);
   });
 
   it("serves drizzle-orm/neon-serverless: DDL, inserts, typed selects, transactions", async () => {
@@ -29,15 +32,22 @@ describe("neon WebSocket bridge", () => {
       goals: integer("goals").notNull(),
       at: timestamp("at", { withTimezone: true }).notNull(),
     });
-    await db.execute(sql.raw(`CREATE TABLE "${name}" (id text PRIMARY KEY, goals integer NOT NULL, at timestamptz NOT NULL)`));
+    await db.execute(
+      sql.raw(`CREATE TABLE "${name}" (id text PRIMARY KEY, goals integer NOT NULL, at timestamptz NOT NULL)`),
+    );
     try {
       const at = new Date("2026-05-01T12:34:56.789Z");
-      await db.insert(table).values([{ id: "a", goals: 1, at }, { id: "b", goals: 2, at }]);
+      await db.insert(table).values([
+        { id: "a", goals: 1, at },
+        { id: "b", goals: 2, at },
+      ]);
       await db.transaction(async (tx) => {
         await tx.update(table).set({ goals: 10 }).where(eq(table.id, "a"));
       });
       expect(await db.select().from(table).where(eq(table.id, "a"))).toEqual([{ id: "a", goals: 10, at }]);
-      const total = await db.execute<{ total: string }>(sql`SELECT sum(goals)::text AS total FROM ${table} WHERE goals > ${0}`);
+      const total = await db.execute<{ total: string }>(
+        sql`SELECT sum(goals)::text AS total FROM ${table} WHERE goals > ${0}`,
+      );
       expect(total.rows[0]?.total).toBe("12");
     } finally {
       await db.execute(sql.raw(`DROP TABLE IF EXISTS "${name}"`));

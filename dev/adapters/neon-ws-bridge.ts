@@ -3,8 +3,8 @@
 // binary frames; we pipe those to a TCP socket. Only loopback targets are allowed, so this can never
 // be used to reach another machine. Never imported by workers/.
 import { createServer, type IncomingMessage } from "node:http";
-import { isIP, connect, type Socket } from "node:net";
-import { WebSocketServer, type WebSocket, type RawData } from "ws";
+import { connect, isIP, type Socket } from "node:net";
+import { type RawData, type WebSocket, WebSocketServer } from "ws";
 import { listenLocal } from "./listen";
 
 export interface NeonWsBridgeOptions {
@@ -57,8 +57,7 @@ function parseTarget(req: IncomingMessage): { host: string; port: number } | str
   const port = Number(match?.[2]);
   if (!match?.[1] || !(port > 0 && port < 65536)) return "400 Bad Request";
   const host = match[1].toLowerCase();
-  const loopback =
-    host === "localhost" || host === "::1" || (isIP(host) === 4 && host.startsWith("127."));
+  const loopback = host === "localhost" || host === "::1" || (isIP(host) === 4 && host.startsWith("127."));
   return loopback ? { host: host === "localhost" ? "127.0.0.1" : host, port } : "403 Forbidden";
 }
 

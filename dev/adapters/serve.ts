@@ -23,7 +23,9 @@ const adapter = positionals[0];
 const port = Number(values.port);
 const dataDir = values["data-dir"];
 if (!adapter || !(port > 0) || !dataDir) {
-  console.error("usage: serve.ts <upstash|neon|clickhouse> --port N --data-dir DIR [--redis-port N] [--parent-pid PID]");
+  console.error(
+    "usage: serve.ts <upstash|neon|clickhouse> --port N --data-dir DIR [--redis-port N] [--parent-pid PID]",
+  );
   process.exit(2);
 }
 

@@ -7,7 +7,10 @@ import { describe, expect, it } from "vitest";
 
 const url = process.env.UPSTASH_REDIS_REST_URL;
 const token = process.env.UPSTASH_REDIS_REST_TOKEN;
-if (!url || !token) throw new Error("UPSTASH_REDIS_REST_URL is not set: run through `npm test` (dev/test.ts), which starts the local stack");
+if (!url || !token)
+  throw new Error(
+    "UPSTASH_REDIS_REST_URL is not set: run through `npm test` (dev/test.ts), which starts the local stack",
+  );
 
 const redis = new Redis({ url, token, retry: false });
 const key = (name: string) => `contract:${randomUUID()}:${name}`;
@@ -15,8 +18,8 @@ const key = (name: string) => `contract:${randomUUID()}:${name}`;
 describe("upstash REST bridge", () => {
   it("sets and gets strings and JSON, base64 encoded on the wire", async () => {
     const k = key("get");
-    expect(await redis.set(k, "héllo ✓ \n\t\"quoted\"")).toBe("OK");
-    expect(await redis.get(k)).toBe("héllo ✓ \n\t\"quoted\"");
+    expect(await redis.set(k, 'héllo ✓ \n\t"quoted"')).toBe("OK");
+    expect(await redis.get(k)).toBe('héllo ✓ \n\t"quoted"');
     await redis.set(k, { a: 1, list: ["x", null] });
     expect(await redis.get(k)).toEqual({ a: 1, list: ["x", null] });
     expect(await redis.get(key("missing"))).toBeNull();
@@ -47,7 +50,7 @@ describe("upstash REST bridge", () => {
     p.incrby(k, 10);
     p.get(k);
     p.exists(k, key("absent"));
-    expect(await p.exec()).toEqual([ "OK", 2, 12, 12, 1 ]);
+    expect(await p.exec()).toEqual(["OK", 2, 12, 12, 1]);
 
     const batch = redis.pipeline();
     const keys = Array.from({ length: 200 }, (_, i) => `${k}:${i}`);
@@ -86,7 +89,10 @@ describe("upstash REST bridge", () => {
     const p = redis.pipeline();
     p.incr(k);
     p.get(k);
-    expect(await p.exec({ keepErrors: true })).toMatchObject([{ error: expect.stringMatching(/not an integer/) }, { result: "not a number" }]);
+    expect(await p.exec({ keepErrors: true })).toMatchObject([
+      { error: expect.stringMatching(/not an integer/) },
+      { result: "not a number" },
+    ]);
   });
 
   it("runs EVAL and EVALSHA, with Upstash's script shebang flags", async () => {

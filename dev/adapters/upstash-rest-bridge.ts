@@ -78,8 +78,9 @@ export async function startUpstashRestBridge(opts: UpstashRestBridgeOptions): Pr
     }
     const replies = execResult.value;
     if (!Array.isArray(replies)) return { error: "EXECABORT Transaction discarded" };
-    return replies.map((reply, i): CommandReply =>
-      reply instanceof Error ? { error: errorText(reply) } : { result: restoreClientSha(commands[i] ?? [], reply) },
+    return replies.map(
+      (reply, i): CommandReply =>
+        reply instanceof Error ? { error: errorText(reply) } : { result: restoreClientSha(commands[i] ?? [], reply) },
     );
   };
 
@@ -140,7 +141,8 @@ function rewriteScriptCommand(args: string[], scriptShas: Map<string, string>): 
   if (name === "SCRIPT" && args[2] !== undefined) {
     const sub = (args[1] ?? "").toUpperCase();
     if (sub === "LOAD") return [args[0]!, args[1]!, rememberScript(args[2], scriptShas)];
-    if (sub === "EXISTS") return [...args.slice(0, 2), ...args.slice(2).map((s) => scriptShas.get(s.toLowerCase()) ?? s)];
+    if (sub === "EXISTS")
+      return [...args.slice(0, 2), ...args.slice(2).map((s) => scriptShas.get(s.toLowerCase()) ?? s)];
   }
   return args;
 }

@@ -9,6 +9,7 @@
 import type { ClickHouseClient } from "@clickhouse/client-web";
 import { neonConfig } from "@neondatabase/serverless";
 import ws from "ws";
+import { seededRng } from "../../shared/random";
 import { cs2Rounds } from "../../workers/analytics/cs2-rounds";
 import { matchActivity } from "../../workers/analytics/match-activity";
 import { matchMetrics } from "../../workers/analytics/match-metrics";
@@ -19,7 +20,6 @@ import { openClickHouse } from "../../workers/clients/clickhouse";
 import { withPostgres } from "../../workers/clients/postgres";
 import type { Env } from "../../workers/env";
 import { round, summary } from "./stats";
-import { seededRng } from "../../shared/random";
 
 export interface Figure {
   name: string;
@@ -98,7 +98,9 @@ const insertPredictions = `
 const rng = (seed: number): (() => number) => seededRng(seed).next;
 
 async function count(client: ClickHouseClient, query: string, params: Record<string, unknown>): Promise<number> {
-  const rows = await (await client.query({ query, query_params: params, format: "JSONEachRow" })).json<{ n: number | string }>();
+  const rows = await (await client.query({ query, query_params: params, format: "JSONEachRow" })).json<{
+    n: number | string;
+  }>();
   return Number(rows[0]?.n ?? 0);
 }
 
@@ -113,7 +115,10 @@ async function timed(runs: number, warmup: number, work: (i: number) => Promise<
   return samples;
 }
 
-export async function benchAnalytics(stackEnv: Record<string, string>, opts: AnalyticsBenchOptions = { events: 10_000_000 }): Promise<Figure[]> {
+export async function benchAnalytics(
+  stackEnv: Record<string, string>,
+  opts: AnalyticsBenchOptions = { events: 10_000_000 },
+): Promise<Figure[]> {
   const say = opts.log ?? ((m: string) => console.log(`[bench] analytics: ${m}`));
   const env = stackEnv as unknown as Env;
   const events = Math.max(opts.events, 10_000);
@@ -133,20 +138,30 @@ export async function benchAnalytics(stackEnv: Record<string, string>, opts: Ana
   neonConfig.webSocketConstructor = ws;
 
   try {
-    const loaded = await count(client, "SELECT toUInt64(count()) AS n FROM events WHERE startsWith(match_id, {prefix:String})", { prefix });
+    const loaded = await count(
+      client,
+      "SELECT toUInt64(count()) AS n FROM events WHERE startsWith(match_id, {prefix:String})",
+      { prefix },
+    );
     if (loaded >= events) {
       say(`reusing ${loaded.toLocaleString("en")} events already loaded under ${prefix}`);
     } else {
-      if (loaded > 0) throw new Error(`a partial load of ${loaded} rows under ${prefix} is in the way; reset the stack's data`);
+      if (loaded > 0)
+        throw new Error(`a partial load of ${loaded} rows under ${prefix} is in the way; reset the stack's data`);
       const started = performance.now();
       for (let offset = 0; offset < events; offset += INSERT_CHUNK) {
         const chunk = { ...params, offset, count: Math.min(INSERT_CHUNK, events - offset) };
         await client.command({ query: insertEvents, query_params: chunk });
         await client.command({ query: insertPredictions, query_params: chunk });
-        say(`loaded ${(offset + chunk.count).toLocaleString("en")} / ${events.toLocaleString("en")} events and predictions`);
+        say(
+          `loaded ${(offset + chunk.count).toLocaleString("en")} / ${events.toLocaleString("en")} events and predictions`,
+        );
       }
       // Redeliveries: 1% of the events written a second time, as the consumer would after a retry.
-      await client.command({ query: insertEvents, query_params: { ...params, offset: 0, count: Math.floor(events / 100) } });
+      await client.command({
+        query: insertEvents,
+        query_params: { ...params, offset: 0, count: Math.floor(events / 100) },
+      });
       const seconds = (performance.now() - started) / 1000;
       figures.push({
         name: "analytics.load",
@@ -171,24 +186,51 @@ export async function benchAnalytics(stackEnv: Record<string, string>, opts: Ana
       );
     });
 
-    const distinct = await count(client, "SELECT toUInt64(uniqExact(event_id)) AS n FROM events WHERE match_id = {m:String}", { m: `${prefix}0` });
+    const distinct = await count(
+      client,
+      "SELECT toUInt64(uniqExact(event_id)) AS n FROM events WHERE match_id = {m:String}",
+      { m: `${prefix}0` },
+    );
     say(`match ${prefix}0 holds ${distinct} distinct events; timing ${runs} runs per query`);
 
     const random = rng(42);
     const anyMatch = () => `${prefix}${Math.floor(random() * matches)}`;
     const cs2Match = () => `${prefix}${2 * Math.floor(random() * (matches / 2)) + 1}`;
     const window = { fromMs: baseMs - 86_400_000, toMs: baseMs + 86_400_000 };
-    const listFilters: MatchFilters[] = [window, { ...window, sport: "football" }, { ...window, status: "live" }, { ...window, sport: "cs2", status: "finished" }];
+    const listFilters: MatchFilters[] = [
+      window,
+      { ...window, sport: "football" },
+      { ...window, status: "live" },
+      { ...window, sport: "cs2", status: "finished" },
+    ];
 
     const results: [string, number[], string][] = [];
-    results.push(["select1", await timed(runs, 3, () => count(client, "SELECT 1 AS n", {})), "SELECT 1: the client and HTTP round trip alone"]);
-    results.push(["metrics", await timed(runs, 5, () => matchMetrics(client, anyMatch())), "GET …/metrics: raw log deduplicated by event_id, grouping sets, plus the CS2 rounds view"]);
-    results.push(["timeline_1m", await timed(runs, 5, () => matchTimeline(client, anyMatch(), "1m")), "GET …/timeline?bucket=1m: per-minute rollup"]);
-    results.push(["timeline_5m", await timed(runs, 5, () => matchTimeline(client, anyMatch(), "5m")), "GET …/timeline?bucket=5m"]);
+    results.push([
+      "select1",
+      await timed(runs, 3, () => count(client, "SELECT 1 AS n", {})),
+      "SELECT 1: the client and HTTP round trip alone",
+    ]);
+    results.push([
+      "metrics",
+      await timed(runs, 5, () => matchMetrics(client, anyMatch())),
+      "GET …/metrics: raw log deduplicated by event_id, grouping sets, plus the CS2 rounds view",
+    ]);
+    results.push([
+      "timeline_1m",
+      await timed(runs, 5, () => matchTimeline(client, anyMatch(), "1m")),
+      "GET …/timeline?bucket=1m: per-minute rollup",
+    ]);
+    results.push([
+      "timeline_5m",
+      await timed(runs, 5, () => matchTimeline(client, anyMatch(), "5m")),
+      "GET …/timeline?bucket=5m",
+    ]);
     results.push(["rounds", await timed(runs, 5, () => cs2Rounds(client, cs2Match())), "GET …/rounds (CS2)"]);
     results.push([
       "predictions",
-      await timed(runs, 5, () => predictionSeries(client, anyMatch(), { fromMs: OPEN_FROM_MS, toMs: OPEN_TO_MS, afterSeq: 0, limit: 1000 })),
+      await timed(runs, 5, () =>
+        predictionSeries(client, anyMatch(), { fromMs: OPEN_FROM_MS, toMs: OPEN_TO_MS, afterSeq: 0, limit: 1000 }),
+      ),
       "GET …/predictions: a page of 1,000 points",
     ]);
     results.push([
@@ -196,7 +238,10 @@ export async function benchAnalytics(stackEnv: Record<string, string>, opts: Ana
       await timed(runs, 5, async (i) => {
         const filters = listFilters[Math.abs(i) % listFilters.length]!;
         const page = await withPostgres(env, ({ db }) => listMatches(db, filters, null, 50));
-        await matchActivity(client, page.map((m) => m.id));
+        await matchActivity(
+          client,
+          page.map((m) => m.id),
+        );
       }),
       "GET /v1/matches?limit=50: Postgres page (new connection, as in the Worker) + one ClickHouse activity query",
     ]);
@@ -217,21 +262,43 @@ export async function benchAnalytics(stackEnv: Record<string, string>, opts: Ana
       const http: [string, (i: number) => string, string][] = [
         ["health", () => "/health", "GET /health: the Worker's own floor"],
         ["metrics", () => `/v1/matches/${encodeURIComponent(anyMatch())}/metrics`, "GET /v1/matches/{id}/metrics"],
-        ["timeline", () => `/v1/matches/${encodeURIComponent(anyMatch())}/timeline?bucket=1m`, "GET /v1/matches/{id}/timeline"],
+        [
+          "timeline",
+          () => `/v1/matches/${encodeURIComponent(anyMatch())}/timeline?bucket=1m`,
+          "GET /v1/matches/{id}/timeline",
+        ],
         ["rounds", () => `/v1/matches/${encodeURIComponent(cs2Match())}/rounds`, "GET /v1/matches/{id}/rounds"],
-        ["predictions", () => `/v1/matches/${encodeURIComponent(anyMatch())}/predictions?limit=1000`, "GET /v1/matches/{id}/predictions"],
+        [
+          "predictions",
+          () => `/v1/matches/${encodeURIComponent(anyMatch())}/predictions?limit=1000`,
+          "GET /v1/matches/{id}/predictions",
+        ],
         ["matches_list", () => listPath, "GET /v1/matches?limit=50"],
       ];
       for (const [name, path, note] of http) {
-        results.push([`http.${name}`, await timed(runs, 5, (i) => get(path(i))), `${note} through the Worker (auth, rate limit, query, JSON)`]);
+        results.push([
+          `http.${name}`,
+          await timed(runs, 5, (i) => get(path(i))),
+          `${note} through the Worker (auth, rate limit, query, JSON)`,
+        ]);
       }
     }
 
     for (const [name, samples, note] of results) {
       const s = summary(samples);
       const baseline = name === "select1" || name === "http.health";
-      const scope = name === "select1" ? "baseline.clickhouse" : name === "http.health" ? "baseline.http_health" : `analytics.${name}`;
-      figures.push({ name: `${scope}.p50`, value: s.p50, unit: "ms", note: `${note}; ${s.n} runs, ${events.toLocaleString("en")} events` });
+      const scope =
+        name === "select1"
+          ? "baseline.clickhouse"
+          : name === "http.health"
+            ? "baseline.http_health"
+            : `analytics.${name}`;
+      figures.push({
+        name: `${scope}.p50`,
+        value: s.p50,
+        unit: "ms",
+        note: `${note}; ${s.n} runs, ${events.toLocaleString("en")} events`,
+      });
       figures.push({ name: `${scope}.p95`, value: s.p95, unit: "ms", ...(baseline ? {} : { target: "≤ 50" }) });
     }
     return figures;
@@ -244,6 +311,8 @@ export async function benchAnalytics(stackEnv: Record<string, string>, opts: Ana
 if (import.meta.url === `file://${process.argv[1]}`) {
   const events = Number(process.argv[2] ?? 10_000_000);
   for (const f of await benchAnalytics(process.env as Record<string, string>, { events })) {
-    console.log(`${f.name}: ${f.value} ${f.unit}${f.target ? ` (target ${f.target})` : ""}${f.note ? ` — ${f.note}` : ""}`);
+    console.log(
+      `${f.name}: ${f.value} ${f.unit}${f.target ? ` (target ${f.target})` : ""}${f.note ? ` — ${f.note}` : ""}`,
+    );
   }
 }

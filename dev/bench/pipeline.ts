@@ -2,7 +2,7 @@
 // with same-run baselines so the figures survive a noisy machine as ratios.
 import { createClient } from "@clickhouse/client-web";
 import type { MatchEvent } from "../../shared/sports/sport";
-import { openLiveClient, pingRoundTrip, type LiveClient } from "./live-client";
+import { type LiveClient, openLiveClient, pingRoundTrip } from "./live-client";
 import { round, summary } from "./stats";
 
 export interface BenchTarget {
@@ -25,7 +25,10 @@ export function passEvent(matchId: string, minute: number): MatchEvent {
   };
 }
 
-export async function postEvents(t: BenchTarget, events: MatchEvent[]): Promise<{ accepted: number; duplicates: number }> {
+export async function postEvents(
+  t: BenchTarget,
+  events: MatchEvent[],
+): Promise<{ accepted: number; duplicates: number }> {
   for (let attempt = 0; ; attempt++) {
     const res = await fetch(`${t.baseUrl}/v1/events`, {
       method: "POST",
@@ -68,7 +71,9 @@ export async function noopThroughput(t: BenchTarget, opts = { concurrency: 32, d
 }
 
 async function roomEventsApplied(t: BenchTarget, matchId: string): Promise<number> {
-  const res = await fetch(`${t.baseUrl}/v1/matches/${matchId}/state`, { headers: { authorization: `Bearer ${t.apiKey}` } });
+  const res = await fetch(`${t.baseUrl}/v1/matches/${matchId}/state`, {
+    headers: { authorization: `Bearer ${t.apiKey}` },
+  });
   if (res.status !== 200) return 0;
   return ((await res.json()) as { eventsApplied: number }).eventsApplied;
 }
@@ -87,7 +92,8 @@ async function logCounts(env: Record<string, string>, matchIds: string[]): Promi
   const client = clickhouse(env);
   try {
     const rs = await client.query({
-      query: "SELECT toUInt64(count()) AS rows, toUInt64(uniqExact(event_id)) AS uniq FROM events FINAL WHERE match_id IN {ids:Array(String)}",
+      query:
+        "SELECT toUInt64(count()) AS rows, toUInt64(uniqExact(event_id)) AS uniq FROM events FINAL WHERE match_id IN {ids:Array(String)}",
       query_params: { ids: matchIds },
       format: "JSONEachRow",
     });
@@ -119,7 +125,10 @@ async function logUnique(env: Record<string, string>, matchIds: string[]): Promi
  * Reports events/s accepted (all 202s back) and fully processed (every room applied them and the
  * ClickHouse log holds them), and checks that nothing was lost or duplicated.
  */
-export async function ingestThroughput(t: BenchTarget, opts = { events: 100_000, matches: 100, batch: 1_000, concurrency: 4 }) {
+export async function ingestThroughput(
+  t: BenchTarget,
+  opts = { events: 100_000, matches: 100, batch: 1_000, concurrency: 4 },
+) {
   const tag = `tp-${Date.now().toString(36)}`;
   const matchIds = Array.from({ length: opts.matches }, (_, i) => `${tag}-${i}`);
   const batches: MatchEvent[][] = [];
@@ -174,7 +183,8 @@ export async function ingestThroughput(t: BenchTarget, opts = { events: 100_000,
     roomsApplied: applied,
     clickhouseRows: log.rows,
     clickhouseUnique: log.unique,
-    lossless: accepted === opts.events && applied === opts.events && log.unique === opts.events && log.rows === opts.events,
+    lossless:
+      accepted === opts.events && applied === opts.events && log.unique === opts.events && log.rows === opts.events,
   };
 }
 
@@ -183,8 +193,15 @@ export async function latencyAtLoad(t: BenchTarget, opts = { rate: 500, matches:
   const tag = `lat-${Date.now().toString(36)}`;
   const matchIds = Array.from({ length: opts.matches }, (_, i) => `${tag}-${i}`);
   // Rooms exist once their first event arrived; connect after that.
-  await postEvents(t, matchIds.map((id) => passEvent(id, 0)));
-  await Promise.all(matchIds.map(async (id) => { while ((await roomEventsApplied(t, id)) < 1) await new Promise((r) => setTimeout(r, 50)); }));
+  await postEvents(
+    t,
+    matchIds.map((id) => passEvent(id, 0)),
+  );
+  await Promise.all(
+    matchIds.map(async (id) => {
+      while ((await roomEventsApplied(t, id)) < 1) await new Promise((r) => setTimeout(r, 50));
+    }),
+  );
   const clients = await Promise.all(matchIds.map((id) => openLiveClient(t.baseUrl, t.apiKey, id)));
   const sentAt = new Map<string, number>();
   const perTick = (opts.rate * opts.tickMs) / 1000;
@@ -213,7 +230,13 @@ export async function latencyAtLoad(t: BenchTarget, opts = { rate: 500, matches:
     else latencies.push(arrival - at);
   }
   for (const c of clients) c.close();
-  return { offeredPerSecond: opts.rate, matches: opts.matches, sent: sentAt.size, missing, latencyMs: summary(latencies) };
+  return {
+    offeredPerSecond: opts.rate,
+    matches: opts.matches,
+    sent: sentAt.size,
+    missing,
+    latencyMs: summary(latencies),
+  };
 }
 
 /** One event at a time to one match with a client connected: unloaded POST → frame latency. */
@@ -277,7 +300,12 @@ export async function fanOut(t: BenchTarget, sockets: number, repeats = 3) {
     await new Promise((r) => setTimeout(r, 200));
   }
   for (const c of clients) c.close();
-  return { sockets: clients.length, refused, allReachedMs: summary(times.filter((x) => !Number.isNaN(x))), timedOut: times.filter(Number.isNaN).length };
+  return {
+    sockets: clients.length,
+    refused,
+    allReachedMs: summary(times.filter((x) => !Number.isNaN(x))),
+    timedOut: times.filter(Number.isNaN).length,
+  };
 }
 
 /** Baseline: rows/s of a bare insert of event-log rows straight into the local ClickHouse. */
@@ -325,13 +353,19 @@ export async function clickhouseWriteStats(t: BenchTarget) {
   const inserts = value(/^matchpulse_clickhouse_insert_duration_seconds_count\{table="events"\} (\S+)$/m);
   const seconds = value(/^matchpulse_clickhouse_insert_duration_seconds_sum\{table="events"\} (\S+)$/m);
   const mean = (name: string) =>
-    round((value(new RegExp(`^${name}_sum (\\S+)$`, "m")) / value(new RegExp(`^${name}_count (\\S+)$`, "m"))) * 1000, 2);
+    round(
+      (value(new RegExp(`^${name}_sum (\\S+)$`, "m")) / value(new RegExp(`^${name}_count (\\S+)$`, "m"))) * 1000,
+      2,
+    );
   return {
     rowsPerInsert: round(rows / inserts, 1),
     meanInsertMs: round((seconds / inserts) * 1000, 1),
     inserts,
     meanConsumerBatchMs: mean("matchpulse_consumer_batch_duration_seconds"),
     meanRoomCallMs: mean("matchpulse_room_call_duration_seconds"),
-    meanMessagesPerBatch: round(value(/^matchpulse_consumer_batch_size_sum (\S+)$/m) / value(/^matchpulse_consumer_batch_size_count (\S+)$/m), 1),
+    meanMessagesPerBatch: round(
+      value(/^matchpulse_consumer_batch_size_sum (\S+)$/m) / value(/^matchpulse_consumer_batch_size_count (\S+)$/m),
+      1,
+    ),
   };
 }

@@ -1,8 +1,9 @@
 // Micro-benchmark of the win-probability predictors: µs per prediction over many varied states
 // (warm-up, then the median of several timed runs). Standalone: `npx tsx dev/bench/predictor.ts` prints JSON.
-import { cs2WinProbability, type Cs2Features } from "../../shared/sports/cs2/model";
-import { footballWinProbability, type FootballFeatures } from "../../shared/sports/football/model";
+
 import { seededRng } from "../../shared/random";
+import { type Cs2Features, cs2WinProbability } from "../../shared/sports/cs2/model";
+import { type FootballFeatures, footballWinProbability } from "../../shared/sports/football/model";
 
 export interface PredictorBench {
   footballMicros: number;
@@ -34,7 +35,8 @@ export function cs2States(n: number, seed = 2): Cs2Features[] {
     return {
       bestOf,
       mapsWon: bestOf === 1 ? [0, 0] : [Math.floor(r() * need), Math.floor(r() * need)],
-      roundScore: r() < 0.1 ? [12 + Math.floor(r() * 3), 12 + Math.floor(r() * 3)] : [Math.floor(r() * 13), Math.floor(r() * 13)],
+      roundScore:
+        r() < 0.1 ? [12 + Math.floor(r() * 3), 12 + Math.floor(r() * 3)] : [Math.floor(r() * 13), Math.floor(r() * 13)],
       team1Side: r() < 0.5 ? "CT" : "T",
       equipmentValue: [Math.floor(r() * 30000), Math.floor(r() * 30000)],
       alive: [1 + Math.floor(r() * 5), 1 + Math.floor(r() * 5)],
@@ -46,7 +48,8 @@ export function cs2States(n: number, seed = 2): Cs2Features[] {
 
 function timeRuns<T>(states: T[], f: (s: T) => unknown, runs: number): number[] {
   let sink = 0;
-  const sinkOf = (v: unknown): number => (Array.isArray(v) ? (v[0] as number) : ((v as { pMatch: number }).pMatch ?? 0));
+  const sinkOf = (v: unknown): number =>
+    Array.isArray(v) ? (v[0] as number) : ((v as { pMatch: number }).pMatch ?? 0);
   for (let i = 0; i < 2; i++) for (const s of states) sink += sinkOf(f(s)); // warm-up (JIT)
   const out: number[] = [];
   for (let k = 0; k < runs; k++) {

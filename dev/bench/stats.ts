@@ -8,5 +8,10 @@ export function percentile(samples: number[], p: number): number {
 export const round = (n: number, digits = 2): number => Math.round(n * 10 ** digits) / 10 ** digits;
 
 export function summary(samples: number[]): { p50: number; p95: number; p99: number; n: number } {
-  return { p50: round(percentile(samples, 50)), p95: round(percentile(samples, 95)), p99: round(percentile(samples, 99)), n: samples.length };
+  return {
+    p50: round(percentile(samples, 50)),
+    p95: round(percentile(samples, 95)),
+    p99: round(percentile(samples, 99)),
+    n: samples.length,
+  };
 }

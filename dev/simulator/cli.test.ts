@@ -47,7 +47,11 @@ async function cli(...argv: string[]): Promise<{ code: number; stdout: string; s
   return { code, stdout: out, stderr: err };
 }
 
-const lines = (ndjson: string) => ndjson.split("\n").filter((l) => l !== "").map((l) => JSON.parse(l) as MatchEvent);
+const lines = (ndjson: string) =>
+  ndjson
+    .split("\n")
+    .filter((l) => l !== "")
+    .map((l) => JSON.parse(l) as MatchEvent);
 
 describe("cli usage errors exit 2", () => {
   it.each([
@@ -85,14 +89,27 @@ describe("cli usage errors exit 2", () => {
 
 describe("cli generate", () => {
   it("writes deterministic NDJSON for a seed and start, matches interleaved by time", async () => {
-    const args = ["generate", "--sport", "cs2", "--matches", "2", "--seed", "42", "--best-of", "1", "--start", "2025-03-01T18:00:00Z"];
+    const args = [
+      "generate",
+      "--sport",
+      "cs2",
+      "--matches",
+      "2",
+      "--seed",
+      "42",
+      "--best-of",
+      "1",
+      "--start",
+      "2025-03-01T18:00:00Z",
+    ];
     const a = await cli(...args);
     const b = await cli(...args);
     expect(a.code).toBe(0);
     expect(a.stdout).toBe(b.stdout);
     const events = lines(a.stdout);
     expect(new Set(events.map((e) => e.matchId))).toEqual(new Set(["sim-cs2-42-1", "sim-cs2-42-2"]));
-    for (let i = 1; i < events.length; i++) expect(Date.parse(events[i]!.timestamp)).toBeGreaterThanOrEqual(Date.parse(events[i - 1]!.timestamp));
+    for (let i = 1; i < events.length; i++)
+      expect(Date.parse(events[i]!.timestamp)).toBeGreaterThanOrEqual(Date.parse(events[i - 1]!.timestamp));
     expect(events.every((e) => parseEvent(e, new Date("2025-03-03T00:00:00Z")).ok)).toBe(true);
   });
 
@@ -110,11 +127,27 @@ describe("cli generate", () => {
 describe("cli stream / replay / replay-football", () => {
   it("streams generated matches to the API", async () => {
     posted = [];
-    const { code, stderr } = await cli("stream", "--url", baseUrl, "--key", "cli-key", "--sport", "football", "--matches", "2", "--seed", "9", "--batch", "300");
+    const { code, stderr } = await cli(
+      "stream",
+      "--url",
+      baseUrl,
+      "--key",
+      "cli-key",
+      "--sport",
+      "football",
+      "--matches",
+      "2",
+      "--seed",
+      "9",
+      "--batch",
+      "300",
+    );
     expect(code).toBe(0);
     expect(stderr).toMatch(/accepted [\d,]+ · duplicates 0 · rejected 0/);
     expect(posted.every((p) => p.auth === "Bearer cli-key" && p.events.length <= 300)).toBe(true);
-    expect(new Set(posted.flatMap((p) => p.events.map((e) => e.matchId)))).toEqual(new Set(["sim-football-9-1", "sim-football-9-2"]));
+    expect(new Set(posted.flatMap((p) => p.events.map((e) => e.matchId)))).toEqual(
+      new Set(["sim-football-9-1", "sim-football-9-2"]),
+    );
   });
 
   it("replays an NDJSON file as it is", async () => {
@@ -151,7 +184,19 @@ describe("cli stream / replay / replay-football", () => {
         "2021-07-11,Italy,England,Italy,Leonardo Bonucci,67,FALSE,FALSE\n",
     );
     posted = [];
-    const { code, stderr } = await cli("replay-football", "--url", baseUrl, "--key", "k", "--results", results, "--goals", goals, "--from", "2021-07-01");
+    const { code, stderr } = await cli(
+      "replay-football",
+      "--url",
+      baseUrl,
+      "--key",
+      "k",
+      "--results",
+      results,
+      "--goals",
+      goals,
+      "--from",
+      "2021-07-01",
+    );
     expect(code).toBe(0);
     expect(stderr).toMatch(/1 matches with complete goal data/);
     const events = posted.flatMap((p) => p.events);

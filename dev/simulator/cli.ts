@@ -4,11 +4,11 @@ import { createWriteStream } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
+import { seededRng } from "../../shared/random";
 import type { MatchEvent } from "../../shared/sports/sport";
 import { simulateCs2 } from "./cs2";
-import { FeedAuthError, MAX_BATCH, mergeByTime, streamEvents, type FeedStats } from "./feed";
+import { FeedAuthError, type FeedStats, MAX_BATCH, mergeByTime, streamEvents } from "./feed";
 import { simulateFootball } from "./football";
-import { seededRng } from "../../shared/random";
 import { readFootballData, replayFootball } from "./replay-football";
 
 export const USAGE = `Usage: npx tsx dev/simulator/cli.ts <command> [options]
@@ -72,8 +72,35 @@ type Flags = ReturnType<typeof parseArgs<{ options: typeof options; allowPositio
 
 const COMMAND_FLAGS: Record<string, readonly (keyof Flags)[]> = {
   generate: ["sport", "matches", "seed", "best-of", "start", "out"],
-  stream: ["url", "key", "sport", "matches", "seed", "best-of", "start", "in", "speed", "rate", "batch", "ndjson", "restamp"],
-  "replay-football": ["url", "key", "from", "to", "speed", "rate", "batch", "results", "goals", "include-incomplete", "max-gap", "ndjson"],
+  stream: [
+    "url",
+    "key",
+    "sport",
+    "matches",
+    "seed",
+    "best-of",
+    "start",
+    "in",
+    "speed",
+    "rate",
+    "batch",
+    "ndjson",
+    "restamp",
+  ],
+  "replay-football": [
+    "url",
+    "key",
+    "from",
+    "to",
+    "speed",
+    "rate",
+    "batch",
+    "results",
+    "goals",
+    "include-incomplete",
+    "max-gap",
+    "ndjson",
+  ],
   replay: ["url", "key", "in", "speed", "rate", "batch", "ndjson", "restamp"],
 };
 
@@ -87,18 +114,21 @@ function positiveNumber(flag: string, value: string | undefined, integer = false
 }
 
 function isoDate(flag: string, value: string | undefined): string | undefined {
-  if (value !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(value)) throw new UsageError(`--${flag} must be YYYY-MM-DD, got "${value}"`);
+  if (value !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(value))
+    throw new UsageError(`--${flag} must be YYYY-MM-DD, got "${value}"`);
   return value;
 }
 
 /** The synthetic matches of generate/stream: sim-<sport>-<seed>-<n>, ratings drawn from the seed. */
 function generateMatches(flags: Flags): MatchEvent[] {
   const sport = flags.sport;
-  if (sport !== "football" && sport !== "cs2") throw new UsageError(`--sport must be football or cs2${sport ? `, got "${sport}"` : ""}`);
+  if (sport !== "football" && sport !== "cs2")
+    throw new UsageError(`--sport must be football or cs2${sport ? `, got "${sport}"` : ""}`);
   const matches = positiveNumber("matches", flags.matches, true) ?? 1;
   const seed = flags.seed ?? "1";
   const bestOf = Number(flags["best-of"] ?? 3);
-  if (bestOf !== 1 && bestOf !== 3 && bestOf !== 5) throw new UsageError(`--best-of must be 1, 3 or 5, got "${flags["best-of"]}"`);
+  if (bestOf !== 1 && bestOf !== 3 && bestOf !== 5)
+    throw new UsageError(`--best-of must be 1, 3 or 5, got "${flags["best-of"]}"`);
   if (flags["best-of"] !== undefined && sport !== "cs2") throw new UsageError("--best-of is for --sport cs2");
   const start = flags.start === undefined ? new Date(Math.floor(Date.now() / 1000) * 1000) : new Date(flags.start);
   if (Number.isNaN(start.getTime())) throw new UsageError(`--start must be an ISO date-time, got "${flags.start}"`);
@@ -140,7 +170,10 @@ async function readNdjson(path: string): Promise<MatchEvent[]> {
 async function writeNdjson(events: readonly MatchEvent[], out: NodeJS.WritableStream): Promise<void> {
   const CHUNK = 1_000;
   for (let i = 0; i < events.length; i += CHUNK) {
-    const text = events.slice(i, i + CHUNK).map((e) => JSON.stringify(e) + "\n").join("");
+    const text = events
+      .slice(i, i + CHUNK)
+      .map((e) => `${JSON.stringify(e)}\n`)
+      .join("");
     // Respect backpressure: a pipe to `head` or a slow disk must not buffer the whole run.
     if (!out.write(text)) await new Promise<void>((resolve) => out.once("drain", resolve));
   }
@@ -150,7 +183,10 @@ const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
 
 function progressLine(s: FeedStats, total: number): string {
   const perSecond = s.elapsedMs > 0 ? (s.sent * 1000) / s.elapsedMs : 0;
-  const problems = s.errors > 0 || s.retries > 0 ? ` · errors ${fmt(s.errors)} · retries ${fmt(s.retries)}${s.lastError ? ` (last: ${s.lastError})` : ""}` : "";
+  const problems =
+    s.errors > 0 || s.retries > 0
+      ? ` · errors ${fmt(s.errors)} · retries ${fmt(s.retries)}${s.lastError ? ` (last: ${s.lastError})` : ""}`
+      : "";
   return `[simulator] ${fmt(s.sent)}/${fmt(total)} sent · ${fmt(perSecond)}/s · accepted ${fmt(s.accepted)} · duplicates ${fmt(s.duplicates)} · rejected ${fmt(s.rejected)}${problems}`;
 }
 
@@ -158,7 +194,8 @@ async function send(events: MatchEvent[], flags: Flags, io: CliIo, maxGapMs?: nu
   const baseUrl = flags.url;
   const apiKey = flags.key ?? io.env.MATCHPULSE_API_KEY;
   if (!baseUrl) throw new UsageError("--url is required (e.g. --url http://127.0.0.1:8787)");
-  if (!/^https?:\/\//.test(baseUrl)) throw new UsageError(`--url must start with http:// or https://, got "${baseUrl}"`);
+  if (!/^https?:\/\//.test(baseUrl))
+    throw new UsageError(`--url must start with http:// or https://, got "${baseUrl}"`);
   if (!apiKey) throw new UsageError("--key is required (or set MATCHPULSE_API_KEY)");
   const speed = positiveNumber("speed", flags.speed);
   const rate = positiveNumber("rate", flags.rate);
@@ -167,7 +204,7 @@ async function send(events: MatchEvent[], flags: Flags, io: CliIo, maxGapMs?: nu
   if (batchSize !== undefined && batchSize > MAX_BATCH) throw new UsageError(`--batch must be at most ${MAX_BATCH}`);
 
   let latest: FeedStats | undefined;
-  const timer = setInterval(() => latest && io.stderr.write(progressLine(latest, events.length) + "\n"), 1000);
+  const timer = setInterval(() => latest && io.stderr.write(`${progressLine(latest, events.length)}\n`), 1000);
   try {
     const stats = await streamEvents({
       baseUrl,
@@ -182,8 +219,9 @@ async function send(events: MatchEvent[], flags: Flags, io: CliIo, maxGapMs?: nu
       onProgress: (s) => (latest = s),
       signal: io.signal,
     });
-    io.stderr.write(progressLine(stats, events.length) + ` · done in ${(stats.elapsedMs / 1000).toFixed(1)} s\n`);
-    for (const r of stats.rejections) io.stderr.write(`[simulator] rejected ${r.eventId ?? "(no eventId)"}: ${JSON.stringify(r.issues)}\n`);
+    io.stderr.write(`${progressLine(stats, events.length)} · done in ${(stats.elapsedMs / 1000).toFixed(1)} s\n`);
+    for (const r of stats.rejections)
+      io.stderr.write(`[simulator] rejected ${r.eventId ?? "(no eventId)"}: ${JSON.stringify(r.issues)}\n`);
     if (io.signal?.aborted) return 130; // stopped with Ctrl-C
     return stats.errors + stats.rejected > 0 ? 1 : 0;
   } catch (err) {
@@ -198,7 +236,9 @@ async function send(events: MatchEvent[], flags: Flags, io: CliIo, maxGapMs?: nu
 }
 
 async function run(argv: string[], io: CliIo): Promise<number> {
-  let parsed;
+  let parsed: ReturnType<
+    typeof parseArgs<{ args: string[]; options: typeof options; allowPositionals: true; strict: true }>
+  >;
   try {
     parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
   } catch (err) {
@@ -207,7 +247,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   const { values: flags, positionals } = parsed;
   const [command, ...extra] = positionals;
   if (flags.help || command === undefined || command === "help") {
-    (flags.help || command === "help" ? io.stdout : io.stderr).write(USAGE + "\n");
+    (flags.help || command === "help" ? io.stdout : io.stderr).write(`${USAGE}\n`);
     return flags.help || command === "help" ? 0 : 2;
   }
   const allowed = COMMAND_FLAGS[command];
@@ -231,7 +271,8 @@ async function run(argv: string[], io: CliIo): Promise<number> {
       return 0;
     }
     case "stream": {
-      if ((flags.in === undefined) === (flags.sport === undefined)) throw new UsageError("stream needs either --sport or --in");
+      if ((flags.in === undefined) === (flags.sport === undefined))
+        throw new UsageError("stream needs either --sport or --in");
       if (flags.in !== undefined && (flags.matches ?? flags.seed ?? flags["best-of"] ?? flags.start) !== undefined) {
         throw new UsageError("--matches, --seed, --best-of and --start generate matches; they do not apply to --in");
       }
@@ -246,14 +287,20 @@ async function run(argv: string[], io: CliIo): Promise<number> {
       const from = isoDate("from", flags.from);
       const to = isoDate("to", flags.to);
       const maxGap = positiveNumber("max-gap", flags["max-gap"]) ?? 10;
-      let data;
+      let data: Awaited<ReturnType<typeof readFootballData>>;
       try {
         data = await readFootballData({ results: flags.results, goals: flags.goals });
       } catch (err) {
         throw new UsageError(`cannot read the football data: ${(err as Error).message}`);
       }
-      const matches = replayFootball(data.results, data.goals, { from, to, includeIncomplete: flags["include-incomplete"] ?? false });
-      io.stderr.write(`[simulator] ${fmt(matches.length)} matches${flags["include-incomplete"] ? "" : " with complete goal data"}\n`);
+      const matches = replayFootball(data.results, data.goals, {
+        from,
+        to,
+        includeIncomplete: flags["include-incomplete"] ?? false,
+      });
+      io.stderr.write(
+        `[simulator] ${fmt(matches.length)} matches${flags["include-incomplete"] ? "" : " with complete goal data"}\n`,
+      );
       if (matches.length === 0) return 0;
       return send(mergeByTime(matches.map((m) => m.events)), flags, io, maxGap * 60_000);
     }
@@ -262,7 +309,10 @@ async function run(argv: string[], io: CliIo): Promise<number> {
 }
 
 /** Exit code: 0 ok, 1 some events failed or were rejected, 2 usage error, 130 stopped with Ctrl-C. */
-export async function main(argv: string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<number> {
+export async function main(
+  argv: string[],
+  io: CliIo = { stdout: process.stdout, stderr: process.stderr, env: process.env },
+): Promise<number> {
   try {
     return await run(argv, io);
   } catch (err) {
@@ -287,5 +337,10 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
     controller.abort();
     process.once("SIGINT", () => process.exit(130));
   });
-  process.exitCode = await main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env, signal: controller.signal });
+  process.exitCode = await main(process.argv.slice(2), {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    signal: controller.signal,
+  });
 }

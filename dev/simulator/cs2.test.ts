@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { parseEvent } from "../../shared/contract/event";
+import { seededRng } from "../../shared/random";
 import { cs2 } from "../../shared/sports/cs2";
 import type { Side } from "../../shared/sports/cs2/events";
 import { team1SideForRound } from "../../shared/sports/cs2/sides";
 import type { Cs2State } from "../../shared/sports/cs2/state";
 import type { MatchEvent, Pair, TeamSide } from "../../shared/sports/sport";
-import { ACTIVE_DUTY_MAPS, mapWinner, roundWinProbability, simulateCs2, type Cs2SimOptions } from "./cs2";
-import { seededRng } from "../../shared/random";
+import { ACTIVE_DUTY_MAPS, type Cs2SimOptions, mapWinner, roundWinProbability, simulateCs2 } from "./cs2";
 
 const START = new Date("2025-06-01T16:00:00Z");
 const NOW = new Date("2025-06-02T12:00:00Z");
@@ -48,7 +48,15 @@ function roundsOf(events: MatchEvent[]): RoundRecord[] {
     } else if (e.type === "round_start") {
       const eq = p.equipmentValue as { team1: number; team2: number };
       const round = p.round as number;
-      current = { map, round, team1Side: team1SideForRound(startingSide, round), equipment: [eq.team1, eq.team2], events: [], winner: 1, reason: "" };
+      current = {
+        map,
+        round,
+        team1Side: team1SideForRound(startingSide, round),
+        equipment: [eq.team1, eq.team2],
+        events: [],
+        winner: 1,
+        reason: "",
+      };
     } else if (current !== undefined) {
       current.events.push(e);
       if (e.type === "round_end") {
@@ -83,8 +91,9 @@ describe("simulateCs2", () => {
   it("numbers events 1..N in time order with unique UUID v4 ids", () => {
     for (let seed = 1; seed <= 20; seed++) {
       const events = simulateCs2(options(seed));
-      events.forEach((e, i) => expect(e.seq).toBe(i + 1));
-      for (let i = 1; i < events.length; i++) expect(Date.parse(events[i]!.timestamp)).toBeGreaterThanOrEqual(Date.parse(events[i - 1]!.timestamp));
+      expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
+      for (let i = 1; i < events.length; i++)
+        expect(Date.parse(events[i]!.timestamp)).toBeGreaterThanOrEqual(Date.parse(events[i - 1]!.timestamp));
       expect(events.every((e) => UUID_V4.test(e.eventId))).toBe(true);
       expect(new Set(events.map((e) => e.eventId)).size).toBe(events.length);
     }
@@ -95,7 +104,9 @@ describe("simulateCs2", () => {
       const o = options(seed);
       const events = simulateCs2(o);
       expect(events[0]).toMatchObject({ type: "match_start", payload: { bestOf: o.bestOf } });
-      const maps = events.filter((e) => e.type === "map_start").map((e) => e.payload as { mapNumber: number; mapName: string });
+      const maps = events
+        .filter((e) => e.type === "map_start")
+        .map((e) => e.payload as { mapNumber: number; mapName: string });
       const winners = events.filter((e) => e.type === "map_end").map((e) => e.teamId!);
       const needed = Math.ceil(o.bestOf / 2);
       const won = (t: TeamSide) => winners.filter((w) => w === t).length;

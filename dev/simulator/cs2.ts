@@ -7,11 +7,12 @@
 // winner and the reason. The economy follows the CS2 rules closely enough to produce realistic
 // pistol / eco / force / full-buy cycles: round rewards, loss bonus (one step down per win), plant bonus,
 // kill rewards, saved weapons of survivors, money reset at each half and overtime half.
+
+import { type Rng, seededRng } from "../../shared/random";
 import type { Side } from "../../shared/sports/cs2/events";
 import { team1SideForRound } from "../../shared/sports/cs2/sides";
 import type { MatchEvent, Pair, TeamSide } from "../../shared/sports/sport";
-import { seededRng, type Rng } from "../../shared/random";
-import { toMatchEvents, type DraftEvent } from "./timeline";
+import { type DraftEvent, toMatchEvents } from "./timeline";
 
 export interface Cs2SimOptions {
   matchId: string;
@@ -134,7 +135,13 @@ interface Weapon {
 const W = (name: string, reward: number, headshot: number): Weapon => ({ name, reward, headshot });
 const PISTOLS: Record<Side, Weapon[]> = {
   T: [W("glock", 300, 0.5), W("glock", 300, 0.5), W("p250", 300, 0.55), W("tec9", 300, 0.5), W("deagle", 300, 0.6)],
-  CT: [W("usp_silencer", 300, 0.6), W("usp_silencer", 300, 0.6), W("p250", 300, 0.55), W("fiveseven", 300, 0.5), W("deagle", 300, 0.6)],
+  CT: [
+    W("usp_silencer", 300, 0.6),
+    W("usp_silencer", 300, 0.6),
+    W("p250", 300, 0.55),
+    W("fiveseven", 300, 0.5),
+    W("deagle", 300, 0.6),
+  ],
 };
 const FORCE: Record<Side, Weapon[]> = {
   T: [W("galilar", 300, 0.45), W("mac10", 600, 0.4), W("ak47", 300, 0.5), W("ssg08", 300, 0.6), W("deagle", 300, 0.6)],
@@ -142,7 +149,13 @@ const FORCE: Record<Side, Weapon[]> = {
 };
 const FULL: Record<Side, Weapon[]> = {
   T: [W("ak47", 300, 0.5), W("ak47", 300, 0.5), W("ak47", 300, 0.5), W("awp", 100, 0.1), W("galilar", 300, 0.45)],
-  CT: [W("m4a1_silencer", 300, 0.5), W("m4a1", 300, 0.5), W("m4a1_silencer", 300, 0.5), W("awp", 100, 0.1), W("ak47", 300, 0.5)],
+  CT: [
+    W("m4a1_silencer", 300, 0.5),
+    W("m4a1", 300, 0.5),
+    W("m4a1_silencer", 300, 0.5),
+    W("awp", 100, 0.1),
+    W("ak47", 300, 0.5),
+  ],
 };
 const UTILITY = [W("hegrenade", 300, 0), W("inferno", 300, 0), W("knife", 1_500, 0)];
 
@@ -199,7 +212,10 @@ function playRound(setup: RoundSetup, rng: Rng): RoundOutcome {
 
   // Victim order. Once the loser's last player is dead nobody is left to kill the winner's, so a wiped-out
   // loser dies last.
-  const victims = rng.shuffle([...Array<TeamSide>(winnerDeaths).fill(winner), ...Array<TeamSide>(loserDeaths).fill(loser)]);
+  const victims = rng.shuffle([
+    ...Array<TeamSide>(winnerDeaths).fill(winner),
+    ...Array<TeamSide>(loserDeaths).fill(loser),
+  ]);
   if (loserDeaths === PLAYERS && victims[victims.length - 1] !== loser) {
     const i = victims.lastIndexOf(loser);
     [victims[i], victims[victims.length - 1]] = [victims[victims.length - 1]!, victims[i]!];
@@ -240,8 +256,12 @@ function playRound(setup: RoundSetup, rng: Rng): RoundOutcome {
     beforePlant = rng.pick(valid);
   }
   const times = [
-    ...Array.from({ length: beforePlant }, () => rng.between(4_000, (planted ? plantMs : endMs) - 1_000)).sort((a, b) => a - b),
-    ...Array.from({ length: victims.length - beforePlant }, () => rng.between(plantMs + 1_000, endMs - 500)).sort((a, b) => a - b),
+    ...Array.from({ length: beforePlant }, () => rng.between(4_000, (planted ? plantMs : endMs) - 1_000)).sort(
+      (a, b) => a - b,
+    ),
+    ...Array.from({ length: victims.length - beforePlant }, () => rng.between(plantMs + 1_000, endMs - 500)).sort(
+      (a, b) => a - b,
+    ),
   ];
   // An elimination ends with its last kill.
   if (story === "elimination" || story === "elimination_after_plant") endMs = times[times.length - 1]! + 250;
@@ -253,7 +273,8 @@ function playRound(setup: RoundSetup, rng: Rng): RoundOutcome {
   const killRewards: Pair = [0, 0];
   const bombEvent = (type: "bomb_planted" | "bomb_defused", atMs: number) => {
     const team = type === "bomb_planted" ? tTeam : ctTeam;
-    const payload: Record<string, unknown> = type === "bomb_planted" ? { round, site: rng.pick(["A", "B"]) } : { round };
+    const payload: Record<string, unknown> =
+      type === "bomb_planted" ? { round, site: rng.pick(["A", "B"]) } : { round };
     drafts.push({ atMs: startMs + atMs, type, teamId: team, playerId: playerId(team, rng.pick(alive[team])), payload });
   };
 
@@ -271,7 +292,12 @@ function playRound(setup: RoundSetup, rng: Rng): RoundOutcome {
       type: "kill",
       teamId: killerTeam,
       playerId: playerId(killerTeam, rng.pick(alive[killerTeam])),
-      payload: { round, victimPlayerId: playerId(victimTeam, victim), weapon: weapon.name, headshot: rng.chance(weapon.headshot) },
+      payload: {
+        round,
+        victimPlayerId: playerId(victimTeam, victim),
+        weapon: weapon.name,
+        headshot: rng.chance(weapon.headshot),
+      },
     });
   });
   if (planted && beforePlant === victims.length) bombEvent("bomb_planted", plantMs);
@@ -283,7 +309,8 @@ function playRound(setup: RoundSetup, rng: Rng): RoundOutcome {
 }
 
 /** Round reward per player of the winning team, by reason. */
-const winReward = (reason: RoundOutcome["reason"]) => (reason === "bomb_exploded" || reason === "bomb_defused" ? 3_500 : 3_250);
+const winReward = (reason: RoundOutcome["reason"]) =>
+  reason === "bomb_exploded" || reason === "bomb_defused" ? 3_500 : 3_250;
 
 interface MapResult {
   drafts: DraftEvent[];

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { MatchEvent } from "../../shared/sports/sport";
-import { FeedAuthError, mergeByTime, releaseOffsets, runDemoFeed, streamEvents, type FeedStats } from "./feed";
+import { FeedAuthError, type FeedStats, mergeByTime, releaseOffsets, runDemoFeed, streamEvents } from "./feed";
 
 interface Received {
   at: number;
@@ -32,8 +32,21 @@ beforeEach(async () => {
     req.on("end", () => {
       const text = Buffer.concat(chunks).toString("utf8");
       const ndjson = (req.headers["content-type"] ?? "").includes("ndjson");
-      const events = (ndjson ? text.split("\n").filter((l: string) => l !== "").map((l: string) => JSON.parse(l) as unknown) : JSON.parse(text)) as MatchEvent[];
-      const r: Received = { at: performance.now(), method: req.method ?? "", url: req.url ?? "", headers: req.headers, events };
+      const events = (
+        ndjson
+          ? text
+              .split("\n")
+              .filter((l: string) => l !== "")
+              .map((l: string) => JSON.parse(l) as unknown)
+          : JSON.parse(text)
+      ) as MatchEvent[];
+      const r: Received = {
+        at: performance.now(),
+        method: req.method ?? "",
+        url: req.url ?? "",
+        headers: req.headers,
+        events,
+      };
       received.push(r);
       reply(r, res, received.length);
     });
@@ -64,7 +77,12 @@ function events(n: number, stepMs = 1000): MatchEvent[] {
 
 describe("streamEvents", () => {
   it("posts JSON batches in order to /v1/events with the bearer key", async () => {
-    const stats = await streamEvents({ baseUrl: baseUrl + "/", apiKey: "mp_test_key", events: events(1200), batchSize: 500 });
+    const stats = await streamEvents({
+      baseUrl: `${baseUrl}/`,
+      apiKey: "mp_test_key",
+      events: events(1200),
+      batchSize: 500,
+    });
     expect(received.map((r) => r.events.length)).toEqual([500, 500, 200]);
     for (const r of received) {
       expect(r.method).toBe("POST");
@@ -73,7 +91,15 @@ describe("streamEvents", () => {
       expect(r.headers["content-type"]).toBe("application/json");
     }
     expect(received.flatMap((r) => r.events.map((e) => e.seq))).toEqual(events(1200).map((e) => e.seq));
-    expect(stats).toMatchObject({ sent: 1200, accepted: 1200, duplicates: 0, rejected: 0, errors: 0, requests: 3, retries: 0 });
+    expect(stats).toMatchObject({
+      sent: 1200,
+      accepted: 1200,
+      duplicates: 0,
+      rejected: 0,
+      errors: 0,
+      requests: 3,
+      retries: 0,
+    });
   });
 
   it("sends NDJSON when asked, and never more than 1,000 events a request", async () => {
@@ -86,11 +112,29 @@ describe("streamEvents", () => {
     reply = (req, res, n) => {
       if (n === 2) {
         res.writeHead(400, { "content-type": "application/json" });
-        res.end(JSON.stringify({ error: { code: "invalid_event", message: "no event in the request is valid", rejected: req.events.map((e, index) => ({ index, eventId: e.eventId, issues: [{ path: "type", message: "bad" }] })) } }));
+        res.end(
+          JSON.stringify({
+            error: {
+              code: "invalid_event",
+              message: "no event in the request is valid",
+              rejected: req.events.map((e, index) => ({
+                index,
+                eventId: e.eventId,
+                issues: [{ path: "type", message: "bad" }],
+              })),
+            },
+          }),
+        );
         return;
       }
       res.writeHead(202, { "content-type": "application/json" });
-      res.end(JSON.stringify({ accepted: 6, duplicates: 3, rejected: [{ index: 0, eventId: "x", issues: [{ path: "teamId", message: "is required" }] }] }));
+      res.end(
+        JSON.stringify({
+          accepted: 6,
+          duplicates: 3,
+          rejected: [{ index: 0, eventId: "x", issues: [{ path: "teamId", message: "is required" }] }],
+        }),
+      );
     };
     const stats = await streamEvents({ baseUrl, apiKey: "k", events: events(20), batchSize: 10 });
     expect(stats).toMatchObject({ sent: 20, accepted: 6, duplicates: 3, rejected: 11, errors: 0 });
@@ -141,7 +185,9 @@ describe("streamEvents", () => {
       res.writeHead(401, { "content-type": "application/json" });
       res.end(JSON.stringify({ error: { code: "unauthorized", message: "invalid API key" } }));
     };
-    await expect(streamEvents({ baseUrl, apiKey: "wrong", events: events(3000) })).rejects.toBeInstanceOf(FeedAuthError);
+    await expect(streamEvents({ baseUrl, apiKey: "wrong", events: events(3000) })).rejects.toBeInstanceOf(
+      FeedAuthError,
+    );
     expect(received).toHaveLength(1);
   });
 
@@ -230,7 +276,14 @@ describe("pacing helpers", () => {
 describe("runDemoFeed", () => {
   it("plays football and CS2 matches concurrently with per-run ids, and stops", async () => {
     const log: string[] = [];
-    const demo = await runDemoFeed({ baseUrl, apiKey: "demo-key", log: (m) => log.push(m), runId: "t1", footballSpeed: 2000, cs2Speed: 2000 });
+    const demo = await runDemoFeed({
+      baseUrl,
+      apiKey: "demo-key",
+      log: (m) => log.push(m),
+      runId: "t1",
+      footballSpeed: 2000,
+      cs2Speed: 2000,
+    });
     expect(demo.matches).toEqual([
       { matchId: "demo-football-t1-1", sport: "football" },
       { matchId: "demo-football-t1-2", sport: "football" },
@@ -244,9 +297,13 @@ describe("runDemoFeed", () => {
     expect(seen).toEqual(new Set(demo.matches.map((m) => m.matchId)));
     expect(received.every((r) => r.headers.authorization === "Bearer demo-key")).toBe(true);
     // Each match and its two rated teams were registered before its events, so predictions use the ratings.
-    const registered = received.filter((r) => r.url === "/v1/matches").map((r) => (r.events as unknown as { id: string }).id);
+    const registered = received
+      .filter((r) => r.url === "/v1/matches")
+      .map((r) => (r.events as unknown as { id: string }).id);
     expect(new Set(registered)).toEqual(new Set(demo.matches.map((m) => m.matchId)));
-    const teams = received.filter((r) => r.url === "/v1/teams").map((r) => r.events as unknown as { id: string; rating: number });
+    const teams = received
+      .filter((r) => r.url === "/v1/teams")
+      .map((r) => r.events as unknown as { id: string; rating: number });
     expect(teams).toHaveLength(2 * demo.matches.length);
     for (const t of teams) expect(t.rating).toBeGreaterThan(1000);
     // Restamped to the wall clock: nothing from the future.

@@ -5,10 +5,11 @@
 // has elapsed since the stream started, and everything due is sent together; with `rate`, events go as
 // fast as possible but at most `rate` per second; with neither, batches go back to back. One request is
 // in flight at a time, so events reach the API in the order given.
+
+import { seededRng } from "../../shared/random";
 import type { MatchEvent } from "../../shared/sports/sport";
 import { simulateCs2 } from "./cs2";
 import { simulateFootball } from "./football";
-import { seededRng } from "../../shared/random";
 
 /** The API accepts at most 1,000 events per request. */
 export const MAX_BATCH = 1_000;
@@ -66,7 +67,9 @@ export class FeedAuthError extends Error {
 
 /** Interleaves several matches' streams by timestamp; equal timestamps keep their per-stream order. */
 export function mergeByTime(streams: readonly (readonly MatchEvent[])[]): MatchEvent[] {
-  const all = streams.flatMap((events, s) => events.map((event, i) => ({ event, s, i, t: Date.parse(event.timestamp) })));
+  const all = streams.flatMap((events, s) =>
+    events.map((event, i) => ({ event, s, i, t: Date.parse(event.timestamp) })),
+  );
   all.sort((a, b) => a.t - b.t || a.s - b.s || a.i - b.i);
   return all.map((x) => x.event);
 }
@@ -130,7 +133,17 @@ export async function streamEvents(options: StreamOptions): Promise<FeedStats> {
   // A low rate with big batches would send in bursts; keep about four requests a second instead.
   if (rate !== undefined) batchSize = Math.min(batchSize, Math.max(1, Math.ceil(rate / 4)));
 
-  const stats: FeedStats = { sent: 0, accepted: 0, duplicates: 0, rejected: 0, errors: 0, requests: 0, retries: 0, elapsedMs: 0, rejections: [] };
+  const stats: FeedStats = {
+    sent: 0,
+    accepted: 0,
+    duplicates: 0,
+    rejected: 0,
+    errors: 0,
+    requests: 0,
+    retries: 0,
+    elapsedMs: 0,
+    rejections: [],
+  };
   const started = performance.now();
   const startedAt = Date.now();
   const progress = () => {
@@ -140,11 +153,12 @@ export async function streamEvents(options: StreamOptions): Promise<FeedStats> {
   const noteRejections = (list: unknown, fallback: number) => {
     const rejected = Array.isArray(list) ? (list as { eventId?: string; issues?: unknown }[]) : [];
     stats.rejected += Array.isArray(list) ? rejected.length : fallback;
-    for (const r of rejected) if (stats.rejections.length < 5) stats.rejections.push({ eventId: r.eventId, issues: r.issues });
+    for (const r of rejected)
+      if (stats.rejections.length < 5) stats.rejections.push({ eventId: r.eventId, issues: r.issues });
   };
 
   const post = async (batch: readonly MatchEvent[]): Promise<void> => {
-    const body = format === "ndjson" ? batch.map((e) => JSON.stringify(e)).join("\n") + "\n" : JSON.stringify(batch);
+    const body = format === "ndjson" ? `${batch.map((e) => JSON.stringify(e)).join("\n")}\n` : JSON.stringify(batch);
     for (let attempt = 0; ; attempt++) {
       if (signal?.aborted) return;
       let wait: number | undefined;
@@ -181,7 +195,8 @@ export async function streamEvents(options: StreamOptions): Promise<FeedStats> {
         }
         const error = (json?.error ?? {}) as { code?: string; message?: string; rejected?: unknown };
         failure = `HTTP ${res.status}${error.code ? ` ${error.code}` : ""}${error.message ? `: ${error.message}` : ""}`;
-        if (res.status === 401 || res.status === 403) throw new FeedAuthError(res.status, `${url} refused the API key (${failure})`);
+        if (res.status === 401 || res.status === 403)
+          throw new FeedAuthError(res.status, `${url} refused the API key (${failure})`);
         if (res.status === 413 && batch.length > 1) {
           // Too big for one request: halve it.
           const half = Math.ceil(batch.length / 2);
@@ -277,7 +292,14 @@ const DEMO_MAX_GAP_MS = 3 * 60_000;
 const DEMO_PAUSE_MS = 15_000;
 
 const DEMO_TEAM_NAMES: Record<DemoMatch["sport"], readonly string[]> = {
-  football: ["Northbridge FC", "Harbour City", "Riverside United", "Ashford Athletic", "Kingsport Rovers", "Eastgate Town"],
+  football: [
+    "Northbridge FC",
+    "Harbour City",
+    "Riverside United",
+    "Ashford Athletic",
+    "Kingsport Rovers",
+    "Eastgate Town",
+  ],
   cs2: ["Team Apex", "Nightfall", "Vector Five", "Red Harbor", "Polar Esports", "Ironclad"],
 };
 
@@ -285,7 +307,12 @@ const DEMO_TEAM_NAMES: Record<DemoMatch["sport"], readonly string[]> = {
  * Registers the match and its two teams (with the ratings the simulator plays them at) through the
  * admin API, so the room's predictions use those ratings and the match shows in GET /v1/matches.
  */
-async function registerDemoMatch(base: string, apiKey: string, match: DemoMatch, ratings: [number, number]): Promise<void> {
+async function registerDemoMatch(
+  base: string,
+  apiKey: string,
+  match: DemoMatch,
+  ratings: [number, number],
+): Promise<void> {
   const post = async (path: string, body: unknown) => {
     const res = await fetch(`${base}${path}`, {
       method: "POST",
@@ -326,7 +353,9 @@ export async function runDemoFeed(options: DemoFeedOptions): Promise<DemoFeed> {
   const current: DemoMatch[] = [];
   const base = baseUrl.replace(/\/+$/, "");
 
-  const nextMatch = (sport: DemoMatch["sport"]): { match: DemoMatch; events: MatchEvent[]; ratings: [number, number] } => {
+  const nextMatch = (
+    sport: DemoMatch["sport"],
+  ): { match: DemoMatch; events: MatchEvent[]; ratings: [number, number] } => {
     const n = ++counters[sport];
     const matchId = `demo-${sport}-${runId}-${n}`;
     const rng = seededRng("demo", runId, matchId);
@@ -334,8 +363,21 @@ export async function runDemoFeed(options: DemoFeedOptions): Promise<DemoFeed> {
     const ratings: [number, number] = [rating(), rating()];
     const events =
       sport === "football"
-        ? simulateFootball({ matchId, seed: runId, team1Rating: ratings[0], team2Rating: ratings[1], kickoff: new Date() })
-        : simulateCs2({ matchId, seed: runId, bestOf: 3, team1Rating: ratings[0], team2Rating: ratings[1], start: new Date() });
+        ? simulateFootball({
+            matchId,
+            seed: runId,
+            team1Rating: ratings[0],
+            team2Rating: ratings[1],
+            kickoff: new Date(),
+          })
+        : simulateCs2({
+            matchId,
+            seed: runId,
+            bestOf: 3,
+            team1Rating: ratings[0],
+            team2Rating: ratings[1],
+            start: new Date(),
+          });
     return { match: { matchId, sport }, events, ratings };
   };
 
@@ -357,7 +399,10 @@ export async function runDemoFeed(options: DemoFeedOptions): Promise<DemoFeed> {
           signal,
         });
         if (signal.aborted) break;
-        const trouble = stats.errors + stats.rejected > 0 ? `, ${stats.errors} errors, ${stats.rejected} rejected (${stats.lastError ?? "see rejections"})` : "";
+        const trouble =
+          stats.errors + stats.rejected > 0
+            ? `, ${stats.errors} errors, ${stats.rejected} rejected (${stats.lastError ?? "see rejections"})`
+            : "";
         log(`demo: ${next.match.matchId} finished: ${stats.accepted} accepted${trouble}`);
       } catch (err) {
         // A refused key will not fix itself: stop this slot rather than spin.
@@ -377,7 +422,7 @@ export async function runDemoFeed(options: DemoFeedOptions): Promise<DemoFeed> {
   ];
   // Generate every first match before any await, so `matches` is complete when this returns.
   const firsts = sports.map((sport) => nextMatch(sport));
-  firsts.forEach((f, i) => (current[i] = f.match));
+  for (const [i, f] of firsts.entries()) current[i] = f.match;
   const loops = sports.map((sport, i) => slot(i, sport, firsts[i]!));
 
   return {

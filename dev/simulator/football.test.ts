@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { parseEvent } from "../../shared/contract/event";
+import { seededRng } from "../../shared/random";
 import { football } from "../../shared/sports/football";
 import type { FootballState } from "../../shared/sports/football/state";
 import type { MatchEvent } from "../../shared/sports/sport";
-import { expectedGoals, simulateFootball, type FootballSimOptions } from "./football";
-import { seededRng } from "../../shared/random";
+import { expectedGoals, type FootballSimOptions, simulateFootball } from "./football";
 
 const KICKOFF = new Date("2025-05-03T15:00:00Z");
 const NOW = new Date("2025-05-05T00:00:00Z");
@@ -49,8 +49,9 @@ describe("simulateFootball", () => {
   it("numbers events 1..N in time order with unique UUID v4 ids", () => {
     for (let seed = 1; seed <= 10; seed++) {
       const events = simulateFootball(options(seed));
-      events.forEach((e, i) => expect(e.seq).toBe(i + 1));
-      for (let i = 1; i < events.length; i++) expect(Date.parse(events[i]!.timestamp)).toBeGreaterThanOrEqual(Date.parse(events[i - 1]!.timestamp));
+      expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
+      for (let i = 1; i < events.length; i++)
+        expect(Date.parse(events[i]!.timestamp)).toBeGreaterThanOrEqual(Date.parse(events[i - 1]!.timestamp));
       expect(events.every((e) => UUID_V4.test(e.eventId))).toBe(true);
       expect(new Set(events.map((e) => e.eventId)).size).toBe(events.length);
     }
@@ -159,7 +160,8 @@ describe("simulateFootball", () => {
       const state = finalState(events);
       expect(state.status).toBe("finished");
       expect(state.score).toEqual([count(events, "goal", 1), count(events, "goal", 2)]);
-      const ownGoals = (team: 1 | 2) => events.filter((e) => e.type === "goal" && e.teamId === team && e.payload?.ownGoal === true).length;
+      const ownGoals = (team: 1 | 2) =>
+        events.filter((e) => e.type === "goal" && e.teamId === team && e.payload?.ownGoal === true).length;
       expect(state.shotsOnTarget[0]).toBeGreaterThanOrEqual(state.score[0] - ownGoals(1));
       expect(state.shotsOnTarget[1]).toBeGreaterThanOrEqual(state.score[1] - ownGoals(2));
     }
@@ -171,7 +173,8 @@ describe("simulateFootball", () => {
       const gone = new Set<string>();
       const cameOn = new Set<string>();
       for (const e of events) {
-        if (e.playerId !== undefined && e.type !== "substitution") expect(gone.has(e.playerId), `${seed}: ${e.type} by ${e.playerId}`).toBe(false);
+        if (e.playerId !== undefined && e.type !== "substitution")
+          expect(gone.has(e.playerId), `${seed}: ${e.type} by ${e.playerId}`).toBe(false);
         if (e.type === "substitution") {
           expect(e.payload!.minute as number).toBeGreaterThanOrEqual(46);
           const { playerIn, playerOut } = e.payload as { playerIn: string; playerOut: string };

@@ -7,9 +7,10 @@
 // w(t) rises through the match (0.75 → 1.25), state_i nudges the trailing team up and the leader down, and a
 // red card weakens the short-handed side. 97 ≈ minutes played including average stoppage time, so λ_i is
 // per match. The constants are the simulator's own (not the fitted model's), so the model can be checked on them.
+
+import { type Rng, seededRng } from "../../shared/random";
 import type { MatchEvent, TeamSide } from "../../shared/sports/sport";
-import { seededRng, type Rng } from "../../shared/random";
-import { toMatchEvents, type DraftEvent } from "./timeline";
+import { type DraftEvent, toMatchEvents } from "./timeline";
 
 export interface FootballSimOptions {
   matchId: string;
@@ -108,7 +109,7 @@ function stateFactor(own: number, opponent: number): number {
 }
 
 /** Each missing player costs a quarter of the attack and gives the opponent a bit more. */
-const redFactor = (team: Team, opponent: Team) => Math.pow(0.75, team.sentOff) * Math.pow(1.15, opponent.sentOff);
+const redFactor = (team: Team, opponent: Team) => 0.75 ** team.sentOff * 1.15 ** opponent.sentOff;
 
 export function simulateFootball(options: FootballSimOptions): MatchEvent[] {
   const { matchId, seed, kickoff } = options;
@@ -126,7 +127,9 @@ export function simulateFootball(options: FootballSimOptions): MatchEvent[] {
 
   /** Payload minute: stoppage time counts as 45 or 90, as in the results data the model is fitted on. */
   const minuteAt = (half: 1 | 2, msIntoHalf: number) =>
-    half === 1 ? Math.min(45, Math.floor(msIntoHalf / MINUTE_MS) + 1) : Math.min(90, 45 + Math.floor(msIntoHalf / MINUTE_MS) + 1);
+    half === 1
+      ? Math.min(45, Math.floor(msIntoHalf / MINUTE_MS) + 1)
+      : Math.min(90, 45 + Math.floor(msIntoHalf / MINUTE_MS) + 1);
 
   for (const half of [1, 2] as const) {
     const start = halfStartMs[half === 1 ? 0 : 1];
@@ -135,7 +138,12 @@ export function simulateFootball(options: FootballSimOptions): MatchEvent[] {
     const at = (ms: number) => Math.min(length - 500, Math.max(500, ms));
     const draft = (ms: number, type: string, team: TeamSide, payload: Record<string, unknown>, player?: number) => {
       const msIn = at(ms);
-      const event: DraftEvent = { atMs: start + msIn, type, teamId: team, payload: { minute: minuteAt(half, msIn), ...payload } };
+      const event: DraftEvent = {
+        atMs: start + msIn,
+        type,
+        teamId: team,
+        payload: { minute: minuteAt(half, msIn), ...payload },
+      };
       if (player !== undefined) event.playerId = playerId(team, player);
       drafts.push(event);
     };
@@ -192,13 +200,21 @@ export function simulateFootball(options: FootballSimOptions): MatchEvent[] {
     const substitutions = (team: Team, count: number) => (t: number) => {
       for (let i = 0; i < count && team.substitutions < MAX_SUBSTITUTIONS; i++) {
         // Neither the goalkeeper, nor a player who came on earlier, nor one about to score.
-        const candidates = team.onPitch.filter((s) => s !== 1 && s <= 11 && (busyUntil.get(playerId(team.side, s)) ?? -1) < t);
+        const candidates = team.onPitch.filter(
+          (s) => s !== 1 && s <= 11 && (busyUntil.get(playerId(team.side, s)) ?? -1) < t,
+        );
         const playerIn = team.bench.shift();
         if (candidates.length === 0 || playerIn === undefined) return;
         const playerOut = rng.pick(candidates);
         team.onPitch = team.onPitch.map((s) => (s === playerOut ? playerIn : s));
         team.substitutions++;
-        draft(t + i, "substitution", team.side, { playerIn: playerId(team.side, playerIn), playerOut: playerId(team.side, playerOut) }, playerIn);
+        draft(
+          t + i,
+          "substitution",
+          team.side,
+          { playerIn: playerId(team.side, playerIn), playerOut: playerId(team.side, playerOut) },
+          playerIn,
+        );
       }
     };
 
@@ -223,8 +239,12 @@ export function simulateFootball(options: FootballSimOptions): MatchEvent[] {
         }
 
         // Rates come from the state at the start of the minute.
-        const goalRate = (team.goalsPerMatch / MINUTES_PLAYED) * profile(label) * stateFactor(team.goals, opp.goals) * redFactor(team, opp);
-        const strength = Math.sqrt(team.goalsPerMatch / GOALS_LEVEL) * Math.pow(0.85, team.sentOff);
+        const goalRate =
+          (team.goalsPerMatch / MINUTES_PLAYED) *
+          profile(label) *
+          stateFactor(team.goals, opp.goals) *
+          redFactor(team, opp);
+        const strength = Math.sqrt(team.goalsPerMatch / GOALS_LEVEL) * 0.85 ** team.sentOff;
 
         for (let g = rng.poisson(goalRate); g > 0; g--) {
           const kind = rng.weighted([0.87, 0.1, 0.03]);
@@ -239,7 +259,8 @@ export function simulateFootball(options: FootballSimOptions): MatchEvent[] {
             schedule(when(), (t) => {
               const fouler = anyPlayer(opp);
               draft(t, "foul", opp.side, { reason: "foul in the penalty area" }, fouler);
-              if (rng.chance(0.35)) schedule(t + rng.between(3000, 8000), caution(opp, fouler, "foul in the penalty area"));
+              if (rng.chance(0.35))
+                schedule(t + rng.between(3000, 8000), caution(opp, fouler, "foul in the penalty area"));
               schedule(t + 50_000, goal(team, "penalty"));
             });
           }
@@ -247,7 +268,7 @@ export function simulateFootball(options: FootballSimOptions): MatchEvent[] {
         for (let n = rng.poisson((10.5 / MINUTES_PLAYED) * strength * profile(label)); n > 0; n--) {
           schedule(when(), (t) => draft(t, "shot", side, { onTarget: rng.chance(0.3) }, outfielder(team)));
         }
-        for (let n = rng.poisson(PASSES_PER_MINUTE * team.share * Math.pow(0.95, team.sentOff)); n > 0; n--) {
+        for (let n = rng.poisson(PASSES_PER_MINUTE * team.share * 0.95 ** team.sentOff); n > 0; n--) {
           schedule(when(), (t) => draft(t, "pass", side, {}, anyPlayer(team)));
         }
         for (let n = rng.poisson(10 / MINUTES_PLAYED); n > 0; n--) {
@@ -268,7 +289,8 @@ export function simulateFootball(options: FootballSimOptions): MatchEvent[] {
             draft(t, "foul", side, {}, fouler);
             const cardAt = t + rng.between(3000, 8000);
             if (rng.chance(0.003)) schedule(cardAt, straightRed(team, fouler));
-            else if (rng.chance(team.cautioned.has(fouler) ? 0.05 : 0.18)) schedule(cardAt, caution(team, fouler, "unsporting behaviour"));
+            else if (rng.chance(team.cautioned.has(fouler) ? 0.05 : 0.18))
+              schedule(cardAt, caution(team, fouler, "unsporting behaviour"));
             schedule(t + rng.between(10_000, 30_000), freeKick(opp));
           });
         }
@@ -281,5 +303,10 @@ export function simulateFootball(options: FootballSimOptions): MatchEvent[] {
   }
   drafts.push({ atMs: halfStartMs[1] + halfLengthMs[1], type: "match_end", payload: { minute: 90 } });
 
-  return toMatchEvents(drafts, { matchId, sport: "football", start: kickoff, ids: seededRng("football-ids", seed, matchId) });
+  return toMatchEvents(drafts, {
+    matchId,
+    sport: "football",
+    start: kickoff,
+    ids: seededRng("football-ids", seed, matchId),
+  });
 }

@@ -30,7 +30,8 @@ const GOALS = `date,home_team,away_team,team,scorer,minute,own_goal,penalty
 
 const NOW = new Date("2030-01-01T00:00:00Z");
 const goals = (events: MatchEvent[]) => events.filter((e) => e.type === "goal");
-const finalState = (events: MatchEvent[]) => events.reduce((s, e) => football.applyEvent(s, e), football.initialState()) as FootballState;
+const finalState = (events: MatchEvent[]) =>
+  events.reduce((s, e) => football.applyEvent(s, e), football.initialState()) as FootballState;
 
 describe("replayFootball", () => {
   it("replays matches with complete goal data by default, in file order", () => {
@@ -41,14 +42,23 @@ describe("replayFootball", () => {
       "fb-2021-06-29-Sweden-Ukraine",
       "fb-2021-09-01-Malta-Cyprus", // 0-0 needs no goal rows
     ]);
-    expect(matches[0]).toMatchObject({ home: "Turkey", away: "Italy", tournament: "UEFA Euro", neutral: true, score: [0, 3], complete: true });
+    expect(matches[0]).toMatchObject({
+      home: "Turkey",
+      away: "Italy",
+      tournament: "UEFA Euro",
+      neutral: true,
+      score: [0, 3],
+      complete: true,
+    });
   });
 
   it("emits valid events, numbered in order, ending at the recorded score", () => {
     for (const m of replayFootball(RESULTS, GOALS, { includeIncomplete: true })) {
       m.events.forEach((e, i) => {
         const result = parseEvent(e, NOW);
-        expect(result.ok, `${m.matchId} ${JSON.stringify(e)} ${JSON.stringify(!result.ok && result.issues)}`).toBe(true);
+        expect(result.ok, `${m.matchId} ${JSON.stringify(e)} ${JSON.stringify(!result.ok && result.issues)}`).toBe(
+          true,
+        );
         expect(e.seq).toBe(i + 1);
         expect(e.matchId).toBe(m.matchId);
       });
@@ -94,7 +104,9 @@ describe("replayFootball", () => {
       ["period_end", "2021-06-11T16:51:00.000Z", 2],
       ["match_end", "2021-06-11T16:51:00.000Z", undefined],
     ]);
-    expect(replayFootball(RESULTS, GOALS, { kickoffUtc: "19:45" })[0]!.events[0]!.timestamp).toBe("2021-06-11T19:45:00.000Z");
+    expect(replayFootball(RESULTS, GOALS, { kickoffUtc: "19:45" })[0]!.events[0]!.timestamp).toBe(
+      "2021-06-11T19:45:00.000Z",
+    );
   });
 
   it("plays extra time when a goal comes after minute 90", () => {
@@ -110,7 +122,10 @@ describe("replayFootball", () => {
   });
 
   it("filters by date, inclusive", () => {
-    expect(replayFootball(RESULTS, GOALS, { from: "2021-06-12", to: "2021-06-29" }).map((m) => m.date)).toEqual(["2021-06-12", "2021-06-29"]);
+    expect(replayFootball(RESULTS, GOALS, { from: "2021-06-12", to: "2021-06-29" }).map((m) => m.date)).toEqual([
+      "2021-06-12",
+      "2021-06-29",
+    ]);
   });
 
   it("can include incomplete matches, spreading the goals it cannot place", () => {
@@ -138,7 +153,9 @@ describe("replayFootball", () => {
     expect(long).toMatch(MATCH_ID_PATTERN);
     expect(long.length).toBeLessThanOrEqual(64);
     expect(long).not.toBe(other);
-    expect(footballMatchId("1990-01-01", "São Tomé and Príncipe", "Curaçao")).toBe("fb-1990-01-01-Sao_Tome_and_Principe-Curacao");
+    expect(footballMatchId("1990-01-01", "São Tomé and Príncipe", "Curaçao")).toBe(
+      "fb-1990-01-01-Sao_Tome_and_Principe-Curacao",
+    );
   });
 
   it("tells apart two results rows with the same date and teams", () => {
@@ -149,7 +166,10 @@ describe("replayFootball", () => {
     const header = "date,home_team,away_team,team,scorer,minute,own_goal,penalty\n";
     expect(replayFootball(twice, header)).toHaveLength(0); // their goal rows could not be told apart
     const both = replayFootball(twice, header, { includeIncomplete: true });
-    expect(both.map((m) => m.matchId)).toEqual(["fb-1974-02-17-Tahiti-New_Caledonia", "fb-1974-02-17-Tahiti-New_Caledonia-2"]);
+    expect(both.map((m) => m.matchId)).toEqual([
+      "fb-1974-02-17-Tahiti-New_Caledonia",
+      "fb-1974-02-17-Tahiti-New_Caledonia-2",
+    ]);
     expect(both.map((m) => finalState(m.events).score)).toEqual([
       [2, 1],
       [1, 2],

@@ -10,9 +10,9 @@ import { readFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { MATCH_ID_PATTERN } from "../../shared/contract/event";
-import type { MatchEvent, Pair, TeamSide } from "../../shared/sports/sport";
 import { seededRng } from "../../shared/random";
-import { toMatchEvents, type DraftEvent } from "./timeline";
+import type { MatchEvent, Pair, TeamSide } from "../../shared/sports/sport";
+import { type DraftEvent, toMatchEvents } from "./timeline";
 
 export interface FootballReplayOptions {
   /** First date to replay, inclusive (YYYY-MM-DD). */
@@ -47,7 +47,9 @@ const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 export const FOOTBALL_DATA_DIR = resolve(PROJECT_ROOT, "../shared/data/football");
 
 /** Reads the results and goal CSVs (defaults: ../shared/data/football relative to the project root). */
-export async function readFootballData(paths: { results?: string; goals?: string } = {}): Promise<{ results: string; goals: string }> {
+export async function readFootballData(
+  paths: { results?: string; goals?: string } = {},
+): Promise<{ results: string; goals: string }> {
   const [results, goals] = await Promise.all([
     readFile(paths.results ?? join(FOOTBALL_DATA_DIR, "results-until-2021.csv"), "utf8"),
     readFile(paths.goals ?? join(FOOTBALL_DATA_DIR, "goalscorers-until-2021.csv"), "utf8"),
@@ -157,7 +159,10 @@ function matchDrafts(score: Pair, goals: GoalRow[]): DraftEvent[] {
     const period = PERIODS[periodOfMinute(minute) - 1]!;
     const nth = sameMinute.get(minute) ?? 0;
     sameMinute.set(minute, nth + 1);
-    const into = Math.min(period.length - 1_000, Math.max(0, minute - period.first - 1) * MINUTE_MS + 30_000 + nth * 5_000);
+    const into = Math.min(
+      period.length - 1_000,
+      Math.max(0, minute - period.first - 1) * MINUTE_MS + 30_000 + nth * 5_000,
+    );
     const payload: Record<string, unknown> = { minute };
     if (g.ownGoal) payload.ownGoal = true;
     if (g.penalty) payload.penalty = true;
@@ -183,11 +188,16 @@ function matchDrafts(score: Pair, goals: GoalRow[]): DraftEvent[] {
 
 const bool = (s: string | undefined) => (s ?? "").trim().toUpperCase() === "TRUE";
 
-export function replayFootball(resultsCsv: string, goalsCsv: string, options: FootballReplayOptions = {}): ReplayedMatch[] {
+export function replayFootball(
+  resultsCsv: string,
+  goalsCsv: string,
+  options: FootballReplayOptions = {},
+): ReplayedMatch[] {
   const kickoffUtc = options.kickoffUtc ?? "15:00";
   if (!/^([01]\d|2[0-3]):[0-5]\d$/.test(kickoffUtc)) throw new Error(`kickoffUtc must be HH:MM, got "${kickoffUtc}"`);
   const results = csvRecords(resultsCsv).filter(
-    (r) => (options.from === undefined || r.date! >= options.from) && (options.to === undefined || r.date! <= options.to),
+    (r) =>
+      (options.from === undefined || r.date! >= options.from) && (options.to === undefined || r.date! <= options.to),
   );
   const keyOf = (r: Record<string, string>) => `${r.date}\u0000${r.home_team}\u0000${r.away_team}`;
   const wanted = new Map<string, number>();
@@ -209,13 +219,15 @@ export function replayFootball(resultsCsv: string, goalsCsv: string, options: Fo
   const seen = new Map<string, number>();
   for (const r of results) {
     const score: Pair = [Number(r.home_score), Number(r.away_score)];
-    if (!Number.isInteger(score[0]) || !Number.isInteger(score[1]) || !/^\d{4}-\d{2}-\d{2}$/.test(r.date ?? "")) continue;
+    if (!Number.isInteger(score[0]) || !Number.isInteger(score[1]) || !/^\d{4}-\d{2}-\d{2}$/.test(r.date ?? ""))
+      continue;
     const key = keyOf(r);
     // Two results rows for the same date and teams: their goal rows cannot be told apart.
     const ambiguous = (wanted.get(key) ?? 0) > 1;
     const goals = ambiguous ? [] : (goalsByMatch.get(key) ?? []);
     const placedPerTeam = [1, 2].map((t) => goals.filter((g) => g.team === t && g.minute !== null).length);
-    const complete = placedPerTeam[0] === score[0] && placedPerTeam[1] === score[1] && goals.every((g) => g.minute !== null);
+    const complete =
+      placedPerTeam[0] === score[0] && placedPerTeam[1] === score[1] && goals.every((g) => g.minute !== null);
     if (!complete && !options.includeIncomplete) continue;
 
     const nth = (seen.get(key) ?? 0) + 1;
@@ -224,7 +236,12 @@ export function replayFootball(resultsCsv: string, goalsCsv: string, options: Fo
     const matchId = nth === 1 ? base : `${base.slice(0, 61)}-${nth}`;
     const kickoff = new Date(`${r.date}T${kickoffUtc}:00Z`);
     if (Number.isNaN(kickoff.getTime())) continue;
-    const events = toMatchEvents(matchDrafts(score, goals), { matchId, sport: "football", start: kickoff, ids: seededRng("replay-football", matchId) });
+    const events = toMatchEvents(matchDrafts(score, goals), {
+      matchId,
+      sport: "football",
+      start: kickoff,
+      ids: seededRng("replay-football", matchId),
+    });
     out.push({
       matchId,
       date: r.date!,

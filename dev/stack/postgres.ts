@@ -6,10 +6,21 @@
 // /root, say), the cluster lives in /var/tmp instead, with <dataDir>/postgres a symlink to it.
 import { execFile, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, rmSync, symlinkSync } from "node:fs";
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  symlinkSync,
+} from "node:fs";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
-import { viaSetpriv, type ServiceSpec } from "./service-process";
+import { type ServiceSpec, viaSetpriv } from "./service-process";
 
 const run = promisify(execFile);
 // Our server has no TLS; a developer's PGSSLMODE=require must not make the client tools refuse it.
@@ -40,7 +51,9 @@ export function preparePostgresCluster(bin: string, dataDir: string, log: (msg: 
   } else if (isRoot && !existsSync(link) && !canReach(asPostgres, dataDir)) {
     pgData = `/var/tmp/matchpulse-postgres-${createHash("sha1").update(dataDir).digest("hex").slice(0, 12)}`;
     symlinkSync(pgData, link);
-    log(`the postgres user cannot reach ${dataDir} (a parent directory is closed to other users); the cluster lives in ${pgData}`);
+    log(
+      `the postgres user cannot reach ${dataDir} (a parent directory is closed to other users); the cluster lives in ${pgData}`,
+    );
   }
 
   if (!existsSync(join(pgData, "PG_VERSION"))) {
@@ -49,16 +62,31 @@ export function preparePostgresCluster(bin: string, dataDir: string, log: (msg: 
     mkdirSync(pgData, { recursive: true, mode: 0o700 });
     if (owner) chownSync(pgData, owner.uid, owner.gid);
     log(`initdb ${pgData}`);
-    const initdb = viaSetpriv(asPostgres, "TERM", join(bin, "initdb"), ["-D", pgData, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-locale", "--no-sync"]);
+    const initdb = viaSetpriv(asPostgres, "TERM", join(bin, "initdb"), [
+      "-D",
+      pgData,
+      "-U",
+      "postgres",
+      "-A",
+      "trust",
+      "-E",
+      "UTF8",
+      "--no-locale",
+      "--no-sync",
+    ]);
     const result = spawnSync(initdb.command, initdb.args, { cwd: "/", encoding: "utf8" });
     if (result.status !== 0) {
-      throw new Error(`initdb failed for ${pgData} (${result.error?.message ?? `exit ${result.status}`}):\n${result.stderr || result.stdout}`);
+      throw new Error(
+        `initdb failed for ${pgData} (${result.error?.message ?? `exit ${result.status}`}):\n${result.stderr || result.stdout}`,
+      );
     }
   } else {
     const clusterVersion = readFileSync(join(pgData, "PG_VERSION"), "utf8").trim();
     const serverVersion = /postgresql\/(\d+)\//.exec(bin)?.[1];
     if (serverVersion && clusterVersion !== serverVersion) {
-      throw new Error(`${pgData} holds a PostgreSQL ${clusterVersion} cluster but the server found is ${serverVersion}; run \`npm run reset\` to start over`);
+      throw new Error(
+        `${pgData} holds a PostgreSQL ${clusterVersion} cluster but the server found is ${serverVersion}; run \`npm run reset\` to start over`,
+      );
     }
   }
 
@@ -70,15 +98,21 @@ export function preparePostgresCluster(bin: string, dataDir: string, log: (msg: 
 export function postgresService(bin: string, cluster: PostgresCluster, port: number): ServiceSpec {
   // SIGINT is PostgreSQL's "fast" shutdown, also when we die without stopping it.
   const { command, args } = viaSetpriv(cluster.asPostgres, "INT", join(bin, "postgres"), [
-    "-D", cluster.pgData,
-    "-p", String(port),
-    "-k", cluster.socketDir,
-    "-c", "listen_addresses=127.0.0.1",
+    "-D",
+    cluster.pgData,
+    "-p",
+    String(port),
+    "-k",
+    cluster.socketDir,
+    "-c",
+    "listen_addresses=127.0.0.1",
     // Loses at most the last few hundred ms of commits on a machine crash, never consistency.
-    "-c", "synchronous_commit=off",
+    "-c",
+    "synchronous_commit=off",
     // Every Worker request and new match room opens its own connection (Neon's pooler absorbs that in
     // production); bursts of new matches need more than the default 100 here.
-    "-c", "max_connections=400",
+    "-c",
+    "max_connections=400",
   ]);
   return {
     name: "postgres",
@@ -87,7 +121,9 @@ export function postgresService(bin: string, cluster: PostgresCluster, port: num
     cwd: "/",
     stopSignal: "SIGINT",
     isReady: async () => {
-      await run(join(bin, "pg_isready"), ["-q", "-h", "127.0.0.1", "-p", String(port), "-U", "postgres", "-t", "1"], { env: clientEnv });
+      await run(join(bin, "pg_isready"), ["-q", "-h", "127.0.0.1", "-p", String(port), "-U", "postgres", "-t", "1"], {
+        env: clientEnv,
+      });
       return true;
     },
   };
@@ -95,16 +131,24 @@ export function postgresService(bin: string, cluster: PostgresCluster, port: num
 
 export async function createDatabase(bin: string, port: number, name: string): Promise<void> {
   const psql = (sql: string) =>
-    run(join(bin, "psql"), ["-h", "127.0.0.1", "-p", String(port), "-U", "postgres", "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-tAc", sql], { env: clientEnv });
+    run(
+      join(bin, "psql"),
+      ["-h", "127.0.0.1", "-p", String(port), "-U", "postgres", "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-tAc", sql],
+      { env: clientEnv },
+    );
   const { stdout } = await psql(`SELECT 1 FROM pg_database WHERE datname = '${name}'`);
   if (stdout.trim() !== "1") await psql(`CREATE DATABASE "${name}"`);
 }
 
 function postgresUser(): { uid: number; gid: number } {
-  const line = readFileSync("/etc/passwd", "utf8").split("\n").find((l) => l.startsWith("postgres:"));
+  const line = readFileSync("/etc/passwd", "utf8")
+    .split("\n")
+    .find((l) => l.startsWith("postgres:"));
   const [, , uid, gid] = line?.split(":") ?? [];
   if (uid === undefined || gid === undefined) {
-    throw new Error("running as root, but there is no `postgres` user to run PostgreSQL as (the Debian package `postgresql` creates it)");
+    throw new Error(
+      "running as root, but there is no `postgres` user to run PostgreSQL as (the Debian package `postgresql` creates it)",
+    );
   }
   return { uid: Number(uid), gid: Number(gid) };
 }

@@ -5,7 +5,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { portsFrom } from "./index";
-import { assertPortFree, liveRecordedProcesses, startService, stopRecordedProcesses, writePidFile, type ServiceDirs } from "./service-process";
+import {
+  assertPortFree,
+  liveRecordedProcesses,
+  type ServiceDirs,
+  startService,
+  stopRecordedProcesses,
+  writePidFile,
+} from "./service-process";
 
 const dirsToRemove: string[] = [];
 function freshDirs(): ServiceDirs {
@@ -29,7 +36,12 @@ const isRunning = (pid: number) => {
 describe("startService", () => {
   it("starts, records a PID file, logs, and stops (twice is fine)", async () => {
     const dirs = freshDirs();
-    const service = await startService(dirs, { name: "sleeper", command: "sh", args: ["-c", "echo hello; exec sleep 60"], isReady: async () => true });
+    const service = await startService(dirs, {
+      name: "sleeper",
+      command: "sh",
+      args: ["-c", "echo hello; exec sleep 60"],
+      isReady: async () => true,
+    });
     const pidFile = join(dirs.runDir, "sleeper.pid");
     expect(readFileSync(pidFile, "utf8").split(" ")[0]).toBe(String(service.pid));
     expect(isRunning(service.pid)).toBe(true);
@@ -57,19 +69,35 @@ describe("startService", () => {
 
   it("fails with the service's name and log when it never becomes ready, and stops it", async () => {
     const dirs = freshDirs();
-    const failure = startService(dirs, { name: "silent", command: "sleep", args: ["60"], isReady: async () => false, readyTimeoutMs: 300 });
+    const failure = startService(dirs, {
+      name: "silent",
+      command: "sleep",
+      args: ["60"],
+      isReady: async () => false,
+      readyTimeoutMs: 300,
+    });
     await expect(failure).rejects.toThrow(/silent was not ready after 0.3 s; see .*silent\.log/);
     expect(existsSync(join(dirs.runDir, "silent.pid"))).toBe(false);
   });
 
   it("fails at once, with the log's tail, when the service exits during start-up", async () => {
     const dirs = freshDirs();
-    const failure = startService(dirs, { name: "crasher", command: "sh", args: ["-c", "echo cannot bind >&2; exit 3"], isReady: async () => false });
+    const failure = startService(dirs, {
+      name: "crasher",
+      command: "sh",
+      args: ["-c", "echo cannot bind >&2; exit 3"],
+      isReady: async () => false,
+    });
     await expect(failure).rejects.toThrow(/crasher exited during start-up \(3\)[\s\S]*cannot bind/);
   });
 
   it("fails clearly when the program does not exist", async () => {
-    const failure = startService(freshDirs(), { name: "ghost", command: "/nonexistent/ghost", args: [], isReady: async () => true });
+    const failure = startService(freshDirs(), {
+      name: "ghost",
+      command: "/nonexistent/ghost",
+      args: [],
+      isReady: async () => true,
+    });
     await expect(failure).rejects.toThrow(/ghost could not be started: .*ENOENT/);
   });
 });
@@ -98,7 +126,9 @@ describe("ports", () => {
     await new Promise<void>((resolve) => holder.listen(0, "127.0.0.1", () => resolve()));
     const { port } = holder.address() as { port: number };
     try {
-      await expect(assertPortFree(port, "postgres")).rejects.toThrow(`port ${port} for postgres is already in use by another program`);
+      await expect(assertPortFree(port, "postgres")).rejects.toThrow(
+        `port ${port} for postgres is already in use by another program`,
+      );
     } finally {
       holder.close();
     }
@@ -106,7 +136,13 @@ describe("ports", () => {
   });
 
   it("derives five distinct ports from a base", () => {
-    expect(portsFrom(15400)).toEqual({ postgres: 15432, redis: 15400, upstash: 15401, neonProxy: 15402, clickhouse: 15403 });
+    expect(portsFrom(15400)).toEqual({
+      postgres: 15432,
+      redis: 15400,
+      upstash: 15401,
+      neonProxy: 15402,
+      clickhouse: 15403,
+    });
     const test = Object.values(portsFrom(25400));
     expect(new Set([...Object.values(portsFrom(15400)), ...test]).size).toBe(10);
     expect(() => portsFrom(80)).toThrow(/out of range/);

@@ -4,8 +4,8 @@
 // reaches only our process, which stops them in order, and signalling the group also reaches
 // PostgreSQL's backends. A PID file records "pid starttime" (the start time from /proc) so that a
 // leftover from a crashed run is recognised even after its PID was reused by something else.
-import { spawn, type ChildProcess } from "node:child_process";
-import { closeSync, existsSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync, writeSync } from "node:fs";
+import { type ChildProcess, spawn } from "node:child_process";
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { connect, createServer } from "node:net";
 import { delimiter, join } from "node:path";
 
@@ -113,13 +113,19 @@ export async function startService(dirs: ServiceDirs, spec: ServiceSpec): Promis
  * signal, so the server also stops if the process that started it dies without cleaning up.
  * Without setpriv the command runs as is (only possible when no options are needed).
  */
-export function viaSetpriv(options: string[], parentDeathSignal: "INT" | "TERM", command: string, args: string[]): { command: string; args: string[] } {
+export function viaSetpriv(
+  options: string[],
+  parentDeathSignal: "INT" | "TERM",
+  command: string,
+  args: string[],
+): { command: string; args: string[] } {
   const setpriv = [...(process.env.PATH ?? "").split(delimiter), "/usr/bin", "/bin"]
     .filter(Boolean)
     .map((dir) => join(dir, "setpriv"))
     .find((file) => existsSync(file));
   if (!setpriv) {
-    if (options.length > 0) throw new Error("setpriv (Debian package util-linux) is needed to run PostgreSQL as the postgres user");
+    if (options.length > 0)
+      throw new Error("setpriv (Debian package util-linux) is needed to run PostgreSQL as the postgres user");
     return { command, args };
   }
   return { command: setpriv, args: [...options, "--pdeathsig", parentDeathSignal, "--", command, ...args] };
@@ -273,7 +279,12 @@ function signalGroup(pid: number, signal: NodeJS.Signals): void {
 
 function logTail(file: string, lines = 20): string {
   try {
-    return readFileSync(file, "utf8").trimEnd().split("\n").slice(-lines).map((l) => `  | ${l}`).join("\n");
+    return readFileSync(file, "utf8")
+      .trimEnd()
+      .split("\n")
+      .slice(-lines)
+      .map((l) => `  | ${l}`)
+      .join("\n");
   } catch {
     return "  (no log)";
   }

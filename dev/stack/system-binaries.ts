@@ -1,7 +1,7 @@
 // Finds the PostgreSQL and Redis server binaries (Debian packages `postgresql`, `redis-server`);
 // installs them with apt-get when they are missing and we may (root on Debian/Ubuntu).
 import { spawn } from "node:child_process";
-import { accessSync, constants, existsSync, openSync, closeSync, readFileSync, readdirSync } from "node:fs";
+import { accessSync, closeSync, constants, existsSync, openSync, readdirSync, readFileSync } from "node:fs";
 import { delimiter, join } from "node:path";
 
 export interface SystemBinaries {
@@ -57,8 +57,18 @@ function findPostgresBin(): string | undefined {
 }
 
 function findOnPath(name: string): string | undefined {
-  const dirs = [...(process.env.PATH ?? "").split(delimiter), "/usr/bin", "/usr/sbin", "/usr/local/bin", "/bin", "/sbin"];
-  return dirs.filter(Boolean).map((d) => join(d, name)).find(isExecutable);
+  const dirs = [
+    ...(process.env.PATH ?? "").split(delimiter),
+    "/usr/bin",
+    "/usr/sbin",
+    "/usr/local/bin",
+    "/bin",
+    "/sbin",
+  ];
+  return dirs
+    .filter(Boolean)
+    .map((d) => join(d, name))
+    .find(isExecutable);
 }
 
 function onPath(name: string): boolean {

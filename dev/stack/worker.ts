@@ -2,7 +2,7 @@
 // Worker code is the production code, only its configuration points at the local stack.
 import { join } from "node:path";
 import { PROJECT_ROOT } from "./index";
-import { assertPortFree, startService, type RunningService } from "./service-process";
+import { assertPortFree, type RunningService, startService } from "./service-process";
 
 export interface WorkerOptions {
   port: number;
@@ -27,14 +27,23 @@ export async function startWorker(stackEnv: Record<string, string>, opts: Worker
         "dev",
         // With a script argument wrangler looks for its config beside the script: name ours explicitly.
         ...(opts.script ? [opts.script, "--no-bundle", "--config", join(PROJECT_ROOT, "wrangler.toml")] : []),
-        "--port", String(opts.port),
-        "--ip", "127.0.0.1",
-        "--persist-to", join(opts.dataDir, "wrangler"),
+        "--port",
+        String(opts.port),
+        "--ip",
+        "127.0.0.1",
+        "--persist-to",
+        join(opts.dataDir, "wrangler"),
         "--show-interactive-dev-session=false",
         ...vars,
       ],
       cwd: PROJECT_ROOT,
-      env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false", NO_COLOR: "1", ...opts.env },
+      env: {
+        ...process.env,
+        CLOUDFLARE_CF_FETCH_ENABLED: "false",
+        WRANGLER_SEND_METRICS: "false",
+        NO_COLOR: "1",
+        ...opts.env,
+      },
       isReady: async () => (await fetch(`http://127.0.0.1:${opts.port}/health`)).ok,
       readyTimeoutMs: 90_000,
     },

@@ -7,14 +7,16 @@
 // (`roundWinProbability`: equipment, rating, side) and then writes kills and the bomb story to agree with the
 // winner. Fitting on it checks the pipeline and the model's consistency; it says nothing about real CS2.
 import { seededRng } from "../../shared/random";
-import { cs2, cs2Features, type Cs2State } from "../../shared/sports/cs2";
-import { mapResult, type Cs2Features } from "../../shared/sports/cs2/model";
+import { type Cs2State, cs2, cs2Features } from "../../shared/sports/cs2";
+import { cs2EventTypes } from "../../shared/sports/cs2/events";
+import { type Cs2Features, mapResult } from "../../shared/sports/cs2/model";
 import type { MatchEvent, TeamSide } from "../../shared/sports/sport";
 import { simulateCs2 } from "../simulator/cs2";
-import { cs2EventTypes } from "../../shared/sports/cs2/events";
 
 /** The events after which a live prediction is published (all but match_end, which settles the series). */
-export const EVENT_TYPES = cs2EventTypes.filter((t): t is Exclude<(typeof cs2EventTypes)[number], "match_end"> => t !== "match_end");
+export const EVENT_TYPES = cs2EventTypes.filter(
+  (t): t is Exclude<(typeof cs2EventTypes)[number], "match_end"> => t !== "match_end",
+);
 export type RowEvent = (typeof EVENT_TYPES)[number];
 
 const SIM_START = new Date("2026-01-01T12:00:00Z");

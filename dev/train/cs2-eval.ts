@@ -1,7 +1,8 @@
 // Scoring helpers for binary (team 1 wins / loses) forecasts of the CS2 model: Brier score, log loss, calibration
 // bins, and the rating-only baseline. Used by dev/train/cs2.ts and shared/sports/cs2/model.test.ts.
-import { goldenSection } from "./optim";
+
 import type { CalibrationBin } from "./metrics";
+import { goldenSection } from "./optim";
 
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 
@@ -53,7 +54,6 @@ export class PairedDifference {
     return { mean, se: Math.sqrt(v) / (this.n || 1) };
   }
 }
-
 
 /** Predicted-vs-observed in `bins` equal-width bins of the predicted probability (1.0 falls in the last bin). */
 export class CalibrationAccumulator {

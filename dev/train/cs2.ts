@@ -19,12 +19,26 @@
 //   priors, a score-only model (same DP, no live-round features) and a rating-only baseline; calibration bins.
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import {
+  type Cs2Features,
+  type Cs2ModelParams,
+  type Cs2Predictor,
+  createCs2Predictor,
+  seriesWin,
+} from "../../shared/sports/cs2/model";
 import { roundWinProbability } from "../simulator/cs2";
-import { createCs2Predictor, seriesWin, type Cs2Features, type Cs2ModelParams, type Cs2Predictor } from "../../shared/sports/cs2/model";
-import { EVENT_TYPES, rowFeatures, seedRange, simulateDataset, type Cs2Dataset } from "./cs2-data";
-import { BinaryAccumulator, CalibrationAccumulator, PairedDifference, binaryLogLoss, fitRatingOnly, ratingOnly, type BinaryScores } from "./cs2-eval";
-import type { CalibrationBin } from "./metrics";
+import { type Cs2Dataset, EVENT_TYPES, rowFeatures, seedRange, simulateDataset } from "./cs2-data";
+import {
+  BinaryAccumulator,
+  type BinaryScores,
+  binaryLogLoss,
+  CalibrationAccumulator,
+  fitRatingOnly,
+  PairedDifference,
+  ratingOnly,
+} from "./cs2-eval";
 import { PROJECT_ROOT } from "./football-data";
+import type { CalibrationBin } from "./metrics";
 import { goldenSection, nelderMead } from "./optim";
 
 export const MODEL_VERSION = "cs2-live-2026.11.2";
@@ -86,7 +100,8 @@ function roundRows(ds: Cs2Dataset): RoundRows {
     if (bomb === 2 || aCt === 0 || (aT === 0 && bomb !== 1)) {
       // the model's exact states: they must agree with the label, else the data or the reducer is wrong
       const ctWins = bomb === 2 || (aCt > 0 ? true : aT === 0 && bomb !== 1);
-      if (ctWins !== ((r.yRound[i] === 1) === ct)) throw new Error(`row ${i}: decided state disagrees with the round's winner`);
+      if (ctWins !== ((r.yRound[i] === 1) === ct))
+        throw new Error(`row ${i}: decided state disagrees with the round's winner`);
       decided++;
       continue;
     }
@@ -128,7 +143,11 @@ function roundRows(ds: Cs2Dataset): RoundRows {
 /** θ = [ctAdvantage, equipmentCoef, ln equipmentOffset, aliveLogRatioCoef, bombPlantedTAdvantage, ratingCoef]. */
 type Theta = [number, number, number, number, number, number];
 
-function roundParamsOf(t: readonly number[], plantedTEliminatedCtWin: number, minOffset = MIN_EQUIPMENT_OFFSET): Cs2ModelParams["round"] {
+function roundParamsOf(
+  t: readonly number[],
+  plantedTEliminatedCtWin: number,
+  minOffset = MIN_EQUIPMENT_OFFSET,
+): Cs2ModelParams["round"] {
   return {
     ctAdvantage: t[0]!,
     equipmentCoef: t[1]!,
@@ -141,7 +160,13 @@ function roundParamsOf(t: readonly number[], plantedTEliminatedCtWin: number, mi
 }
 
 /** P(team 1 wins the live round) for every row of rr (non-decided in-round rows), into out. */
-function roundProbabilities(ds: Cs2Dataset, rr: RoundRows, p: Cs2ModelParams["round"], out: Float64Array, onlyRoundStart = false): void {
+function roundProbabilities(
+  ds: Cs2Dataset,
+  rr: RoundRows,
+  p: Cs2ModelParams["round"],
+  out: Float64Array,
+  onlyRoundStart = false,
+): void {
   const R = ds.rounds;
   const eq = new Float64Array(R.n);
   for (let j = 0; j < R.n; j++) eq[j] = Math.log((R.eq1[j]! + p.equipmentOffset) / (R.eq2[j]! + p.equipmentOffset));
@@ -163,10 +188,17 @@ function roundProbabilities(ds: Cs2Dataset, rr: RoundRows, p: Cs2ModelParams["ro
   }
 }
 
-function roundNll(ds: Cs2Dataset, rr: RoundRows, p: Cs2ModelParams["round"], buf: Float64Array, onlyRoundStart = false): number {
+function roundNll(
+  ds: Cs2Dataset,
+  rr: RoundRows,
+  p: Cs2ModelParams["round"],
+  buf: Float64Array,
+  onlyRoundStart = false,
+): number {
   roundProbabilities(ds, rr, p, buf, onlyRoundStart);
   let l = 0;
-  for (let k = 0; k < rr.n; k++) if (!onlyRoundStart || rr.onlyRoundStart[k] === 1) l += binaryLogLoss(buf[k]!, rr.y[k]!);
+  for (let k = 0; k < rr.n; k++)
+    if (!onlyRoundStart || rr.onlyRoundStart[k] === 1) l += binaryLogLoss(buf[k]!, rr.y[k]!);
   return l;
 }
 
@@ -184,16 +216,31 @@ export interface RoundFit {
  * shipped fit ties it to the future rounds' CT edge: with one CT edge a fresh map between equal teams is exactly
  * 0.5 whichever side team 1 starts on); otherwise it is fitted too, starting from `start`.
  */
-export function fitRoundModel(ds: Cs2Dataset, rr: RoundRows, ctAdvantage?: number, start: Cs2ModelParams["round"] = PRIORS.round): RoundFit {
+export function fitRoundModel(
+  ds: Cs2Dataset,
+  rr: RoundRows,
+  ctAdvantage?: number,
+  start: Cs2ModelParams["round"] = PRIORS.round,
+): RoundFit {
   const c = start.plantedTEliminatedCtWin;
   const buf = new Float64Array(rr.n);
-  const full = (t: readonly number[]): Theta => (ctAdvantage === undefined ? (t as Theta) : [ctAdvantage, t[0]!, t[1]!, t[2]!, t[3]!, t[4]!]);
+  const full = (t: readonly number[]): Theta =>
+    ctAdvantage === undefined ? (t as Theta) : [ctAdvantage, t[0]!, t[1]!, t[2]!, t[3]!, t[4]!];
   const f = (t: number[]): number => {
     const th = full(t);
     return feasible(th) ? roundNll(ds, rr, roundParamsOf(th, c), buf) : Number.POSITIVE_INFINITY;
   };
-  const x0 = [Math.log(Math.max(start.equipmentOffset, MIN_EQUIPMENT_OFFSET)), start.aliveLogRatioCoef, start.bombPlantedTAdvantage, start.ratingCoef];
-  const fit = nelderMead(f, ctAdvantage === undefined ? [start.ctAdvantage, start.equipmentCoef, ...x0] : [start.equipmentCoef, ...x0], { step: 0.2 });
+  const x0 = [
+    Math.log(Math.max(start.equipmentOffset, MIN_EQUIPMENT_OFFSET)),
+    start.aliveLogRatioCoef,
+    start.bombPlantedTAdvantage,
+    start.ratingCoef,
+  ];
+  const fit = nelderMead(
+    f,
+    ctAdvantage === undefined ? [start.ctAdvantage, start.equipmentCoef, ...x0] : [start.equipmentCoef, ...x0],
+    { step: 0.2 },
+  );
   return { round: roundParamsOf(full(fit.x), c), nll: fit.fx, rows: rr.n + rr.decided, evals: fit.evals };
 }
 
@@ -206,7 +253,10 @@ export function simulatorRoundModel(): { ctAdvantage: number; equipmentCoef: num
 }
 
 /** Consistency check: the round_start rows (5v5, no bomb) fitted with the simulator's functional form (no offset). */
-export function fitPreRound(ds: Cs2Dataset, rr: RoundRows): { ctAdvantage: number; equipmentCoef: number; ratingCoef: number; rows: number } {
+export function fitPreRound(
+  ds: Cs2Dataset,
+  rr: RoundRows,
+): { ctAdvantage: number; equipmentCoef: number; ratingCoef: number; rows: number } {
   const buf = new Float64Array(rr.n);
   const f = (t: number[]): number =>
     roundNll(ds, rr, { ...roundParamsOf([t[0]!, t[1]!, -Infinity, 0, 0, t[2]!], 1, 0), equipmentOffset: 0 }, buf, true);
@@ -222,7 +272,8 @@ export function fitFutureModel(ds: Cs2Dataset): Cs2ModelParams["future"] {
   const f = (t: number[]): number => {
     if (t[1]! < 0) return Number.POSITIVE_INFINITY;
     let l = 0;
-    for (let j = 0; j < R.n; j++) l += binaryLogLoss(sigmoid(t[0]! * (R.ct[j] === 1 ? 1 : -1) + (t[1]! * R.ratingDiff[j]!) / 400), R.y[j]!);
+    for (let j = 0; j < R.n; j++)
+      l += binaryLogLoss(sigmoid(t[0]! * (R.ct[j] === 1 ? 1 : -1) + (t[1]! * R.ratingDiff[j]!) / 400), R.y[j]!);
     return l;
   };
   const fit = nelderMead(f, [PRIORS.future.ctAdvantage, PRIORS.future.ratingCoef], { step: 0.1 });
@@ -230,7 +281,11 @@ export function fitFutureModel(ds: Cs2Dataset): Cs2ModelParams["future"] {
 }
 
 /** Sensitivity: the future-round coefficients fitted on the live map's outcome (pMap at every round_start row). */
-export function fitFutureOnMaps(ds: Cs2Dataset, round: Cs2ModelParams["round"], start: Cs2ModelParams["future"]): Cs2ModelParams["future"] {
+export function fitFutureOnMaps(
+  ds: Cs2Dataset,
+  round: Cs2ModelParams["round"],
+  start: Cs2ModelParams["future"],
+): Cs2ModelParams["future"] {
   const r = ds.rows;
   const roundStart = EVENT_TYPES.indexOf("round_start");
   const rows: number[] = [];
@@ -238,9 +293,13 @@ export function fitFutureOnMaps(ds: Cs2Dataset, round: Cs2ModelParams["round"], 
   const feats = rows.map((i) => rowFeatures(r, i));
   const f = (t: number[]): number => {
     if (t[1]! < 0) return Number.POSITIVE_INFINITY;
-    const pr = createCs2Predictor({ ...PRIORS, round: { ...round, ctAdvantage: t[0]! }, future: { ctAdvantage: t[0]!, ratingCoef: t[1]! } });
+    const pr = createCs2Predictor({
+      ...PRIORS,
+      round: { ...round, ctAdvantage: t[0]! },
+      future: { ctAdvantage: t[0]!, ratingCoef: t[1]! },
+    });
     let l = 0;
-    feats.forEach((x, k) => (l += binaryLogLoss(pr(x).pMap, r.yMap[rows[k]!]!)));
+    for (const [k, x] of feats.entries()) l += binaryLogLoss(pr(x).pMap, r.yMap[rows[k]!]!);
     return l;
   };
   const fit = nelderMead(f, [start.ctAdvantage, start.ratingCoef], { step: 0.05, restarts: 1 });
@@ -253,7 +312,8 @@ function checkRoundLikelihood(ds: Cs2Dataset, rr: RoundRows, params: Cs2ModelPar
   roundProbabilities(ds, rr, params.round, buf);
   const pr = createCs2Predictor(params);
   let worst = 0;
-  for (let k = 0; k < rr.n; k += 7) worst = Math.max(worst, Math.abs(pr(rowFeatures(ds.rows, rr.row[k]!)).pRound - buf[k]!));
+  for (let k = 0; k < rr.n; k += 7)
+    worst = Math.max(worst, Math.abs(pr(rowFeatures(ds.rows, rr.row[k]!)).pRound - buf[k]!));
   if (worst > 1e-9) throw new Error(`likelihood and model disagree on pRound by ${worst}`);
   return worst;
 }
@@ -271,7 +331,10 @@ export interface Contender {
 
 /** Same model, no live-round information: the live round at the future-round baseline (side + rating). */
 export function scoreOnly(params: Cs2ModelParams): Cs2Predictor {
-  const pr = createCs2Predictor({ ...params, round: { ...params.round, ctAdvantage: params.future.ctAdvantage, ratingCoef: params.future.ratingCoef } });
+  const pr = createCs2Predictor({
+    ...params,
+    round: { ...params.round, ctAdvantage: params.future.ctAdvantage, ratingCoef: params.future.ratingCoef },
+  });
   return (f) => pr({ ...f, equipmentValue: [0, 0], alive: [5, 5], bomb: "none" });
 }
 
@@ -322,9 +385,21 @@ export interface Evaluation {
 
 export function evaluate(ds: Cs2Dataset, contenders: Contender[]): Evaluation {
   const r = ds.rows;
-  const acc = contenders.map(() => ({ round: new BinaryAccumulator(), map: new BinaryAccumulator(), match: new BinaryAccumulator() }));
-  const diff = contenders.map(() => ({ round: new PairedDifference(), map: new PairedDifference(), match: new PairedDifference() }));
-  const cal = { round: new CalibrationAccumulator(), map: new CalibrationAccumulator(), match: new CalibrationAccumulator() };
+  const acc = contenders.map(() => ({
+    round: new BinaryAccumulator(),
+    map: new BinaryAccumulator(),
+    match: new BinaryAccumulator(),
+  }));
+  const diff = contenders.map(() => ({
+    round: new PairedDifference(),
+    map: new PairedDifference(),
+    match: new PairedDifference(),
+  }));
+  const cal = {
+    round: new CalibrationAccumulator(),
+    map: new CalibrationAccumulator(),
+    match: new CalibrationAccumulator(),
+  };
   const ev = EVENT_TYPES.map(() => contenders.map(() => new BinaryAccumulator()));
   for (let i = 0; i < r.n; i++) {
     const f = rowFeatures(r, i);
@@ -353,14 +428,22 @@ export function evaluate(ds: Cs2Dataset, contenders: Contender[]): Evaluation {
     n: ev[e]![0]!.n,
     logLoss: Object.fromEntries(contenders.map((c, k) => [c.name, ev[e]![k]!.result().logLoss])),
   })).filter((x) => x.n > 0);
-  return { scores, diffs, calibration: { round: cal.round.result(), map: cal.map.result(), match: cal.match.result() }, byEvent };
+  return {
+    scores,
+    diffs,
+    calibration: { round: cal.round.result(), map: cal.map.result(), match: cal.match.result() },
+    byEvent,
+  };
 }
 
 /**
  * Between rounds the platform feeds the previous round's equipment (cs2Features keeps state.equipmentValue): pMap
  * log loss after round_end with the features as published and with the equipment blanked ($0 each).
  */
-export function staleEquipmentCheck(ds: Cs2Dataset, pr: Cs2Predictor): { n: number; published: number; blanked: number } {
+export function staleEquipmentCheck(
+  ds: Cs2Dataset,
+  pr: Cs2Predictor,
+): { n: number; published: number; blanked: number } {
   const r = ds.rows;
   const roundEnd = EVENT_TYPES.indexOf("round_end");
   const a = new BinaryAccumulator();
@@ -379,7 +462,11 @@ export function staleEquipmentCheck(ds: Cs2Dataset, pr: Cs2Predictor): { n: numb
  * with a live map), and the held-out pMap log loss with and without it. τ < 1 means the map probabilities are
  * over-confident, i.e. rounds are less independent than the DP assumes.
  */
-export function mapTemperature(train: Cs2Dataset, holdout: Cs2Dataset, pr: Cs2Predictor): { tau: number; before: number; after: number } {
+export function mapTemperature(
+  train: Cs2Dataset,
+  holdout: Cs2Dataset,
+  pr: Cs2Predictor,
+): { tau: number; before: number; after: number } {
   const logits = (ds: Cs2Dataset, step: number): { z: number[]; y: number[] } => {
     const z: number[] = [];
     const y: number[] = [];
@@ -419,15 +506,32 @@ export const EXAMPLES: [string, Cs2Features][] = [
   ["0–0, pistol round, equal teams, team 1 CT", level([1600, 1600])],
   ["0–0, team 1 rated +100", level([1700, 1600])],
   ["6–6, team 1 CT full buy vs T eco", { ...level([1600, 1600]), roundScore: [6, 6], equipmentValue: [25000, 5000] }],
-  ["6–6, team 1 T, bomb planted, 3v2", { ...level([1600, 1600]), roundScore: [6, 6], team1Side: "T", equipmentValue: [12000, 9000], alive: [3, 2], bomb: "planted" }],
+  [
+    "6–6, team 1 T, bomb planted, 3v2",
+    {
+      ...level([1600, 1600]),
+      roundScore: [6, 6],
+      team1Side: "T",
+      equipmentValue: [12000, 9000],
+      alive: [3, 2],
+      bomb: "planted",
+    },
+  ],
   ["11–12, team 1 CT, equal buys", { ...level([1600, 1600]), roundScore: [11, 12], equipmentValue: [24000, 24000] }],
-  ["12–12 (overtime next), team 1 T", { ...level([1600, 1600]), roundScore: [12, 12], team1Side: "T", equipmentValue: [20000, 20000] }],
-  ["bo3, maps 1–0, live map 3–10", { ...level([1600, 1600]), bestOf: 3, mapsWon: [1, 0], roundScore: [3, 10], equipmentValue: [20000, 20000] }],
+  [
+    "12–12 (overtime next), team 1 T",
+    { ...level([1600, 1600]), roundScore: [12, 12], team1Side: "T", equipmentValue: [20000, 20000] },
+  ],
+  [
+    "bo3, maps 1–0, live map 3–10",
+    { ...level([1600, 1600]), bestOf: 3, mapsWon: [1, 0], roundScore: [3, 10], equipmentValue: [20000, 20000] },
+  ],
 ];
 
 const f3 = (x: number): string => x.toFixed(3);
 const f4 = (x: number): string => x.toFixed(4);
-const pm = (d: { mean: number; se: number }): string => `${d.mean >= 0 ? "+" : "−"}${Math.abs(d.mean).toFixed(4)} ± ${d.se.toFixed(4)}`;
+const pm = (d: { mean: number; se: number }): string =>
+  `${d.mean >= 0 ? "+" : "−"}${Math.abs(d.mean).toFixed(4)} ± ${d.se.toFixed(4)}`;
 
 function main(): void {
   const dryRun = process.argv.includes("--dry-run");
@@ -454,10 +558,14 @@ function main(): void {
   const future = fitFutureModel(train);
   log(`future rounds: ${JSON.stringify(future)}  (${secs()})`);
   const fit = fitRoundModel(train, rr, future.ctAdvantage);
-  log(`live round (CT edge tied to the future rounds'): ${JSON.stringify(fit.round)}; NLL/row ${(fit.nll / fit.rows).toFixed(5)}, ${fit.evals} evaluations  (${secs()})`);
+  log(
+    `live round (CT edge tied to the future rounds'): ${JSON.stringify(fit.round)}; NLL/row ${(fit.nll / fit.rows).toFixed(5)}, ${fit.evals} evaluations  (${secs()})`,
+  );
   const free = fitRoundModel(train, rr, undefined, fit.round);
   const tieCost = (fit.nll - free.nll) / fit.rows;
-  log(`live round with a free CT edge: ${JSON.stringify(free.round)}; the tie costs ${tieCost.toExponential(2)} nats per row  (${secs()})`);
+  log(
+    `live round with a free CT edge: ${JSON.stringify(free.round)}; the tie costs ${tieCost.toExponential(2)} nats per row  (${secs()})`,
+  );
   const params: Cs2ModelParams = { version: MODEL_VERSION, status: MODEL_STATUS, round: fit.round, future };
   checkRoundLikelihood(train, rr, params);
   const futureMaps = fitFutureOnMaps(train, fit.round, future);
@@ -473,13 +581,20 @@ function main(): void {
     { name: "rating-only", predict: ratingOnlyPredictor(ro) },
   ];
   const ev = evaluate(holdout, contenders);
-  const evMapFuture = evaluate(holdout, [{ name: "future on maps", predict: createCs2Predictor({ ...params, future: futureMaps }) }, contenders[0]!]);
+  const evMapFuture = evaluate(holdout, [
+    { name: "future on maps", predict: createCs2Predictor({ ...params, future: futureMaps }) },
+    contenders[0]!,
+  ]);
   const stale = staleEquipmentCheck(holdout, model);
   const temp = mapTemperature(train, holdout, model);
   log(`(${secs()})`);
 
   const names = contenders.map((c) => c.name);
-  const label: Record<Target, string> = { round: "pRound (live round)", map: "pMap (live map)", match: "pMatch (series)" };
+  const label: Record<Target, string> = {
+    round: "pRound (live round)",
+    map: "pMap (live map)",
+    match: "pMatch (series)",
+  };
   const best = (t: Target, k: "brier" | "logLoss"): number => Math.min(...names.map((n) => ev.scores[n]![t][k]));
   const cell = (t: Target, n: string, k: "brier" | "logLoss"): string => {
     const v = ev.scores[n]![t][k];
@@ -504,12 +619,14 @@ function main(): void {
     `| --- | ---: | ${names.map(() => "---:").join(" | ")} |`,
     ...ev.byEvent.map((e) => `| ${e.event} | ${e.n} | ${names.map((n) => f4(e.logLoss[n]!)).join(" | ")} |`),
   ].join("\n");
-  const calRow = (b: CalibrationBin): string => (b.n > 0 ? `${b.n} | ${f3(b.predicted)} | ${f3(b.observed)}` : "0 | – | –");
+  const calRow = (b: CalibrationBin): string =>
+    b.n > 0 ? `${b.n} | ${f3(b.predicted)} | ${f3(b.observed)}` : "0 | – | –";
   const calTable = [
     "| predicted | N round | mean pRound | observed | N map | mean pMap | observed | N match | mean pMatch | observed |",
     "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ...ev.calibration.round.map(
-      (b, k) => `| ${b.lo.toFixed(1)}–${b.hi.toFixed(1)} | ${calRow(b)} | ${calRow(ev.calibration.map[k]!)} | ${calRow(ev.calibration.match[k]!)} |`,
+      (b, k) =>
+        `| ${b.lo.toFixed(1)}–${b.hi.toFixed(1)} | ${calRow(b)} | ${calRow(ev.calibration.map[k]!)} | ${calRow(ev.calibration.match[k]!)} |`,
     ),
   ].join("\n");
   const R = params.round;
@@ -535,18 +652,41 @@ function main(): void {
       return `| ${name} | ${f3(p.pRound)} | ${f3(p.pMap)} | ${f3(p.pMatch)} |`;
     }),
   ].join("\n");
-  const freshMap = (d: number): number => 0.5 * (model(level([1500 + d, 1500], "CT")).pMap + model(level([1500 + d, 1500], "T")).pMap);
+  const freshMap = (d: number): number =>
+    0.5 * (model(level([1500 + d, 1500], "CT")).pMap + model(level([1500 + d, 1500], "T")).pMap);
   const eloLine = [100, 200, 400]
-    .map((d) => `Δ = ${d} → ${f3(freshMap(d))} (simulated maps ${f3(ratingOnly(ro.map, d))}, Elo ${f3(1 / (1 + Math.pow(10, -d / 400)))})`)
+    .map(
+      (d) =>
+        `Δ = ${d} → ${f3(freshMap(d))} (simulated maps ${f3(ratingOnly(ro.map, d))}, Elo ${f3(1 / (1 + 10 ** (-d / 400)))})`,
+    )
     .join(", ");
   const mf = evMapFuture.scores;
 
-  log("\n" + paramTable + "\n\n" + scoreTable + "\n\n" + diffTable + "\n\n" + byEventTable + "\n\n" + calTable + "\n\n" + exampleTable);
+  log(
+    "\n" +
+      paramTable +
+      "\n\n" +
+      scoreTable +
+      "\n\n" +
+      diffTable +
+      "\n\n" +
+      byEventTable +
+      "\n\n" +
+      calTable +
+      "\n\n" +
+      exampleTable,
+  );
   log(`\nfresh map: ${eloLine}`);
   const mf0 = evMapFuture.scores;
-  log(`future on maps: held-out log loss pMap ${f4(mf0["future on maps"]!.map.logLoss)} pMatch ${f4(mf0["future on maps"]!.match.logLoss)} (fitted ${f4(mf0.fitted!.map.logLoss)} / ${f4(mf0.fitted!.match.logLoss)})`);
-  log(`pMap temperature (diagnostic): τ = ${f4(temp.tau)}; held-out pMap log loss ${f4(temp.before)} → ${f4(temp.after)}`);
-  log(`stale equipment between rounds: pMap log loss ${f4(stale.published)} as published vs ${f4(stale.blanked)} blanked (N = ${stale.n})`);
+  log(
+    `future on maps: held-out log loss pMap ${f4(mf0["future on maps"]!.map.logLoss)} pMatch ${f4(mf0["future on maps"]!.match.logLoss)} (fitted ${f4(mf0.fitted!.map.logLoss)} / ${f4(mf0.fitted!.match.logLoss)})`,
+  );
+  log(
+    `pMap temperature (diagnostic): τ = ${f4(temp.tau)}; held-out pMap log loss ${f4(temp.before)} → ${f4(temp.after)}`,
+  );
+  log(
+    `stale equipment between rounds: pMap log loss ${f4(stale.published)} as published vs ${f4(stale.blanked)} blanked (N = ${stale.n})`,
+  );
 
   const section = [
     "<!-- cs2-eval:start (generated by `npx tsx dev/train/cs2.ts`; do not edit by hand) -->",
@@ -604,11 +744,12 @@ function main(): void {
   ].join("\n");
   log(`\n(${secs()})`);
   if (dryRun) return;
-  writeFileSync(join(PROJECT_ROOT, "shared/sports/cs2/model-params.json"), JSON.stringify(params, null, 1) + "\n");
+  writeFileSync(join(PROJECT_ROOT, "shared/sports/cs2/model-params.json"), `${JSON.stringify(params, null, 1)}\n`);
   const docPath = join(PROJECT_ROOT, "docs/models.md");
   const doc = existsSync(docPath) ? readFileSync(docPath, "utf8") : "";
   const re = /<!-- cs2-eval:start[\s\S]*?<!-- cs2-eval:end -->/;
-  if (!re.test(doc)) throw new Error("docs/models.md has no <!-- cs2-eval:start --> … <!-- cs2-eval:end --> block in its CS2 section");
+  if (!re.test(doc))
+    throw new Error("docs/models.md has no <!-- cs2-eval:start --> … <!-- cs2-eval:end --> block in its CS2 section");
   writeFileSync(docPath, doc.replace(re, section));
   log("wrote shared/sports/cs2/model-params.json and docs/models.md");
 }

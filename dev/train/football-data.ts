@@ -79,7 +79,8 @@ export function loadFootballMatches(dir = FOOTBALL_DATA_DIR): FootballMatch[] {
         .map((g): Goal => ({ minute: Number(g.minute), team: g.team === home ? 1 : 2 }))
         .sort((a, b) => a.minute - b.minute);
       const h = goals.filter((g) => g.team === 1).length;
-      if (h !== score[0]) goals = null; // goal rows credited inconsistently with the score
+      if (h !== score[0])
+        goals = null; // goal rows credited inconsistently with the score
       else {
         score90 = [0, 0];
         for (const g of goals) if (g.minute <= 90) score90[g.team - 1] = score90[g.team - 1]! + 1;
@@ -125,5 +126,8 @@ export function loadFootballMatches(dir = FOOTBALL_DATA_DIR): FootballMatch[] {
 
 /** Matches usable for in-play training/evaluation: covered tournament-year and complete goal data. */
 export function inPlayMatches(all: FootballMatch[]): (FootballMatch & { goals: Goal[]; score90: [number, number] })[] {
-  return all.filter((m): m is FootballMatch & { goals: Goal[]; score90: [number, number] } => m.coveredGroup && m.goals !== null && m.score90 !== null);
+  return all.filter(
+    (m): m is FootballMatch & { goals: Goal[]; score90: [number, number] } =>
+      m.coveredGroup && m.goals !== null && m.score90 !== null,
+  );
 }

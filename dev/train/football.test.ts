@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { footballWinProbability } from "../../shared/sports/football/model";
 import { footballDataAvailable, inPlayMatches, loadFootballMatches } from "./football-data";
-import { ScoreAccumulator, outcomeOf } from "./metrics";
+import { outcomeOf, ScoreAccumulator } from "./metrics";
 
 describe.skipIf(!footballDataAvailable())("football model on the held-out data (2019–2021)", () => {
   const all = footballDataAvailable() ? loadFootballMatches() : [];
@@ -20,7 +20,10 @@ describe.skipIf(!footballDataAvailable())("football model on the held-out data (
       last.set(m.home, m.elo[0]);
       last.set(m.away, m.elo[1]);
     }
-    const top = [...last.entries()].sort((a, b) => b[1] - a[1]).slice(0, 10).map(([t]) => t);
+    const top = [...last.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 10)
+      .map(([t]) => t);
     expect(top).toContain("Brazil");
     expect(top).toContain("France");
     // every scored match's 90-minute score is consistent with its goal list
@@ -34,7 +37,13 @@ describe.skipIf(!footballDataAvailable())("football model on the held-out data (
       const pred = [0, 0, 0];
       const obs = [0, 0, 0];
       for (const m of holdout) {
-        const p = footballWinProbability({ minute, score: state(m, minute), redCards: [0, 0], elo: m.elo, neutral: m.neutral });
+        const p = footballWinProbability({
+          minute,
+          score: state(m, minute),
+          redCards: [0, 0],
+          elo: m.elo,
+          neutral: m.neutral,
+        });
         const o = outcomeOf(m.score90);
         acc.add(p, o);
         for (let k = 0; k < 3; k++) pred[k] = pred[k]! + p[k]! / holdout.length;

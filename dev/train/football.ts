@@ -10,10 +10,17 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { eloDifference } from "../../shared/sports/football/elo";
 import { createFootballPredictor, type FootballModelParams } from "../../shared/sports/football/model";
-import { FOOTBALL_DATA_DIR, PROJECT_ROOT, footballDataAvailable, inPlayMatches, loadFootballMatches, type Goal } from "./football-data";
-import { ScoreAccumulator, logLoss, outcomeOf, rps, type Scores } from "./metrics";
-import { goldenSection, nelderMead } from "./optim";
+import {
+  FOOTBALL_DATA_DIR,
+  footballDataAvailable,
+  type Goal,
+  inPlayMatches,
+  loadFootballMatches,
+  PROJECT_ROOT,
+} from "./football-data";
 import type { CalibrationBin } from "./metrics";
+import { logLoss, outcomeOf, rps, ScoreAccumulator, type Scores } from "./metrics";
+import { goldenSection, nelderMead } from "./optim";
 
 export const MODEL_VERSION = "football-inplay-2026.11.1";
 export const TRAIN_FROM_YEAR = 1990; // modern era; earlier football scored noticeably more goals
@@ -210,13 +217,20 @@ function rates(p: FootballModelParams, s: ProcSample): [number, number] {
   const xMax = p.rate.maxEloDiff / 400;
   const x = s.dElo / 400;
   const base = p.rate.intercept + p.rate.quad * Math.min(x * x, xMax * xMax) + p.rate.level * s.z;
-  return [Math.exp(base + p.rate.slope * x + p.rate.homeAttack * s.home), Math.exp(base - p.rate.slope * x - p.rate.homeDefence * s.home)];
+  return [
+    Math.exp(base + p.rate.slope * x + p.rate.homeAttack * s.home),
+    Math.exp(base - p.rate.slope * x - p.rate.homeDefence * s.home),
+  ];
 }
 
 /** The monotonicity constraints of the rate model (see FootballModelParams.rate). */
 export function rateConstraintsHold(p: FootballModelParams): boolean {
   const r = p.rate;
-  return r.homeAttack >= 0 && r.homeDefence >= 0 && r.slope - 2 * Math.abs(r.quad) * (r.maxEloDiff / 400) - Math.abs(r.level) / 2 >= 0;
+  return (
+    r.homeAttack >= 0 &&
+    r.homeDefence >= 0 &&
+    r.slope - 2 * Math.abs(r.quad) * (r.maxEloDiff / 400) - Math.abs(r.level) / 2 >= 0
+  );
 }
 
 /** Mean negative log-likelihood per match of the goal bins. */
@@ -292,7 +306,7 @@ function updateProfile(p: FootballModelParams, data: ProcSample[]): { profile: n
     let den = 0;
     for (let k = -2; k <= 2; k++) {
       const u = t + k;
-      if (u < 1 || u > 90 || special.has(u) || (t <= 45) !== (u <= 45)) continue;
+      if (u < 1 || u > 90 || special.has(u) || t <= 45 !== u <= 45) continue;
       const wt = 3 - Math.abs(k);
       num += wt * goals[u]!;
       den += wt * expo[u]!;
@@ -343,7 +357,9 @@ export function fitModel(train: Sample[], log: (s: string) => void): FootballMod
     return l / wsum;
   };
   const delta = goldenSection(outcomeLoss, -0.1, 0.2, 1e-5);
-  log(`  draw inflation δ = ${delta.toFixed(5)} (outcome log loss ${outcomeLoss(delta).toFixed(5)} vs ${outcomeLoss(0).toFixed(5)} without)`);
+  log(
+    `  draw inflation δ = ${delta.toFixed(5)} (outcome log loss ${outcomeLoss(delta).toFixed(5)} vs ${outcomeLoss(0).toFixed(5)} without)`,
+  );
   const out = thetaToParams(
     theta.map((v) => Number(v.toPrecision(8))),
     profile,
@@ -366,7 +382,12 @@ export interface EvalRow {
   prematch: Scores;
   poisson: Scores;
   /** Per-match paired differences model − baseline (negative = model better), mean ± standard error. */
-  diff: { rpsVsPrematch: PairedDiff; rpsVsPoisson: PairedDiff; logLossVsPrematch: PairedDiff; logLossVsPoisson: PairedDiff };
+  diff: {
+    rpsVsPrematch: PairedDiff;
+    rpsVsPoisson: PairedDiff;
+    logLossVsPrematch: PairedDiff;
+    logLossVsPoisson: PairedDiff;
+  };
 }
 
 function paired(xs: number[]): PairedDiff {
@@ -376,10 +397,18 @@ function paired(xs: number[]): PairedDiff {
   return { mean, se: Math.sqrt(v / n) };
 }
 
-export function evaluate(holdout: Sample[], predictors: { model: Predict; prematch: Predict; poisson: Predict }): EvalRow[] {
+export function evaluate(
+  holdout: Sample[],
+  predictors: { model: Predict; prematch: Predict; poisson: Predict },
+): EvalRow[] {
   return EVAL_MINUTES.map((minute) => {
     const acc = { model: new ScoreAccumulator(), prematch: new ScoreAccumulator(), poisson: new ScoreAccumulator() };
-    const d = { rpsVsPrematch: [] as number[], rpsVsPoisson: [] as number[], logLossVsPrematch: [] as number[], logLossVsPoisson: [] as number[] };
+    const d = {
+      rpsVsPrematch: [] as number[],
+      rpsVsPoisson: [] as number[],
+      logLossVsPrematch: [] as number[],
+      logLossVsPoisson: [] as number[],
+    };
     for (const s of holdout) {
       const score = stateAt(s, minute);
       const o = outcomeOf(s.score90);
@@ -409,11 +438,15 @@ export function evaluate(holdout: Sample[], predictors: { model: Predict; premat
   });
 }
 
-
 /** Reliability of the model's probabilities (all three outcomes pooled, all evaluation minutes). */
-export function calibration(holdout: Sample[], model: Predict): { bins: CalibrationBin[]; byMinute: { minute: number; pred: Triple; obs: Triple }[] } {
+export function calibration(
+  holdout: Sample[],
+  model: Predict,
+): { bins: CalibrationBin[]; byMinute: { minute: number; pred: Triple; obs: Triple }[] } {
   const edges = [0, 0.05, 0.15, 0.3, 0.45, 0.6, 0.75, 0.9, 0.97, 1.0000001];
-  const bins = edges.slice(0, -1).map((lo, i) => ({ lo, hi: Math.min(1, edges[i + 1]!), n: 0, predicted: 0, observed: 0 }));
+  const bins = edges
+    .slice(0, -1)
+    .map((lo, i) => ({ lo, hi: Math.min(1, edges[i + 1]!), n: 0, predicted: 0, observed: 0 }));
   const byMinute = EVAL_MINUTES.map((minute) => {
     const pred: Triple = [0, 0, 0];
     const obs: Triple = [0, 0, 0];
@@ -469,7 +502,10 @@ export function markdownDiffTable(rows: EvalRow[]): string {
   return [
     "| minute | ΔRPS vs pre-match | ΔRPS vs Poisson | Δlog loss vs pre-match | Δlog loss vs Poisson |",
     "| ---: | ---: | ---: | ---: | ---: |",
-    ...rows.map((r) => `| ${r.minute} | ${f(r.diff.rpsVsPrematch)} | ${f(r.diff.rpsVsPoisson)} | ${f(r.diff.logLossVsPrematch)} | ${f(r.diff.logLossVsPoisson)} |`),
+    ...rows.map(
+      (r) =>
+        `| ${r.minute} | ${f(r.diff.rpsVsPrematch)} | ${f(r.diff.rpsVsPoisson)} | ${f(r.diff.logLossVsPrematch)} | ${f(r.diff.logLossVsPoisson)} |`,
+    ),
   ].join("\n");
 }
 
@@ -489,7 +525,7 @@ export function paramsSummary(p: FootballModelParams): string {
     `| home attack h₁ (home side's rate ×) | ${r.homeAttack.toFixed(4)} (× ${Math.exp(r.homeAttack).toFixed(3)}) |`,
     `| home defence h₂ (away side's rate ×) | ${r.homeDefence.toFixed(4)} (× ${Math.exp(-r.homeDefence).toFixed(3)}) |`,
     `| Elo quadratic saturates beyond | ±${r.maxEloDiff} |`,
-    `| minute profile relative to a uniform rate: bin 1, mean 2–44, bin 45 (incl. stoppage), bin 46, mean 47–89, bin 90 (incl. stoppage) | ${rel(1)}, ${(p.profile.slice(2, 45).reduce((a, b) => a + b, 0) * 90 / 43).toFixed(2)}, ${rel(45)}, ${rel(46)}, ${(p.profile.slice(47, 90).reduce((a, b) => a + b, 0) * 90 / 43).toFixed(2)}, ${rel(90)} |`,
+    `| minute profile relative to a uniform rate: bin 1, mean 2–44, bin 45 (incl. stoppage), bin 46, mean 47–89, bin 90 (incl. stoppage) | ${rel(1)}, ${((p.profile.slice(2, 45).reduce((a, b) => a + b, 0) * 90) / 43).toFixed(2)}, ${rel(45)}, ${rel(46)}, ${((p.profile.slice(47, 90).reduce((a, b) => a + b, 0) * 90) / 43).toFixed(2)}, ${rel(90)} |`,
     `| score-state multiplier at minute 1 / 45 / 90, own goal difference ≤ −2 | ${mult(0, 1)} / ${mult(0, 45)} / ${mult(0, 90)} |`,
     `| … −1 | ${mult(1, 1)} / ${mult(1, 45)} / ${mult(1, 90)} |`,
     `| … +1 | ${mult(3, 1)} / ${mult(3, 45)} / ${mult(3, 90)} |`,
@@ -517,7 +553,7 @@ function main(): void {
   const toSample = (m: ReturnType<typeof inPlayMatches>[number]): Sample => ({
     date: m.date,
     elo: m.elo,
-    weight: halfLife > 0 ? Math.pow(0.5, (holdoutFrom - 1 - m.year) / halfLife) : 1,
+    weight: halfLife > 0 ? 0.5 ** ((holdoutFrom - 1 - m.year) / halfLife) : 1,
     dElo: m.elo[0] - m.elo[1],
     home: !m.neutral,
     goals: m.goals,
@@ -528,7 +564,7 @@ function main(): void {
   const holdout = usable.filter((m) => m.year >= holdoutFrom && m.year <= holdoutTo).map(toSample);
   log(
     `data: ${all.length} matches; in-play usable ${usable.length}; train ${TRAIN_FROM_YEAR}–${holdoutFrom - 1}: ${train.length} ` +
-      `(recency half-life ${halfLife > 0 ? halfLife + " years" : "off"}); held out ${holdoutFrom}–${holdoutTo}: ${holdout.length}`,
+      `(recency half-life ${halfLife > 0 ? `${halfLife} years` : "off"}); held out ${holdoutFrom}–${holdoutTo}: ${holdout.length}`,
   );
 
   const pre = fitPrematch(train);
@@ -540,7 +576,8 @@ function main(): void {
   log(JSON.stringify({ ...params, profile: "[…]" }));
 
   const predict = createFootballPredictor(params);
-  const model: Predict = (minute, score, s) => predict({ minute, score, redCards: [0, 0], elo: s.elo, neutral: !s.home });
+  const model: Predict = (minute, score, s) =>
+    predict({ minute, score, redCards: [0, 0], elo: s.elo, neutral: !s.home });
   const rows = evaluate(holdout, {
     model,
     prematch: (_m, _sc, s) => prematchProbs(pre, s),
@@ -548,27 +585,42 @@ function main(): void {
   });
   const table = markdownTable(rows);
   const diffTable = markdownDiffTable(rows);
-  log(`\nheld-out evaluation (${holdoutFrom}–${holdoutTo}):\n` + table + "\n\npaired differences model − baseline (mean ± s.e.; negative = model better):\n" + diffTable);
+  log(
+    `\nheld-out evaluation (${holdoutFrom}–${holdoutTo}):\n` +
+      table +
+      "\n\npaired differences model − baseline (mean ± s.e.; negative = model better):\n" +
+      diffTable,
+  );
   const cal = calibration(holdout, model);
   const calTable = [
     "| predicted probability | N (outcome-probabilities) | mean predicted | observed frequency |",
     "| --- | ---: | ---: | ---: |",
-    ...cal.bins.filter((b) => b.n > 0).map((b) => `| ${b.lo.toFixed(2)}–${b.hi.toFixed(2)} | ${b.n} | ${f4(b.predicted)} | ${f4(b.observed)} |`),
+    ...cal.bins
+      .filter((b) => b.n > 0)
+      .map((b) => `| ${b.lo.toFixed(2)}–${b.hi.toFixed(2)} | ${b.n} | ${f4(b.predicted)} | ${f4(b.observed)} |`),
   ].join("\n");
   const calMinute = [
     "| minute | mean p(team 1) | observed team 1 | mean p(draw) | observed draw | mean p(team 2) | observed team 2 |",
     "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
-    ...cal.byMinute.map((r) => `| ${r.minute} | ${f4(r.pred[0])} | ${f4(r.obs[0])} | ${f4(r.pred[1])} | ${f4(r.obs[1])} | ${f4(r.pred[2])} | ${f4(r.obs[2])} |`),
+    ...cal.byMinute.map(
+      (r) =>
+        `| ${r.minute} | ${f4(r.pred[0])} | ${f4(r.obs[0])} | ${f4(r.pred[1])} | ${f4(r.obs[1])} | ${f4(r.pred[2])} | ${f4(r.obs[2])} |`,
+    ),
   ].join("\n");
-  log("\ncalibration (held out, all evaluation minutes pooled):\n" + calTable + "\n\n" + calMinute);
+  log(`\ncalibration (held out, all evaluation minutes pooled):\n${calTable}\n\n${calMinute}`);
   const beatsAll = rows.every(
     (r) =>
-      r.model.rps < r.prematch.rps && r.model.rps < r.poisson.rps && r.model.logLoss < r.prematch.logLoss && r.model.logLoss < r.poisson.logLoss,
+      r.model.rps < r.prematch.rps &&
+      r.model.rps < r.poisson.rps &&
+      r.model.logLoss < r.prematch.logLoss &&
+      r.model.logLoss < r.poisson.logLoss,
   );
-  log(`\nmodel beats both baselines (RPS and log loss) at every minute: ${beatsAll ? "yes" : "NO"}  (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+  log(
+    `\nmodel beats both baselines (RPS and log loss) at every minute: ${beatsAll ? "yes" : "NO"}  (${((Date.now() - t0) / 1000).toFixed(1)} s)`,
+  );
 
   if (dryRun) return;
-  writeFileSync(join(PROJECT_ROOT, "shared/sports/football/model-params.json"), JSON.stringify(params, null, 1) + "\n");
+  writeFileSync(join(PROJECT_ROOT, "shared/sports/football/model-params.json"), `${JSON.stringify(params, null, 1)}\n`);
   const docPath = join(PROJECT_ROOT, "docs/models.md");
   const section = [
     "<!-- football-eval:start (generated by `npx tsx dev/train/football.ts`; do not edit by hand) -->",
@@ -599,7 +651,7 @@ function main(): void {
   ].join("\n");
   const doc = existsSync(docPath) ? readFileSync(docPath, "utf8") : "";
   const re = /<!-- football-eval:start[\s\S]*?<!-- football-eval:end -->/;
-  writeFileSync(docPath, re.test(doc) ? doc.replace(re, section) : doc + "\n" + section + "\n");
+  writeFileSync(docPath, re.test(doc) ? doc.replace(re, section) : `${doc}\n${section}\n`);
   log(`wrote shared/sports/football/model-params.json and docs/models.md`);
 }
 

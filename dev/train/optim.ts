@@ -8,7 +8,11 @@ export interface NelderMeadOptions {
 }
 
 /** Minimises f with the Nelder–Mead simplex method (with restarts around the best point). */
-export function nelderMead(f: (x: number[]) => number, x0: number[], opts: NelderMeadOptions = {}): { x: number[]; fx: number; evals: number } {
+export function nelderMead(
+  f: (x: number[]) => number,
+  x0: number[],
+  opts: NelderMeadOptions = {},
+): { x: number[]; fx: number; evals: number } {
   const n = x0.length;
   const maxIter = opts.maxIter ?? 2000 * n;
   const tol = opts.tol ?? 1e-9;
@@ -31,7 +35,7 @@ export function nelderMead(f: (x: number[]) => number, x0: number[], opts: Nelde
     }
     let vals = simplex.map(F);
     for (let it = 0; it < maxIter; it++) {
-      const order = vals.map((v, i) => i).sort((a, b) => vals[a]! - vals[b]!);
+      const order = vals.map((_v, i) => i).sort((a, b) => vals[a]! - vals[b]!);
       const sx = order.map((i) => simplex[i]!);
       const sv = order.map((i) => vals[i]!);
       simplex.splice(0, simplex.length, ...sx);

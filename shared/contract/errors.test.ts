@@ -24,7 +24,13 @@ describe("error bodies", () => {
 
   it("builds and validates the one error shape", () => {
     const body = errorBody("invalid_event", "event rejected", [{ path: "payload.minute", message: "Too big" }]);
-    expect(body).toEqual({ error: { code: "invalid_event", message: "event rejected", issues: [{ path: "payload.minute", message: "Too big" }] } });
+    expect(body).toEqual({
+      error: {
+        code: "invalid_event",
+        message: "event rejected",
+        issues: [{ path: "payload.minute", message: "Too big" }],
+      },
+    });
     expect(errorBody("not_found", "no such match")).toEqual({ error: { code: "not_found", message: "no such match" } });
     expect(errorBodySchema.safeParse(body).success).toBe(true);
     expect(errorBodySchema.safeParse({ error: { code: "teapot", message: "x" } }).success).toBe(false);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { eventSchema, parseEvent, PAYLOAD_MAX_BYTES, type ContractIssue } from "./event";
+import { type ContractIssue, eventSchema, PAYLOAD_MAX_BYTES, parseEvent } from "./event";
 
 const NOW = new Date("2026-03-01T12:00:00Z");
 
@@ -30,11 +30,26 @@ const paths = (issues: ContractIssue[]): string[] => issues.map((i) => i.path);
 describe("parseEvent: valid events", () => {
   const valid: [string, Record<string, unknown>][] = [
     ["football goal", football()],
-    ["football own goal with seq and player", football({ seq: 7, playerId: "p-9", payload: { minute: 33, ownGoal: true } })],
-    ["football match_start without payload or team", football({ type: "match_start", teamId: undefined, payload: undefined })],
-    ["football period_start", football({ type: "period_start", teamId: undefined, payload: { period: 2, minute: 45 } })],
-    ["football period_end of the shoot-out", football({ type: "period_end", teamId: undefined, payload: { period: 5 } })],
-    ["football substitution", football({ type: "substitution", payload: { minute: 60, playerIn: "a", playerOut: "b" } })],
+    [
+      "football own goal with seq and player",
+      football({ seq: 7, playerId: "p-9", payload: { minute: 33, ownGoal: true } }),
+    ],
+    [
+      "football match_start without payload or team",
+      football({ type: "match_start", teamId: undefined, payload: undefined }),
+    ],
+    [
+      "football period_start",
+      football({ type: "period_start", teamId: undefined, payload: { period: 2, minute: 45 } }),
+    ],
+    [
+      "football period_end of the shoot-out",
+      football({ type: "period_end", teamId: undefined, payload: { period: 5 } }),
+    ],
+    [
+      "football substitution",
+      football({ type: "substitution", payload: { minute: 60, playerIn: "a", playerOut: "b" } }),
+    ],
     ["football shot on target", football({ type: "shot", payload: { minute: 130, onTarget: true } })],
     ["football yellow card with reason", football({ type: "yellow_card", payload: { minute: 0, reason: "dissent" } })],
     ["timestamp with negative offset", football({ timestamp: "2026-03-01T07:00:00-05:00" })],
@@ -46,8 +61,18 @@ describe("parseEvent: valid events", () => {
     ["cs2 kill", cs2()],
     ["cs2 team kill", cs2({ payload: { round: 3, victimPlayerId: "x", weapon: "molotov", victimTeamId: 2 } })],
     ["cs2 match_start", cs2({ type: "match_start", teamId: undefined, payload: { bestOf: 3 } })],
-    ["cs2 map_start", cs2({ type: "map_start", teamId: undefined, payload: { mapNumber: 1, mapName: "de_mirage", startingSide: "T" } })],
-    ["cs2 round_start with equipment", cs2({ type: "round_start", teamId: undefined, payload: { round: 1, equipmentValue: { team1: 4000, team2: 4250 } } })],
+    [
+      "cs2 map_start",
+      cs2({ type: "map_start", teamId: undefined, payload: { mapNumber: 1, mapName: "de_mirage", startingSide: "T" } }),
+    ],
+    [
+      "cs2 round_start with equipment",
+      cs2({
+        type: "round_start",
+        teamId: undefined,
+        payload: { round: 1, equipmentValue: { team1: 4000, team2: 4250 } },
+      }),
+    ],
     ["cs2 round_start without equipment", cs2({ type: "round_start", teamId: undefined, payload: { round: 2 } })],
     ["cs2 bomb_planted", cs2({ type: "bomb_planted", teamId: 1, payload: { round: 4, site: "B" } })],
     ["cs2 round_end", cs2({ type: "round_end", payload: { round: 4, reason: "bomb_exploded" } })],
@@ -62,7 +87,15 @@ describe("parseEvent: valid events", () => {
   });
 
   it("returns the event without absent optional fields and with a lowercase eventId", () => {
-    const result = parseEvent(football({ eventId: "3F2B8C1E-9A4D-4E7B-8C2A-1D5E6F7A8B9C", type: "match_end", teamId: undefined, payload: undefined }), NOW);
+    const result = parseEvent(
+      football({
+        eventId: "3F2B8C1E-9A4D-4E7B-8C2A-1D5E6F7A8B9C",
+        type: "match_end",
+        teamId: undefined,
+        payload: undefined,
+      }),
+      NOW,
+    );
     expect(result).toEqual({
       ok: true,
       event: {
@@ -103,7 +136,11 @@ describe("parseEvent: invalid events", () => {
     ["missing type", football({ type: undefined }), ["type"]],
     ["missing teamId on a goal", football({ teamId: undefined }), ["teamId"]],
     ["missing teamId on a cs2 kill", cs2({ teamId: undefined }), ["teamId"]],
-    ["missing teamId on a round_end", cs2({ type: "round_end", teamId: undefined, payload: { round: 1, reason: "time" } }), ["teamId"]],
+    [
+      "missing teamId on a round_end",
+      cs2({ type: "round_end", teamId: undefined, payload: { round: 1, reason: "time" } }),
+      ["teamId"],
+    ],
     ["teamId 3", football({ teamId: 3 }), ["teamId"]],
     ["teamId as string", football({ teamId: "1" }), ["teamId"]],
     ["payload.minute 131", football({ payload: { minute: 131 } }), ["payload.minute"]],
@@ -113,7 +150,11 @@ describe("parseEvent: invalid events", () => {
     ["missing payload on a goal", football({ payload: undefined }), ["payload.minute"]],
     ["ownGoal not a boolean", football({ payload: { minute: 3, ownGoal: "yes" } }), ["payload.ownGoal"]],
     ["period 6", football({ type: "period_start", teamId: undefined, payload: { period: 6 } }), ["payload.period"]],
-    ["substitution without playerIn", football({ type: "substitution", payload: { minute: 50, playerOut: "b" } }), ["payload.playerIn"]],
+    [
+      "substitution without playerIn",
+      football({ type: "substitution", payload: { minute: 50, playerOut: "b" } }),
+      ["payload.playerIn"],
+    ],
     ["unknown payload field", football({ payload: { minute: 12, scorer: "Saka" } }), ["payload.scorer"]],
     ["payload is an array", football({ payload: [1] }), ["payload"]],
     ["payload is a string", football({ payload: "minute=12" }), ["payload"]],
@@ -125,23 +166,59 @@ describe("parseEvent: invalid events", () => {
     ["timestamp as epoch millis", football({ timestamp: 1772366340000 }), ["timestamp"]],
     ["timestamp of an impossible date", football({ timestamp: "2026-02-30T10:00:00Z" }), ["timestamp"]],
     ["timestamp more than 24h in the future", football({ timestamp: "2026-03-02T12:00:01Z" }), ["timestamp"]],
-    ["more than 24h ahead once the offset is applied", football({ timestamp: "2026-03-02T13:00:01+01:00" }), ["timestamp"]],
+    [
+      "more than 24h ahead once the offset is applied",
+      football({ timestamp: "2026-03-02T13:00:01+01:00" }),
+      ["timestamp"],
+    ],
     ["seq 0", football({ seq: 0 }), ["seq"]],
     ["seq 1.5", football({ seq: 1.5 }), ["seq"]],
     ["seq as string", football({ seq: "1" }), ["seq"]],
     ["empty playerId", football({ playerId: "" }), ["playerId"]],
     ["playerId of 65 chars", football({ playerId: "p".repeat(65) }), ["playerId"]],
     ["cs2 bestOf 2", cs2({ type: "match_start", teamId: undefined, payload: { bestOf: 2 } }), ["payload.bestOf"]],
-    ["cs2 match_start without bestOf", cs2({ type: "match_start", teamId: undefined, payload: {} }), ["payload.bestOf"]],
-    ["cs2 startingSide X", cs2({ type: "map_start", teamId: undefined, payload: { mapNumber: 1, mapName: "de_nuke", startingSide: "X" } }), ["payload.startingSide"]],
-    ["cs2 mapNumber 0", cs2({ type: "map_start", teamId: undefined, payload: { mapNumber: 0, mapName: "de_nuke", startingSide: "CT" } }), ["payload.mapNumber"]],
+    [
+      "cs2 match_start without bestOf",
+      cs2({ type: "match_start", teamId: undefined, payload: {} }),
+      ["payload.bestOf"],
+    ],
+    [
+      "cs2 startingSide X",
+      cs2({ type: "map_start", teamId: undefined, payload: { mapNumber: 1, mapName: "de_nuke", startingSide: "X" } }),
+      ["payload.startingSide"],
+    ],
+    [
+      "cs2 mapNumber 0",
+      cs2({ type: "map_start", teamId: undefined, payload: { mapNumber: 0, mapName: "de_nuke", startingSide: "CT" } }),
+      ["payload.mapNumber"],
+    ],
     ["cs2 round 0", cs2({ type: "round_start", teamId: undefined, payload: { round: 0 } }), ["payload.round"]],
-    ["cs2 negative equipment", cs2({ type: "round_start", teamId: undefined, payload: { round: 1, equipmentValue: { team1: -1, team2: 0 } } }), ["payload.equipmentValue.team1"]],
-    ["cs2 equipment as a pair", cs2({ type: "round_start", teamId: undefined, payload: { round: 1, equipmentValue: [1, 2] } }), ["payload.equipmentValue"]],
-    ["cs2 unknown equipment field", cs2({ type: "round_start", teamId: undefined, payload: { round: 1, equipmentValue: { team1: 1, team2: 2, team3: 3 } } }), ["payload.equipmentValue.team3"]],
+    [
+      "cs2 negative equipment",
+      cs2({ type: "round_start", teamId: undefined, payload: { round: 1, equipmentValue: { team1: -1, team2: 0 } } }),
+      ["payload.equipmentValue.team1"],
+    ],
+    [
+      "cs2 equipment as a pair",
+      cs2({ type: "round_start", teamId: undefined, payload: { round: 1, equipmentValue: [1, 2] } }),
+      ["payload.equipmentValue"],
+    ],
+    [
+      "cs2 unknown equipment field",
+      cs2({
+        type: "round_start",
+        teamId: undefined,
+        payload: { round: 1, equipmentValue: { team1: 1, team2: 2, team3: 3 } },
+      }),
+      ["payload.equipmentValue.team3"],
+    ],
     ["cs2 round_end reason", cs2({ type: "round_end", payload: { round: 1, reason: "defuse" } }), ["payload.reason"]],
     ["cs2 kill without weapon", cs2({ payload: { round: 3, victimPlayerId: "x" } }), ["payload.weapon"]],
-    ["cs2 payload field on match_end", cs2({ type: "match_end", teamId: undefined, payload: { mapsWon: [2, 1] } }), ["payload.mapsWon"]],
+    [
+      "cs2 payload field on match_end",
+      cs2({ type: "match_end", teamId: undefined, payload: { mapsWon: [2, 1] } }),
+      ["payload.mapsWon"],
+    ],
   ];
 
   it.each(invalid)("%s", (_name, input, expected) => {
@@ -194,7 +271,15 @@ describe("parseEvent: invalid events", () => {
 
   it("returns every issue at once: envelope, team and payload", () => {
     const result = parseEvent(
-      football({ eventId: "x", matchId: "", timestamp: "2030-01-01T00:00:00Z", seq: 0, teamId: undefined, payload: { minute: 131, extra: 1 }, foo: 1 }),
+      football({
+        eventId: "x",
+        matchId: "",
+        timestamp: "2030-01-01T00:00:00Z",
+        seq: 0,
+        teamId: undefined,
+        payload: { minute: 131, extra: 1 },
+        foo: 1,
+      }),
       NOW,
     );
     expect(result.ok).toBe(false);

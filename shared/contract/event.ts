@@ -124,7 +124,10 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 }
 
 /** Sport-specific rules; runs on the raw input so its issues add to the envelope's, not replace them. */
-function sportIssues(raw: Record<string, unknown>, payloadOk: boolean): { issues: ContractIssue[]; payload?: Record<string, unknown> } {
+function sportIssues(
+  raw: Record<string, unknown>,
+  payloadOk: boolean,
+): { issues: ContractIssue[]; payload?: Record<string, unknown> } {
   const sport = typeof raw.sport === "string" ? sportOf(raw.sport) : undefined;
   if (sport === undefined || typeof raw.type !== "string" || raw.type === "") return { issues: [] };
   const type = raw.type;
@@ -140,7 +143,8 @@ function sportIssues(raw: Record<string, unknown>, payloadOk: boolean): { issues
   const schema = sport.payloadSchemas[type];
   if (schema === undefined) {
     // A type without a schema takes no payload fields at all.
-    for (const key of Object.keys(given ?? {})) issues.push({ path: `payload.${key}`, message: `field "${key}" is not allowed` });
+    for (const key of Object.keys(given ?? {}))
+      issues.push({ path: `payload.${key}`, message: `field "${key}" is not allowed` });
     return { issues };
   }
   // An absent payload is checked as {} so a type's required fields are still enforced.
@@ -161,7 +165,8 @@ export function parseEvent(input: unknown, now: Date = new Date()): EventParseRe
   // The +24 h rule depends on `now`, so it lives here rather than in the static schema.
   if (typeof input.timestamp === "string" && !issues.some((i) => i.path === "timestamp")) {
     const ts = Date.parse(input.timestamp);
-    if (ts - now.getTime() > MAX_FUTURE_MS) issues.push({ path: "timestamp", message: "is more than 24 h in the future" });
+    if (ts - now.getTime() > MAX_FUTURE_MS)
+      issues.push({ path: "timestamp", message: "is more than 24 h in the future" });
   }
   if (!envelope.success || issues.length > 0) return { ok: false, issues };
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { football } from "../sports/football";
 import type { MatchEvent } from "../sports/sport";
-import { closeCodes, closeReasons, liveFrameSchema, type LiveFrame, type FootballStateView } from "./frames";
+import { closeCodes, closeReasons, type FootballStateView, type LiveFrame, liveFrameSchema } from "./frames";
 
 describe("live frames", () => {
   it("has the WebSocket close codes and reasons", () => {
@@ -33,7 +33,13 @@ describe("live frames", () => {
       updatedAt: "2026-03-01T15:00:01.000Z",
     };
     const p = football.winProbability(live, { rating: [1500, 1500], neutral: false });
-    const frame: LiveFrame<typeof live> = { type: "update", seq: 1, event, state, prediction: { ...p, at: state.updatedAt! } };
+    const frame: LiveFrame<typeof live> = {
+      type: "update",
+      seq: 1,
+      event,
+      state,
+      prediction: { ...p, at: state.updatedAt! },
+    };
     expect(liveFrameSchema.safeParse(JSON.parse(JSON.stringify(frame))).success).toBe(true);
     const snapshot = { ...frame, type: "snapshot", event: null, prediction: null, resumed: false };
     expect(liveFrameSchema.safeParse(snapshot).success).toBe(true);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { cs2 as cs2Sport, cs2Features } from "./cs2";
-import { football as footballSport, footballFeatures } from "./football";
+import { cs2Features, cs2 as cs2Sport } from "./cs2";
+import { footballFeatures, football as footballSport } from "./football";
 import { sportNames, sportOf, sports } from "./index";
 import type { MatchEvent, TeamStrength } from "./sport";
 
@@ -63,7 +63,11 @@ describe("football win probability", () => {
 
   it("is certain once the match is finished", () => {
     const end = ev("football", "match_end");
-    expect(football.winProbability(play([ev("football", "goal", 2, { minute: 5 }), end]), even)).toMatchObject({ pTeam1: 0, pDraw: 0, pTeam2: 1 });
+    expect(football.winProbability(play([ev("football", "goal", 2, { minute: 5 }), end]), even)).toMatchObject({
+      pTeam1: 0,
+      pDraw: 0,
+      pTeam2: 1,
+    });
     expect(football.winProbability(play([end]), even)).toMatchObject({ pTeam1: 0, pDraw: 1, pTeam2: 0 });
     const shootout = play([
       ev("football", "period_start", undefined, { period: 5 }),
@@ -84,7 +88,11 @@ describe("cs2 win probability", () => {
   ];
 
   it("feeds the model the live round", () => {
-    const s = play([...opening, ev("cs2", "kill", 1, { round: 1, victimPlayerId: "v", weapon: "glock" }), ev("cs2", "bomb_planted", 1, { round: 1 })]);
+    const s = play([
+      ...opening,
+      ev("cs2", "kill", 1, { round: 1, victimPlayerId: "v", weapon: "glock" }),
+      ev("cs2", "bomb_planted", 1, { round: 1 }),
+    ]);
     expect(cs2Features(s, { rating: [1700, 1500], neutral: true })).toEqual({
       bestOf: 3,
       mapsWon: [0, 0],
@@ -98,7 +106,11 @@ describe("cs2 win probability", () => {
   });
 
   it("feeds a fresh round between rounds so the last one is not counted twice", () => {
-    const s = play([...opening, ev("cs2", "bomb_planted", 1, { round: 1 }), ev("cs2", "round_end", 1, { round: 1, reason: "bomb_exploded" })]);
+    const s = play([
+      ...opening,
+      ev("cs2", "bomb_planted", 1, { round: 1 }),
+      ev("cs2", "round_end", 1, { round: 1, reason: "bomb_exploded" }),
+    ]);
     expect(cs2Features(s, even)).toMatchObject({ roundScore: [1, 0], alive: [5, 5], bomb: "none" });
   });
 

@@ -3,8 +3,8 @@ import { cs2 } from "./cs2";
 import { football } from "./football";
 import type { SportModule } from "./sport";
 
-// `any`: each module keeps its own state type; callers go through SportModule (sportOf) instead.
-export const sports: Record<string, SportModule<any>> = {
+// Each module keeps its own state type; SportModule's members are methods (bivariant), so they all fit here.
+export const sports: Record<string, SportModule> = {
   football,
   cs2,
 };

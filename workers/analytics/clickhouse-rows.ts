@@ -16,7 +16,8 @@ export async function selectRows<T>(client: ClickHouseClient, { query, params }:
 /** A ClickHouse integer that may come back as a number or a quoted string. */
 export type Int = number | string;
 
-export const toNumber = (value: Int | null | undefined): number => (value === null || value === undefined ? 0 : Number(value));
+export const toNumber = (value: Int | null | undefined): number =>
+  value === null || value === undefined ? 0 : Number(value);
 
 /** Epoch milliseconds (as selected with toUnixTimestamp64Milli) to ISO 8601. */
 export const isoFromMs = (ms: Int): string => new Date(Number(ms)).toISOString();

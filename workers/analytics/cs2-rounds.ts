@@ -2,9 +2,9 @@
 // 0004): which map a round was on, who won it and how, kills and headshots. The side each winner played
 // comes from the map's starting side and the sport's half-time rules, the same code the reducer uses.
 import type { ClickHouseClient } from "@clickhouse/client-web";
-import { team1SideForRound } from "../../shared/sports/cs2/sides";
 import type { Side } from "../../shared/sports/cs2/events";
-import { isoFromMs, selectRows, toNumber, type BoundQuery, type Int } from "./clickhouse-rows";
+import { team1SideForRound } from "../../shared/sports/cs2/sides";
+import { type BoundQuery, type Int, isoFromMs, selectRows, toNumber } from "./clickhouse-rows";
 
 export interface Cs2RoundRow {
   map_number: Int;

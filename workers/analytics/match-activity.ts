@@ -2,7 +2,7 @@
 // events_per_match and the latest published prediction from latest_predictions. One query for the whole
 // page, reading a few rows per match, so a match list costs one cheap round trip.
 import type { ClickHouseClient } from "@clickhouse/client-web";
-import { isoFromMs, selectRows, toNumber, type BoundQuery, type Int } from "./clickhouse-rows";
+import { type BoundQuery, type Int, isoFromMs, selectRows, toNumber } from "./clickhouse-rows";
 import type { PredictionPoint } from "./prediction-series";
 
 export interface ActivityRow {

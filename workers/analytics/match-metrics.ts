@@ -2,8 +2,8 @@
 // event counts once, whether or not ClickHouse has merged it away yet). One pass with GROUPING SETS
 // yields the total row, one row per type and one per minute; a CS2 match then adds its per-round view.
 import type { ClickHouseClient } from "@clickhouse/client-web";
-import { selectRows, isoFromMs, isoFromSeconds, toNumber, type BoundQuery, type Int } from "./clickhouse-rows";
-import { cs2RoundsQuery, shapeCs2Rounds, type Cs2Round, type Cs2RoundRow } from "./cs2-rounds";
+import { type BoundQuery, type Int, isoFromMs, isoFromSeconds, selectRows, toNumber } from "./clickhouse-rows";
+import { type Cs2Round, type Cs2RoundRow, cs2RoundsQuery, shapeCs2Rounds } from "./cs2-rounds";
 
 export interface MetricsRow {
   kind: "total" | "type" | "minute";
@@ -120,7 +120,9 @@ export function shapeMatchMetrics(matchId: string, rows: MetricsRow[], rounds: C
   for (const r of rows) {
     if (r.kind !== "minute") continue;
     const better =
-      !peak || toNumber(r.events) > toNumber(peak.events) || (toNumber(r.events) === toNumber(peak.events) && toNumber(r.minute_s) < toNumber(peak.minute_s));
+      !peak ||
+      toNumber(r.events) > toNumber(peak.events) ||
+      (toNumber(r.events) === toNumber(peak.events) && toNumber(r.minute_s) < toNumber(peak.minute_s));
     if (better) peak = r;
   }
 

@@ -1,7 +1,7 @@
 // The win-probability time series of one match (one point per applied event), in room seq order, for
 // charts. Keyset pagination on seq; FINAL collapses predictions the consumer wrote more than once.
 import type { ClickHouseClient } from "@clickhouse/client-web";
-import { isoFromMs, selectRows, toNumber, type BoundQuery, type Int } from "./clickhouse-rows";
+import { type BoundQuery, type Int, isoFromMs, selectRows, toNumber } from "./clickhouse-rows";
 
 export interface PredictionRow {
   seq: Int;
@@ -55,7 +55,10 @@ export function predictionSeriesQuery(matchId: string, w: SeriesWindow): BoundQu
   };
 }
 
-export function shapePredictionSeries(rows: PredictionRow[], limit: number): { points: PredictionPoint[]; nextAfterSeq: number | null } {
+export function shapePredictionSeries(
+  rows: PredictionRow[],
+  limit: number,
+): { points: PredictionPoint[]; nextAfterSeq: number | null } {
   const page = rows.slice(0, limit).map(
     (r): PredictionPoint => ({
       seq: toNumber(r.seq),

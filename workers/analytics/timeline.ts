@@ -1,7 +1,7 @@
 // Event counts of one match per time bucket (by source timestamp) and type, read from the per-minute
 // rollup (events_per_minute): merging the uniqExact states of a bucket's minutes counts each event once.
 import type { ClickHouseClient } from "@clickhouse/client-web";
-import { isoFromSeconds, selectRows, toNumber, type BoundQuery, type Int } from "./clickhouse-rows";
+import { type BoundQuery, type Int, isoFromSeconds, selectRows, toNumber } from "./clickhouse-rows";
 
 export const timelineBuckets = { "1m": 1, "5m": 5 } as const;
 export type TimelineBucket = keyof typeof timelineBuckets;
@@ -51,6 +51,10 @@ export function shapeTimeline(rows: TimelineRow[]): TimelinePoint[] {
   return points;
 }
 
-export async function matchTimeline(client: ClickHouseClient, matchId: string, bucket: TimelineBucket): Promise<TimelinePoint[]> {
+export async function matchTimeline(
+  client: ClickHouseClient,
+  matchId: string,
+  bucket: TimelineBucket,
+): Promise<TimelinePoint[]> {
   return shapeTimeline(await selectRows<TimelineRow>(client, timelineQuery(matchId, bucket)));
 }

@@ -5,7 +5,7 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { cs2Rounds } from "../analytics/cs2-rounds";
 import { matchMetrics } from "../analytics/match-metrics";
 import { OPEN_FROM_MS, OPEN_TO_MS, predictionSeries } from "../analytics/prediction-series";
-import { matchTimeline, timelineBuckets, type TimelineBucket } from "../analytics/timeline";
+import { matchTimeline, type TimelineBucket, timelineBuckets } from "../analytics/timeline";
 import { openClickHouse } from "../clients/clickhouse";
 import type { Env } from "../env";
 import { errorMessage, log } from "../observability/log";
@@ -45,10 +45,14 @@ const matchMetricsSchema = z
     redCards: count,
     firstEventAt: z.string().describe("Earliest source timestamp."),
     lastEventAt: z.string().describe("Latest source timestamp."),
-    peakMinute: z.object({ minute: z.string(), eventCount: count }).describe("The busiest minute by source timestamp (earliest on ties)."),
+    peakMinute: z
+      .object({ minute: z.string(), eventCount: count })
+      .describe("The busiest minute by source timestamp (earliest on ties)."),
     latency: z
       .object({ sourceToAcceptedMs: percentilesSchema, acceptedToWrittenMs: percentilesSchema })
-      .describe("Per event, in milliseconds: source timestamp → accepted at the edge, accepted → written to the event log."),
+      .describe(
+        "Per event, in milliseconds: source timestamp → accepted at the edge, accepted → written to the event log.",
+      ),
     cs2: z.union([cs2MetricsSchema, z.null()]).describe("CS2 matches only."),
   })
   .meta({ id: "MatchMetrics" });
@@ -57,7 +61,9 @@ const timelineSchema = z
   .object({
     matchId: z.string(),
     bucket: z.enum(Object.keys(timelineBuckets) as [TimelineBucket, ...TimelineBucket[]]),
-    buckets: z.array(z.object({ start: z.string(), total: count, byType: z.record(z.string(), count) })).describe("Buckets with events, in time order."),
+    buckets: z
+      .array(z.object({ start: z.string(), total: count, byType: z.record(z.string(), count) }))
+      .describe("Buckets with events, in time order."),
   })
   .meta({ id: "MatchTimeline" });
 
@@ -111,11 +117,15 @@ export const metricsRoute = createRoute({
   path: "/v1/matches/{matchId}/metrics",
   tags: ["analytics"],
   summary: "Exact metrics of a match",
-  description: "Counts, peak minute, ingest latency percentiles, and for CS2 rounds, kills, headshot rate and round wins by side. 404 before any event is logged. Scope: read.",
+  description:
+    "Counts, peak minute, ingest latency percentiles, and for CS2 rounds, kills, headshot rate and round wins by side. 404 before any event is logged. Scope: read.",
   security: bearerAuth,
   middleware: readScope(),
   request: { params: matchIdParams },
-  responses: { 200: { ...json(matchMetricsSchema, "The match's metrics"), headers: rateLimitHeaders }, ...errors(400, 401, 403, 404, 429, 503) },
+  responses: {
+    200: { ...json(matchMetricsSchema, "The match's metrics"), headers: rateLimitHeaders },
+    ...errors(400, 401, 403, 404, 429, 503),
+  },
 });
 
 export const timelineRoute = createRoute({
@@ -135,7 +145,10 @@ export const timelineRoute = createRoute({
         .openapi({ param: { name: "bucket", in: "query" }, description: "Bucket width: 1m or 5m." }),
     }),
   },
-  responses: { 200: { ...json(timelineSchema, "The timeline"), headers: rateLimitHeaders }, ...errors(400, 401, 403, 429, 503) },
+  responses: {
+    200: { ...json(timelineSchema, "The timeline"), headers: rateLimitHeaders },
+    ...errors(400, 401, 403, 429, 503),
+  },
 });
 
 export const roundsRoute = createRoute({
@@ -143,12 +156,16 @@ export const roundsRoute = createRoute({
   path: "/v1/matches/{matchId}/rounds",
   tags: ["analytics"],
   summary: "Per-round CS2 metrics",
-  description: "Every round of a CS2 match: map, winner and the side it played, reason, kills, headshots. Empty for other sports. Scope: read.",
+  description:
+    "Every round of a CS2 match: map, winner and the side it played, reason, kills, headshots. Empty for other sports. Scope: read.",
   security: bearerAuth,
   middleware: readScope(),
   request: { params: matchIdParams },
   responses: {
-    200: { ...json(z.object({ matchId: z.string(), rounds: z.array(roundSchema) }), "The rounds, by map and round"), headers: rateLimitHeaders },
+    200: {
+      ...json(z.object({ matchId: z.string(), rounds: z.array(roundSchema) }), "The rounds, by map and round"),
+      headers: rateLimitHeaders,
+    },
     ...errors(400, 401, 403, 429, 503),
   },
 });
@@ -174,7 +191,10 @@ export const predictionsRoute = createRoute({
   },
   responses: {
     200: {
-      ...json(z.object({ matchId: z.string(), data: z.array(predictionPointSchema), nextCursor: nextCursorSchema }), "A page of the series"),
+      ...json(
+        z.object({ matchId: z.string(), data: z.array(predictionPointSchema), nextCursor: nextCursorSchema }),
+        "A page of the series",
+      ),
       headers: rateLimitHeaders,
     },
     ...errors(400, 401, 403, 429, 503),
@@ -207,9 +227,19 @@ app.openapi(predictionsRoute, async (c) => {
   const { matchId } = c.req.valid("param");
   const q = c.req.valid("query");
   const after = decodeCursor(q.cursor, seriesPositionSchema);
-  const window = { fromMs: q.from ?? OPEN_FROM_MS, toMs: q.to ?? OPEN_TO_MS, afterSeq: after?.seq ?? 0, limit: q.limit };
-  const { points, nextAfterSeq } = await fromAnalytics(c.env, "prediction_series", (client) => predictionSeries(client, matchId, window));
-  return c.json({ matchId, data: points, nextCursor: nextAfterSeq === null ? null : encodeCursor({ seq: nextAfterSeq }) }, 200);
+  const window = {
+    fromMs: q.from ?? OPEN_FROM_MS,
+    toMs: q.to ?? OPEN_TO_MS,
+    afterSeq: after?.seq ?? 0,
+    limit: q.limit,
+  };
+  const { points, nextAfterSeq } = await fromAnalytics(c.env, "prediction_series", (client) =>
+    predictionSeries(client, matchId, window),
+  );
+  return c.json(
+    { matchId, data: points, nextCursor: nextAfterSeq === null ? null : encodeCursor({ seq: nextAfterSeq }) },
+    200,
+  );
 });
 
 export const analyticsRoutes = app;

@@ -33,7 +33,10 @@ const perMinute = z.int().min(1).max(10_000_000);
 const createClientBody = z
   .strictObject({
     name: z.string().min(1).max(200),
-    scopes: z.array(z.enum(scopes)).min(1).describe("ingest: POST /v1/events; read: live and analytics reads; admin: metadata and clients."),
+    scopes: z
+      .array(z.enum(scopes))
+      .min(1)
+      .describe("ingest: POST /v1/events; read: live and analytics reads; admin: metadata and clients."),
     ingestPerMinute: perMinute.optional().describe("Default 120000."),
     readPerMinute: perMinute.optional().describe("Default 6000."),
   })
@@ -67,7 +70,10 @@ export const createClientRoute = createRoute({
   request: { body: { content: { "application/json": { schema: createClientBody } }, required: true } },
   responses: {
     201: {
-      ...json(z.object({ client: apiClientSchema, key: z.string().describe("The API key, shown once.") }), "The client and its key"),
+      ...json(
+        z.object({ client: apiClientSchema, key: z.string().describe("The API key, shown once.") }),
+        "The client and its key",
+      ),
       headers: rateLimitHeaders,
     },
     ...errors(400, 401, 403, 415, 429, 503),
@@ -94,7 +100,10 @@ export const listClientsRoute = createRoute({
     }),
   },
   responses: {
-    200: { ...json(z.object({ data: z.array(apiClientSchema), nextCursor: nextCursorSchema }), "A page of clients"), headers: rateLimitHeaders },
+    200: {
+      ...json(z.object({ data: z.array(apiClientSchema), nextCursor: nextCursorSchema }), "A page of clients"),
+      headers: rateLimitHeaders,
+    },
     ...errors(400, 401, 403, 429, 503),
   },
 });
@@ -107,8 +116,14 @@ export const updateClientRoute = createRoute({
   description: `Applies everywhere within ${KEY_CACHE_TTL_MS / 1000} s. Scope: admin.`,
   security: bearerAuth,
   middleware: admins(),
-  request: { params: clientIdParams, body: { content: { "application/json": { schema: updateClientBody } }, required: true } },
-  responses: { 200: { ...json(apiClientSchema, "The client"), headers: rateLimitHeaders }, ...errors(400, 401, 403, 404, 415, 429, 503) },
+  request: {
+    params: clientIdParams,
+    body: { content: { "application/json": { schema: updateClientBody } }, required: true },
+  },
+  responses: {
+    200: { ...json(apiClientSchema, "The client"), headers: rateLimitHeaders },
+    ...errors(400, 401, 403, 404, 415, 429, 503),
+  },
 });
 
 export const revokeClientRoute = createRoute({
@@ -120,7 +135,10 @@ export const revokeClientRoute = createRoute({
   security: bearerAuth,
   middleware: admins(),
   request: { params: clientIdParams },
-  responses: { 200: { ...json(apiClientSchema, "The revoked client"), headers: rateLimitHeaders }, ...errors(400, 401, 403, 404, 429, 503) },
+  responses: {
+    200: { ...json(apiClientSchema, "The revoked client"), headers: rateLimitHeaders },
+    ...errors(400, 401, 403, 404, 429, 503),
+  },
 });
 
 const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
@@ -143,7 +161,12 @@ app.openapi(createClientRoute, async (c) => {
       .returning(),
   );
   const client = clientView(rows[0]!);
-  log("info", "api client created", { requestId: c.get("requestId"), by: c.get("client").id, clientId: client.id, scopes: client.scopes });
+  log("info", "api client created", {
+    requestId: c.get("requestId"),
+    by: c.get("client").id,
+    clientId: client.id,
+    scopes: client.scopes,
+  });
   return c.json({ client, key }, 201);
 });
 
@@ -154,7 +177,12 @@ app.openapi(listClientsRoute, async (c) => {
     db
       .select()
       .from(apiClients)
-      .where(and(q.includeRevoked ? undefined : isNull(apiClients.revokedAt), after ? gt(apiClients.id, after.id) : undefined))
+      .where(
+        and(
+          q.includeRevoked ? undefined : isNull(apiClients.revokedAt),
+          after ? gt(apiClients.id, after.id) : undefined,
+        ),
+      )
       .orderBy(apiClients.id)
       .limit(q.limit + 1),
   );

@@ -59,6 +59,10 @@ app.onError((err, c) => {
     const code = frameworkCodes[err.status]!;
     return c.json(new ApiError(err.status as 400 | 415, code, err.message || code).toBody(), err.status as 400 | 415);
   }
-  log("error", "unhandled error", { requestId: c.get("requestId"), error: errorMessage(err), stack: (err as Error).stack });
+  log("error", "unhandled error", {
+    requestId: c.get("requestId"),
+    error: errorMessage(err),
+    stack: (err as Error).stack,
+  });
   return c.json({ error: { code: "internal", message: "internal error" } }, 500);
 });

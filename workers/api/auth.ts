@@ -40,7 +40,11 @@ async function findClient(env: Env, keyHash: string): Promise<ApiClient | null> 
   } catch (err) {
     metrics.dependencyErrors.inc({ dependency: "postgres" });
     log("error", "api key lookup failed", { error: errorMessage(err) });
-    throw new ApiError(503, "dependency_unavailable", "cannot verify the API key right now (metadata store unreachable)");
+    throw new ApiError(
+      503,
+      "dependency_unavailable",
+      "cannot verify the API key right now (metadata store unreachable)",
+    );
   }
   if (cache.size >= MAX_CACHED_KEYS) cache.clear();
   cache.set(keyHash, { client, expires: Date.now() + (client ? KEY_CACHE_TTL_MS : NEGATIVE_TTL_MS) });

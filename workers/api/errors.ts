@@ -1,10 +1,10 @@
 // One error shape for every failure: {"error":{"code","message","issues"?}} with the HTTP status.
 import { z } from "@hono/zod-openapi";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import type { ContractIssue } from "../../shared/contract/event";
-import { contractIssueSchema, errorCodes } from "../../shared/contract/errors";
-
 import type { ErrorCode as ApiErrorCode } from "../../shared/contract/errors";
+import { contractIssueSchema, errorCodes } from "../../shared/contract/errors";
+import type { ContractIssue } from "../../shared/contract/event";
+
 export type { ApiErrorCode };
 
 export const apiErrorBodySchema = z
@@ -41,7 +41,15 @@ const targetPrefix: Record<string, string> = { param: "path", query: "query", js
 export function validationHook(result: { success: boolean; target: string; error?: z.ZodError }): void {
   if (result.success || !result.error) return;
   const prefix = targetPrefix[result.target] ?? result.target;
-  const issues = result.error.issues.map((i) => ({ path: [prefix, ...i.path.map(String)].join("."), message: i.message }));
+  const issues = result.error.issues.map((i) => ({
+    path: [prefix, ...i.path.map(String)].join("."),
+    message: i.message,
+  }));
   const where = prefix === "body" ? "the request body" : `${prefix} parameters`;
-  throw new ApiError(400, "invalid_request", `invalid ${where}: ${issues.map((i) => `${i.path} ${i.message}`).join("; ")}`, { issues });
+  throw new ApiError(
+    400,
+    "invalid_request",
+    `invalid ${where}: ${issues.map((i) => `${i.path} ${i.message}`).join("; ")}`,
+    { issues },
+  );
 }

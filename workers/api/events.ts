@@ -16,7 +16,9 @@ export const ingestResultSchema = z
   .object({
     accepted: z.int().min(0).describe("Events now in the queue."),
     duplicates: z.int().min(0).describe("Events already received (same eventId)."),
-    rejected: z.array(z.object({ index: z.int().min(0), eventId: z.string().optional(), issues: z.array(contractIssueSchema) })),
+    rejected: z.array(
+      z.object({ index: z.int().min(0), eventId: z.string().optional(), issues: z.array(contractIssueSchema) }),
+    ),
     eventId: z.string().optional().describe("Single-event requests only."),
     status: z.enum(["accepted", "duplicate"]).optional().describe("Single-event requests only."),
   })
@@ -41,7 +43,10 @@ export const postEventsRoute = createRoute({
     },
   },
   responses: {
-    202: { ...json(ingestResultSchema, "Accepted (some items may be rejected: see `rejected`)"), headers: rateLimitHeaders },
+    202: {
+      ...json(ingestResultSchema, "Accepted (some items may be rejected: see `rejected`)"),
+      headers: rateLimitHeaders,
+    },
     ...errors(400, 401, 403, 413, 415, 429, 503),
   },
 });
@@ -52,7 +57,11 @@ app.openAPIRegistry.registerPath(postEventsRoute);
 app.post("/v1/events", requireScope("ingest"), async (c) => {
   const kind = bodyKind(c.req.header("content-type") ?? null);
   if (!kind) {
-    throw new ApiError(415, "unsupported_media_type", "send application/json (an event or an array of events) or application/x-ndjson");
+    throw new ApiError(
+      415,
+      "unsupported_media_type",
+      "send application/json (an event or an array of events) or application/x-ndjson",
+    );
   }
   const { items, single } = parseEventsBody(await readBodyText(c.req.raw), kind);
   await enforceBudget(c, "ingest", items.length);

@@ -34,7 +34,9 @@ async function check(name: string, probe: () => Promise<unknown>): Promise<Check
   try {
     await Promise.race([
       probe(),
-      new Promise((_, reject) => setTimeout(() => reject(new Error(`no answer within ${READY_TIMEOUT_MS} ms`)), READY_TIMEOUT_MS)),
+      new Promise((_, reject) =>
+        setTimeout(() => reject(new Error(`no answer within ${READY_TIMEOUT_MS} ms`)), READY_TIMEOUT_MS),
+      ),
     ]);
     return { status: "healthy", latencyMs: Math.round((performance.now() - started) * 10) / 10 };
   } catch (err) {
@@ -84,7 +86,9 @@ export const prometheusRoute = createRoute({
   path: "/metrics",
   tags: ["operations"],
   summary: "Prometheus metrics of this isolate",
-  responses: { 200: { content: { "text/plain": { schema: z.string() } }, description: "Prometheus text format 0.0.4" } },
+  responses: {
+    200: { content: { "text/plain": { schema: z.string() } }, description: "Prometheus text format 0.0.4" },
+  },
 });
 
 const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
@@ -96,7 +100,12 @@ app.openapi(readyRoute, async (c) => {
   const down = Object.entries(checks)
     .filter(([, v]) => v.status !== "healthy")
     .map(([k]) => k);
-  const body = { status: down.length ? ("unavailable" as const) : ("ready" as const), down, timestamp: new Date().toISOString(), checks };
+  const body = {
+    status: down.length ? ("unavailable" as const) : ("ready" as const),
+    down,
+    timestamp: new Date().toISOString(),
+    checks,
+  };
   return down.length ? c.json(body, 503) : c.json(body, 200);
 });
 

@@ -1,7 +1,7 @@
 // Matches in the metadata store: the shape the API shows, the filtered and keyset-paginated list, and
 // the teams a match may name. Lists order by start time (unscheduled last), then id.
 import { z } from "@hono/zod-openapi";
-import { and, eq, gte, inArray, lt, sql, type SQL } from "drizzle-orm";
+import { and, eq, gte, inArray, lt, type SQL, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import type { Database } from "../clients/postgres";
 import { matches, teams } from "../clients/postgres-schema";
@@ -26,7 +26,9 @@ export const matchSchema = z
     neutral: z.boolean().describe("Played at a neutral venue: no home advantage for team 1."),
     tournament: z.string().nullable(),
     bestOf: z.int().nullable(),
-    status: z.enum(matchStatuses).describe("scheduled → live on the first event → finished on match_end; or set by an admin."),
+    status: z
+      .enum(matchStatuses)
+      .describe("scheduled → live on the first event → finished on match_end; or set by an admin."),
     createdAt: z.string(),
     updatedAt: z.string(),
   })
@@ -83,7 +85,12 @@ export function matchView({ match: m, team1: t1, team2: t2 }: MatchRow): MatchVi
 }
 
 /** One page (fetch limit + 1 to know whether another follows). */
-export async function listMatches(db: Database, filters: MatchFilters, after: MatchPosition | null, limit: number): Promise<MatchView[]> {
+export async function listMatches(
+  db: Database,
+  filters: MatchFilters,
+  after: MatchPosition | null,
+  limit: number,
+): Promise<MatchView[]> {
   const where: (SQL | undefined)[] = [
     filters.status ? eq(matches.status, filters.status) : undefined,
     filters.sport ? eq(matches.sport, filters.sport) : undefined,
@@ -106,7 +113,11 @@ export async function findMatch(db: Database, id: string): Promise<MatchView | n
 }
 
 /** Teams a match names must exist and play the match's sport. */
-export async function assertTeamsFit(db: Database, sport: string, named: { field: string; id: string | null | undefined }[]): Promise<void> {
+export async function assertTeamsFit(
+  db: Database,
+  sport: string,
+  named: { field: string; id: string | null | undefined }[],
+): Promise<void> {
   const ids = named.flatMap((n) => (n.id ? [n.id] : []));
   if (ids.length === 0) return;
   const found = await db.select({ id: teams.id, sport: teams.sport }).from(teams).where(inArray(teams.id, ids));
@@ -114,8 +125,10 @@ export async function assertTeamsFit(db: Database, sport: string, named: { field
     if (!id) return [];
     const team = found.find((t) => t.id === id);
     if (!team) return [{ path: `body.${field}`, message: `no team '${id}'` }];
-    if (team.sport !== sport) return [{ path: `body.${field}`, message: `team '${id}' plays ${team.sport}, not ${sport}` }];
+    if (team.sport !== sport)
+      return [{ path: `body.${field}`, message: `team '${id}' plays ${team.sport}, not ${sport}` }];
     return [];
   });
-  if (issues.length > 0) throw new ApiError(400, "invalid_request", issues.map((i) => i.message).join("; "), { issues });
+  if (issues.length > 0)
+    throw new ApiError(400, "invalid_request", issues.map((i) => i.message).join("; "), { issues });
 }

@@ -4,7 +4,7 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { eq, sql } from "drizzle-orm";
 import { liveFrameSchema, matchStateViewSchema, predictionViewSchema } from "../../shared/contract/frames";
 import { sportNames } from "../../shared/sports";
-import { NO_ACTIVITY, matchActivity, type MatchActivity } from "../analytics/match-activity";
+import { type MatchActivity, matchActivity, NO_ACTIVITY } from "../analytics/match-activity";
 import { openClickHouse } from "../clients/clickhouse";
 import { matches } from "../clients/postgres-schema";
 import type { Env } from "../env";
@@ -17,11 +17,11 @@ import {
   assertTeamsFit,
   findMatch,
   listMatches,
+  type MatchView,
   matchPositionSchema,
   matchSchema,
   matchStatuses,
   positionOf,
-  type MatchView,
 } from "./match-directory";
 import { withMetadata } from "./metadata-store";
 import { bearerAuth, errors, json, rateLimitHeaders } from "./openapi";
@@ -50,9 +50,14 @@ const activitySchema = z
       z.null(),
     ]),
   })
-  .meta({ id: "MatchActivity", description: "What the analytics store holds for a match; null while it is unreachable." });
+  .meta({
+    id: "MatchActivity",
+    description: "What the analytics store holds for a match; null while it is unreachable.",
+  });
 
-const matchWithActivitySchema = matchSchema.extend({ activity: z.union([activitySchema, z.null()]) }).meta({ id: "MatchListItem" });
+const matchWithActivitySchema = matchSchema
+  .extend({ activity: z.union([activitySchema, z.null()]) })
+  .meta({ id: "MatchListItem" });
 const matchDetailSchema = matchWithActivitySchema
   .extend({ live: z.union([liveStateSchema, z.null()]).describe("The room's state; null before the first event.") })
   .meta({ id: "MatchDetail" });
@@ -65,7 +70,10 @@ const matchBody = z.object({
   venue: z.string().min(1).max(200).nullable().optional(),
   neutral: z.boolean().optional(),
   tournament: z.string().min(1).max(200).nullable().optional(),
-  bestOf: z.union([z.literal(1), z.literal(3), z.literal(5)]).nullable().optional(),
+  bestOf: z
+    .union([z.literal(1), z.literal(3), z.literal(5)])
+    .nullable()
+    .optional(),
   status: z.enum(matchStatuses).optional(),
 });
 const createMatchBody = matchBody.extend({ id: entityId }).strict().meta({ id: "CreateMatch" });
@@ -101,12 +109,16 @@ export const listMatchesRoute = createRoute({
   path: "/v1/matches",
   tags: ["metadata"],
   summary: "List matches with their activity",
-  description: "Filter by status, sport and start time; ordered by start time (unscheduled last), then id. Scope: read or admin.",
+  description:
+    "Filter by status, sport and start time; ordered by start time (unscheduled last), then id. Scope: read or admin.",
   security: bearerAuth,
   middleware: [requireScope(["read", "admin"]), readBudget],
   request: {
     query: z.object({
-      status: z.enum(matchStatuses).optional().openapi({ param: { name: "status", in: "query" } }),
+      status: z
+        .enum(matchStatuses)
+        .optional()
+        .openapi({ param: { name: "status", in: "query" } }),
       sport: sportSchema.optional().openapi({ param: { name: "sport", in: "query" } }),
       from: instantQuery("from", "Matches starting at or after this time."),
       to: instantQuery("to", "Matches starting before this time."),
@@ -115,7 +127,10 @@ export const listMatchesRoute = createRoute({
     }),
   },
   responses: {
-    200: { ...json(z.object({ data: z.array(matchWithActivitySchema), nextCursor: nextCursorSchema }), "A page of matches"), headers: rateLimitHeaders },
+    200: {
+      ...json(z.object({ data: z.array(matchWithActivitySchema), nextCursor: nextCursorSchema }), "A page of matches"),
+      headers: rateLimitHeaders,
+    },
     ...errors(400, 401, 403, 429, 503),
   },
 });
@@ -140,7 +155,8 @@ export const createMatchRoute = createRoute({
   path: "/v1/matches",
   tags: ["metadata"],
   summary: "Register a match",
-  description: "Register it (and its teams) before its first event: the predictor reads the teams' ratings then. Scope: admin.",
+  description:
+    "Register it (and its teams) before its first event: the predictor reads the teams' ratings then. Scope: admin.",
   security: bearerAuth,
   middleware: [requireScope("admin"), readBudget],
   request: { body: { content: { "application/json": { schema: createMatchBody } }, required: true } },
@@ -158,7 +174,10 @@ export const updateMatchRoute = createRoute({
   description: "Only the fields sent change; null clears a field. The sport cannot change. Scope: admin.",
   security: bearerAuth,
   middleware: [requireScope("admin"), readBudget],
-  request: { params: matchIdParams, body: { content: { "application/json": { schema: updateMatchBody } }, required: true } },
+  request: {
+    params: matchIdParams,
+    body: { content: { "application/json": { schema: updateMatchBody } }, required: true },
+  },
   responses: {
     200: { ...json(matchSchema, "The match as stored"), headers: rateLimitHeaders },
     ...errors(400, 401, 403, 404, 415, 429, 503),
@@ -193,8 +212,16 @@ export const liveStreamRoute = createRoute({
   request: {
     params: matchIdParams,
     query: z.object({
-      since: z.coerce.number().int().min(0).optional().openapi({ param: { name: "since", in: "query" }, description: "The last seq you received." }),
-      token: z.string().optional().openapi({ param: { name: "token", in: "query" }, description: "The API key, for browsers." }),
+      since: z.coerce
+        .number()
+        .int()
+        .min(0)
+        .optional()
+        .openapi({ param: { name: "since", in: "query" }, description: "The last seq you received." }),
+      token: z
+        .string()
+        .optional()
+        .openapi({ param: { name: "token", in: "query" }, description: "The API key, for browsers." }),
     }),
   },
   responses: {
@@ -210,9 +237,14 @@ const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 app.openapi(listMatchesRoute, async (c) => {
   const q = c.req.valid("query");
   const after = decodeCursor(q.cursor, matchPositionSchema);
-  const rows = await withMetadata(c.env, (db) => listMatches(db, { status: q.status, sport: q.sport, fromMs: q.from, toMs: q.to }, after, q.limit));
+  const rows = await withMetadata(c.env, (db) =>
+    listMatches(db, { status: q.status, sport: q.sport, fromMs: q.from, toMs: q.to }, after, q.limit),
+  );
   const { data, nextCursor } = page(rows, q.limit, positionOf);
-  const activity = await activityOf(c.env, data.map((m) => m.id));
+  const activity = await activityOf(
+    c.env,
+    data.map((m) => m.id),
+  );
   return c.json({ data: data.map((m) => withActivity(m, activity)), nextCursor }, 200);
 });
 
@@ -269,7 +301,11 @@ app.openapi(updateMatchRoute, async (c) => {
     const { startsAt, ...rest } = body;
     await db
       .update(matches)
-      .set({ ...rest, ...(startsAt !== undefined ? { startsAt: startsAt === null ? null : new Date(startsAt) } : {}), updatedAt: sql`now()` })
+      .set({
+        ...rest,
+        ...(startsAt !== undefined ? { startsAt: startsAt === null ? null : new Date(startsAt) } : {}),
+        updatedAt: sql`now()`,
+      })
       .where(eq(matches.id, matchId));
     return findMatch(db, matchId);
   });
@@ -293,7 +329,13 @@ app.get("/v1/matches/:matchId/live", requireScope("read", { allowQueryToken: tru
     });
   }
   if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
-    throw new ApiError(426, "upgrade_required", "this endpoint is a WebSocket: send Upgrade: websocket", {}, { upgrade: "websocket" });
+    throw new ApiError(
+      426,
+      "upgrade_required",
+      "this endpoint is a WebSocket: send Upgrade: websocket",
+      {},
+      { upgrade: "websocket" },
+    );
   }
   const since = c.req.query("since");
   if (since !== undefined && !/^\d+$/.test(since)) {

@@ -1,7 +1,7 @@
 // Routes reach Postgres through here: one Neon Pool per request (workerd forbids sharing I/O between
 // requests), and driver failures turned into the API's errors — a unique violation is 409 conflict, a
 // missing referenced row 400, anything else 503 so clients know to retry.
-import { withPostgres, type Database } from "../clients/postgres";
+import { type Database, withPostgres } from "../clients/postgres";
 import type { Env } from "../env";
 import { errorMessage, log } from "../observability/log";
 import { metrics } from "../observability/metrics";
@@ -16,7 +16,11 @@ export function sqlState(err: unknown): string | undefined {
   return undefined;
 }
 
-export async function withMetadata<T>(env: Env, work: (db: Database) => Promise<T>, what = "the metadata store"): Promise<T> {
+export async function withMetadata<T>(
+  env: Env,
+  work: (db: Database) => Promise<T>,
+  what = "the metadata store",
+): Promise<T> {
   try {
     return await withPostgres(env, ({ db }) => work(db));
   } catch (err) {

@@ -1,6 +1,6 @@
 // The OpenAPI 3.1 document at /v1/openapi.json and the pieces every route declaration shares: JSON
 // bodies, the error responses, the bearer scheme and the rate-limit headers.
-import { z, type OpenAPIHono } from "@hono/zod-openapi";
+import { type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "./app-env";
 import { apiErrorBodySchema } from "./errors";
 
@@ -28,7 +28,10 @@ export type ErrorStatus = keyof typeof errorDescriptions;
 
 export function errors<S extends ErrorStatus>(...statuses: S[]) {
   return Object.fromEntries(
-    statuses.map((s) => [s, { ...json(apiErrorBodySchema, errorDescriptions[s]), ...(s === 429 ? { headers: retryHeaders } : {}) }]),
+    statuses.map((s) => [
+      s,
+      { ...json(apiErrorBodySchema, errorDescriptions[s]), ...(s === 429 ? { headers: retryHeaders } : {}) },
+    ]),
   ) as { [K in S]: ReturnType<typeof json<typeof apiErrorBodySchema>> };
 }
 
@@ -36,7 +39,9 @@ const integerHeader = (description: string) => ({ schema: { type: "integer" as c
 
 /** Sent on every response of a rate-limited route (absent while the limiter is unreachable). */
 export const rateLimitHeaders = {
-  "X-RateLimit-Limit": integerHeader("The client's budget per minute for this kind of request (ingest: events, read: requests)."),
+  "X-RateLimit-Limit": integerHeader(
+    "The client's budget per minute for this kind of request (ingest: events, read: requests).",
+  ),
   "X-RateLimit-Remaining": integerHeader("What is left of it in the current window."),
   "X-RateLimit-Reset": integerHeader("Unix time (seconds) when the current window ends."),
 };
@@ -47,7 +52,8 @@ export function serveDocument(app: OpenAPIHono<AppEnv>): void {
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",
     scheme: "bearer",
-    description: "An API key (`mp_…`) with the route's scope: `ingest`, `read` or `admin`. Read routes also take `?token=<key>`.",
+    description:
+      "An API key (`mp_…`) with the route's scope: `ingest`, `read` or `admin`. Read routes also take `?token=<key>`.",
   });
   app.openAPIRegistry.registerPath({
     method: "get",
@@ -63,7 +69,7 @@ export function serveDocument(app: OpenAPIHono<AppEnv>): void {
       version: "1.0.0",
       description:
         "Live match data: ingest events, read live state and predictions, exact match analytics, and manage " +
-        "teams, players, matches and API clients. Errors are always `{\"error\":{\"code\",\"message\",\"issues\"?}}`.",
+        'teams, players, matches and API clients. Errors are always `{"error":{"code","message","issues"?}}`.',
     },
     tags: [
       { name: "ingest", description: "Sending events" },

@@ -33,7 +33,9 @@ const createPlayerBody = z
   .meta({ id: "CreatePlayer" });
 const updatePlayerBody = createPlayerBody.omit({ id: true }).partial().meta({ id: "UpdatePlayer" });
 
-const playerIdParams = z.object({ playerId: entityId.openapi({ param: { name: "playerId", in: "path" }, example: "saka" }) });
+const playerIdParams = z.object({
+  playerId: entityId.openapi({ param: { name: "playerId", in: "path" }, example: "saka" }),
+});
 
 type PlayerRow = typeof players.$inferSelect;
 const playerView = (p: PlayerRow): z.infer<typeof playerSchema> => ({
@@ -49,7 +51,9 @@ async function assertTeamExists(db: Database, teamId: string | null | undefined)
   if (!teamId) return;
   const found = await db.select({ id: teams.id }).from(teams).where(eq(teams.id, teamId)).limit(1);
   if (found.length === 0) {
-    throw new ApiError(400, "invalid_request", `no team '${teamId}'`, { issues: [{ path: "body.teamId", message: `no team '${teamId}'` }] });
+    throw new ApiError(400, "invalid_request", `no team '${teamId}'`, {
+      issues: [{ path: "body.teamId", message: `no team '${teamId}'` }],
+    });
   }
 }
 
@@ -72,7 +76,10 @@ export const listPlayersRoute = createRoute({
     }),
   },
   responses: {
-    200: { ...json(z.object({ data: z.array(playerSchema), nextCursor: nextCursorSchema }), "A page of players"), headers: rateLimitHeaders },
+    200: {
+      ...json(z.object({ data: z.array(playerSchema), nextCursor: nextCursorSchema }), "A page of players"),
+      headers: rateLimitHeaders,
+    },
     ...errors(400, 401, 403, 429, 503),
   },
 });
@@ -86,7 +93,10 @@ export const createPlayerRoute = createRoute({
   security: bearerAuth,
   middleware: admins(),
   request: { body: { content: { "application/json": { schema: createPlayerBody } }, required: true } },
-  responses: { 201: { ...json(playerSchema, "The player as stored"), headers: rateLimitHeaders }, ...errors(400, 401, 403, 409, 415, 429, 503) },
+  responses: {
+    201: { ...json(playerSchema, "The player as stored"), headers: rateLimitHeaders },
+    ...errors(400, 401, 403, 409, 415, 429, 503),
+  },
 });
 
 export const updatePlayerRoute = createRoute({
@@ -97,8 +107,14 @@ export const updatePlayerRoute = createRoute({
   description: "Only the fields sent change (e.g. a transfer: teamId). Scope: admin.",
   security: bearerAuth,
   middleware: admins(),
-  request: { params: playerIdParams, body: { content: { "application/json": { schema: updatePlayerBody } }, required: true } },
-  responses: { 200: { ...json(playerSchema, "The player as stored"), headers: rateLimitHeaders }, ...errors(400, 401, 403, 404, 415, 429, 503) },
+  request: {
+    params: playerIdParams,
+    body: { content: { "application/json": { schema: updatePlayerBody } }, required: true },
+  },
+  responses: {
+    200: { ...json(playerSchema, "The player as stored"), headers: rateLimitHeaders },
+    ...errors(400, 401, 403, 404, 415, 429, 503),
+  },
 });
 
 const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });

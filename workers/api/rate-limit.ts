@@ -38,7 +38,11 @@ const MAX_LIMITERS = 1_000;
 /** Per Redis URL: until when this isolate lets requests through without asking. */
 const breakerOpenUntil = new Map<string, number>();
 
-function limiterFor(env: Pick<Env, "UPSTASH_REDIS_REST_URL" | "UPSTASH_REDIS_REST_TOKEN">, budget: Budget, perMinute: number): Ratelimit {
+function limiterFor(
+  env: Pick<Env, "UPSTASH_REDIS_REST_URL" | "UPSTASH_REDIS_REST_TOKEN">,
+  budget: Budget,
+  perMinute: number,
+): Ratelimit {
   const key = `${budget}:${perMinute}:${env.UPSTASH_REDIS_REST_URL}`;
   let limiter = limiters.get(key);
   if (!limiter) {
@@ -61,7 +65,13 @@ export function budgetOf(client: ApiClient, budget: Budget): number {
   return budget === "ingest" ? client.ingestPerMinute : client.readPerMinute;
 }
 
-export async function takeBudget(env: Env, client: ApiClient, budget: Budget, cost: number, requestId?: string): Promise<RateDecision> {
+export async function takeBudget(
+  env: Env,
+  client: ApiClient,
+  budget: Budget,
+  cost: number,
+  requestId?: string,
+): Promise<RateDecision> {
   const limit = budgetOf(client, budget);
   const unmetered = (): RateDecision => {
     metrics.rateLimitFailOpen.inc({ budget });
@@ -70,7 +80,14 @@ export async function takeBudget(env: Env, client: ApiClient, budget: Budget, co
   const open = (why: string, error?: string): RateDecision => {
     metrics.dependencyErrors.inc({ dependency: "redis" });
     breakerOpenUntil.set(env.UPSTASH_REDIS_REST_URL, Date.now() + BREAKER_MS);
-    log("warn", "rate limiter unavailable: letting requests through unmetered", { requestId, clientId: client.id, budget, why, error, forMs: BREAKER_MS });
+    log("warn", "rate limiter unavailable: letting requests through unmetered", {
+      requestId,
+      clientId: client.id,
+      budget,
+      why,
+      error,
+      forMs: BREAKER_MS,
+    });
     return unmetered();
   };
   if ((breakerOpenUntil.get(env.UPSTASH_REDIS_REST_URL) ?? 0) > Date.now()) return unmetered();

@@ -36,7 +36,9 @@ const createTeamBody = z
   .meta({ id: "CreateTeam" });
 const updateTeamBody = createTeamBody.omit({ id: true, sport: true }).partial().meta({ id: "UpdateTeam" });
 
-const teamIdParams = z.object({ teamId: entityId.openapi({ param: { name: "teamId", in: "path" }, example: "arsenal" }) });
+const teamIdParams = z.object({
+  teamId: entityId.openapi({ param: { name: "teamId", in: "path" }, example: "arsenal" }),
+});
 
 type TeamRow = typeof teams.$inferSelect;
 const teamView = (t: TeamRow): z.infer<typeof teamSchema> => ({
@@ -62,13 +64,19 @@ export const listTeamsRoute = createRoute({
   middleware: readers(),
   request: {
     query: z.object({
-      sport: z.enum(sportNames as [string, ...string[]]).optional().openapi({ param: { name: "sport", in: "query" } }),
+      sport: z
+        .enum(sportNames as [string, ...string[]])
+        .optional()
+        .openapi({ param: { name: "sport", in: "query" } }),
       limit: limitQuery(100, 500),
       cursor: cursorQuery,
     }),
   },
   responses: {
-    200: { ...json(z.object({ data: z.array(teamSchema), nextCursor: nextCursorSchema }), "A page of teams"), headers: rateLimitHeaders },
+    200: {
+      ...json(z.object({ data: z.array(teamSchema), nextCursor: nextCursorSchema }), "A page of teams"),
+      headers: rateLimitHeaders,
+    },
     ...errors(400, 401, 403, 429, 503),
   },
 });
@@ -82,7 +90,10 @@ export const getTeamRoute = createRoute({
   security: bearerAuth,
   middleware: readers(),
   request: { params: teamIdParams },
-  responses: { 200: { ...json(teamSchema, "The team"), headers: rateLimitHeaders }, ...errors(400, 401, 403, 404, 429, 503) },
+  responses: {
+    200: { ...json(teamSchema, "The team"), headers: rateLimitHeaders },
+    ...errors(400, 401, 403, 404, 429, 503),
+  },
 });
 
 export const createTeamRoute = createRoute({
@@ -94,7 +105,10 @@ export const createTeamRoute = createRoute({
   security: bearerAuth,
   middleware: admins(),
   request: { body: { content: { "application/json": { schema: createTeamBody } }, required: true } },
-  responses: { 201: { ...json(teamSchema, "The team as stored"), headers: rateLimitHeaders }, ...errors(400, 401, 403, 409, 415, 429, 503) },
+  responses: {
+    201: { ...json(teamSchema, "The team as stored"), headers: rateLimitHeaders },
+    ...errors(400, 401, 403, 409, 415, 429, 503),
+  },
 });
 
 export const updateTeamRoute = createRoute({
@@ -102,11 +116,18 @@ export const updateTeamRoute = createRoute({
   path: "/v1/teams/{teamId}",
   tags: ["metadata"],
   summary: "Update a team",
-  description: "Only the fields sent change. A new rating applies to matches whose first event comes after it. Scope: admin.",
+  description:
+    "Only the fields sent change. A new rating applies to matches whose first event comes after it. Scope: admin.",
   security: bearerAuth,
   middleware: admins(),
-  request: { params: teamIdParams, body: { content: { "application/json": { schema: updateTeamBody } }, required: true } },
-  responses: { 200: { ...json(teamSchema, "The team as stored"), headers: rateLimitHeaders }, ...errors(400, 401, 403, 404, 415, 429, 503) },
+  request: {
+    params: teamIdParams,
+    body: { content: { "application/json": { schema: updateTeamBody } }, required: true },
+  },
+  responses: {
+    200: { ...json(teamSchema, "The team as stored"), headers: rateLimitHeaders },
+    ...errors(400, 401, 403, 404, 415, 429, 503),
+  },
 });
 
 const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
@@ -140,7 +161,13 @@ app.openapi(createTeamRoute, async (c) => {
     (db) =>
       db
         .insert(teams)
-        .values({ id: body.id, sport: body.sport, name: body.name, country: body.country ?? null, ...(body.rating !== undefined ? { rating: body.rating } : {}) })
+        .values({
+          id: body.id,
+          sport: body.sport,
+          name: body.name,
+          country: body.country ?? null,
+          ...(body.rating !== undefined ? { rating: body.rating } : {}),
+        })
         .returning(),
     `team '${body.id}'`,
   );

@@ -1,5 +1,5 @@
 // ClickHouse over HTTP with the web client (fetch-based, runs in workerd).
-import { createClient, type ClickHouseClient } from "@clickhouse/client-web";
+import { type ClickHouseClient, createClient } from "@clickhouse/client-web";
 import type { Env } from "../env";
 
 type ClickHouseEnv = Pick<Env, "CLICKHOUSE_URL" | "CLICKHOUSE_USER" | "CLICKHOUSE_PASSWORD" | "CLICKHOUSE_DATABASE">;

@@ -98,7 +98,9 @@ export const fanGuesses = pgTable(
   "fan_guesses",
   {
     id: uuid("id").primaryKey().defaultRandom(),
-    matchId: text("match_id").notNull().references(() => matches.id),
+    matchId: text("match_id")
+      .notNull()
+      .references(() => matches.id),
     fanId: text("fan_id").notNull(),
     guess: jsonb("guess").notNull(),
     points: integer("points"),

@@ -1,7 +1,7 @@
 // Postgres through the Neon serverless driver (WebSocket), one Pool per request: workerd forbids reusing
 // I/O objects across requests. Locally NEON_WS_PROXY points the driver at the dev bridge; that is the
 // only difference from production.
-import { Pool, neonConfig } from "@neondatabase/serverless";
+import { neonConfig, Pool } from "@neondatabase/serverless";
 import { drizzle } from "drizzle-orm/neon-serverless";
 import type { Env } from "../env";
 import * as schema from "./postgres-schema";
@@ -32,7 +32,10 @@ export function openPostgres(env: Pick<Env, "DATABASE_URL" | "NEON_WS_PROXY">): 
 }
 
 /** Runs `work` with a fresh Postgres connection and always releases it. */
-export async function withPostgres<T>(env: Pick<Env, "DATABASE_URL" | "NEON_WS_PROXY">, work: (pg: Postgres) => Promise<T>): Promise<T> {
+export async function withPostgres<T>(
+  env: Pick<Env, "DATABASE_URL" | "NEON_WS_PROXY">,
+  work: (pg: Postgres) => Promise<T>,
+): Promise<T> {
   const pg = openPostgres(env);
   try {
     return await work(pg);

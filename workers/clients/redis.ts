@@ -3,7 +3,10 @@
 import { Redis } from "@upstash/redis/cloudflare";
 import type { Env } from "../env";
 
-export function openRedis(env: Pick<Env, "UPSTASH_REDIS_REST_URL" | "UPSTASH_REDIS_REST_TOKEN">, timeoutMs = 1_000): Redis {
+export function openRedis(
+  env: Pick<Env, "UPSTASH_REDIS_REST_URL" | "UPSTASH_REDIS_REST_TOKEN">,
+  timeoutMs = 1_000,
+): Redis {
   return new Redis({
     url: env.UPSTASH_REDIS_REST_URL,
     token: env.UPSTASH_REDIS_REST_TOKEN,

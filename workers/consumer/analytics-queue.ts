@@ -4,11 +4,11 @@
 // second per table); the live path wants every batch done in milliseconds. The queue gives both, durably.
 import { openClickHouse } from "../clients/clickhouse";
 import type { Env } from "../env";
-import { chunkBySize, MAX_MESSAGE_BYTES, toSendBatches, type Packed } from "../ingest/pack";
+import { chunkBySize, MAX_MESSAGE_BYTES, type Packed, toSendBatches } from "../ingest/pack";
 import { errorMessage, log } from "../observability/log";
 import { metrics } from "../observability/metrics";
-import { writeEventLog, type EventLogRow } from "./event-log";
-import { writePredictionLog, type PredictionLogRow } from "./prediction-log";
+import { type EventLogRow, writeEventLog } from "./event-log";
+import { type PredictionLogRow, writePredictionLog } from "./prediction-log";
 
 export interface AnalyticsMessage {
   v: 1;
@@ -19,13 +19,23 @@ export interface AnalyticsMessage {
 export function packAnalytics(events: EventLogRow[], predictions: PredictionLogRow[]): Packed<AnalyticsMessage>[] {
   const budget = MAX_MESSAGE_BYTES - 100;
   return [
-    ...chunkBySize(events, budget).map((c) => ({ message: { v: 1 as const, events: c.items, predictions: [] }, bytes: c.bytes + 100 })),
-    ...chunkBySize(predictions, budget).map((c) => ({ message: { v: 1 as const, events: [], predictions: c.items }, bytes: c.bytes + 100 })),
+    ...chunkBySize(events, budget).map((c) => ({
+      message: { v: 1 as const, events: c.items, predictions: [] },
+      bytes: c.bytes + 100,
+    })),
+    ...chunkBySize(predictions, budget).map((c) => ({
+      message: { v: 1 as const, events: [], predictions: c.items },
+      bytes: c.bytes + 100,
+    })),
   ];
 }
 
 /** Durably hands rows to the analytics queue; throws if the queue refused any part. */
-export async function forwardToAnalytics(env: Env, events: EventLogRow[], predictions: PredictionLogRow[]): Promise<void> {
+export async function forwardToAnalytics(
+  env: Env,
+  events: EventLogRow[],
+  predictions: PredictionLogRow[],
+): Promise<void> {
   for (const batch of toSendBatches(packAnalytics(events, predictions))) {
     await env.ANALYTICS_QUEUE.sendBatch(batch.map((body) => ({ body })));
   }
@@ -66,11 +76,19 @@ export async function consumeAnalytics(batch: MessageBatch<AnalyticsMessage>, en
     ]);
     observeWriteLag(events, Date.now());
     // The request ids tie these rows to the edge's "events accepted" lines (and to events.request_id).
-    log("info", "analytics written", { events: events.length, predictions: predictions.length, requestIds: [...new Set(events.map((r) => r.request_id))] });
+    log("info", "analytics written", {
+      events: events.length,
+      predictions: predictions.length,
+      requestIds: [...new Set(events.map((r) => r.request_id))],
+    });
     batch.ackAll();
   } catch (err) {
     metrics.dependencyErrors.inc({ dependency: "clickhouse" });
-    log("error", "analytics insert failed; batch will be retried", { error: errorMessage(err), events: events.length, predictions: predictions.length });
+    log("error", "analytics insert failed; batch will be retried", {
+      error: errorMessage(err),
+      events: events.length,
+      predictions: predictions.length,
+    });
     const attempts = Math.max(...batch.messages.map((m) => m.attempts));
     batch.retryAll({ delaySeconds: Math.min(2 ** attempts, 60) });
   } finally {

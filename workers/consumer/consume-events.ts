@@ -38,7 +38,10 @@ export async function consumeEvents(batch: MessageBatch<EventsMessage>, env: Env
     [...byMatch].map(async ([matchId, msgs]): Promise<RoomCall> => {
       const room = env.MATCH_ROOM.get(env.MATCH_ROOM.idFromName(matchId));
       const callStarted = performance.now();
-      const result = await room.applyEvents(matchId, msgs.flatMap((m) => m.body.events));
+      const result = await room.applyEvents(
+        matchId,
+        msgs.flatMap((m) => m.body.events),
+      );
       metrics.roomCallDuration.observe((performance.now() - callStarted) / 1000);
       metrics.roomApplied.inc({}, result.applied);
       if (result.duplicates > 0) metrics.roomDuplicates.inc({}, result.duplicates);
@@ -52,11 +55,18 @@ export async function consumeEvents(batch: MessageBatch<EventsMessage>, env: Env
 
   let forwarded = true;
   try {
-    await forwardToAnalytics(env, eventLogRows(batch.messages.map((m) => m.body)), predictionLogRows(calls.flatMap((c) => c.result.predictions)));
+    await forwardToAnalytics(
+      env,
+      eventLogRows(batch.messages.map((m) => m.body)),
+      predictionLogRows(calls.flatMap((c) => c.result.predictions)),
+    );
   } catch (err) {
     forwarded = false;
     metrics.dependencyErrors.inc({ dependency: "analytics_queue" });
-    log("error", "analytics queue refused the batch; it will be retried", { error: errorMessage(err), events: events.length });
+    log("error", "analytics queue refused the batch; it will be retried", {
+      error: errorMessage(err),
+      events: events.length,
+    });
   }
   const forwardDone = performance.now();
   metrics.stageDuration.observe((forwardDone - roomsDone) / 1000, { stage: "consumer_forward" });
@@ -76,7 +86,12 @@ export async function consumeEvents(batch: MessageBatch<EventsMessage>, env: Env
     metrics.queueMessagesConsumed.inc({ outcome: ok ? "acked" : "retried" }, msgs.length);
     if (room.status === "fulfilled") {
       const { predictions, ...counts } = room.value.result;
-      log("debug", "match batch applied", { matchId, requestIds: [...new Set(msgs.map((m) => m.body.requestId))], ...counts, predictions: predictions.length });
+      log("debug", "match batch applied", {
+        matchId,
+        requestIds: [...new Set(msgs.map((m) => m.body.requestId))],
+        ...counts,
+        predictions: predictions.length,
+      });
     }
   });
   await Promise.all([confirmed, statusAdvanced]);
@@ -99,9 +114,15 @@ function observeSourceLag(messages: readonly Message<EventsMessage>[]): void {
 /** The predictions are durably queued for ClickHouse: each room may drop them from its outbox. */
 async function confirmPredictions(calls: RoomCall[]): Promise<void> {
   const pending = calls.filter((c) => c.result.predictions.length > 0);
-  const confirmed = await Promise.allSettled(pending.map((c) => c.room.confirmPredictions(Math.max(...c.result.predictions.map((p) => p.seq)))));
+  const confirmed = await Promise.allSettled(
+    pending.map((c) => c.room.confirmPredictions(Math.max(...c.result.predictions.map((p) => p.seq)))),
+  );
   confirmed.forEach((r, i) => {
     // Harmless: the room sends them again and the table collapses the repeat.
-    if (r.status === "rejected") log("warn", "could not confirm predictions to the room", { matchId: pending[i]!.matchId, error: errorMessage(r.reason) });
+    if (r.status === "rejected")
+      log("warn", "could not confirm predictions to the room", {
+        matchId: pending[i]!.matchId,
+        error: errorMessage(r.reason),
+      });
   });
 }

@@ -58,6 +58,11 @@ export async function advanceMatchStatus(env: Env, events: MatchEvent[]): Promis
   } catch (err) {
     pausedUntil = Date.now() + PAUSE_AFTER_FAILURE_MS;
     metrics.dependencyErrors.inc({ dependency: "postgres" });
-    log("warn", "match status update failed; retried with a later batch", { error: errorMessage(err), live, finished, pauseMs: PAUSE_AFTER_FAILURE_MS });
+    log("warn", "match status update failed; retried with a later batch", {
+      error: errorMessage(err),
+      live,
+      finished,
+      pauseMs: PAUSE_AFTER_FAILURE_MS,
+    });
   }
 }

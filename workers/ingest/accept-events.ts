@@ -1,10 +1,10 @@
 // The ingest pipeline after parsing: validate → drop in-request repeats → edge dedup → pack → enqueue.
 // The caller answers 202 only when this returns: every accepted event is in the queue by then.
-import { parseEvent, type ContractIssue } from "../../shared/contract/event";
+import { type ContractIssue, parseEvent } from "../../shared/contract/event";
 import type { MatchEvent } from "../../shared/sports/sport";
 import { ApiError } from "../api/errors";
 import { openRedis } from "../clients/redis";
-import { numberVar, type Env } from "../env";
+import { type Env, numberVar } from "../env";
 import { errorMessage, log } from "../observability/log";
 import { metrics } from "../observability/metrics";
 import { claimEventIds, releaseEventIds } from "./dedup";
@@ -24,7 +24,10 @@ export interface AcceptResult {
   statuses: Map<number, "accepted" | "duplicate">;
 }
 
-export function validateEvents(items: unknown[], now = new Date()): { valid: { index: number; event: MatchEvent }[]; rejected: RejectedEvent[] } {
+export function validateEvents(
+  items: unknown[],
+  now = new Date(),
+): { valid: { index: number; event: MatchEvent }[]; rejected: RejectedEvent[] } {
   const valid: { index: number; event: MatchEvent }[] = [];
   const rejected: RejectedEvent[] = [];
   items.forEach((item, index) => {
@@ -80,12 +83,24 @@ export async function acceptEvents(env: Env, items: unknown[], requestId: string
     } catch (err) {
       metrics.dependencyErrors.inc({ dependency: "queue" });
       log("error", "queue send failed", { requestId, error: errorMessage(err), events: toSend.length });
-      await releaseEventIds(redis, toSend.map((e) => e.eventId)).catch((e) =>
+      await releaseEventIds(
+        redis,
+        toSend.map((e) => e.eventId),
+      ).catch((e) =>
         log("warn", "could not release dedup keys after queue failure", { requestId, error: errorMessage(e) }),
       );
-      throw new ApiError(503, "queue_unavailable", "the event queue refused the events; nothing was accepted, retry later", {}, { "retry-after": "1" });
+      throw new ApiError(
+        503,
+        "queue_unavailable",
+        "the event queue refused the events; nothing was accepted, retry later",
+        {},
+        { "retry-after": "1" },
+      );
     }
-    metrics.queueMessages.inc({}, batches.reduce((n, b) => n + b.length, 0));
+    metrics.queueMessages.inc(
+      {},
+      batches.reduce((n, b) => n + b.length, 0),
+    );
   }
 
   const ingested = new Map<string, { sport: string; type: string; n: number }>();

@@ -34,7 +34,8 @@ async function runClaim(redis: Redis, keys: string[], ttlSeconds: number): Promi
 export async function claimEventIds(redis: Redis, ids: string[], ttlSeconds: number): Promise<Set<string> | null> {
   if (ids.length === 0) return new Set();
   const replies = await runClaim(redis, ids.map(keyOf), ttlSeconds);
-  if (!Array.isArray(replies) || replies.length !== ids.length) throw new Error(`unexpected reply to the edge dedup script (${typeof replies})`);
+  if (!Array.isArray(replies) || replies.length !== ids.length)
+    throw new Error(`unexpected reply to the edge dedup script (${typeof replies})`);
   const fresh = new Set<string>();
   replies.forEach((reply, i) => {
     if (Number(reply) === 1) fresh.add(ids[i]!);

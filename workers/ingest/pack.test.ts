@@ -31,9 +31,15 @@ describe("packEvents", () => {
 
 describe("toSendBatches", () => {
   it("respects the message count and byte limits of one sendBatch", () => {
-    const many = packEvents(Array.from({ length: 250 }, (_, i) => event(`m${i}`, i)), { requestId: "r", acceptedAt: 1 });
+    const many = packEvents(
+      Array.from({ length: 250 }, (_, i) => event(`m${i}`, i)),
+      { requestId: "r", acceptedAt: 1 },
+    );
     expect(toSendBatches(many).map((b) => b.length)).toEqual([MAX_BATCH_MESSAGES, MAX_BATCH_MESSAGES, 50]);
-    const big = packEvents(Array.from({ length: 800 }, (_, i) => event("big", i, 700)), { requestId: "r", acceptedAt: 1 });
+    const big = packEvents(
+      Array.from({ length: 800 }, (_, i) => event("big", i, 700)),
+      { requestId: "r", acceptedAt: 1 },
+    );
     for (const batch of toSendBatches(big)) expect(bytes(batch)).toBeLessThanOrEqual(MAX_BATCH_BYTES);
   });
 });

@@ -22,6 +22,7 @@ export interface Packed<M> {
 }
 
 const encoder = new TextEncoder();
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the range is every ASCII code point, controls included
 const ASCII = /^[\x00-\x7f]*$/;
 /** UTF-8 bytes of the value's JSON; most JSON is ASCII, whose byte count is its length (no encoding needed). */
 export const sizeOf = (value: unknown): number => {
@@ -48,7 +49,10 @@ export function chunkBySize<T>(items: T[], budget: number): { items: T[]; bytes:
   return chunks;
 }
 
-export function packEvents(events: MatchEvent[], meta: { requestId: string; acceptedAt: number }): Packed<EventsMessage>[] {
+export function packEvents(
+  events: MatchEvent[],
+  meta: { requestId: string; acceptedAt: number },
+): Packed<EventsMessage>[] {
   const byMatch = new Map<string, MatchEvent[]>();
   for (const e of events) {
     const list = byMatch.get(e.matchId);

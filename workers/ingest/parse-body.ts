@@ -15,7 +15,11 @@ export function bodyKind(contentType: string | null): BodyKind | null {
 }
 
 const tooLarge = () =>
-  new ApiError(413, "payload_too_large", `request body exceeds ${MAX_BODY_BYTES} bytes; split it into several requests`);
+  new ApiError(
+    413,
+    "payload_too_large",
+    `request body exceeds ${MAX_BODY_BYTES} bytes; split it into several requests`,
+  );
 
 export async function readBodyText(req: Request, limit = MAX_BODY_BYTES): Promise<string> {
   const declared = Number(req.headers.get("content-length") ?? NaN);

@@ -3,13 +3,19 @@
 // one frame per COALESCE_MS, carrying every change since the previous one, instead of flooding clients.
 import { closeCodes, closeReasons, type LiveFrame } from "../../shared/contract/frames";
 import type { MatchEvent } from "../../shared/sports/sport";
-import { HISTORY_LIMIT, stateView, type RoomRecord, type RoomStore } from "./store";
+import { HISTORY_LIMIT, type RoomRecord, type RoomStore, stateView } from "./store";
 
 export const COALESCE_MS = 50;
 
 /** The frame announcing updates fromSeq..record.seq: one event as `event`, several also as `events`. */
 export function updateFrame(record: RoomRecord, events: MatchEvent[], fromSeq: number): LiveFrame {
-  const frame: LiveFrame = { type: "update", seq: record.seq, event: events[events.length - 1]!, state: stateView(record), prediction: record.prediction };
+  const frame: LiveFrame = {
+    type: "update",
+    seq: record.seq,
+    event: events[events.length - 1]!,
+    state: stateView(record),
+    prediction: record.prediction,
+  };
   return events.length === 1 ? frame : { ...frame, fromSeq, events };
 }
 
@@ -35,7 +41,9 @@ export function parseAck(message: string | ArrayBuffer): number | null {
   if (typeof message !== "string" || !message.startsWith("{")) return null;
   try {
     const value = JSON.parse(message) as { type?: unknown; seq?: unknown };
-    return value.type === "ack" && Number.isInteger(value.seq) && (value.seq as number) >= 0 ? (value.seq as number) : null;
+    return value.type === "ack" && Number.isInteger(value.seq) && (value.seq as number) >= 0
+      ? (value.seq as number)
+      : null;
   } catch {
     return null;
   }
@@ -102,7 +110,12 @@ export class Broadcaster {
   }
 }
 
-export function openLiveSocket(ctx: DurableObjectState, store: RoomStore, record: RoomRecord, since: number | null): Response {
+export function openLiveSocket(
+  ctx: DurableObjectState,
+  store: RoomStore,
+  record: RoomRecord,
+  since: number | null,
+): Response {
   const pair = new WebSocketPair();
   const [client, server] = [pair[0], pair[1]];
   ctx.acceptWebSocket(server);

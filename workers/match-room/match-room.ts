@@ -5,11 +5,11 @@ import { DurableObject } from "cloudflare:workers";
 import type { LiveFrame, MatchStateView, PredictionView } from "../../shared/contract/frames";
 import { sportOf } from "../../shared/sports";
 import type { MatchEvent, SportModule } from "../../shared/sports/sport";
-import { numberVar, type Env } from "../env";
+import { type Env, numberVar } from "../env";
 import { log } from "../observability/log";
 import { Broadcaster, openLiveSocket, parseAck, updateFrame } from "./broadcast";
-import { initialSequencing, planDelivery, type Delivery } from "./sequencer";
-import { RoomStore, stateView, type AppliedRow, type PublishedPrediction, type RoomRecord } from "./store";
+import { type Delivery, initialSequencing, planDelivery } from "./sequencer";
+import { type AppliedRow, type PublishedPrediction, type RoomRecord, RoomStore, stateView } from "./store";
 import { DEFAULT_STRENGTH, loadStrength } from "./strength";
 
 const STRENGTH_RETRY_MS = 30_000;
@@ -109,7 +109,8 @@ export class MatchRoom extends DurableObject<Env> {
   }
 
   override async fetch(request: Request): Promise<Response> {
-    if (!this.record) return Response.json({ error: { code: "not_found", message: "no events for this match yet" } }, { status: 404 });
+    if (!this.record)
+      return Response.json({ error: { code: "not_found", message: "no events for this match yet" } }, { status: 404 });
     const since = new URL(request.url).searchParams.get("since");
     return openLiveSocket(this.ctx, this.store, this.record, since === null ? null : Number(since));
   }
@@ -131,7 +132,10 @@ export class MatchRoom extends DurableObject<Env> {
   override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
     this.broadcaster.forget(ws);
     // Complete the closing handshake. 1005/1006/1015 are reported, never sent: answer those with 1000.
-    const sendable = code === 1000 || (code >= 1001 && code <= 1014 && code !== 1005 && code !== 1006) || (code >= 3000 && code <= 4999);
+    const sendable =
+      code === 1000 ||
+      (code >= 1001 && code <= 1014 && code !== 1005 && code !== 1006) ||
+      (code >= 3000 && code <= 4999);
     try {
       ws.close(sendable ? code : 1000, sendable ? reason : "");
     } catch {
@@ -160,7 +164,11 @@ export class MatchRoom extends DurableObject<Env> {
    * one frame that announces them all (the state after the last; clients get every event), and whether
    * events are held behind a gap afterwards.
    */
-  private deliver(sport: SportModule, incoming: MatchEvent[], releaseAll: boolean): { applied: MatchEvent[]; frame: LiveFrame | null; holding: boolean } {
+  private deliver(
+    sport: SportModule,
+    incoming: MatchEvent[],
+    releaseAll: boolean,
+  ): { applied: MatchEvent[]; frame: LiveFrame | null; holding: boolean } {
     const record = this.record!;
     // Only events with a seq can be held or release held ones: without any, the held set stays as it is.
     const withHeld = releaseAll || incoming.some((e) => e.seq !== undefined);
@@ -178,7 +186,11 @@ export class MatchRoom extends DurableObject<Env> {
       throw err;
     }
     const applied = plan.apply.map((a) => a.event);
-    return { applied, frame: applied.length ? updateFrame(record, applied, fromSeq) : null, holding: this.store.heldEventCount() > 0 };
+    return {
+      applied,
+      frame: applied.length ? updateFrame(record, applied, fromSeq) : null,
+      holding: this.store.heldEventCount() > 0,
+    };
   }
 
   private applyPlan(sport: SportModule, plan: Delivery, withHeld: boolean, heldIds: Set<string>, now: number): void {

@@ -65,7 +65,10 @@ describe("planDelivery", () => {
 
 describe("removeFromGaps", () => {
   it("splits a range around the filled seq", () => {
-    expect(removeFromGaps([{ from: 2, to: 6 }], 4)).toEqual([{ from: 2, to: 3 }, { from: 5, to: 6 }]);
+    expect(removeFromGaps([{ from: 2, to: 6 }], 4)).toEqual([
+      { from: 2, to: 3 },
+      { from: 5, to: 6 },
+    ]);
     expect(removeFromGaps([{ from: 2, to: 2 }], 2)).toEqual([]);
   });
 });

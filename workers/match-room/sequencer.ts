@@ -43,7 +43,12 @@ export function removeFromGaps(gaps: Gap[], seq: number): Gap[] {
  * eventId, in arrival order) and those held from before. `releaseAll` is set when the hold deadline
  * passed: held events are then applied in seq order and the holes before them become gaps.
  */
-export function planDelivery(sequencing: Sequencing, incoming: MatchEvent[], held: MatchEvent[], releaseAll: boolean): Delivery {
+export function planDelivery(
+  sequencing: Sequencing,
+  incoming: MatchEvent[],
+  held: MatchEvent[],
+  releaseAll: boolean,
+): Delivery {
   let nextSeq = sequencing.nextSeq;
   let gaps = sequencing.gaps;
   const apply: Delivery["apply"] = [];

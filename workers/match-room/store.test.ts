@@ -4,7 +4,7 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { MatchEvent } from "../../shared/sports/sport";
-import { HISTORY_LIMIT, RoomStore, type AppliedRow, type PublishedPrediction } from "./store";
+import { type AppliedRow, HISTORY_LIMIT, type PublishedPrediction, RoomStore } from "./store";
 
 const ev = (i: number, seq?: number): MatchEvent => ({
   eventId: `00000000-0000-4000-8000-${String(i).padStart(12, "0")}`,
@@ -38,17 +38,28 @@ async function withStore(name: string, work: (store: RoomStore, sql: SqlStorage)
   await runInDurableObject(stub, (_instance, state) => work(new RoomStore(state.storage.sql), state.storage.sql));
 }
 
-const column = <T extends SqlStorageValue>(sql: SqlStorage, query: string): T[] => sql.exec<Record<string, T>>(query).toArray().map((r) => Object.values(r)[0]!);
+const column = <T extends SqlStorageValue>(sql: SqlStorage, query: string): T[] =>
+  sql
+    .exec<Record<string, T>>(query)
+    .toArray()
+    .map((r) => Object.values(r)[0]!);
 
 describe("RoomStore", () => {
   it("writes every applied event, its prediction and its history entry, in statements within the parameter limit", async () => {
     await withStore("record", (store, sql) => {
       store.recordApplied(rows(1, 250));
       expect(column<number>(sql, "SELECT COUNT(*) FROM applied")).toEqual([250]);
-      expect(column<number>(sql, "SELECT update_seq FROM applied ORDER BY update_seq")).toEqual(Array.from({ length: 250 }, (_, i) => i + 1));
-      expect(column<number>(sql, "SELECT seq FROM prediction_outbox ORDER BY seq")).toEqual(Array.from({ length: 250 }, (_, i) => i + 1));
+      expect(column<number>(sql, "SELECT update_seq FROM applied ORDER BY update_seq")).toEqual(
+        Array.from({ length: 250 }, (_, i) => i + 1),
+      );
+      expect(column<number>(sql, "SELECT seq FROM prediction_outbox ORDER BY seq")).toEqual(
+        Array.from({ length: 250 }, (_, i) => i + 1),
+      );
       expect(JSON.parse(column<string>(sql, "SELECT event FROM history WHERE seq = 7")[0]!)).toEqual(ev(7, 7));
-      expect(store.knownIds([ev(5).eventId, ev(999).eventId, ...Array.from({ length: 150 }, (_, i) => ev(i + 1).eventId)]).size).toBe(150);
+      expect(
+        store.knownIds([ev(5).eventId, ev(999).eventId, ...Array.from({ length: 150 }, (_, i) => ev(i + 1).eventId)])
+          .size,
+      ).toBe(150);
     });
   });
 
@@ -96,7 +107,10 @@ describe("RoomStore", () => {
       expect(store.oldestHeldAt()).toBe(1_000);
       expect(store.knownIds([ev(6).eventId, ev(7).eventId])).toEqual(new Set([ev(6).eventId]));
       const [r3, r4] = rows(3, 4);
-      store.recordApplied([{ ...r3!, wasHeld: true }, { ...r4!, wasHeld: true }]);
+      store.recordApplied([
+        { ...r3!, wasHeld: true },
+        { ...r4!, wasHeld: true },
+      ]);
       store.holdAll([ev(6, 6)], new Set([ev(3).eventId, ev(4).eventId, ev(6).eventId]), 3_000);
       expect(store.heldEventCount()).toBe(1);
       store.forgetCaches();

@@ -1,7 +1,8 @@
 // The room's SQLite storage: the live record, applied event ids (authoritative dedup), events held
 // ahead of a seq gap, and the bounded history of applied events that resuming clients are sent.
-import type { MatchEvent, TeamStrength } from "../../shared/sports/sport";
+
 import type { MatchStateView, PredictionView } from "../../shared/contract/frames";
+import type { MatchEvent, TeamStrength } from "../../shared/sports/sport";
 import type { Sequencing } from "./sequencer";
 
 export const HISTORY_LIMIT = 1_000;
@@ -72,8 +73,12 @@ export class RoomStore {
 
   constructor(private readonly sql: SqlStorage) {
     sql.exec(`CREATE TABLE IF NOT EXISTS room (key TEXT PRIMARY KEY, value TEXT NOT NULL)`);
-    sql.exec(`CREATE TABLE IF NOT EXISTS applied (event_id TEXT PRIMARY KEY, seq INTEGER, update_seq INTEGER NOT NULL)`);
-    sql.exec(`CREATE TABLE IF NOT EXISTS held (event_id TEXT PRIMARY KEY, seq INTEGER NOT NULL, held_at INTEGER NOT NULL, body TEXT NOT NULL)`);
+    sql.exec(
+      `CREATE TABLE IF NOT EXISTS applied (event_id TEXT PRIMARY KEY, seq INTEGER, update_seq INTEGER NOT NULL)`,
+    );
+    sql.exec(
+      `CREATE TABLE IF NOT EXISTS held (event_id TEXT PRIMARY KEY, seq INTEGER NOT NULL, held_at INTEGER NOT NULL, body TEXT NOT NULL)`,
+    );
     sql.exec(`CREATE TABLE IF NOT EXISTS history (seq INTEGER PRIMARY KEY, event TEXT NOT NULL)`);
     sql.exec(`CREATE TABLE IF NOT EXISTS prediction_outbox (seq INTEGER PRIMARY KEY, body TEXT NOT NULL)`);
   }
@@ -108,7 +113,11 @@ export class RoomStore {
   /** Predictions wait in the outbox until the consumer confirms they are in the analytics store. */
   private queuePredictions(entries: PublishedPrediction[]): void {
     if (entries.length === 0) return;
-    this.insertRows(`INSERT OR REPLACE INTO prediction_outbox (seq, body)`, 2, entries.map((e) => [e.seq, JSON.stringify(e)]));
+    this.insertRows(
+      `INSERT OR REPLACE INTO prediction_outbox (seq, body)`,
+      2,
+      entries.map((e) => [e.seq, JSON.stringify(e)]),
+    );
     const outbox = this.outbox;
     if (outbox === null) return;
     if (outbox.length + entries.length > OUTBOX_CACHE_MAX) {
@@ -130,7 +139,10 @@ export class RoomStore {
     if (this.outbox !== null) return this.outbox.slice(0, limit);
     this.flushConfirmations();
     const rows = this.sql
-      .exec<{ body: string }>(`SELECT body FROM prediction_outbox ORDER BY seq LIMIT ?`, Math.max(limit, OUTBOX_CACHE_MAX) + 1)
+      .exec<{ body: string }>(
+        `SELECT body FROM prediction_outbox ORDER BY seq LIMIT ?`,
+        Math.max(limit, OUTBOX_CACHE_MAX) + 1,
+      )
       .toArray()
       .map((r) => JSON.parse(r.body) as PublishedPrediction);
     // Mirrored only while it is small (it grows only while the analytics queue refuses batches).
@@ -211,7 +223,11 @@ export class RoomStore {
    */
   recordApplied(rows: AppliedRow[]): void {
     if (rows.length === 0) return;
-    this.insertRows(`INSERT INTO applied (event_id, seq, update_seq)`, 3, rows.map((r) => [r.event.eventId, r.event.seq ?? null, r.updateSeq]));
+    this.insertRows(
+      `INSERT INTO applied (event_id, seq, update_seq)`,
+      3,
+      rows.map((r) => [r.event.eventId, r.event.seq ?? null, r.updateSeq]),
+    );
     const released = rows.filter((r) => r.wasHeld).map((r) => r.event.eventId);
     for (let i = 0; i < released.length; i += MAX_BOUND_PARAMETERS) {
       const chunk = released.slice(i, i + MAX_BOUND_PARAMETERS);
@@ -228,13 +244,20 @@ export class RoomStore {
    */
   holdAll(events: MatchEvent[], alreadyHeld: Set<string>, now: number): void {
     const fresh = events.filter((e) => !alreadyHeld.has(e.eventId));
-    this.insertRows(`INSERT OR IGNORE INTO held (event_id, seq, held_at, body)`, 4, fresh.map((e) => [e.eventId, e.seq!, now, JSON.stringify(e)]));
+    this.insertRows(
+      `INSERT OR IGNORE INTO held (event_id, seq, held_at, body)`,
+      4,
+      fresh.map((e) => [e.eventId, e.seq!, now, JSON.stringify(e)]),
+    );
     this.heldCount = events.length;
   }
 
   heldEvents(): MatchEvent[] {
     if (this.heldCount === 0) return [];
-    const held = this.sql.exec<{ body: string }>(`SELECT body FROM held ORDER BY seq`).toArray().map((r) => JSON.parse(r.body) as MatchEvent);
+    const held = this.sql
+      .exec<{ body: string }>(`SELECT body FROM held ORDER BY seq`)
+      .toArray()
+      .map((r) => JSON.parse(r.body) as MatchEvent);
     this.heldCount = held.length;
     return held;
   }
@@ -248,7 +271,11 @@ export class RoomStore {
   /** Keeps the event of each update (not its state: a resuming client gets the current state once). */
   private appendHistoryRows(entries: [seq: number, event: MatchEvent][]): void {
     if (entries.length === 0) return;
-    this.insertRows(`INSERT OR REPLACE INTO history (seq, event)`, 2, entries.map(([seq, event]) => [seq, JSON.stringify(event)]));
+    this.insertRows(
+      `INSERT OR REPLACE INTO history (seq, event)`,
+      2,
+      entries.map(([seq, event]) => [seq, JSON.stringify(event)]),
+    );
     // The trim that appending one by one does at every multiple of 100: the last one in the run
     // removes everything the earlier ones would have.
     let trimAt: number | null = null;
@@ -259,7 +286,8 @@ export class RoomStore {
   /** The events of updates after `since`, in order, or null when the history no longer reaches back that far. */
   historySince(since: number, current: number): MatchEvent[] | null {
     if (since >= current) return [];
-    const first = this.sql.exec<{ seq: number | null }>(`SELECT MIN(seq) AS seq FROM history`).toArray()[0]?.seq ?? null;
+    const first =
+      this.sql.exec<{ seq: number | null }>(`SELECT MIN(seq) AS seq FROM history`).toArray()[0]?.seq ?? null;
     if (first === null || first > since + 1 || current - since > HISTORY_LIMIT) return null;
     return this.sql
       .exec<{ event: string }>(`SELECT event FROM history WHERE seq > ? ORDER BY seq`, since)

@@ -4,7 +4,10 @@
 type Labels = Record<string, string | number>;
 
 const counters = new Map<string, { help: string; values: Map<string, number> }>();
-const histograms = new Map<string, { help: string; buckets: number[]; series: Map<string, { counts: number[]; sum: number; count: number }> }>();
+const histograms = new Map<
+  string,
+  { help: string; buckets: number[]; series: Map<string, { counts: number[]; sum: number; count: number }> }
+>();
 
 const labelKey = (labels: Labels): string =>
   Object.keys(labels)
@@ -69,12 +72,12 @@ export function renderMetrics(): string {
     out.push(`# HELP ${name} ${h.help}`, `# TYPE ${name} histogram`);
     for (const [key, s] of h.series) {
       const sep = key ? `${key},` : "";
-      h.buckets.forEach((b, i) => out.push(`${name}_bucket{${sep}le="${b}"} ${s.counts[i]}`));
+      for (const [i, b] of h.buckets.entries()) out.push(`${name}_bucket{${sep}le="${b}"} ${s.counts[i]}`);
       out.push(`${name}_bucket{${sep}le="+Inf"} ${s.count}`);
       out.push(`${name}_sum${key ? `{${key}}` : ""} ${s.sum}`, `${name}_count${key ? `{${key}}` : ""} ${s.count}`);
     }
   }
-  return out.join("\n") + "\n";
+  return `${out.join("\n")}\n`;
 }
 
 const secondsBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
@@ -90,11 +93,28 @@ export const metrics = {
   eventsRejected: counter("matchpulse_events_rejected_total", "Events rejected by validation"),
   queueMessages: counter("matchpulse_queue_messages_sent_total", "Queue messages sent"),
   queueBatchSize: histogram("matchpulse_consumer_batch_size", "Messages per consumer batch", [1, 5, 10, 25, 50, 100]),
-  queueMessagesConsumed: counter("matchpulse_queue_messages_consumed_total", "Queue messages handled by the consumer, by outcome (acked, retried)"),
-  consumerBatchDuration: histogram("matchpulse_consumer_batch_duration_seconds", "Time to handle one events batch (rooms + forwarding)", secondsBuckets),
-  roomCallDuration: histogram("matchpulse_room_call_duration_seconds", "One consumer → match room call (all of a batch's events for that match)", secondsBuckets),
-  roomApplied: counter("matchpulse_room_events_applied_total", "Events applied by match rooms (as reported to the consumer)"),
-  roomDuplicates: counter("matchpulse_room_events_duplicate_total", "Events the match rooms had already applied (redeliveries, repeats the edge missed)"),
+  queueMessagesConsumed: counter(
+    "matchpulse_queue_messages_consumed_total",
+    "Queue messages handled by the consumer, by outcome (acked, retried)",
+  ),
+  consumerBatchDuration: histogram(
+    "matchpulse_consumer_batch_duration_seconds",
+    "Time to handle one events batch (rooms + forwarding)",
+    secondsBuckets,
+  ),
+  roomCallDuration: histogram(
+    "matchpulse_room_call_duration_seconds",
+    "One consumer → match room call (all of a batch's events for that match)",
+    secondsBuckets,
+  ),
+  roomApplied: counter(
+    "matchpulse_room_events_applied_total",
+    "Events applied by match rooms (as reported to the consumer)",
+  ),
+  roomDuplicates: counter(
+    "matchpulse_room_events_duplicate_total",
+    "Events the match rooms had already applied (redeliveries, repeats the edge missed)",
+  ),
   roomHeld: counter("matchpulse_room_events_held_total", "Events a match room holds behind a seq gap"),
   ingestLatency: histogram(
     "matchpulse_ingest_latency_seconds",
@@ -102,11 +122,25 @@ export const metrics = {
     lagBuckets,
   ),
   clickhouseRows: counter("matchpulse_clickhouse_rows_written_total", "Rows written to ClickHouse by table"),
-  clickhouseInsert: histogram("matchpulse_clickhouse_insert_duration_seconds", "ClickHouse insert latency", secondsBuckets),
-  clickhouseQuery: histogram("matchpulse_clickhouse_query_duration_seconds", "ClickHouse read latency by query", secondsBuckets),
-  predictionsDeferred: counter("matchpulse_predictions_deferred_total", "Predictions left in the rooms' outboxes after a failed insert (re-sent later)"),
+  clickhouseInsert: histogram(
+    "matchpulse_clickhouse_insert_duration_seconds",
+    "ClickHouse insert latency",
+    secondsBuckets,
+  ),
+  clickhouseQuery: histogram(
+    "matchpulse_clickhouse_query_duration_seconds",
+    "ClickHouse read latency by query",
+    secondsBuckets,
+  ),
+  predictionsDeferred: counter(
+    "matchpulse_predictions_deferred_total",
+    "Predictions left in the rooms' outboxes after a failed insert (re-sent later)",
+  ),
   rateLimited: counter("matchpulse_rate_limited_total", "Requests refused with 429, by budget (ingest, read)"),
-  rateLimitFailOpen: counter("matchpulse_rate_limit_fail_open_total", "Requests let through because the rate limiter could not be asked, by budget"),
+  rateLimitFailOpen: counter(
+    "matchpulse_rate_limit_fail_open_total",
+    "Requests let through because the rate limiter could not be asked, by budget",
+  ),
   dependencyErrors: counter("matchpulse_dependency_errors_total", "Failed calls to a dependency"),
   stageDuration: histogram(
     "matchpulse_stage_duration_seconds",

@@ -1,12 +1,12 @@
 import type { SportModule, TeamStrength, WinProbability } from "../sport";
 import { cs2EventTypes, cs2PayloadSchemas, cs2TeamEventTypes } from "./events";
-import { CS2_MODEL_VERSION, cs2WinProbability, type Cs2Features } from "./model";
+import { CS2_MODEL_VERSION, type Cs2Features, cs2WinProbability } from "./model";
 import { applyCs2Event } from "./reducer";
-import { initialCs2State, PLAYERS_PER_TEAM, type Cs2State } from "./state";
+import { type Cs2State, initialCs2State, PLAYERS_PER_TEAM } from "./state";
 
 export type { Cs2EventType, Cs2Payloads, RoundEndReason, Side } from "./events";
-export type { BombState, Cs2MapInfo, Cs2MapResult, Cs2RecentEvent, Cs2State } from "./state";
 export { team1SideForRound } from "./sides";
+export type { BombState, Cs2MapInfo, Cs2MapResult, Cs2RecentEvent, Cs2State } from "./state";
 export { applyCs2Event, initialCs2State };
 
 export function cs2Features(state: Cs2State, strength: TeamStrength): Cs2Features {

@@ -1,20 +1,20 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { fitRatingOnly, ratingOnly, binaryLogLoss, CalibrationAccumulator } from "../../../dev/train/cs2-eval";
-import { rowFeatures, seedRange, simulateDataset, type Cs2Rows } from "../../../dev/train/cs2-data";
+import { type Cs2Rows, rowFeatures, seedRange, simulateDataset } from "../../../dev/train/cs2-data";
+import { binaryLogLoss, CalibrationAccumulator, fitRatingOnly, ratingOnly } from "../../../dev/train/cs2-eval";
+import { seededRng } from "../../random";
 import {
   CS2_MODEL_PARAMS,
   CS2_MODEL_VERSION,
-  OT_SET_PERIOD,
-  OT_SET_ROUNDS,
-  REGULATION_ROUNDS,
+  type Cs2Features,
   createCs2Predictor,
   cs2WinProbability,
   mapResult,
+  OT_SET_PERIOD,
+  OT_SET_ROUNDS,
+  REGULATION_ROUNDS,
   seriesWin,
   team1IsCtInRound,
-  type Cs2Features,
 } from "./model";
-import { seededRng } from "../../random";
 import { team1SideForRound } from "./sides";
 
 const P = cs2WinProbability;
@@ -42,7 +42,8 @@ function randomState(r: () => number): Cs2Features {
   const mapsWon: [number, number] = [Math.floor(r() * need), Math.floor(r() * need)];
   let roundScore: [number, number];
   do {
-    roundScore = r() < 0.15 ? [12 + Math.floor(r() * 8), 12 + Math.floor(r() * 8)] : [Math.floor(r() * 13), Math.floor(r() * 13)];
+    roundScore =
+      r() < 0.15 ? [12 + Math.floor(r() * 8), 12 + Math.floor(r() * 8)] : [Math.floor(r() * 13), Math.floor(r() * 13)];
   } while (mapResult(roundScore[0], roundScore[1]) !== 0);
   const alive: [number, number] = [Math.floor(r() * 6), Math.floor(r() * 6)];
   return {
@@ -104,7 +105,13 @@ describe("cs2 model", () => {
     expect(R.ctAdvantage).toBeGreaterThan(0);
     // one CT edge for the live and the future rounds: else a fresh map between equal teams is not 0.5
     expect(R.ctAdvantage).toBe(CS2_MODEL_PARAMS.future.ctAdvantage);
-    for (const v of [R.equipmentCoef, R.aliveLogRatioCoef, R.bombPlantedTAdvantage, R.ratingCoef, CS2_MODEL_PARAMS.future.ratingCoef])
+    for (const v of [
+      R.equipmentCoef,
+      R.aliveLogRatioCoef,
+      R.bombPlantedTAdvantage,
+      R.ratingCoef,
+      CS2_MODEL_PARAMS.future.ratingCoef,
+    ])
       expect(v).toBeGreaterThanOrEqual(0);
     expect(R.equipmentOffset).toBeGreaterThan(0);
     expect(R.plantedTEliminatedCtWin).toBeGreaterThan(0.5);
@@ -142,8 +149,17 @@ describe("cs2 model", () => {
         expect(p.pMatch).toBeCloseTo(0.5, 12);
       }
     // without a side advantage the live round is a coin flip too
-    const neutral = createCs2Predictor({ ...CS2_MODEL_PARAMS, round: { ...CS2_MODEL_PARAMS.round, ctAdvantage: 0 }, future: { ...CS2_MODEL_PARAMS.future, ctAdvantage: 0 } });
-    for (const roundScore of [[0, 0], [6, 6], [12, 12], [15, 15]] as [number, number][]) {
+    const neutral = createCs2Predictor({
+      ...CS2_MODEL_PARAMS,
+      round: { ...CS2_MODEL_PARAMS.round, ctAdvantage: 0 },
+      future: { ...CS2_MODEL_PARAMS.future, ctAdvantage: 0 },
+    });
+    for (const roundScore of [
+      [0, 0],
+      [6, 6],
+      [12, 12],
+      [15, 15],
+    ] as [number, number][]) {
       const p = neutral(base({ roundScore, mapsWon: [1, 1] }));
       expect(p.pRound).toBeCloseTo(0.5, 12);
       expect(p.pMap).toBeCloseTo(0.5, 12);
@@ -173,7 +189,12 @@ describe("cs2 model", () => {
     // the side of the live round follows from the round number and team 1's first-half side; when an extra round
     // moves the live round across a side swap, the live-round features are not comparable: use a neutral live round
     const sideCt = sideCtIn;
-    const neutralRound = (s: Cs2Features): Cs2Features => ({ ...s, equipmentValue: [20000, 20000], alive: [5, 5], bomb: "none" });
+    const neutralRound = (s: Cs2Features): Cs2Features => ({
+      ...s,
+      equipmentValue: [20000, 20000],
+      alive: [5, 5],
+      bomb: "none",
+    });
     const withScore = (s: Cs2Features, score: [number, number]): [Cs2Features, Cs2Features] => {
       const n = s.roundScore[0] + s.roundScore[1] + 1;
       const fh = sideCt(n, true) === (s.team1Side === "CT");
@@ -200,7 +221,8 @@ describe("cs2 model", () => {
       const better = P({ ...s, rating: [s.rating[0] + 50, s.rating[1]] });
       expect(better.pRound).toBeGreaterThanOrEqual(p.pRound - eps);
       ge(better, p, "rating", s);
-      if (s.bestOf > 1 && s.mapsWon[0] + 1 < (s.bestOf + 1) / 2) ge(P({ ...s, mapsWon: [s.mapsWon[0] + 1, s.mapsWon[1]] }), p, "map won", s);
+      if (s.bestOf > 1 && s.mapsWon[0] + 1 < (s.bestOf + 1) / 2)
+        ge(P({ ...s, mapsWon: [s.mapsWon[0] + 1, s.mapsWon[1]] }), p, "map won", s);
     }
   });
 
@@ -247,7 +269,8 @@ describe("cs2 model", () => {
       const ctNow = side === "CT";
       const sideCt = sideCtIn;
       const firstHalfCt = sideCt(n, true) === ctNow;
-      const expected = p.pRound * bruteMap(a + 1, b, pCt, pT, firstHalfCt) + (1 - p.pRound) * bruteMap(a, b + 1, pCt, pT, firstHalfCt);
+      const expected =
+        p.pRound * bruteMap(a + 1, b, pCt, pT, firstHalfCt) + (1 - p.pRound) * bruteMap(a, b + 1, pCt, pT, firstHalfCt);
       expect(p.pMap).toBeCloseTo(expected, 9);
       expect(p.pMatch).toBeCloseTo(p.pMap, 12); // best of 1
     }
@@ -302,7 +325,8 @@ describe("cs2 model", () => {
       expect(n).toBeGreaterThan(50_000);
       const bins = cal.result().filter((b) => b.n >= 3000);
       expect(bins.length).toBeGreaterThanOrEqual(8);
-      for (const b of bins) expect(Math.abs(b.predicted - b.observed), `bin ${b.lo}–${b.hi} (N = ${b.n})`).toBeLessThan(0.04);
+      for (const b of bins)
+        expect(Math.abs(b.predicted - b.observed), `bin ${b.lo}–${b.hi} (N = ${b.n})`).toBeLessThan(0.04);
     });
 
     it("beats a rating-only baseline (fitted on the same sample) in log loss for round, map and match", () => {

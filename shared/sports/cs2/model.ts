@@ -56,7 +56,7 @@ export const OT_SET_ROUNDS = 2 * OT_HALF_ROUNDS;
 export const OT_WIN_ROUNDS = OT_HALF_ROUNDS + 1;
 
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
-const nonNeg = (v: number): number => (v > 0 ? v : 0);
+const nonNeg = (v: number): number => Math.max(v, 0);
 
 /** Team 1's side (true = CT) in round n (1-based), given its side in the first half: the reducer's rule (sides.ts). */
 export function team1IsCtInRound(n: number, firstHalfCt: boolean): boolean {
@@ -200,7 +200,9 @@ export function createCs2Predictor(p: Cs2ModelParams): Cs2Predictor {
     // logistic for team 1 with the given numbers alive
     const logistic = (alive1: number, alive2: number): number => {
       let x = R.ctAdvantage * side;
-      x += R.equipmentCoef * Math.log((nonNeg(f.equipmentValue[0]) + R.equipmentOffset) / (nonNeg(f.equipmentValue[1]) + R.equipmentOffset));
+      x +=
+        R.equipmentCoef *
+        Math.log((nonNeg(f.equipmentValue[0]) + R.equipmentOffset) / (nonNeg(f.equipmentValue[1]) + R.equipmentOffset));
       x += R.aliveLogRatioCoef * Math.log(alive1 / alive2);
       if (f.bomb === "planted") x -= R.bombPlantedTAdvantage * side;
       x += (R.ratingCoef * ratingDiff) / 400;
@@ -220,7 +222,8 @@ export function createCs2Predictor(p: Cs2ModelParams): Cs2Predictor {
   };
 
   // P(team 1 wins a future map), the starting side unknown (50/50)
-  const futureMap = (ratingDiff: number): number => 0.5 * (table(ratingDiff, true).value(0, 0) + table(ratingDiff, false).value(0, 0));
+  const futureMap = (ratingDiff: number): number =>
+    0.5 * (table(ratingDiff, true).value(0, 0) + table(ratingDiff, false).value(0, 0));
 
   return function predict(f: Cs2Features): Cs2Probability {
     const ratingDiff = Number.isFinite(f.rating[0] - f.rating[1]) ? f.rating[0] - f.rating[1] : 0;
@@ -258,7 +261,7 @@ export function seriesWin(x: number, y: number, q: number): number {
   // sum over the number of maps team 2 wins before team 1's x-th win: C(x−1+k, k) q^x (1−q)^k, k < y
   let s = 0;
   let c = 1; // C(x − 1 + k, k)
-  const qx = Math.pow(q, x);
+  const qx = q ** x;
   let pk = 1;
   for (let k = 0; k < y; k++) {
     s += c * qx * pk;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseEvent } from "../../contract/event";
 import type { MatchEvent, TeamSide } from "../sport";
-import { cs2, type Cs2State, type Side } from "./index";
+import { type Cs2State, cs2, type Side } from "./index";
 
 let n = 0;
 function ev(type: string, teamId?: TeamSide, payload?: Record<string, unknown>, playerId?: string): MatchEvent {
@@ -20,7 +20,8 @@ function ev(type: string, teamId?: TeamSide, payload?: Record<string, unknown>, 
   return e;
 }
 
-const play = (events: MatchEvent[], from: Cs2State = cs2.initialState()): Cs2State => events.reduce(cs2.applyEvent, from);
+const play = (events: MatchEvent[], from: Cs2State = cs2.initialState()): Cs2State =>
+  events.reduce(cs2.applyEvent, from);
 
 const round = (r: number, winner: TeamSide, reason = "elimination"): MatchEvent[] => [
   ev("round_start", undefined, { round: r, equipmentValue: { team1: 4000 + r, team2: 5000 + r } }),
@@ -103,13 +104,19 @@ describe("cs2 reducer: a best-of-3 with an overtime map", () => {
   });
 
   it("shows the next round's side as soon as a half ends", () => {
-    const s = play([ev("map_start", undefined, { mapNumber: 1, mapName: "de_ancient", startingSide: "CT" }), ...rounds(1, times(12, 1))]);
+    const s = play([
+      ev("map_start", undefined, { mapNumber: 1, mapName: "de_ancient", startingSide: "CT" }),
+      ...rounds(1, times(12, 1)),
+    ]);
     expect(s).toMatchObject({ round: 12, roundInProgress: false, roundScore: [12, 0] });
     expect(s.currentMap?.team1Side).toBe("T");
   });
 
   it("keeps the last 30 rounds of equipment on the current map", () => {
-    const s = play([ev("map_start", undefined, { mapNumber: 2, mapName: "de_nuke", startingSide: "T" }), ...rounds(1, alternate(34))]);
+    const s = play([
+      ev("map_start", undefined, { mapNumber: 2, mapName: "de_nuke", startingSide: "T" }),
+      ...rounds(1, alternate(34)),
+    ]);
     expect(s.equipmentByRound).toHaveLength(30);
     expect(s.equipmentByRound[0]).toEqual({ round: 5, team1: 4005, team2: 5005 });
     expect(s.equipmentByRound.at(-1)).toEqual({ round: 34, team1: 4034, team2: 5034 });
@@ -125,24 +132,47 @@ describe("cs2 reducer: inside a round", () => {
   ]);
 
   it("starts a round with five alive on each side", () => {
-    expect(started).toMatchObject({ round: 1, roundInProgress: true, alive: [5, 5], bomb: "none", equipmentValue: [3900, 4100] });
+    expect(started).toMatchObject({
+      round: 1,
+      roundInProgress: true,
+      alive: [5, 5],
+      bomb: "none",
+      equipmentValue: [3900, 4100],
+    });
     expect(started.equipmentByRound).toEqual([{ round: 1, team1: 3900, team2: 4100 }]);
   });
 
   it("counts kills, headshots and who is alive; plants and defuses", () => {
     const kill = (team: TeamSide, headshot: boolean, victimTeamId?: TeamSide) =>
-      ev("kill", team, { round: 1, victimPlayerId: "v", weapon: "ak47", headshot, ...(victimTeamId ? { victimTeamId } : {}) }, "k");
-    const mid = play([kill(1, true), kill(1, false), kill(2, true), ev("bomb_planted", 2, { round: 1, site: "A" })], started);
+      ev(
+        "kill",
+        team,
+        { round: 1, victimPlayerId: "v", weapon: "ak47", headshot, ...(victimTeamId ? { victimTeamId } : {}) },
+        "k",
+      );
+    const mid = play(
+      [kill(1, true), kill(1, false), kill(2, true), ev("bomb_planted", 2, { round: 1, site: "A" })],
+      started,
+    );
     expect(mid).toMatchObject({ alive: [4, 3], kills: [2, 1], headshots: [1, 1], bomb: "planted" });
 
     const teamKill = play([kill(2, false, 2)], mid);
     expect(teamKill).toMatchObject({ alive: [4, 2], kills: [2, 1] });
 
-    const defused = play([ev("bomb_defused", 1, { round: 1 }), ev("round_end", 1, { round: 1, reason: "bomb_defused" })], teamKill);
+    const defused = play(
+      [ev("bomb_defused", 1, { round: 1 }), ev("round_end", 1, { round: 1, reason: "bomb_defused" })],
+      teamKill,
+    );
     expect(defused).toMatchObject({ bomb: "defused", roundScore: [1, 0], roundInProgress: false, alive: [4, 2] });
 
     const next = play([ev("round_start", undefined, { round: 2 })], defused);
-    expect(next).toMatchObject({ round: 2, alive: [5, 5], bomb: "none", equipmentValue: [0, 0], roundInProgress: true });
+    expect(next).toMatchObject({
+      round: 2,
+      alive: [5, 5],
+      bomb: "none",
+      equipmentValue: [0, 0],
+      roundInProgress: true,
+    });
     expect(next.equipmentByRound).toHaveLength(1); // no economy sent for round 2
   });
 
@@ -152,7 +182,10 @@ describe("cs2 reducer: inside a round", () => {
   });
 
   it("marks an exploded bomb at round end", () => {
-    const s = play([ev("bomb_planted", 2, { round: 1 }), ev("round_end", 2, { round: 1, reason: "bomb_exploded" })], started);
+    const s = play(
+      [ev("bomb_planted", 2, { round: 1 }), ev("round_end", 2, { round: 1, reason: "bomb_exploded" })],
+      started,
+    );
     expect(s).toMatchObject({ bomb: "exploded", roundScore: [0, 1] });
   });
 
@@ -163,7 +196,9 @@ describe("cs2 reducer: inside a round", () => {
   });
 
   it("goes live on the first event even if match_start was lost", () => {
-    expect(play([ev("map_start", undefined, { mapNumber: 1, mapName: "de_train", startingSide: "T" })]).status).toBe("live");
+    expect(play([ev("map_start", undefined, { mapNumber: 1, mapName: "de_train", startingSide: "T" })]).status).toBe(
+      "live",
+    );
   });
 
   it("keeps only the last 10 events with their round", () => {
@@ -193,7 +228,12 @@ describe("cs2 reducer: inside a round", () => {
   });
 
   it("builds only events the contract accepts", () => {
-    const all = [...rounds(1, [1]), ev("map_end", 1), ev("match_end"), ev("kill", 1, { round: 1, victimPlayerId: "v", weapon: "awp" })];
+    const all = [
+      ...rounds(1, [1]),
+      ev("map_end", 1),
+      ev("match_end"),
+      ev("kill", 1, { round: 1, victimPlayerId: "v", weapon: "awp" }),
+    ];
     for (const e of all) expect(parseEvent(e, new Date("2026-03-01T18:00:00Z"))).toMatchObject({ ok: true });
   });
 });

@@ -3,13 +3,13 @@ import type { MatchEvent, Pair, TeamSide } from "../sport";
 import type { Cs2Payloads, Side } from "./events";
 import { team1SideForRound } from "./sides";
 import {
+  type BombState,
+  type Cs2RecentEvent,
+  type Cs2State,
   EQUIPMENT_ROUNDS,
   freshMap,
   LAST_EVENTS,
   PLAYERS_PER_TEAM,
-  type BombState,
-  type Cs2RecentEvent,
-  type Cs2State,
 } from "./state";
 
 function bump(pair: Pair, team: TeamSide): Pair {
@@ -28,7 +28,6 @@ function recent(list: Cs2RecentEvent[], event: MatchEvent): Cs2RecentEvent[] {
   next.push(entry);
   return next;
 }
-
 
 function withSide(state: Cs2State, round: number): Cs2State["currentMap"] {
   const map = state.currentMap;

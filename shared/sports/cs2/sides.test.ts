@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { sideSwapsBefore, team1SideForRound } from "./sides";
 
 describe("team1SideForRound", () => {
-  const sides = (start: "CT" | "T", to: number) => Array.from({ length: to }, (_, i) => team1SideForRound(start, i + 1));
+  const sides = (start: "CT" | "T", to: number) =>
+    Array.from({ length: to }, (_, i) => team1SideForRound(start, i + 1));
 
   it("keeps the starting side for the first half and swaps for the second (MR12)", () => {
     const s = sides("CT", 24);
@@ -15,10 +16,14 @@ describe("team1SideForRound", () => {
     // rounds 25..48: four overtimes of two 3-round halves
     const ot = sides("CT", 48).slice(24).join(",");
     const half = (x: string) => [x, x, x].join(",");
-    expect(ot).toBe([half("T"), half("CT"), half("CT"), half("T"), half("T"), half("CT"), half("CT"), half("T")].join(","));
+    expect(ot).toBe(
+      [half("T"), half("CT"), half("CT"), half("T"), half("T"), half("CT"), half("CT"), half("T")].join(","),
+    );
   });
 
   it("counts half-time swaps", () => {
-    expect([1, 12, 13, 24, 25, 27, 28, 30, 31, 33, 34, 37, 40].map(sideSwapsBefore)).toEqual([0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 4]);
+    expect([1, 12, 13, 24, 25, 27, 28, 30, 31, 33, 34, 37, 40].map(sideSwapsBefore)).toEqual([
+      0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 4,
+    ]);
   });
 });

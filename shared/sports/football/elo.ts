@@ -76,7 +76,7 @@ export function marginMultiplier(goalDifference: number): number {
 
 /** Expected result of a team whose rating (incl. home advantage) exceeds its opponent's by `dr`. */
 export function expectedResult(dr: number): number {
-  return 1 / (Math.pow(10, -dr / 400) + 1);
+  return 1 / (10 ** (-dr / 400) + 1);
 }
 
 /** Rating difference team 1 − team 2 including the home advantage (team 1 is the home side). */

@@ -24,7 +24,9 @@ export type FootballEventType = (typeof footballEventTypes)[number];
 
 /** In-play events always belong to a team; for a goal it is the team CREDITED (own goal: the benefiting side). */
 const matchFlowTypes: readonly FootballEventType[] = ["match_start", "period_start", "period_end", "match_end"];
-export const footballTeamEventTypes: ReadonlySet<string> = new Set(footballEventTypes.filter((t) => !matchFlowTypes.includes(t)));
+export const footballTeamEventTypes: ReadonlySet<string> = new Set(
+  footballEventTypes.filter((t) => !matchFlowTypes.includes(t)),
+);
 
 // 130 leaves room for extra time plus stoppage.
 const minute = z.int().min(0).max(130);

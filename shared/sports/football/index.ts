@@ -1,8 +1,8 @@
 import type { SportModule, TeamStrength, WinProbability } from "../sport";
 import { footballEventTypes, footballPayloadSchemas, footballTeamEventTypes } from "./events";
-import { FOOTBALL_MODEL_VERSION, footballWinProbability, type FootballFeatures } from "./model";
+import { FOOTBALL_MODEL_VERSION, type FootballFeatures, footballWinProbability } from "./model";
 import { applyFootballEvent } from "./reducer";
-import { initialFootballState, type FootballState } from "./state";
+import { type FootballState, initialFootballState } from "./state";
 
 export type { FootballEventType, FootballPayloads } from "./events";
 export type { FootballRecentEvent, FootballState } from "./state";

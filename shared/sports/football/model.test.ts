@@ -1,6 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { FOOTBALL_MODEL_PARAMS, FOOTBALL_MODEL_VERSION, createFootballPredictor, footballWinProbability, type FootballFeatures } from "./model";
 import { seededRng } from "../../random";
+import {
+  createFootballPredictor,
+  FOOTBALL_MODEL_PARAMS,
+  FOOTBALL_MODEL_VERSION,
+  type FootballFeatures,
+  footballWinProbability,
+} from "./model";
 
 const P = footballWinProbability;
 const state = (o: Partial<FootballFeatures> = {}): FootballFeatures => ({
@@ -32,7 +38,9 @@ describe("football model", () => {
     expect(p.profile.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
     expect(p.rate.homeAttack).toBeGreaterThanOrEqual(0);
     expect(p.rate.homeDefence).toBeGreaterThanOrEqual(0);
-    expect(p.rate.slope - 2 * Math.abs(p.rate.quad) * (p.rate.maxEloDiff / 400) - Math.abs(p.rate.level) / 2).toBeGreaterThanOrEqual(0);
+    expect(
+      p.rate.slope - 2 * Math.abs(p.rate.quad) * (p.rate.maxEloDiff / 400) - Math.abs(p.rate.level) / 2,
+    ).toBeGreaterThanOrEqual(0);
     expect(p.redCard.own).toBeLessThan(1);
     expect(p.redCard.opponent).toBeGreaterThan(1);
   });
@@ -66,8 +74,15 @@ describe("football model", () => {
 
   it("is symmetric on neutral ground with equal Elo and equal score", () => {
     for (const minute of [0, 13.5, 45, 60, 89])
-      for (const score of [[0, 0], [1, 1], [2, 2]] as [number, number][])
-        for (const redCards of [[0, 0], [1, 1]] as [number, number][]) {
+      for (const score of [
+        [0, 0],
+        [1, 1],
+        [2, 2],
+      ] as [number, number][])
+        for (const redCards of [
+          [0, 0],
+          [1, 1],
+        ] as [number, number][]) {
           const p = P(state({ minute, score, redCards, neutral: true, elo: [1700, 1700] }));
           expect(p[0]).toBeCloseTo(p[2], 12);
         }
@@ -78,7 +93,12 @@ describe("football model", () => {
     for (let i = 0; i < 500; i++) {
       const s = { ...randomState(r), neutral: true };
       const p = P(s);
-      const q = P({ ...s, score: [s.score[1], s.score[0]], redCards: [s.redCards[1], s.redCards[0]], elo: [s.elo[1], s.elo[0]] });
+      const q = P({
+        ...s,
+        score: [s.score[1], s.score[0]],
+        redCards: [s.redCards[1], s.redCards[0]],
+        elo: [s.elo[1], s.elo[0]],
+      });
       expect(p[0]).toBeCloseTo(q[2], 10);
       expect(p[1]).toBeCloseTo(q[1], 10);
     }
@@ -132,7 +152,9 @@ describe("football model", () => {
       expect(v).toBeGreaterThanOrEqual(last - 1e-3);
       last = v;
     }
-    expect(P(state({ minute: 80, score: [1, 0] }))[0]).toBeGreaterThan(P(state({ minute: 20, score: [1, 0] }))[0] + 0.05);
+    expect(P(state({ minute: 80, score: [1, 0] }))[0]).toBeGreaterThan(
+      P(state({ minute: 20, score: [1, 0] }))[0] + 0.05,
+    );
     // and a level score makes the draw likelier as time runs out
     expect(P(state({ minute: 80, score: [0, 0] }))[1]).toBeGreaterThan(P(state({ minute: 10, score: [0, 0] }))[1]);
   });
@@ -174,7 +196,10 @@ describe("football model", () => {
       const z = ((s.elo[0] + s.elo[1]) / 2 - 1500) / 400;
       const base = params.rate.intercept + params.rate.quad * Math.min(x * x, xMax * xMax) + params.rate.level * z;
       const home = s.neutral ? 0 : 1;
-      const lam = [Math.exp(base + params.rate.slope * x + home * params.rate.homeAttack), Math.exp(base - params.rate.slope * x - home * params.rate.homeDefence)];
+      const lam = [
+        Math.exp(base + params.rate.slope * x + home * params.rate.homeAttack),
+        Math.exp(base - params.rate.slope * x - home * params.rate.homeDefence),
+      ];
       const N = 20000;
       const counts = [0, 0, 0];
       for (let i = 0; i < N; i++) {

@@ -37,7 +37,15 @@ export interface FootballModelParams {
    * Monotone by construction when homeAttack, homeDefence ≥ 0 and slope − 2|quad|·xMax − |level|/2 ≥ 0: team 1's
    * rate never falls and team 2's never rises when team 1's Elo rises, team 2's Elo falls or team 1 plays at home.
    */
-  rate: { intercept: number; slope: number; quad: number; level: number; homeAttack: number; homeDefence: number; maxEloDiff: number };
+  rate: {
+    intercept: number;
+    slope: number;
+    quad: number;
+    level: number;
+    homeAttack: number;
+    homeDefence: number;
+    maxEloDiff: number;
+  };
   /** 91 entries; profile[t] = share of the 90 minutes' goal intensity in minute bin t (profile[0] = 0). */
   profile: number[];
   /** Log rate multipliers by own goal difference −2(or less), −1, 0, +1, +2(or more): level + trend·t/90. */
@@ -55,7 +63,7 @@ const WIDTH = 2 * LIM + 1;
 const OFF = LIM + 2; // array index of goal difference 0
 const MAX_NET_RED = 4;
 const MAX_ELO = 5000;
-const clampElo = (e: number): number => (e > 0 ? (e < MAX_ELO ? e : MAX_ELO) : e === e ? 0 : 1500);
+const clampElo = (e: number): number => (e > 0 ? Math.min(e, MAX_ELO) : Number.isNaN(e) ? 1500 : 0);
 
 /** Builds a predictor for the given parameters (used by the training script to evaluate candidates). */
 export function createFootballPredictor(p: FootballModelParams): FootballPredictor {
@@ -89,7 +97,7 @@ export function createFootballPredictor(p: FootballModelParams): FootballPredict
     const x = (e1 - e2) / 400;
     const z = ((e1 + e2) / 2 - 1500) / 400;
     const x2 = x * x;
-    const base = a + cq * (x2 < xMax2 ? x2 : xMax2) + lv * z;
+    const base = a + cq * Math.min(x2, xMax2) + lv * z;
     let l1 = Math.exp(base + b * x + (f.neutral ? 0 : h1));
     let l2 = Math.exp(base - b * x - (f.neutral ? 0 : h2));
     const s1 = f.score[0] > 0 ? f.score[0] | 0 : 0;
@@ -98,11 +106,11 @@ export function createFootballPredictor(p: FootballModelParams): FootballPredict
     if (net > MAX_NET_RED) net = MAX_NET_RED;
     if (net < -MAX_NET_RED) net = -MAX_NET_RED;
     if (net > 0) {
-      l1 *= Math.pow(redOwn, net);
-      l2 *= Math.pow(redOpp, net);
+      l1 *= redOwn ** net;
+      l2 *= redOpp ** net;
     } else if (net < 0) {
-      l1 *= Math.pow(redOpp, -net);
-      l2 *= Math.pow(redOwn, -net);
+      l1 *= redOpp ** -net;
+      l2 *= redOwn ** -net;
     }
 
     let d0 = s1 - s2;
@@ -134,8 +142,8 @@ export function createFootballPredictor(p: FootballModelParams): FootballPredict
       for (let k = nlo; k <= nhi; k++) nxt[k] = 0;
       for (let c = 0; c < 5; c++) {
         // states of class c within [lo, hi]
-        const from = c === 0 ? lo : OFF + c - 2 > lo ? OFF + c - 2 : lo;
-        const to = c === 4 ? hi : OFF + c - 2 < hi ? OFF + c - 2 : hi;
+        const from = c === 0 ? lo : Math.max(OFF + c - 2, lo);
+        const to = c === 4 ? hi : Math.min(OFF + c - 2, hi);
         if (from > to) continue;
         const mu1 = w1 * mult[mt + c]!;
         const mu2 = w2 * mult[mt + 4 - c]!;
@@ -186,7 +194,7 @@ export function createFootballPredictor(p: FootballModelParams): FootballPredict
 
     let p1 = 0;
     let p2 = 0;
-    for (let k = lo > OFF + 1 ? lo : OFF + 1; k <= hi; k++) p1 += cur[k]!;
+    for (let k = Math.max(lo, OFF + 1); k <= hi; k++) p1 += cur[k]!;
     for (let k = lo; k < OFF && k <= hi; k++) p2 += cur[k]!;
     let pd = lo <= OFF && OFF <= hi ? cur[OFF]! : 0;
     const s = p1 + pd + p2;

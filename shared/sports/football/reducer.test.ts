@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseEvent } from "../../contract/event";
 import type { MatchEvent, TeamSide } from "../sport";
-import { football, type FootballState } from "./index";
+import { type FootballState, football } from "./index";
 
 let n = 0;
 function ev(type: string, teamId?: TeamSide, payload?: Record<string, unknown>, playerId?: string): MatchEvent {
@@ -84,7 +84,13 @@ describe("football reducer", () => {
     });
     expect(s.lastEvents).toHaveLength(10);
     expect(s.lastEvents.at(-1)).toMatchObject({ type: "match_end", minute: 96 });
-    expect(s.lastEvents.at(-3)).toEqual({ eventId: expect.any(String), type: "goal", teamId: 1, minute: 94, playerId: "h9" });
+    expect(s.lastEvents.at(-3)).toEqual({
+      eventId: expect.any(String),
+      type: "goal",
+      teamId: 1,
+      minute: 94,
+      playerId: "h9",
+    });
   });
 
   it("walks the status through the match", () => {
@@ -99,7 +105,10 @@ describe("football reducer", () => {
   });
 
   it("is half time after period 1 and live again in period 2", () => {
-    const ht = play([ev("period_start", undefined, { period: 1 }), ev("period_end", undefined, { period: 1, minute: 46 })]);
+    const ht = play([
+      ev("period_start", undefined, { period: 1 }),
+      ev("period_end", undefined, { period: 1, minute: 46 }),
+    ]);
     expect(ht).toMatchObject({ status: "half_time", period: 1, minute: 46 });
     const second = play([ev("period_start", undefined, { period: 2, minute: 45 })], ht);
     expect(second).toMatchObject({ status: "live", period: 2, minute: 46 }); // minute never goes back
@@ -107,7 +116,10 @@ describe("football reducer", () => {
 
   it("keeps counting stats after the final whistle but stays finished", () => {
     const done = play(fullMatch());
-    const late = play([ev("corner", 1, { minute: 96 }), ev("period_start", undefined, { period: 3 }), ev("match_start")], done);
+    const late = play(
+      [ev("corner", 1, { minute: 96 }), ev("period_start", undefined, { period: 3 }), ev("match_start")],
+      done,
+    );
     expect(late.status).toBe("finished");
     expect(late.period).toBe(2);
     expect(late.corners).toEqual([2, 0]);
@@ -189,7 +201,12 @@ describe("football reducer", () => {
 describe("football win probability of a live state", () => {
   it("keeps a live match uncertain at a stoppage-time minute 90, and certain once finished", () => {
     const strength = { rating: [1500, 1500] as [number, number], neutral: false };
-    const live: FootballState = { ...football.initialState(), status: "live", minute: 90, score: [1, 0] as [number, number] };
+    const live: FootballState = {
+      ...football.initialState(),
+      status: "live",
+      minute: 90,
+      score: [1, 0] as [number, number],
+    };
     const p = football.winProbability(live, strength);
     expect(p.pTeam1).toBeGreaterThan(0.8);
     expect(p.pTeam1).toBeLessThan(1);

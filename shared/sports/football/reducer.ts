@@ -2,17 +2,9 @@
 // room can keep the previous state (snapshots, rollbacks) without defensive cloning.
 import type { MatchEvent, Pair, TeamSide } from "../sport";
 import { footballTeamEventTypes } from "./events";
-import { LAST_EVENTS, type FootballRecentEvent, type FootballState } from "./state";
+import { type FootballRecentEvent, type FootballState, LAST_EVENTS } from "./state";
 
-type Counter =
-  | "shots"
-  | "passes"
-  | "fouls"
-  | "offsides"
-  | "corners"
-  | "freeKicks"
-  | "interceptions"
-  | "substitutions";
+type Counter = "shots" | "passes" | "fouls" | "offsides" | "corners" | "freeKicks" | "interceptions" | "substitutions";
 
 const counters = new Map<string, Counter>([
   ["shot", "shots"],
