@@ -5,6 +5,7 @@ import type { Cs2State } from "../sports/cs2";
 import type { FootballState } from "../sports/football";
 import type { BaseSportState, MatchEvent } from "../sports/sport";
 import { eventSchema } from "./event";
+import { type Prediction, predictionSchema } from "./prediction";
 
 /** Room metadata, sent with every state. */
 export interface RoomMeta {
@@ -27,15 +28,7 @@ export type MatchStateView<S extends BaseSportState = BaseSportState> = RoomMeta
 export type FootballStateView = MatchStateView<FootballState>;
 export type Cs2StateView = MatchStateView<Cs2State>;
 
-export interface PredictionView {
-  pTeam1: number;
-  /** Only for sports with draws (football). */
-  pDraw?: number;
-  pTeam2: number;
-  modelVersion: string;
-  /** When the prediction was computed (ISO 8601). */
-  at: string;
-}
+export type PredictionView = Prediction;
 
 export interface LiveFrame<S extends BaseSportState = BaseSportState> {
   type: "snapshot" | "update";
@@ -87,15 +80,7 @@ export const matchStateViewSchema = z
   .looseObject({ ...roomMetaSchema.shape, status: z.string(), score: pair })
   .meta({ id: "MatchState", description: "Room metadata plus the sport's live state fields." });
 
-export const predictionViewSchema = z
-  .object({
-    pTeam1: z.number().min(0).max(1),
-    pDraw: z.number().min(0).max(1).optional(),
-    pTeam2: z.number().min(0).max(1),
-    modelVersion: z.string(),
-    at: z.string(),
-  })
-  .meta({ id: "Prediction" });
+export const predictionViewSchema = predictionSchema;
 
 export const liveFrameSchema = z
   .object({

@@ -1,6 +1,7 @@
 // The one interface every sport implements. Adding a sport = a folder under shared/sports/
 // exporting a SportModule, plus one line in shared/sports/index.ts. No I/O here.
 import type { z } from "zod";
+import type { WinProbability } from "../contract/prediction";
 
 export type TeamSide = 1 | 2;
 export type Pair<T = number> = [T, T];
@@ -30,13 +31,7 @@ export interface TeamStrength {
   neutral: boolean;
 }
 
-export interface WinProbability {
-  pTeam1: number;
-  /** Only for sports with draws (football). */
-  pDraw?: number;
-  pTeam2: number;
-  modelVersion: string;
-}
+export type { WinProbability } from "../contract/prediction";
 
 export interface SportModule<State extends BaseSportState = BaseSportState> {
   readonly sport: string;
