@@ -1,7 +1,7 @@
 // Match analytics from ClickHouse: exact metrics, the event timeline, CS2 rounds and the prediction
 // series. Routes only validate and shape; the SQL lives in workers/analytics.
 import type { ClickHouseClient } from "@clickhouse/client-web";
-import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { cs2Rounds } from "../analytics/cs2-rounds";
 import { matchMetrics } from "../analytics/match-metrics";
 import { OPEN_FROM_MS, OPEN_TO_MS, predictionSeries } from "../analytics/prediction-series";
@@ -11,12 +11,10 @@ import type { Env } from "../env";
 import { errorMessage, log } from "../observability/log";
 import { metrics } from "../observability/metrics";
 import type { AppEnv } from "./app-env";
-import { requireScope } from "./auth";
 import { ApiError, validationHook } from "./errors";
-import { bearerAuth, errors, json, rateLimitHeaders } from "./openapi";
+import { errors, okJson, readRoute } from "./openapi";
 import { cursorQuery, decodeCursor, encodeCursor, limitQuery, nextCursorSchema } from "./pagination";
 import { instantQuery, matchIdParams } from "./params";
-import { readBudget } from "./rate-limit";
 
 const count = z.int().min(0);
 
@@ -103,39 +101,33 @@ async function fromAnalytics<T>(env: Env, query: string, work: (client: ClickHou
   } catch (err) {
     metrics.dependencyErrors.inc({ dependency: "clickhouse" });
     log("error", "analytics query failed", { query, error: errorMessage(err) });
-    throw new ApiError(503, "dependency_unavailable", "the analytics store is unavailable; retry later");
+    throw new ApiError("dependency_unavailable", "the analytics store is unavailable; retry later");
   } finally {
     metrics.clickhouseQuery.observe((performance.now() - started) / 1000, { query });
     await client.close().catch(() => {});
   }
 }
 
-const readScope = () => [requireScope(["read", "admin"]), readBudget];
-
-export const metricsRoute = createRoute({
+export const metricsRoute = readRoute({
   method: "get",
   path: "/v1/matches/{matchId}/metrics",
   tags: ["analytics"],
   summary: "Exact metrics of a match",
   description:
     "Counts, peak minute, ingest latency percentiles, and for CS2 rounds, kills, headshot rate and round wins by side. 404 before any event is logged. Scope: read.",
-  security: bearerAuth,
-  middleware: readScope(),
   request: { params: matchIdParams },
   responses: {
-    200: { ...json(matchMetricsSchema, "The match's metrics"), headers: rateLimitHeaders },
-    ...errors(400, 401, 403, 404, 429, 503),
+    200: okJson(matchMetricsSchema, "The match's metrics"),
+    ...errors(404),
   },
 });
 
-export const timelineRoute = createRoute({
+export const timelineRoute = readRoute({
   method: "get",
   path: "/v1/matches/{matchId}/timeline",
   tags: ["analytics"],
   summary: "Events per time bucket and type",
   description: "From the per-minute rollups; buckets by source timestamp. Scope: read.",
-  security: bearerAuth,
-  middleware: readScope(),
   request: {
     params: matchIdParams,
     query: z.object({
@@ -146,40 +138,31 @@ export const timelineRoute = createRoute({
     }),
   },
   responses: {
-    200: { ...json(timelineSchema, "The timeline"), headers: rateLimitHeaders },
-    ...errors(400, 401, 403, 429, 503),
+    200: okJson(timelineSchema, "The timeline"),
   },
 });
 
-export const roundsRoute = createRoute({
+export const roundsRoute = readRoute({
   method: "get",
   path: "/v1/matches/{matchId}/rounds",
   tags: ["analytics"],
   summary: "Per-round CS2 metrics",
   description:
     "Every round of a CS2 match: map, winner and the side it played, reason, kills, headshots. Empty for other sports. Scope: read.",
-  security: bearerAuth,
-  middleware: readScope(),
   request: { params: matchIdParams },
   responses: {
-    200: {
-      ...json(z.object({ matchId: z.string(), rounds: z.array(roundSchema) }), "The rounds, by map and round"),
-      headers: rateLimitHeaders,
-    },
-    ...errors(400, 401, 403, 429, 503),
+    200: okJson(z.object({ matchId: z.string(), rounds: z.array(roundSchema) }), "The rounds, by map and round"),
   },
 });
 
 const seriesPositionSchema = z.object({ seq: z.int().min(0) });
 
-export const predictionsRoute = createRoute({
+export const predictionsRoute = readRoute({
   method: "get",
   path: "/v1/matches/{matchId}/predictions",
   tags: ["analytics"],
   summary: "Prediction time series",
   description: "Every published win probability with its model version, in order, for charts. Scope: read.",
-  security: bearerAuth,
-  middleware: readScope(),
   request: {
     params: matchIdParams,
     query: z.object({
@@ -190,14 +173,10 @@ export const predictionsRoute = createRoute({
     }),
   },
   responses: {
-    200: {
-      ...json(
-        z.object({ matchId: z.string(), data: z.array(predictionPointSchema), nextCursor: nextCursorSchema }),
-        "A page of the series",
-      ),
-      headers: rateLimitHeaders,
-    },
-    ...errors(400, 401, 403, 429, 503),
+    200: okJson(
+      z.object({ matchId: z.string(), data: z.array(predictionPointSchema), nextCursor: nextCursorSchema }),
+      "A page of the series",
+    ),
   },
 });
 
@@ -206,7 +185,7 @@ const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 app.openapi(metricsRoute, async (c) => {
   const { matchId } = c.req.valid("param");
   const body = await fromAnalytics(c.env, "match_metrics", (client) => matchMetrics(client, matchId));
-  if (!body) throw new ApiError(404, "not_found", `no events of match '${matchId}' are logged`);
+  if (!body) throw new ApiError("not_found", `no events of match '${matchId}' are logged`);
   return c.json(body, 200);
 });
 

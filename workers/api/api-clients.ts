@@ -1,18 +1,17 @@
 // API clients: who may call the API, with which scopes and rate limits. The key is returned once, when
 // the client is created; only its SHA-256 is stored. Revoking takes effect at once in this isolate and
 // within KEY_CACHE_TTL_MS everywhere else.
-import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { and, eq, gt, isNull, sql } from "drizzle-orm";
 import { apiClients } from "../clients/postgres-schema";
 import { log } from "../observability/log";
 import { hashApiKey, keyPrefix, newApiKey } from "./api-keys";
 import type { AppEnv, Scope } from "./app-env";
-import { forgetClient, KEY_CACHE_TTL_MS, requireScope } from "./auth";
+import { forgetClient, KEY_CACHE_TTL_MS } from "./auth";
 import { ApiError, validationHook } from "./errors";
 import { withMetadata } from "./metadata-store";
-import { bearerAuth, errors, json, rateLimitHeaders } from "./openapi";
+import { adminRoute, errors, okJson } from "./openapi";
 import { cursorQuery, decodeCursor, limitQuery, nextCursorSchema, page } from "./pagination";
-import { readBudget } from "./rate-limit";
 
 const scopes = ["ingest", "read", "admin"] as const satisfies readonly Scope[];
 
@@ -57,37 +56,28 @@ const clientView = (r: ClientRow): z.infer<typeof apiClientSchema> => ({
   revokedAt: r.revokedAt?.toISOString() ?? null,
 });
 
-const admins = () => [requireScope("admin"), readBudget];
-
-export const createClientRoute = createRoute({
+export const createClientRoute = adminRoute({
   method: "post",
   path: "/v1/api-clients",
   tags: ["admin"],
   summary: "Create an API client and its key",
   description: "The key is in this response only: store it now. Scope: admin.",
-  security: bearerAuth,
-  middleware: admins(),
   request: { body: { content: { "application/json": { schema: createClientBody } }, required: true } },
   responses: {
-    201: {
-      ...json(
-        z.object({ client: apiClientSchema, key: z.string().describe("The API key, shown once.") }),
-        "The client and its key",
-      ),
-      headers: rateLimitHeaders,
-    },
-    ...errors(400, 401, 403, 415, 429, 503),
+    201: okJson(
+      z.object({ client: apiClientSchema, key: z.string().describe("The API key, shown once.") }),
+      "The client and its key",
+    ),
+    ...errors(415),
   },
 });
 
-export const listClientsRoute = createRoute({
+export const listClientsRoute = adminRoute({
   method: "get",
   path: "/v1/api-clients",
   tags: ["admin"],
   summary: "List API clients",
   description: "Ordered by id; revoked clients only with includeRevoked=true. Scope: admin.",
-  security: bearerAuth,
-  middleware: admins(),
   request: {
     query: z.object({
       includeRevoked: z
@@ -100,44 +90,36 @@ export const listClientsRoute = createRoute({
     }),
   },
   responses: {
-    200: {
-      ...json(z.object({ data: z.array(apiClientSchema), nextCursor: nextCursorSchema }), "A page of clients"),
-      headers: rateLimitHeaders,
-    },
-    ...errors(400, 401, 403, 429, 503),
+    200: okJson(z.object({ data: z.array(apiClientSchema), nextCursor: nextCursorSchema }), "A page of clients"),
   },
 });
 
-export const updateClientRoute = createRoute({
+export const updateClientRoute = adminRoute({
   method: "patch",
   path: "/v1/api-clients/{clientId}",
   tags: ["admin"],
   summary: "Change a client's name, scopes or rate limits",
   description: `Applies everywhere within ${KEY_CACHE_TTL_MS / 1000} s. Scope: admin.`,
-  security: bearerAuth,
-  middleware: admins(),
   request: {
     params: clientIdParams,
     body: { content: { "application/json": { schema: updateClientBody } }, required: true },
   },
   responses: {
-    200: { ...json(apiClientSchema, "The client"), headers: rateLimitHeaders },
-    ...errors(400, 401, 403, 404, 415, 429, 503),
+    200: okJson(apiClientSchema, "The client"),
+    ...errors(404, 415),
   },
 });
 
-export const revokeClientRoute = createRoute({
+export const revokeClientRoute = adminRoute({
   method: "post",
   path: "/v1/api-clients/{clientId}/revoke",
   tags: ["admin"],
   summary: "Revoke a client's key",
   description: `The key stops working at once on this instance and within ${KEY_CACHE_TTL_MS / 1000} s everywhere. Idempotent. Scope: admin.`,
-  security: bearerAuth,
-  middleware: admins(),
   request: { params: clientIdParams },
   responses: {
-    200: { ...json(apiClientSchema, "The revoked client"), headers: rateLimitHeaders },
-    ...errors(400, 401, 403, 404, 429, 503),
+    200: okJson(apiClientSchema, "The revoked client"),
+    ...errors(404),
   },
 });
 
@@ -200,7 +182,7 @@ app.openapi(updateClientRoute, async (c) => {
       .where(eq(apiClients.id, clientId))
       .returning(),
   );
-  if (!rows[0]) throw new ApiError(404, "not_found", `no API client '${clientId}'`);
+  if (!rows[0]) throw new ApiError("not_found", `no API client '${clientId}'`);
   forgetClient(clientId);
   return c.json(clientView(rows[0]), 200);
 });
@@ -215,7 +197,7 @@ app.openapi(revokeClientRoute, async (c) => {
       .returning();
     return revoked.length > 0 ? revoked : db.select().from(apiClients).where(eq(apiClients.id, clientId)).limit(1);
   });
-  if (!rows[0]) throw new ApiError(404, "not_found", `no API client '${clientId}'`);
+  if (!rows[0]) throw new ApiError("not_found", `no API client '${clientId}'`);
   forgetClient(clientId);
   log("info", "api client revoked", { requestId: c.get("requestId"), by: c.get("client").id, clientId });
   return c.json(clientView(rows[0]), 200);

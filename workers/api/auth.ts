@@ -40,11 +40,7 @@ async function findClient(env: Env, keyHash: string): Promise<ApiClient | null> 
   } catch (err) {
     metrics.dependencyErrors.inc({ dependency: "postgres" });
     log("error", "api key lookup failed", { error: errorMessage(err) });
-    throw new ApiError(
-      503,
-      "dependency_unavailable",
-      "cannot verify the API key right now (metadata store unreachable)",
-    );
+    throw new ApiError("dependency_unavailable", "cannot verify the API key right now (metadata store unreachable)");
   }
   if (cache.size >= MAX_CACHED_KEYS) cache.clear();
   cache.set(keyHash, { client, expires: Date.now() + (client ? KEY_CACHE_TTL_MS : NEGATIVE_TTL_MS) });
@@ -72,11 +68,11 @@ export function requireScope(scopes: Scope | Scope[], options: { allowQueryToken
   const accepted = Array.isArray(scopes) ? scopes : [scopes];
   return createMiddleware<AppEnv>(async (c, next) => {
     const key = presentedKey(c.req.raw, options.allowQueryToken ?? false);
-    if (!key) throw new ApiError(401, "unauthorized", "missing API key: send Authorization: Bearer <key>");
+    if (!key) throw new ApiError("unauthorized", "missing API key: send Authorization: Bearer <key>");
     const client = await findClient(c.env, await hashApiKey(key));
-    if (!client) throw new ApiError(401, "unauthorized", "invalid or revoked API key");
+    if (!client) throw new ApiError("unauthorized", "invalid or revoked API key");
     if (!accepted.some((s) => client.scopes.includes(s))) {
-      throw new ApiError(403, "forbidden", `this API key lacks the '${accepted.join("' or '")}' scope`);
+      throw new ApiError("forbidden", `this API key lacks the '${accepted.join("' or '")}' scope`);
     }
     c.set("client", client);
     await next();

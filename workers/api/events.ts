@@ -58,7 +58,6 @@ app.post("/v1/events", requireScope("ingest"), async (c) => {
   const kind = bodyKind(c.req.header("content-type") ?? null);
   if (!kind) {
     throw new ApiError(
-      415,
       "unsupported_media_type",
       "send application/json (an event or an array of events) or application/x-ndjson",
     );
@@ -69,7 +68,7 @@ app.post("/v1/events", requireScope("ingest"), async (c) => {
 
   if (result.accepted + result.duplicates === 0) {
     const first = result.rejected[0];
-    throw new ApiError(400, "invalid_event", single ? "the event is invalid" : "no event in the request is valid", {
+    throw new ApiError("invalid_event", single ? "the event is invalid" : "no event in the request is valid", {
       issues: single ? first?.issues : undefined,
       rejected: result.rejected,
     });

@@ -129,6 +129,5 @@ export async function assertTeamsFit(
       return [{ path: `body.${field}`, message: `team '${id}' plays ${team.sport}, not ${sport}` }];
     return [];
   });
-  if (issues.length > 0)
-    throw new ApiError(400, "invalid_request", issues.map((i) => i.message).join("; "), { issues });
+  if (issues.length > 0) throw new ApiError("invalid_request", issues.map((i) => i.message).join("; "), { issues });
 }

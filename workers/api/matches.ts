@@ -2,6 +2,7 @@
 // activity), the live state and WebSocket stream of one match, and the admin's create and update.
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { eq, sql } from "drizzle-orm";
+import { every } from "hono/combine";
 import { liveFrameSchema, matchStateViewSchema, predictionViewSchema } from "../../shared/contract/frames";
 import { sportNames } from "../../shared/sports";
 import { type MatchActivity, matchActivity, NO_ACTIVITY } from "../analytics/match-activity";
@@ -10,8 +11,8 @@ import { matches } from "../clients/postgres-schema";
 import type { Env } from "../env";
 import { errorMessage, log } from "../observability/log";
 import { metrics } from "../observability/metrics";
+import { liveAccess } from "./access";
 import type { AppEnv } from "./app-env";
-import { requireScope } from "./auth";
 import { ApiError, validationHook } from "./errors";
 import {
   assertTeamsFit,
@@ -24,10 +25,9 @@ import {
   positionOf,
 } from "./match-directory";
 import { withMetadata } from "./metadata-store";
-import { bearerAuth, errors, json, rateLimitHeaders } from "./openapi";
+import { adminRoute, bearerAuth, errors, liveRoute, okJson, readRoute } from "./openapi";
 import { cursorQuery, decodeCursor, limitQuery, nextCursorSchema, page } from "./pagination";
 import { entityId, instantQuery, matchIdParams } from "./params";
-import { readBudget } from "./rate-limit";
 
 const sportSchema = z.enum(sportNames as [string, ...string[]]);
 
@@ -104,15 +104,13 @@ function room(env: Env, matchId: string) {
   return env.MATCH_ROOM.get(env.MATCH_ROOM.idFromName(matchId));
 }
 
-export const listMatchesRoute = createRoute({
+export const listMatchesRoute = readRoute({
   method: "get",
   path: "/v1/matches",
   tags: ["metadata"],
   summary: "List matches with their activity",
   description:
     "Filter by status, sport and start time; ordered by start time (unscheduled last), then id. Scope: read or admin.",
-  security: bearerAuth,
-  middleware: [requireScope(["read", "admin"]), readBudget],
   request: {
     query: z.object({
       status: z
@@ -127,75 +125,66 @@ export const listMatchesRoute = createRoute({
     }),
   },
   responses: {
-    200: {
-      ...json(z.object({ data: z.array(matchWithActivitySchema), nextCursor: nextCursorSchema }), "A page of matches"),
-      headers: rateLimitHeaders,
-    },
-    ...errors(400, 401, 403, 429, 503),
+    200: okJson(
+      z.object({ data: z.array(matchWithActivitySchema), nextCursor: nextCursorSchema }),
+      "A page of matches",
+    ),
   },
 });
 
-export const getMatchRoute = createRoute({
+export const getMatchRoute = readRoute({
   method: "get",
   path: "/v1/matches/{matchId}",
   tags: ["metadata"],
   summary: "One match: metadata, activity and live state",
   description: "Scope: read or admin.",
-  security: bearerAuth,
-  middleware: [requireScope(["read", "admin"]), readBudget],
   request: { params: matchIdParams },
   responses: {
-    200: { ...json(matchDetailSchema, "The match"), headers: rateLimitHeaders },
-    ...errors(400, 401, 403, 404, 429, 503),
+    200: okJson(matchDetailSchema, "The match"),
+    ...errors(404),
   },
 });
 
-export const createMatchRoute = createRoute({
+export const createMatchRoute = adminRoute({
   method: "post",
   path: "/v1/matches",
   tags: ["metadata"],
   summary: "Register a match",
   description:
     "Register it (and its teams) before its first event: the predictor reads the teams' ratings then. Scope: admin.",
-  security: bearerAuth,
-  middleware: [requireScope("admin"), readBudget],
   request: { body: { content: { "application/json": { schema: createMatchBody } }, required: true } },
   responses: {
-    201: { ...json(matchSchema, "The match as stored"), headers: rateLimitHeaders },
-    ...errors(400, 401, 403, 409, 415, 429, 503),
+    201: okJson(matchSchema, "The match as stored"),
+    ...errors(409, 415),
   },
 });
 
-export const updateMatchRoute = createRoute({
+export const updateMatchRoute = adminRoute({
   method: "patch",
   path: "/v1/matches/{matchId}",
   tags: ["metadata"],
   summary: "Update a match",
   description: "Only the fields sent change; null clears a field. The sport cannot change. Scope: admin.",
-  security: bearerAuth,
-  middleware: [requireScope("admin"), readBudget],
   request: {
     params: matchIdParams,
     body: { content: { "application/json": { schema: updateMatchBody } }, required: true },
   },
   responses: {
-    200: { ...json(matchSchema, "The match as stored"), headers: rateLimitHeaders },
-    ...errors(400, 401, 403, 404, 415, 429, 503),
+    200: okJson(matchSchema, "The match as stored"),
+    ...errors(404, 415),
   },
 });
 
-export const matchStateRoute = createRoute({
+export const matchStateRoute = liveRoute({
   method: "get",
   path: "/v1/matches/{matchId}/state",
   tags: ["live"],
   summary: "Live state and current prediction",
   description: "From the match's room. 404 before any event reached it. Scope: read (also as ?token=).",
-  security: bearerAuth,
-  middleware: [requireScope("read", { allowQueryToken: true }), readBudget],
   request: { params: matchIdParams },
   responses: {
-    200: { ...json(liveStateSchema, "The live state"), headers: rateLimitHeaders },
-    ...errors(400, 401, 403, 404, 429, 503),
+    200: okJson(liveStateSchema, "The live state"),
+    ...errors(404),
   },
 });
 
@@ -255,7 +244,7 @@ app.openapi(getMatchRoute, async (c) => {
     activityOf(c.env, [matchId]),
     room(c.env, matchId).getState(),
   ]);
-  if (!match) throw new ApiError(404, "not_found", `no match '${matchId}' is registered`);
+  if (!match) throw new ApiError("not_found", `no match '${matchId}' is registered`);
   const state = live ? ({ ...live.state, prediction: live.prediction } as z.infer<typeof liveStateSchema>) : null;
   return c.json({ ...withActivity(match, activity), live: state }, 200);
 });
@@ -293,7 +282,7 @@ app.openapi(updateMatchRoute, async (c) => {
   const body = c.req.valid("json");
   const updated = await withMetadata(c.env, async (db) => {
     const current = await findMatch(db, matchId);
-    if (!current) throw new ApiError(404, "not_found", `no match '${matchId}' is registered`);
+    if (!current) throw new ApiError("not_found", `no match '${matchId}' is registered`);
     await assertTeamsFit(db, current.sport, [
       { field: "team1Id", id: body.team1Id },
       { field: "team2Id", id: body.team2Id },
@@ -315,22 +304,21 @@ app.openapi(updateMatchRoute, async (c) => {
 app.openapi(matchStateRoute, async (c) => {
   const { matchId } = c.req.valid("param");
   const current = await room(c.env, matchId).getState();
-  if (!current) throw new ApiError(404, "not_found", `no events have reached match '${matchId}'`);
+  if (!current) throw new ApiError("not_found", `no events have reached match '${matchId}'`);
   return c.json({ ...current.state, prediction: current.prediction } as z.infer<typeof liveStateSchema>, 200);
 });
 
 // The socket route is documented above but served as a plain route: its 101 carries no JSON body.
 app.openAPIRegistry.registerPath(liveStreamRoute);
-app.get("/v1/matches/:matchId/live", requireScope("read", { allowQueryToken: true }), readBudget, async (c) => {
+app.get("/v1/matches/:matchId/live", every(...liveAccess), async (c) => {
   const matchId = matchIdParams.shape.matchId.safeParse(c.req.param("matchId"));
   if (!matchId.success) {
-    throw new ApiError(400, "invalid_request", "matchId must be 1-64 characters of A-Z a-z 0-9 . _ : -", {
+    throw new ApiError("invalid_request", "matchId must be 1-64 characters of A-Z a-z 0-9 . _ : -", {
       issues: [{ path: "path.matchId", message: "invalid format" }],
     });
   }
   if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
     throw new ApiError(
-      426,
       "upgrade_required",
       "this endpoint is a WebSocket: send Upgrade: websocket",
       {},
@@ -339,7 +327,7 @@ app.get("/v1/matches/:matchId/live", requireScope("read", { allowQueryToken: tru
   }
   const since = c.req.query("since");
   if (since !== undefined && !/^\d+$/.test(since)) {
-    throw new ApiError(400, "invalid_request", "since must be a non-negative integer (the last seq you received)", {
+    throw new ApiError("invalid_request", "since must be a non-negative integer (the last seq you received)", {
       issues: [{ path: "query.since", message: "not a non-negative integer" }],
     });
   }

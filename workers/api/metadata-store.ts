@@ -26,10 +26,10 @@ export async function withMetadata<T>(
   } catch (err) {
     if (err instanceof ApiError) throw err;
     const state = sqlState(err);
-    if (state === "23505") throw new ApiError(409, "conflict", `${what}: a record with this id already exists`);
-    if (state === "23503") throw new ApiError(400, "invalid_request", `${what}: a referenced record does not exist`);
+    if (state === "23505") throw new ApiError("conflict", `${what}: a record with this id already exists`);
+    if (state === "23503") throw new ApiError("invalid_request", `${what}: a referenced record does not exist`);
     metrics.dependencyErrors.inc({ dependency: "postgres" });
     log("error", "metadata store call failed", { error: errorMessage(err), sqlState: state });
-    throw new ApiError(503, "dependency_unavailable", "the metadata store is unavailable; retry later");
+    throw new ApiError("dependency_unavailable", "the metadata store is unavailable; retry later");
   }
 }

@@ -1,16 +1,14 @@
 // Players, optionally on a team.
-import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { and, eq, gt, sql } from "drizzle-orm";
 import type { Database } from "../clients/postgres";
 import { players, teams } from "../clients/postgres-schema";
 import type { AppEnv } from "./app-env";
-import { requireScope } from "./auth";
 import { ApiError, validationHook } from "./errors";
 import { withMetadata } from "./metadata-store";
-import { bearerAuth, errors, json, rateLimitHeaders } from "./openapi";
+import { adminRoute, errors, okJson, readRoute } from "./openapi";
 import { cursorQuery, decodeCursor, limitQuery, nextCursorSchema, page } from "./pagination";
 import { entityId } from "./params";
-import { readBudget } from "./rate-limit";
 
 export const playerSchema = z
   .object({
@@ -51,23 +49,18 @@ async function assertTeamExists(db: Database, teamId: string | null | undefined)
   if (!teamId) return;
   const found = await db.select({ id: teams.id }).from(teams).where(eq(teams.id, teamId)).limit(1);
   if (found.length === 0) {
-    throw new ApiError(400, "invalid_request", `no team '${teamId}'`, {
+    throw new ApiError("invalid_request", `no team '${teamId}'`, {
       issues: [{ path: "body.teamId", message: `no team '${teamId}'` }],
     });
   }
 }
 
-const readers = () => [requireScope(["read", "admin"]), readBudget];
-const admins = () => [requireScope("admin"), readBudget];
-
-export const listPlayersRoute = createRoute({
+export const listPlayersRoute = readRoute({
   method: "get",
   path: "/v1/players",
   tags: ["metadata"],
   summary: "List players",
   description: "Ordered by id. Scope: read or admin.",
-  security: bearerAuth,
-  middleware: readers(),
   request: {
     query: z.object({
       teamId: entityId.optional().openapi({ param: { name: "teamId", in: "query" } }),
@@ -76,44 +69,36 @@ export const listPlayersRoute = createRoute({
     }),
   },
   responses: {
-    200: {
-      ...json(z.object({ data: z.array(playerSchema), nextCursor: nextCursorSchema }), "A page of players"),
-      headers: rateLimitHeaders,
-    },
-    ...errors(400, 401, 403, 429, 503),
+    200: okJson(z.object({ data: z.array(playerSchema), nextCursor: nextCursorSchema }), "A page of players"),
   },
 });
 
-export const createPlayerRoute = createRoute({
+export const createPlayerRoute = adminRoute({
   method: "post",
   path: "/v1/players",
   tags: ["metadata"],
   summary: "Register a player",
   description: "Scope: admin.",
-  security: bearerAuth,
-  middleware: admins(),
   request: { body: { content: { "application/json": { schema: createPlayerBody } }, required: true } },
   responses: {
-    201: { ...json(playerSchema, "The player as stored"), headers: rateLimitHeaders },
-    ...errors(400, 401, 403, 409, 415, 429, 503),
+    201: okJson(playerSchema, "The player as stored"),
+    ...errors(409, 415),
   },
 });
 
-export const updatePlayerRoute = createRoute({
+export const updatePlayerRoute = adminRoute({
   method: "patch",
   path: "/v1/players/{playerId}",
   tags: ["metadata"],
   summary: "Update a player",
   description: "Only the fields sent change (e.g. a transfer: teamId). Scope: admin.",
-  security: bearerAuth,
-  middleware: admins(),
   request: {
     params: playerIdParams,
     body: { content: { "application/json": { schema: updatePlayerBody } }, required: true },
   },
   responses: {
-    200: { ...json(playerSchema, "The player as stored"), headers: rateLimitHeaders },
-    ...errors(400, 401, 403, 404, 415, 429, 503),
+    200: okJson(playerSchema, "The player as stored"),
+    ...errors(404, 415),
   },
 });
 
@@ -161,7 +146,7 @@ app.openapi(updatePlayerRoute, async (c) => {
       .where(eq(players.id, playerId))
       .returning();
   });
-  if (!rows[0]) throw new ApiError(404, "not_found", `no player '${playerId}'`);
+  if (!rows[0]) throw new ApiError("not_found", `no player '${playerId}'`);
   return c.json(playerView(rows[0]), 200);
 });
 

@@ -132,12 +132,12 @@ export async function enforceBudget(c: Context<AppEnv>, budget: Budget, cost = 1
       cost > decision.limit
         ? `${cost} events exceed the whole ${budget} budget of ${decision.limit} per minute; send smaller batches`
         : `over the ${budget} budget of ${decision.limit} per minute; retry in ${headers["retry-after"]} s`;
-    throw new ApiError(429, "rate_limited", message, {}, headers);
+    throw new ApiError("rate_limited", message, {}, headers);
   }
 }
 
 /** Middleware for read and admin routes: one unit of the read budget per request. Runs after auth. */
-export const readBudget = createMiddleware<AppEnv>(async (c, next) => {
+export const requestBudget = createMiddleware<AppEnv>(async (c, next) => {
   await enforceBudget(c, "read");
   await next();
 });

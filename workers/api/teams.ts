@@ -1,16 +1,14 @@
 // Teams: the rating the predictors read before a match's first event, and what matches and players name.
-import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { and, eq, gt, sql } from "drizzle-orm";
 import { sportNames } from "../../shared/sports";
 import { teams } from "../clients/postgres-schema";
 import type { AppEnv } from "./app-env";
-import { requireScope } from "./auth";
 import { ApiError, validationHook } from "./errors";
 import { withMetadata } from "./metadata-store";
-import { bearerAuth, errors, json, rateLimitHeaders } from "./openapi";
+import { adminRoute, errors, okJson, readRoute } from "./openapi";
 import { cursorQuery, decodeCursor, limitQuery, nextCursorSchema, page } from "./pagination";
 import { entityId } from "./params";
-import { readBudget } from "./rate-limit";
 
 export const teamSchema = z
   .object({
@@ -51,17 +49,12 @@ const teamView = (t: TeamRow): z.infer<typeof teamSchema> => ({
   updatedAt: t.updatedAt.toISOString(),
 });
 
-const readers = () => [requireScope(["read", "admin"]), readBudget];
-const admins = () => [requireScope("admin"), readBudget];
-
-export const listTeamsRoute = createRoute({
+export const listTeamsRoute = readRoute({
   method: "get",
   path: "/v1/teams",
   tags: ["metadata"],
   summary: "List teams",
   description: "Ordered by id. Scope: read or admin.",
-  security: bearerAuth,
-  middleware: readers(),
   request: {
     query: z.object({
       sport: z
@@ -73,60 +66,50 @@ export const listTeamsRoute = createRoute({
     }),
   },
   responses: {
-    200: {
-      ...json(z.object({ data: z.array(teamSchema), nextCursor: nextCursorSchema }), "A page of teams"),
-      headers: rateLimitHeaders,
-    },
-    ...errors(400, 401, 403, 429, 503),
+    200: okJson(z.object({ data: z.array(teamSchema), nextCursor: nextCursorSchema }), "A page of teams"),
   },
 });
 
-export const getTeamRoute = createRoute({
+export const getTeamRoute = readRoute({
   method: "get",
   path: "/v1/teams/{teamId}",
   tags: ["metadata"],
   summary: "One team",
   description: "Scope: read or admin.",
-  security: bearerAuth,
-  middleware: readers(),
   request: { params: teamIdParams },
   responses: {
-    200: { ...json(teamSchema, "The team"), headers: rateLimitHeaders },
-    ...errors(400, 401, 403, 404, 429, 503),
+    200: okJson(teamSchema, "The team"),
+    ...errors(404),
   },
 });
 
-export const createTeamRoute = createRoute({
+export const createTeamRoute = adminRoute({
   method: "post",
   path: "/v1/teams",
   tags: ["metadata"],
   summary: "Register a team",
   description: "Scope: admin.",
-  security: bearerAuth,
-  middleware: admins(),
   request: { body: { content: { "application/json": { schema: createTeamBody } }, required: true } },
   responses: {
-    201: { ...json(teamSchema, "The team as stored"), headers: rateLimitHeaders },
-    ...errors(400, 401, 403, 409, 415, 429, 503),
+    201: okJson(teamSchema, "The team as stored"),
+    ...errors(409, 415),
   },
 });
 
-export const updateTeamRoute = createRoute({
+export const updateTeamRoute = adminRoute({
   method: "patch",
   path: "/v1/teams/{teamId}",
   tags: ["metadata"],
   summary: "Update a team",
   description:
     "Only the fields sent change. A new rating applies to matches whose first event comes after it. Scope: admin.",
-  security: bearerAuth,
-  middleware: admins(),
   request: {
     params: teamIdParams,
     body: { content: { "application/json": { schema: updateTeamBody } }, required: true },
   },
   responses: {
-    200: { ...json(teamSchema, "The team as stored"), headers: rateLimitHeaders },
-    ...errors(400, 401, 403, 404, 415, 429, 503),
+    200: okJson(teamSchema, "The team as stored"),
+    ...errors(404, 415),
   },
 });
 
@@ -150,7 +133,7 @@ app.openapi(listTeamsRoute, async (c) => {
 app.openapi(getTeamRoute, async (c) => {
   const { teamId } = c.req.valid("param");
   const rows = await withMetadata(c.env, (db) => db.select().from(teams).where(eq(teams.id, teamId)).limit(1));
-  if (!rows[0]) throw new ApiError(404, "not_found", `no team '${teamId}'`);
+  if (!rows[0]) throw new ApiError("not_found", `no team '${teamId}'`);
   return c.json(teamView(rows[0]), 200);
 });
 
@@ -184,7 +167,7 @@ app.openapi(updateTeamRoute, async (c) => {
       .where(eq(teams.id, teamId))
       .returning(),
   );
-  if (!rows[0]) throw new ApiError(404, "not_found", `no team '${teamId}'`);
+  if (!rows[0]) throw new ApiError("not_found", `no team '${teamId}'`);
   return c.json(teamView(rows[0]), 200);
 });
 

@@ -90,7 +90,6 @@ export async function acceptEvents(env: Env, items: unknown[], requestId: string
         log("warn", "could not release dedup keys after queue failure", { requestId, error: errorMessage(e) }),
       );
       throw new ApiError(
-        503,
         "queue_unavailable",
         "the event queue refused the events; nothing was accepted, retry later",
         {},

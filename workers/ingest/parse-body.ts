@@ -15,11 +15,7 @@ export function bodyKind(contentType: string | null): BodyKind | null {
 }
 
 const tooLarge = () =>
-  new ApiError(
-    413,
-    "payload_too_large",
-    `request body exceeds ${MAX_BODY_BYTES} bytes; split it into several requests`,
-  );
+  new ApiError("payload_too_large", `request body exceeds ${MAX_BODY_BYTES} bytes; split it into several requests`);
 
 export async function readBodyText(req: Request, limit = MAX_BODY_BYTES): Promise<string> {
   const declared = Number(req.headers.get("content-length") ?? NaN);
@@ -48,7 +44,7 @@ export async function readBodyText(req: Request, limit = MAX_BODY_BYTES): Promis
 }
 
 const tooMany = (n: number) =>
-  new ApiError(413, "payload_too_large", `${n} events in one request; at most ${MAX_EVENTS_PER_REQUEST} are allowed`);
+  new ApiError("payload_too_large", `${n} events in one request; at most ${MAX_EVENTS_PER_REQUEST} are allowed`);
 
 export interface ParsedBody {
   items: unknown[];
@@ -64,25 +60,25 @@ export function parseEventsBody(text: string, kind: BodyKind): ParsedBody {
       try {
         return JSON.parse(line) as unknown;
       } catch (err) {
-        throw new ApiError(400, "invalid_json", `line ${i + 1} is not valid JSON: ${(err as Error).message}`, {
+        throw new ApiError("invalid_json", `line ${i + 1} is not valid JSON: ${(err as Error).message}`, {
           issues: [{ path: `[${i}]`, message: "not valid JSON" }],
         });
       }
     });
-    if (items.length === 0) throw new ApiError(400, "invalid_json", "the body holds no events");
+    if (items.length === 0) throw new ApiError("invalid_json", "the body holds no events");
     return { items, single: false };
   }
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (err) {
-    throw new ApiError(400, "invalid_json", `body is not valid JSON: ${(err as Error).message}`);
+    throw new ApiError("invalid_json", `body is not valid JSON: ${(err as Error).message}`);
   }
   if (Array.isArray(value)) {
     if (value.length > MAX_EVENTS_PER_REQUEST) throw tooMany(value.length);
-    if (value.length === 0) throw new ApiError(400, "invalid_json", "the body holds no events");
+    if (value.length === 0) throw new ApiError("invalid_json", "the body holds no events");
     return { items: value, single: false };
   }
   if (value !== null && typeof value === "object") return { items: [value], single: true };
-  throw new ApiError(400, "invalid_json", "body must be an event object, an array of events, or NDJSON");
+  throw new ApiError("invalid_json", "body must be an event object, an array of events, or NDJSON");
 }
