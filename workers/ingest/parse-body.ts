@@ -1,5 +1,6 @@
-// Request bodies for POST /v1/events: one JSON object, a JSON array, or NDJSON. Limits are enforced
-// while reading, so an oversized body is refused before it is buffered or parsed whole.
+// Request bodies for POST /v1/events: one JSON object, a JSON array, or NDJSON. The size limit is Hono's
+// bodyLimit on the route (it refuses an oversized body while streaming); here the bytes must be UTF-8
+// (invalid bytes are refused, not rewritten to U+FFFD) and the items are counted.
 import { ApiError } from "../api/errors";
 
 export const MAX_BODY_BYTES = 1_048_576;
@@ -8,39 +9,24 @@ export const MAX_EVENTS_PER_REQUEST = 1_000;
 export type BodyKind = "json" | "ndjson";
 
 export function bodyKind(contentType: string | null): BodyKind | null {
-  const mediaType = (contentType ?? "").split(";")[0]!.trim().toLowerCase();
+  const mediaType = (contentType ?? "").split(";")[0]?.trim().toLowerCase();
   if (mediaType === "application/json") return "json";
   if (mediaType === "application/x-ndjson" || mediaType === "application/ndjson") return "ndjson";
   return null;
 }
 
-const tooLarge = () =>
+export const bodyTooLarge = () =>
   new ApiError("payload_too_large", `request body exceeds ${MAX_BODY_BYTES} bytes; split it into several requests`);
 
-export async function readBodyText(req: Request, limit = MAX_BODY_BYTES): Promise<string> {
-  const declared = Number(req.headers.get("content-length") ?? NaN);
-  if (Number.isFinite(declared) && declared > limit) throw tooLarge();
-  if (!req.body) return "";
-  const reader = req.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel().catch(() => {});
-      throw tooLarge();
-    }
-    chunks.push(value);
+/** The body as text; bytes that are not UTF-8 are a 400, never silently replaced. */
+export function decodeBody(bytes: ArrayBuffer): string {
+  try {
+    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
+  } catch {
+    throw new ApiError("invalid_json", "the body is not valid UTF-8", {
+      issues: [{ path: "", message: "holds bytes that are not valid UTF-8" }],
+    });
   }
-  const all = new Uint8Array(size);
-  let offset = 0;
-  for (const c of chunks) {
-    all.set(c, offset);
-    offset += c.byteLength;
-  }
-  return new TextDecoder().decode(all);
 }
 
 const tooMany = (n: number) =>
