@@ -21,6 +21,9 @@ export interface Env {
   CLICKHOUSE_PASSWORD: string;
   CLICKHOUSE_DATABASE: string;
 
+  /** Secret: the HMAC key API keys are hashed with (api-keys.ts). */
+  API_KEY_PEPPER: string;
+
   EDGE_DEDUP_TTL_SECONDS: string;
   GAP_HOLD_MS: string;
   LOG_LEVEL: string;

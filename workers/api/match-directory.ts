@@ -45,7 +45,7 @@ export interface MatchFilters {
 }
 
 /** Where the previous page ended: its last match's start time (null: unscheduled) and id. */
-export const matchPositionSchema = z.object({ s: z.string().nullable(), id: z.string() });
+export const matchPositionSchema = z.object({ s: z.iso.datetime({ offset: true }).nullable(), id: z.string() });
 export type MatchPosition = z.infer<typeof matchPositionSchema>;
 
 const team1 = alias(teams, "team1");

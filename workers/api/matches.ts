@@ -12,6 +12,7 @@ import type { Env } from "../env";
 import { errorMessage, log } from "../observability/log";
 import { metrics } from "../observability/metrics";
 import { liveAccess } from "./access";
+import { withoutQueryToken } from "./auth";
 import type { AppEnv } from "./app-env";
 import { ApiError, validationHook } from "./errors";
 import {
@@ -27,7 +28,15 @@ import {
 import { withMetadata } from "./metadata-store";
 import { adminRoute, bearerAuth, errors, liveRoute, okJson, readRoute } from "./openapi";
 import { cursorQuery, decodeCursor, limitQuery, nextCursorSchema, page } from "./pagination";
-import { entityId, instantQuery, matchIdParams } from "./params";
+import {
+  changesSomething,
+  entityId,
+  instantQuery,
+  matchIdParams,
+  NOTHING_TO_CHANGE,
+  storableInstant,
+  storableText,
+} from "./params";
 
 const sportSchema = z.enum(sportNames as [string, ...string[]]);
 
@@ -66,10 +75,10 @@ const matchBody = z.object({
   sport: sportSchema,
   team1Id: entityId.nullable().optional(),
   team2Id: entityId.nullable().optional(),
-  startsAt: z.iso.datetime({ offset: true }).nullable().optional(),
-  venue: z.string().min(1).max(200).nullable().optional(),
+  startsAt: storableInstant.nullable().optional(),
+  venue: storableText(1, 200).nullable().optional(),
   neutral: z.boolean().optional(),
-  tournament: z.string().min(1).max(200).nullable().optional(),
+  tournament: storableText(1, 200).nullable().optional(),
   bestOf: z
     .union([z.literal(1), z.literal(3), z.literal(5)])
     .nullable()
@@ -77,7 +86,11 @@ const matchBody = z.object({
   status: z.enum(matchStatuses).optional(),
 });
 const createMatchBody = matchBody.extend({ id: entityId }).strict().meta({ id: "CreateMatch" });
-const updateMatchBody = matchBody.omit({ sport: true }).strict().meta({ id: "UpdateMatch" });
+const updateMatchBody = matchBody
+  .omit({ sport: true })
+  .strict()
+  .refine(changesSomething, { error: NOTHING_TO_CHANGE })
+  .meta({ id: "UpdateMatch" });
 
 /** Activity for a page of matches; an unreachable analytics store degrades to `activity: null`. */
 async function activityOf(env: Env, ids: string[]): Promise<Map<string, MatchActivity> | null> {
@@ -331,7 +344,8 @@ app.get("/v1/matches/:matchId/live", every(...liveAccess), async (c) => {
       issues: [{ path: "query.since", message: "not a non-negative integer" }],
     });
   }
-  return room(c.env, matchId.data).fetch(c.req.raw);
+  // The room gets the request without ?token=: the runtime may log the URL it forwards.
+  return room(c.env, matchId.data).fetch(withoutQueryToken(c.req.raw));
 });
 
 export const matchesRoutes = app;

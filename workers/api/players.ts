@@ -8,7 +8,7 @@ import { ApiError, validationHook } from "./errors";
 import { withMetadata } from "./metadata-store";
 import { adminRoute, errors, okJson, readRoute } from "./openapi";
 import { cursorQuery, decodeCursor, limitQuery, nextCursorSchema, page } from "./pagination";
-import { entityId } from "./params";
+import { changesSomething, entityId, NOTHING_TO_CHANGE, storableText } from "./params";
 
 export const playerSchema = z
   .object({
@@ -25,11 +25,15 @@ const createPlayerBody = z
   .strictObject({
     id: entityId.describe("The id events use as playerId."),
     teamId: entityId.nullable().optional(),
-    name: z.string().min(1).max(200),
-    position: z.string().min(1).max(50).nullable().optional(),
+    name: storableText(1, 200),
+    position: storableText(1, 50).nullable().optional(),
   })
   .meta({ id: "CreatePlayer" });
-const updatePlayerBody = createPlayerBody.omit({ id: true }).partial().meta({ id: "UpdatePlayer" });
+const updatePlayerBody = createPlayerBody
+  .omit({ id: true })
+  .partial()
+  .refine(changesSomething, { error: NOTHING_TO_CHANGE })
+  .meta({ id: "UpdatePlayer" });
 
 const playerIdParams = z.object({
   playerId: entityId.openapi({ param: { name: "playerId", in: "path" }, example: "saka" }),
@@ -106,7 +110,7 @@ const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
 app.openapi(listPlayersRoute, async (c) => {
   const q = c.req.valid("query");
-  const after = decodeCursor(q.cursor, z.object({ id: z.string() }));
+  const after = decodeCursor(q.cursor, z.object({ id: entityId }));
   const rows = await withMetadata(c.env, (db) =>
     db
       .select()

@@ -8,7 +8,7 @@ import { ApiError, validationHook } from "./errors";
 import { withMetadata } from "./metadata-store";
 import { adminRoute, errors, okJson, readRoute } from "./openapi";
 import { cursorQuery, decodeCursor, limitQuery, nextCursorSchema, page } from "./pagination";
-import { entityId } from "./params";
+import { changesSomething, entityId, NOTHING_TO_CHANGE, storableText } from "./params";
 
 export const teamSchema = z
   .object({
@@ -27,12 +27,16 @@ const createTeamBody = z
   .strictObject({
     id: entityId,
     sport: z.enum(sportNames as [string, ...string[]]),
-    name: z.string().min(1).max(200),
-    country: z.string().min(1).max(100).nullable().optional(),
+    name: storableText(1, 200),
+    country: storableText(1, 100).nullable().optional(),
     rating: rating.optional().describe("Default 1500."),
   })
   .meta({ id: "CreateTeam" });
-const updateTeamBody = createTeamBody.omit({ id: true, sport: true }).partial().meta({ id: "UpdateTeam" });
+const updateTeamBody = createTeamBody
+  .omit({ id: true, sport: true })
+  .partial()
+  .refine(changesSomething, { error: NOTHING_TO_CHANGE })
+  .meta({ id: "UpdateTeam" });
 
 const teamIdParams = z.object({
   teamId: entityId.openapi({ param: { name: "teamId", in: "path" }, example: "arsenal" }),
@@ -117,7 +121,7 @@ const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
 app.openapi(listTeamsRoute, async (c) => {
   const q = c.req.valid("query");
-  const after = decodeCursor(q.cursor, z.object({ id: z.string() }));
+  const after = decodeCursor(q.cursor, z.object({ id: entityId }));
   const rows = await withMetadata(c.env, (db) =>
     db
       .select()

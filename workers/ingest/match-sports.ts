@@ -1,11 +1,9 @@
 // Which sport a registered match is, for rejecting another sport's events at the edge (the room would drop
 // them, and the event log would count them). Cached per isolate and bounded; when Postgres cannot be asked
 // the check is skipped (the match room still refuses what it cannot apply).
-
-import { Breaker } from "../clients/breaker";
-import { withPostgres } from "../clients/postgres";
+import { describeDbError, postgresBreaker, withPostgres } from "../clients/postgres";
 import type { Env } from "../env";
-import { errorMessage, log } from "../observability/log";
+import { log } from "../observability/log";
 import { metrics } from "../observability/metrics";
 import { sportsOfMatches } from "../stores/postgres/matches";
 
@@ -16,7 +14,6 @@ const MAX_CACHED_MATCHES = 10_000;
 const LOOKUP_TIMEOUT_MS = 2_000;
 
 const cache = new Map<string, { sport: string | null; expires: number }>();
-export const postgresLookupBreaker = new Breaker("postgres", 5_000);
 
 /** The registered sport of each of `matchIds` that has one; unregistered or unknown (outage) are absent. */
 export async function registeredSports(
@@ -33,7 +30,7 @@ export async function registeredSports(
       if (hit.sport !== null) known.set(id, hit.sport);
     } else ask.push(id);
   }
-  if (ask.length === 0 || postgresLookupBreaker.isOpen(env.DATABASE_URL, now)) return known;
+  if (ask.length === 0 || postgresBreaker.isOpen(env.DATABASE_URL, now)) return known;
   try {
     const found = await Promise.race([
       withPostgres(env, ({ db }) => sportsOfMatches(db, ask)),
@@ -46,11 +43,11 @@ export async function registeredSports(
       if (sport !== null) known.set(id, sport);
     }
   } catch (err) {
-    postgresLookupBreaker.trip(env.DATABASE_URL, now);
+    postgresBreaker.trip(env.DATABASE_URL, now);
     metrics.dependencyErrors.inc({ dependency: "postgres" });
     log("warn", "match sport lookup unavailable; events are not checked against registered sports", {
       requestId,
-      error: errorMessage(err),
+      ...describeDbError(err),
     });
   }
   return known;

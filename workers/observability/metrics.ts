@@ -162,6 +162,10 @@ export const metrics = {
     "matchpulse_rate_limit_fail_open_total",
     "Requests let through because the rate limiter could not be asked, by budget",
   ),
+  staleKeyAnswers: counter(
+    "matchpulse_api_key_stale_answers_total",
+    "API keys accepted from an earlier answer because Postgres could not be asked (stale-if-error)",
+  ),
   dependencyErrors: counter("matchpulse_dependency_errors_total", "Failed calls to a dependency"),
   stageDuration: histogram(
     "matchpulse_stage_duration_seconds",
