@@ -6,7 +6,7 @@ import { cs2Rounds } from "../analytics/cs2-rounds";
 import { matchMetrics } from "../analytics/match-metrics";
 import { OPEN_FROM_MS, OPEN_TO_MS, predictionSeries } from "../analytics/prediction-series";
 import { matchTimeline, type TimelineBucket, timelineBuckets } from "../analytics/timeline";
-import { openClickHouse } from "../clients/clickhouse";
+import { withClickHouse } from "../clients/clickhouse";
 import type { Env } from "../env";
 import { errorMessage, log } from "../observability/log";
 import { metrics } from "../observability/metrics";
@@ -93,18 +93,21 @@ const predictionPointSchema = z
   })
   .meta({ id: "PredictionPoint" });
 
-async function fromAnalytics<T>(env: Env, query: string, work: (client: ClickHouseClient) => Promise<T>): Promise<T> {
-  const client = openClickHouse(env);
-  const started = performance.now();
+/** A read of the analytics store; an unreachable or failing store is 503 (retry later). */
+async function queryAnalytics<T>(env: Env, query: string, work: (client: ClickHouseClient) => Promise<T>): Promise<T> {
   try {
-    return await work(client);
+    return await withClickHouse(env, work, {
+      timed: (seconds) => metrics.clickhouseQuery.observe(seconds, { query }),
+    });
   } catch (err) {
     metrics.dependencyErrors.inc({ dependency: "clickhouse" });
     log("error", "analytics query failed", { query, error: errorMessage(err) });
-    throw new ApiError("dependency_unavailable", "the analytics store is unavailable; retry later");
-  } finally {
-    metrics.clickhouseQuery.observe((performance.now() - started) / 1000, { query });
-    await client.close().catch(() => {});
+    throw new ApiError(
+      "dependency_unavailable",
+      "the analytics store is unavailable; retry later",
+      {},
+      { "retry-after": "5" },
+    );
   }
 }
 
@@ -184,7 +187,7 @@ const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
 app.openapi(metricsRoute, async (c) => {
   const { matchId } = c.req.valid("param");
-  const body = await fromAnalytics(c.env, "match_metrics", (client) => matchMetrics(client, matchId));
+  const body = await queryAnalytics(c.env, "match_metrics", (client) => matchMetrics(client, matchId));
   if (!body) throw new ApiError("not_found", `no events of match '${matchId}' are logged`);
   return c.json(body, 200);
 });
@@ -192,13 +195,13 @@ app.openapi(metricsRoute, async (c) => {
 app.openapi(timelineRoute, async (c) => {
   const { matchId } = c.req.valid("param");
   const { bucket } = c.req.valid("query");
-  const buckets = await fromAnalytics(c.env, "match_timeline", (client) => matchTimeline(client, matchId, bucket));
+  const buckets = await queryAnalytics(c.env, "match_timeline", (client) => matchTimeline(client, matchId, bucket));
   return c.json({ matchId, bucket, buckets }, 200);
 });
 
 app.openapi(roundsRoute, async (c) => {
   const { matchId } = c.req.valid("param");
-  const rounds = await fromAnalytics(c.env, "cs2_rounds", (client) => cs2Rounds(client, matchId));
+  const rounds = await queryAnalytics(c.env, "cs2_rounds", (client) => cs2Rounds(client, matchId));
   return c.json({ matchId, rounds }, 200);
 });
 
@@ -212,7 +215,7 @@ app.openapi(predictionsRoute, async (c) => {
     afterSeq: after?.seq ?? 0,
     limit: q.limit,
   };
-  const { points, nextAfterSeq } = await fromAnalytics(c.env, "prediction_series", (client) =>
+  const { points, nextAfterSeq } = await queryAnalytics(c.env, "prediction_series", (client) =>
     predictionSeries(client, matchId, window),
   );
   return c.json(

@@ -2,6 +2,7 @@
 // the client is created; only its SHA-256 is stored. Revoking takes effect at once in this isolate and
 // within KEY_CACHE_TTL_MS everywhere else.
 import { OpenAPIHono, z } from "@hono/zod-openapi";
+import { log } from "../observability/log";
 import {
   type ApiClientRow,
   insertApiClient,
@@ -9,15 +10,14 @@ import {
   revokeApiClient,
   updateApiClient,
 } from "../stores/postgres/api-clients";
-import { log } from "../observability/log";
 import { hashApiKey, keyPrefix, newApiKey } from "./api-keys";
 import type { AppEnv, Scope } from "./app-env";
 import { forgetClient, KEY_CACHE_TTL_MS } from "./auth";
 import { ApiError, validationHook } from "./errors";
 import { withMetadata } from "./metadata-store";
 import { adminRoute, errors, okJson } from "./openapi";
-import { changesSomething, NOTHING_TO_CHANGE, storableText } from "./params";
 import { cursorQuery, decodeCursor, limitQuery, nextCursorSchema, page } from "./pagination";
+import { changesSomething, NOTHING_TO_CHANGE, storableText } from "./params";
 
 const scopes = ["ingest", "read", "admin"] as const satisfies readonly Scope[];
 

@@ -1,30 +1,31 @@
 // Matches: metadata from Postgres joined with what is live (the room's state, the analytics store's
 // activity), the live state and WebSocket stream of one match, and the admin's create and update.
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { eq, sql } from "drizzle-orm";
 import { every } from "hono/combine";
 import { liveFrameSchema, matchStateViewSchema, predictionViewSchema } from "../../shared/contract/frames";
 import { sportNames } from "../../shared/sports";
 import { type MatchActivity, matchActivity, NO_ACTIVITY } from "../analytics/match-activity";
-import { openClickHouse } from "../clients/clickhouse";
-import { matches } from "../clients/postgres-schema";
+import { withClickHouse } from "../clients/clickhouse";
+import type { Database } from "../clients/postgres";
 import type { Env } from "../env";
 import { errorMessage, log } from "../observability/log";
 import { metrics } from "../observability/metrics";
-import { liveAccess } from "./access";
-import { withoutQueryToken } from "./auth";
-import type { AppEnv } from "./app-env";
-import { ApiError, validationHook } from "./errors";
 import {
-  assertTeamsFit,
   findMatch,
+  insertMatch,
   listMatches,
   type MatchView,
   matchPositionSchema,
   matchSchema,
   matchStatuses,
   positionOf,
-} from "./match-directory";
+  teamsNotFitting,
+  updateMatch,
+} from "../stores/postgres/matches";
+import { liveAccess } from "./access";
+import type { AppEnv } from "./app-env";
+import { withoutQueryToken } from "./auth";
+import { ApiError, validationHook } from "./errors";
 import { withMetadata } from "./metadata-store";
 import { adminRoute, bearerAuth, errors, liveRoute, okJson, readRoute } from "./openapi";
 import { cursorQuery, decodeCursor, limitQuery, nextCursorSchema, page } from "./pagination";
@@ -94,17 +95,15 @@ const updateMatchBody = matchBody
 
 /** Activity for a page of matches; an unreachable analytics store degrades to `activity: null`. */
 async function activityOf(env: Env, ids: string[]): Promise<Map<string, MatchActivity> | null> {
-  const client = openClickHouse(env, 5_000);
-  const started = performance.now();
   try {
-    return await matchActivity(client, ids);
+    return await withClickHouse(env, (client) => matchActivity(client, ids), {
+      requestTimeoutMs: 5_000,
+      timed: (seconds) => metrics.clickhouseQuery.observe(seconds, { query: "match_activity" }),
+    });
   } catch (err) {
     metrics.dependencyErrors.inc({ dependency: "clickhouse" });
     log("warn", "match activity unavailable", { error: errorMessage(err) });
     return null;
-  } finally {
-    metrics.clickhouseQuery.observe((performance.now() - started) / 1000, { query: "match_activity" });
-    await client.close().catch(() => {});
   }
 }
 
@@ -262,16 +261,22 @@ app.openapi(getMatchRoute, async (c) => {
   return c.json({ ...withActivity(match, activity), live: state }, 200);
 });
 
+/** Teams a match names must exist and play the match's sport. */
+async function assertTeamsFit(db: Database, sport: string, body: { team1Id?: string | null; team2Id?: string | null }) {
+  const issues = await teamsNotFitting(db, sport, [
+    { field: "team1Id", id: body.team1Id },
+    { field: "team2Id", id: body.team2Id },
+  ]);
+  if (issues.length > 0) throw new ApiError("invalid_request", issues.map((i) => i.message).join("; "), { issues });
+}
+
 app.openapi(createMatchRoute, async (c) => {
   const body = c.req.valid("json");
   const created = await withMetadata(
     c.env,
     async (db) => {
-      await assertTeamsFit(db, body.sport, [
-        { field: "team1Id", id: body.team1Id },
-        { field: "team2Id", id: body.team2Id },
-      ]);
-      await db.insert(matches).values({
+      await assertTeamsFit(db, body.sport, body);
+      await insertMatch(db, {
         id: body.id,
         sport: body.sport,
         team1Id: body.team1Id ?? null,
@@ -287,7 +292,8 @@ app.openapi(createMatchRoute, async (c) => {
     },
     `match '${body.id}'`,
   );
-  return c.json(created!, 201);
+  if (!created) throw new ApiError("internal", "the new match was not stored");
+  return c.json(created, 201);
 });
 
 app.openapi(updateMatchRoute, async (c) => {
@@ -296,22 +302,16 @@ app.openapi(updateMatchRoute, async (c) => {
   const updated = await withMetadata(c.env, async (db) => {
     const current = await findMatch(db, matchId);
     if (!current) throw new ApiError("not_found", `no match '${matchId}' is registered`);
-    await assertTeamsFit(db, current.sport, [
-      { field: "team1Id", id: body.team1Id },
-      { field: "team2Id", id: body.team2Id },
-    ]);
+    await assertTeamsFit(db, current.sport, body);
     const { startsAt, ...rest } = body;
-    await db
-      .update(matches)
-      .set({
-        ...rest,
-        ...(startsAt !== undefined ? { startsAt: startsAt === null ? null : new Date(startsAt) } : {}),
-        updatedAt: sql`now()`,
-      })
-      .where(eq(matches.id, matchId));
+    await updateMatch(db, matchId, {
+      ...rest,
+      ...(startsAt !== undefined ? { startsAt: startsAt === null ? null : new Date(startsAt) } : {}),
+    });
     return findMatch(db, matchId);
   });
-  return c.json(updated!, 200);
+  if (!updated) throw new ApiError("not_found", `no match '${matchId}' is registered`);
+  return c.json(updated, 200);
 });
 
 app.openapi(matchStateRoute, async (c) => {

@@ -31,6 +31,11 @@ export async function withMetadata<T>(
     }
     metrics.dependencyErrors.inc({ dependency: "postgres" });
     log("error", "metadata store call failed", { error, sqlState });
-    throw new ApiError("dependency_unavailable", "the metadata store is unavailable; retry later", {}, { "retry-after": "5" });
+    throw new ApiError(
+      "dependency_unavailable",
+      "the metadata store is unavailable; retry later",
+      {},
+      { "retry-after": "5" },
+    );
   }
 }

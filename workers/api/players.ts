@@ -1,8 +1,8 @@
 // Players, optionally on a team.
 import { OpenAPIHono, z } from "@hono/zod-openapi";
-import { and, eq, gt, sql } from "drizzle-orm";
 import type { Database } from "../clients/postgres";
-import { players, teams } from "../clients/postgres-schema";
+import { insertPlayer, listPlayers, type PlayerRow, updatePlayer } from "../stores/postgres/players";
+import { findTeam } from "../stores/postgres/teams";
 import type { AppEnv } from "./app-env";
 import { ApiError, validationHook } from "./errors";
 import { withMetadata } from "./metadata-store";
@@ -39,7 +39,6 @@ const playerIdParams = z.object({
   playerId: entityId.openapi({ param: { name: "playerId", in: "path" }, example: "saka" }),
 });
 
-type PlayerRow = typeof players.$inferSelect;
 const playerView = (p: PlayerRow): z.infer<typeof playerSchema> => ({
   id: p.id,
   teamId: p.teamId,
@@ -50,13 +49,10 @@ const playerView = (p: PlayerRow): z.infer<typeof playerSchema> => ({
 });
 
 async function assertTeamExists(db: Database, teamId: string | null | undefined): Promise<void> {
-  if (!teamId) return;
-  const found = await db.select({ id: teams.id }).from(teams).where(eq(teams.id, teamId)).limit(1);
-  if (found.length === 0) {
-    throw new ApiError("invalid_request", `no team '${teamId}'`, {
-      issues: [{ path: "body.teamId", message: `no team '${teamId}'` }],
-    });
-  }
+  if (!teamId || (await findTeam(db, teamId))) return;
+  throw new ApiError("invalid_request", `no team '${teamId}'`, {
+    issues: [{ path: "body.teamId", message: `no team '${teamId}'` }],
+  });
 }
 
 export const listPlayersRoute = readRoute({
@@ -112,12 +108,7 @@ app.openapi(listPlayersRoute, async (c) => {
   const q = c.req.valid("query");
   const after = decodeCursor(q.cursor, z.object({ id: entityId }));
   const rows = await withMetadata(c.env, (db) =>
-    db
-      .select()
-      .from(players)
-      .where(and(q.teamId ? eq(players.teamId, q.teamId) : undefined, after ? gt(players.id, after.id) : undefined))
-      .orderBy(players.id)
-      .limit(q.limit + 1),
+    listPlayers(db, { teamId: q.teamId, afterId: after?.id ?? null, limit: q.limit }),
   );
   const { data, nextCursor } = page(rows.map(playerView), q.limit, (p) => ({ id: p.id }));
   return c.json({ data, nextCursor }, 200);
@@ -125,33 +116,32 @@ app.openapi(listPlayersRoute, async (c) => {
 
 app.openapi(createPlayerRoute, async (c) => {
   const body = c.req.valid("json");
-  const rows = await withMetadata(
+  const player = await withMetadata(
     c.env,
     async (db) => {
       await assertTeamExists(db, body.teamId);
-      return db
-        .insert(players)
-        .values({ id: body.id, teamId: body.teamId ?? null, name: body.name, position: body.position ?? null })
-        .returning();
+      return insertPlayer(db, {
+        id: body.id,
+        teamId: body.teamId ?? null,
+        name: body.name,
+        position: body.position ?? null,
+      });
     },
     `player '${body.id}'`,
   );
-  return c.json(playerView(rows[0]!), 201);
+  if (!player) throw new ApiError("internal", "the new player was not stored");
+  return c.json(playerView(player), 201);
 });
 
 app.openapi(updatePlayerRoute, async (c) => {
   const { playerId } = c.req.valid("param");
   const body = c.req.valid("json");
-  const rows = await withMetadata(c.env, async (db) => {
+  const player = await withMetadata(c.env, async (db) => {
     await assertTeamExists(db, body.teamId);
-    return db
-      .update(players)
-      .set({ ...body, updatedAt: sql`now()` })
-      .where(eq(players.id, playerId))
-      .returning();
+    return updatePlayer(db, playerId, body);
   });
-  if (!rows[0]) throw new ApiError("not_found", `no player '${playerId}'`);
-  return c.json(playerView(rows[0]), 200);
+  if (!player) throw new ApiError("not_found", `no player '${playerId}'`);
+  return c.json(playerView(player), 200);
 });
 
 export const playersRoutes = app;

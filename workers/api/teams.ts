@@ -1,8 +1,7 @@
 // Teams: the rating the predictors read before a match's first event, and what matches and players name.
 import { OpenAPIHono, z } from "@hono/zod-openapi";
-import { and, eq, gt, sql } from "drizzle-orm";
 import { sportNames } from "../../shared/sports";
-import { teams } from "../clients/postgres-schema";
+import { findTeam, insertTeam, listTeams, type TeamRow, updateTeam } from "../stores/postgres/teams";
 import type { AppEnv } from "./app-env";
 import { ApiError, validationHook } from "./errors";
 import { withMetadata } from "./metadata-store";
@@ -42,7 +41,6 @@ const teamIdParams = z.object({
   teamId: entityId.openapi({ param: { name: "teamId", in: "path" }, example: "arsenal" }),
 });
 
-type TeamRow = typeof teams.$inferSelect;
 const teamView = (t: TeamRow): z.infer<typeof teamSchema> => ({
   id: t.id,
   sport: t.sport,
@@ -123,12 +121,7 @@ app.openapi(listTeamsRoute, async (c) => {
   const q = c.req.valid("query");
   const after = decodeCursor(q.cursor, z.object({ id: entityId }));
   const rows = await withMetadata(c.env, (db) =>
-    db
-      .select()
-      .from(teams)
-      .where(and(q.sport ? eq(teams.sport, q.sport) : undefined, after ? gt(teams.id, after.id) : undefined))
-      .orderBy(teams.id)
-      .limit(q.limit + 1),
+    listTeams(db, { sport: q.sport, afterId: after?.id ?? null, limit: q.limit }),
   );
   const { data, nextCursor } = page(rows.map(teamView), q.limit, (t) => ({ id: t.id }));
   return c.json({ data, nextCursor }, 200);
@@ -136,43 +129,35 @@ app.openapi(listTeamsRoute, async (c) => {
 
 app.openapi(getTeamRoute, async (c) => {
   const { teamId } = c.req.valid("param");
-  const rows = await withMetadata(c.env, (db) => db.select().from(teams).where(eq(teams.id, teamId)).limit(1));
-  if (!rows[0]) throw new ApiError("not_found", `no team '${teamId}'`);
-  return c.json(teamView(rows[0]), 200);
+  const team = await withMetadata(c.env, (db) => findTeam(db, teamId));
+  if (!team) throw new ApiError("not_found", `no team '${teamId}'`);
+  return c.json(teamView(team), 200);
 });
 
 app.openapi(createTeamRoute, async (c) => {
   const body = c.req.valid("json");
-  const rows = await withMetadata(
+  const team = await withMetadata(
     c.env,
     (db) =>
-      db
-        .insert(teams)
-        .values({
-          id: body.id,
-          sport: body.sport,
-          name: body.name,
-          country: body.country ?? null,
-          ...(body.rating !== undefined ? { rating: body.rating } : {}),
-        })
-        .returning(),
+      insertTeam(db, {
+        id: body.id,
+        sport: body.sport,
+        name: body.name,
+        country: body.country ?? null,
+        ...(body.rating !== undefined ? { rating: body.rating } : {}),
+      }),
     `team '${body.id}'`,
   );
-  return c.json(teamView(rows[0]!), 201);
+  if (!team) throw new ApiError("internal", "the new team was not stored");
+  return c.json(teamView(team), 201);
 });
 
 app.openapi(updateTeamRoute, async (c) => {
   const { teamId } = c.req.valid("param");
   const body = c.req.valid("json");
-  const rows = await withMetadata(c.env, (db) =>
-    db
-      .update(teams)
-      .set({ ...body, updatedAt: sql`now()` })
-      .where(eq(teams.id, teamId))
-      .returning(),
-  );
-  if (!rows[0]) throw new ApiError("not_found", `no team '${teamId}'`);
-  return c.json(teamView(rows[0]), 200);
+  const team = await withMetadata(c.env, (db) => updateTeam(db, teamId, body));
+  if (!team) throw new ApiError("not_found", `no team '${teamId}'`);
+  return c.json(teamView(team), 200);
 });
 
 export const teamsRoutes = app;

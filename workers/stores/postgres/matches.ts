@@ -1,11 +1,154 @@
-// Matches in Postgres, as the edge needs them outside the admin routes.
-import { inArray } from "drizzle-orm";
+// Matches in Postgres: the shape the API shows, the filtered and keyset-paginated list, and
+// the teams a match may name. Lists order by start time (unscheduled last), then id.
+import { z } from "@hono/zod-openapi";
+import { and, eq, gte, inArray, lt, type SQL, sql } from "drizzle-orm";
+import { alias } from "drizzle-orm/pg-core";
+import type { ContractIssue } from "../../../shared/contract/event";
 import type { Database } from "../../clients/postgres";
-import { matches } from "../../clients/postgres-schema";
+import { matches, teams } from "../../clients/postgres-schema";
+
+export const matchStatuses = ["scheduled", "live", "finished", "postponed", "cancelled"] as const;
+export type MatchStatus = (typeof matchStatuses)[number];
+
+export const teamRefSchema = z
+  .object({ id: z.string(), name: z.string(), rating: z.number() })
+  .meta({ id: "TeamRef", description: "The team a match names, with its pre-match rating (Elo scale)." });
+
+export const matchSchema = z
+  .object({
+    id: z.string(),
+    sport: z.string(),
+    // union with null, not .nullable(): keeps the shared TeamRef component itself non-nullable
+    team1: z.union([teamRefSchema, z.null()]),
+    team2: z.union([teamRefSchema, z.null()]),
+    startsAt: z.string().nullable(),
+    venue: z.string().nullable(),
+    neutral: z.boolean().describe("Played at a neutral venue: no home advantage for team 1."),
+    tournament: z.string().nullable(),
+    bestOf: z.int().nullable(),
+    status: z
+      .enum(matchStatuses)
+      .describe("scheduled → live on the first event → finished on match_end; or set by an admin."),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .meta({ id: "Match" });
+
+export type MatchView = z.infer<typeof matchSchema>;
+
+export interface MatchFilters {
+  status?: MatchStatus;
+  sport?: string;
+  /** Start time bounds, epoch ms: from inclusive, to exclusive. */
+  fromMs?: number;
+  toMs?: number;
+}
+
+/** Where the previous page ended: its last match's start time (null: unscheduled) and id. */
+export const matchPositionSchema = z.object({ s: z.iso.datetime({ offset: true }).nullable(), id: z.string() });
+export type MatchPosition = z.infer<typeof matchPositionSchema>;
+
+const team1 = alias(teams, "team1");
+const team2 = alias(teams, "team2");
+// Unscheduled matches sort last; the same expression orders and bounds the keyset.
+const startKey = sql`coalesce(${matches.startsAt}, 'infinity'::timestamptz)`;
+
+function selectMatches(db: Database) {
+  return db
+    .select({
+      match: matches,
+      team1: { id: team1.id, name: team1.name, rating: team1.rating },
+      team2: { id: team2.id, name: team2.name, rating: team2.rating },
+    })
+    .from(matches)
+    .leftJoin(team1, eq(matches.team1Id, team1.id))
+    .leftJoin(team2, eq(matches.team2Id, team2.id));
+}
+
+type MatchRow = Awaited<ReturnType<ReturnType<typeof selectMatches>["execute"]>>[number];
+
+export function matchView({ match: m, team1: t1, team2: t2 }: MatchRow): MatchView {
+  return {
+    id: m.id,
+    sport: m.sport,
+    team1: t1 ? { ...t1 } : null,
+    team2: t2 ? { ...t2 } : null,
+    startsAt: m.startsAt?.toISOString() ?? null,
+    venue: m.venue,
+    neutral: m.neutral,
+    tournament: m.tournament,
+    bestOf: m.bestOf,
+    status: (matchStatuses as readonly string[]).includes(m.status) ? (m.status as MatchStatus) : "scheduled",
+    createdAt: m.createdAt.toISOString(),
+    updatedAt: m.updatedAt.toISOString(),
+  };
+}
+
+/** One page (fetch limit + 1 to know whether another follows). */
+export async function listMatches(
+  db: Database,
+  filters: MatchFilters,
+  after: MatchPosition | null,
+  limit: number,
+): Promise<MatchView[]> {
+  const where: (SQL | undefined)[] = [
+    filters.status ? eq(matches.status, filters.status) : undefined,
+    filters.sport ? eq(matches.sport, filters.sport) : undefined,
+    filters.fromMs !== undefined ? gte(matches.startsAt, new Date(filters.fromMs)) : undefined,
+    filters.toMs !== undefined ? lt(matches.startsAt, new Date(filters.toMs)) : undefined,
+    after ? sql`(${startKey}, ${matches.id}) > (${after.s ?? "infinity"}::timestamptz, ${after.id})` : undefined,
+  ];
+  const rows = await selectMatches(db)
+    .where(and(...where))
+    .orderBy(startKey, matches.id)
+    .limit(limit + 1);
+  return rows.map(matchView);
+}
+
+export const positionOf = (m: MatchView): MatchPosition => ({ s: m.startsAt, id: m.id });
+
+export async function findMatch(db: Database, id: string): Promise<MatchView | null> {
+  const rows = await selectMatches(db).where(eq(matches.id, id)).limit(1);
+  return rows[0] ? matchView(rows[0]) : null;
+}
+
+/** Teams a match names must exist and play the match's sport: the issues with those it names. */
+export async function teamsNotFitting(
+  db: Database,
+  sport: string,
+  named: { field: string; id: string | null | undefined }[],
+): Promise<ContractIssue[]> {
+  const ids = named.flatMap((n) => (n.id ? [n.id] : []));
+  if (ids.length === 0) return [];
+  const found = await db.select({ id: teams.id, sport: teams.sport }).from(teams).where(inArray(teams.id, ids));
+  const issues = named.flatMap(({ field, id }) => {
+    if (!id) return [];
+    const team = found.find((t) => t.id === id);
+    if (!team) return [{ path: `body.${field}`, message: `no team '${id}'` }];
+    if (team.sport !== sport)
+      return [{ path: `body.${field}`, message: `team '${id}' plays ${team.sport}, not ${sport}` }];
+    return [];
+  });
+  return issues;
+}
 
 /** The sport of each registered match among `ids` (unregistered ids are absent). */
 export async function sportsOfMatches(db: Database, ids: string[]): Promise<Map<string, string>> {
   if (ids.length === 0) return new Map();
   const rows = await db.select({ id: matches.id, sport: matches.sport }).from(matches).where(inArray(matches.id, ids));
   return new Map(rows.map((r) => [r.id, r.sport]));
+}
+
+export type NewMatch = typeof matches.$inferInsert;
+export type MatchChanges = Partial<Omit<NewMatch, "id" | "sport" | "createdAt" | "updatedAt">>;
+
+export async function insertMatch(db: Database, values: NewMatch): Promise<void> {
+  await db.insert(matches).values(values);
+}
+
+export async function updateMatch(db: Database, id: string, changes: MatchChanges): Promise<void> {
+  await db
+    .update(matches)
+    .set({ ...changes, updatedAt: sql`now()` })
+    .where(eq(matches.id, id));
 }
