@@ -153,10 +153,6 @@ export const metrics = {
     "ClickHouse read latency by query",
     secondsBuckets,
   ),
-  predictionsDeferred: counter(
-    "matchpulse_predictions_deferred_total",
-    "Predictions left in the rooms' outboxes after a failed insert (re-sent later)",
-  ),
   rateLimited: counter("matchpulse_rate_limited_total", "Requests refused with 429, by budget (ingest, read)"),
   rateLimitFailOpen: counter(
     "matchpulse_rate_limit_fail_open_total",
