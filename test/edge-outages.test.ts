@@ -5,7 +5,7 @@ import { env, SELF } from "cloudflare:test";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { hashApiKey } from "../workers/api/api-keys";
 import type { ApiClient } from "../workers/api/app-env";
-import { findClient, forgetClient, KEY_STALE_IF_ERROR_MS } from "../workers/api/auth";
+import { findClient, forgetClient, KEY_STALE_IF_ERROR_MS, withoutQueryToken } from "../workers/api/auth";
 import { ApiError } from "../workers/api/errors";
 import { takeBudget } from "../workers/api/rate-limit";
 import { withPostgres } from "../workers/clients/postgres";
@@ -13,7 +13,7 @@ import type { Env } from "../workers/env";
 import { acceptEvents } from "../workers/ingest/accept-events";
 import { renderMetrics } from "../workers/observability/metrics";
 import { activeClientByKeyHash } from "../workers/stores/postgres/api-clients";
-import { BASE, createApiKey, footballEvent, uniqueMatchId } from "./fixtures";
+import { BASE, createApiKey, eventually, footballEvent, getState, postEvents, uniqueMatchId } from "./fixtures";
 
 /** Nothing listens on the discard port; a unique path gives each test its own breaker state. */
 const deadUrl = (scheme: string) => `${scheme}://127.0.0.1:9/${crypto.randomUUID()}`;
@@ -135,14 +135,17 @@ describe("a Redis outage", () => {
 
 describe("logs", () => {
   it("never carry a ?token= key: requests are logged by route, not URL", async () => {
-    const key = await createApiKey(["read"], "token in query");
+    const key = await createApiKey(["read", "ingest"], "token in query");
     const matchId = uniqueMatchId("token-log");
+    expect((await postEvents(key, footballEvent(matchId, "match_start"))).status).toBe(202);
+    await eventually(async () => (await getState(key, matchId)).status === 200);
     const text = await consoleLines(async () => {
       await (await SELF.fetch(`${BASE}/v1/matches/${matchId}/state?token=${key}`)).text();
       await (await SELF.fetch(`${BASE}/v1/matches/${matchId}/live?token=${key}`)).text(); // 426: no upgrade
       const res = await SELF.fetch(`${BASE}/v1/matches/${matchId}/live?token=${key}&since=0`, {
         headers: { upgrade: "websocket" },
       });
+      expect(res.status).toBe(101);
       res.webSocket?.accept();
       res.webSocket?.send("not a protocol message");
       res.webSocket?.close(1000, "done");
@@ -151,5 +154,16 @@ describe("logs", () => {
     expect(text).toContain('"msg":"request"');
     expect(text).not.toContain(key);
     expect(text).not.toContain("token=");
+  });
+});
+
+describe("forwarding to the room", () => {
+  it("drops ?token= from the URL (the runtime logs the URLs it forwards), keeping the rest", () => {
+    const req = new Request("http://x/v1/matches/m/live?since=3&token=mp_secret", {
+      headers: { upgrade: "websocket" },
+    });
+    const forwarded = withoutQueryToken(req);
+    expect(forwarded.url).toBe("http://x/v1/matches/m/live?since=3");
+    expect(forwarded.headers.get("upgrade")).toBe("websocket");
   });
 });
