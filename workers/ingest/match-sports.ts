@@ -9,7 +9,7 @@ import { sportsOfMatches } from "../stores/postgres/matches";
 
 /** A registered match's sport cannot change; a match not (yet) registered is asked again sooner. */
 export const SPORT_CACHE_TTL_MS = 5 * 60_000;
-export const UNREGISTERED_TTL_MS = 10_000;
+export const UNREGISTERED_TTL_MS = 60_000;
 const MAX_CACHED_MATCHES = 10_000;
 const LOOKUP_TIMEOUT_MS = 2_000;
 
