@@ -54,7 +54,7 @@ export function sha1(bytes: Uint8Array): Uint8Array {
   }
   const out = new Uint8Array(20);
   const outView = new DataView(out.buffer);
-  [h0, h1, h2, h3, h4].forEach((h, i) => outView.setUint32(i * 4, h >>> 0));
+  for (const [i, h] of [h0, h1, h2, h3, h4].entries()) outView.setUint32(i * 4, h >>> 0);
   return out;
 }
 

@@ -145,7 +145,6 @@ function lineHash(text: string): string {
 }
 
 const other = (side: Side): Side => (side === "CT" ? "T" : "CT");
-const otherTeam = (team: TeamSide): TeamSide => (team === 1 ? 2 : 1);
 const sideOf = (raw: string): Side | null => (raw === "CT" ? "CT" : raw === "TERRORIST" || raw === "T" ? "T" : null);
 
 /** Half-time swaps before `round` under the server's rules; overtime halves pair up as in sports/cs2/sides.ts. */
@@ -347,22 +346,28 @@ function onGameOver(e: Emitter, ct: number, t: number): void {
 
 function onEvent(e: Emitter, text: string): void {
   const c = e.cursor;
-  let m: RegExpExecArray | null;
-  if ((m = CVAR.exec(text)) !== null) return onCvar(c, m[1]!, m[2]!);
+  const cvar = CVAR.exec(text);
+  if (cvar !== null) {
+    onCvar(c, cvar[1]!, cvar[2]!);
+    return;
+  }
   if (c.finished) return; // after the match's last Game Over: post-match play is not part of it
-  if ((m = /^(?:Loading|Started) map "([^"]+)"/.exec(text)) !== null) {
-    c.lastMapName = m[1]!;
+  const mapLine = /^(?:Loading|Started) map "([^"]+)"/.exec(text);
+  if (mapLine !== null) {
+    c.lastMapName = mapLine[1]!;
     return;
   }
-  if ((m = /^World triggered "Match_Start" on "([^"]+)"/.exec(text)) !== null) {
-    c.pendingStart = { name: m[1]!, at: e.at };
+  const matchStart = /^World triggered "Match_Start" on "([^"]+)"/.exec(text);
+  if (matchStart !== null) {
+    c.pendingStart = { name: matchStart[1]!, at: e.at };
     c.sideNames = {};
-    c.lastMapName = m[1]!;
+    c.lastMapName = matchStart[1]!;
     return;
   }
-  if ((m = TEAM_PLAYING.exec(text)) !== null) {
-    const side = sideOf(m[1]!);
-    if (side !== null) c.sideNames[side] = m[2]!.trim().slice(0, 64);
+  const playing = TEAM_PLAYING.exec(text);
+  if (playing !== null) {
+    const side = sideOf(playing[1]!);
+    if (side !== null) c.sideNames[side] = playing[2]!.trim().slice(0, 64);
     return;
   }
   if (/^World triggered "Restart_Round_\(\d+_seconds?\)"/.test(text) || /command "mp_restartgame \d+"/.test(text)) {
@@ -393,12 +398,21 @@ function onEvent(e: Emitter, text: string): void {
     emit(e, "round_start", { payload: { round: map.round } });
     return;
   }
-  if ((m = TEAM_TRIGGER.exec(text)) !== null) return onRoundEnd(e, m[1]!, m[2]!, Number(m[3]), Number(m[4]));
-  if ((m = GAME_OVER.exec(text)) !== null) return onGameOver(e, Number(m[2]), Number(m[3]));
+  const teamTrigger = TEAM_TRIGGER.exec(text);
+  if (teamTrigger !== null) {
+    onRoundEnd(e, teamTrigger[1]!, teamTrigger[2]!, Number(teamTrigger[3]), Number(teamTrigger[4]));
+    return;
+  }
+  const gameOver = GAME_OVER.exec(text);
+  if (gameOver !== null) {
+    onGameOver(e, Number(gameOver[2]), Number(gameOver[3]));
+    return;
+  }
   const map = c.map;
   if (map === null || !map.roundOpen || c.pendingStart !== null || c.warmup) return;
-  if ((m = KILL.exec(text)) !== null) {
-    const [, kName, , kSteam, kSideRaw, vName, , vSteam, vSideRaw, weapon, flags] = m;
+  const kill = KILL.exec(text);
+  if (kill !== null) {
+    const [, kName, , kSteam, kSideRaw, vName, , vSteam, vSideRaw, weapon, flags] = kill;
     const kSide = sideOf(kSideRaw!);
     const vSide = sideOf(vSideRaw!);
     if (kSide === null || vSide === null) return;
@@ -413,8 +427,9 @@ function onEvent(e: Emitter, text: string): void {
     emit(e, "kill", { teamId: team, playerId: playerRef(kName!, kSteam!), payload });
     return;
   }
-  if ((m = PLAYER_TRIGGER.exec(text)) !== null) {
-    const [, name, , steam, sideRaw, what, site] = m;
+  const trigger = PLAYER_TRIGGER.exec(text);
+  if (trigger !== null) {
+    const [, name, , steam, sideRaw, what, site] = trigger;
     const side = sideOf(sideRaw!);
     if (side === null) return;
     const team = teamOnSide(map, map.round, c.rules, side);

@@ -48,7 +48,7 @@ describe("wyscout adapter on the 115 real matches", () => {
           mismatches.push(`${wyId} ${m.label}: ${what} ${pair(got)}, official ${pair(want)}`);
       expect(state.status).toBe("finished");
       // seq runs 1..n in timestamp order.
-      replay.events.forEach((e, k) => expect(e.seq).toBe(k + 1));
+      expect(replay.events.map((e) => e.seq)).toEqual(replay.events.map((_, k) => k + 1));
     }
     if (mismatches.length > 0) console.log(mismatches.join("\n"));
     expect(mismatches).toEqual([]);
