@@ -3,6 +3,7 @@
 // (dev/test.ts) starts and describes through environment variables.
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { readSourcesReplayData } from "./test/sources-replay-data";
 
 const stackEnv = (name: string): string => process.env[name] ?? "";
 
@@ -38,6 +39,8 @@ export default defineConfig({
         ],
         test: {
           name: "workers",
+          // Real data for test/sources-replay.test.ts (workerd cannot read ../shared/data itself).
+          provide: { sourcesReplay: readSourcesReplayData() },
           include: ["workers/**/*.test.ts", "test/**/*.test.ts"],
           testTimeout: 30_000,
           hookTimeout: 60_000,

@@ -24,9 +24,10 @@ Commands
                    [--results file.csv] [--goals file.csv] [--include-incomplete] [--max-gap MINUTES] [--ndjson]
                    Real results (../shared/data/football by default); every match kicks off at 15:00 UTC.
   replay-wyscout   <match.json[.gz]> --match-id ID [--matches matches_*.json] [--out file.ndjson | --url URL --key KEY]
-                   [--speed X | --rate N] [--batch N] [--ndjson]
+                   [--start ISO|now] [--speed X | --rate N] [--batch N] [--ndjson]
                    A real match of the Wyscout public data (${WYSCOUT_CREDIT}) in source order, at real pace
                    (--speed 1), sped up, or as fast as possible; NDJSON on stdout without --out or --url.
+                   Kick-off at the metadata's date unless --start (the event log keeps 2 years by timestamp).
   replay           --in file.ndjson --url URL --key KEY [--speed X | --rate N] [--batch N] [--ndjson] [--restamp]
 
 Options
@@ -109,7 +110,7 @@ const COMMAND_FLAGS: Record<string, readonly (keyof Flags)[]> = {
     "ndjson",
   ],
   replay: ["url", "key", "in", "speed", "rate", "batch", "ndjson", "restamp"],
-  "replay-wyscout": ["match-id", "matches", "out", "url", "key", "speed", "rate", "batch", "ndjson"],
+  "replay-wyscout": ["match-id", "start", "matches", "out", "url", "key", "speed", "rate", "batch", "ndjson"],
 };
 
 function positiveNumber(flag: string, value: string | undefined, integer = false): number | undefined {

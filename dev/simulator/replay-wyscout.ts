@@ -14,6 +14,7 @@ export async function replayWyscoutFile(
   path: string,
   matchId: string,
   matchesFiles?: string[],
+  kickoff?: Date,
 ): Promise<WyscoutReplayFile> {
   if (!MATCH_ID_PATTERN.test(matchId))
     throw new Error(`match id must be 1-64 characters of A-Z a-z 0-9 . _ : -, got "${matchId}"`);
@@ -23,5 +24,13 @@ export async function replayWyscoutFile(
     matchesFiles === undefined || wyId === undefined ? undefined : (await readWyscoutMeta(matchesFiles)).get(wyId);
   if (matchesFiles !== undefined && meta === undefined)
     throw new Error(`match ${wyId} is not in ${matchesFiles.join(", ")}`);
-  return { ...wyscoutEvents(file, { matchId, ...(meta === undefined ? {} : { meta }) }), wyId, meta };
+  return {
+    ...wyscoutEvents(file, {
+      matchId,
+      ...(meta === undefined ? {} : { meta }),
+      ...(kickoff === undefined ? {} : { kickoff }),
+    }),
+    wyId,
+    meta,
+  };
 }

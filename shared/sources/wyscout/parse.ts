@@ -64,7 +64,10 @@ export interface WyscoutOptions {
   matchId: string;
   /** The match's entry in matches_*.json: home/away, kick-off, substitutions. */
   meta?: WyscoutMatchMeta;
-  /** Kick-off when there is no metadata. Default 2018-06-14T15:00:00Z. */
+  /**
+   * Kick-off instant; default the metadata's date, else 2018-06-14T15:00:00Z. Replays into the platform
+   * usually want a recent one: the ClickHouse event log keeps events for 2 years by their timestamp.
+   */
   kickoff?: Date;
 }
 
@@ -277,7 +280,7 @@ export function wyscoutEvents(file: unknown, options: WyscoutOptions): WyscoutRe
 
   // Wall-clock start of each period: the previous one's last event plus the break.
   const kickoff = meta?.dateutc !== undefined ? Date.parse(`${meta.dateutc.replace(" ", "T")}Z`) : Number.NaN;
-  const start = Number.isFinite(kickoff) ? kickoff : (options.kickoff ?? DEFAULT_KICKOFF).getTime();
+  const start = options.kickoff?.getTime() ?? (Number.isFinite(kickoff) ? kickoff : DEFAULT_KICKOFF.getTime());
   const periodStart = new Map<number, number>();
   let clock = start;
   for (const p of played) {
