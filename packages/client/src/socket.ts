@@ -11,6 +11,7 @@ export interface WebSocketLike {
 
 /** The fields the client reads from message, close and error events. */
 export interface SocketEvent {
+  type: string;
   data?: unknown;
   code?: number;
   reason?: string;
