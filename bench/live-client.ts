@@ -1,7 +1,7 @@
 // A Node WebSocket client of /v1/matches/{id}/live for the benchmarks: records when each event id
 // first arrived (frames may carry one event or, coalesced, several).
 import WebSocket from "ws";
-import type { LiveFrame } from "../../shared/contract/frames";
+import type { LiveFrame } from "../shared/contract/frames";
 
 export interface LiveClient {
   socket: WebSocket;

@@ -1,7 +1,7 @@
 // Benchmarks of the whole local pipeline (wrangler dev + queue + rooms + ClickHouse + Redis + Postgres),
 // with same-run baselines so the figures survive a noisy machine as ratios.
 import { createClient } from "@clickhouse/client-web";
-import type { MatchEvent } from "../../shared/sports/sport";
+import type { MatchEvent } from "../shared/sports/sport";
 import { type LiveClient, openLiveClient, pingRoundTrip } from "./live-client";
 import { round, summary } from "./stats";
 
