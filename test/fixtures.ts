@@ -105,7 +105,7 @@ export async function clickhouseRows<T>(query: string, params: Record<string, un
   }
 }
 
-/** Opens the live WebSocket of a match and collects its frames. */
+/** A raw socket on a match's live endpoint, collecting its frames: for tests of the server protocol (see watchMatch for the client). */
 export async function openLive(key: string, matchId: string, since?: number) {
   const qs = since === undefined ? "" : `?since=${since}`;
   const res = await SELF.fetch(`${BASE}/v1/matches/${matchId}/live${qs}`, {

@@ -84,6 +84,9 @@ export interface MatchConnection {
   close(): void;
 }
 
+/** How long a socket must stay up (without frames) before its close counts as a fresh drop. */
+const STABLE_MS = 5_000;
+
 export function connectMatch(options: ConnectMatchOptions): MatchConnection {
   return new LiveMatchConnection(options);
 }
@@ -102,7 +105,10 @@ class LiveMatchConnection implements MatchConnection {
   private refusedToken: string | null = null;
   /** The token the current socket was opened with. */
   private sentToken: string | null = null;
-  private readonly pongs: (() => void)[] = [];
+  private readonly pongs: { resolve: () => void; reject: (err: Error) => void }[] = [];
+  /** When the current socket opened, and whether it delivered a frame: a socket that proved itself resets the back-off. */
+  private openedAt = 0;
+  private framesOnSocket = 0;
   private readonly backoff: Backoff;
   private readonly transport: Transport;
 
@@ -128,8 +134,8 @@ class LiveMatchConnection implements MatchConnection {
     const socket = this.socket;
     if (!socket) return Promise.reject(new Error("not connected"));
     const started = performance.now();
-    return new Promise((resolve) => {
-      this.pongs.push(() => resolve(performance.now() - started));
+    return new Promise((resolve, reject) => {
+      this.pongs.push({ resolve: () => resolve(performance.now() - started), reject });
       socket.send("ping");
     });
   }
@@ -194,7 +200,8 @@ class LiveMatchConnection implements MatchConnection {
       return;
     }
     this.socket = socket;
-    this.attempt = 0;
+    this.openedAt = performance.now();
+    this.framesOnSocket = 0;
     this.refusedToken = null;
     this.setState("open");
     socket.listen({
@@ -216,8 +223,11 @@ class LiveMatchConnection implements MatchConnection {
 
   private async closed(code: number): Promise<void> {
     this.socket = null;
-    this.pongs.length = 0;
+    for (const pong of this.pongs.splice(0)) pong.reject(new Error(`closed (${code})`));
     if (this.stopped) return;
+    // A server that accepts and drops at once must not reset the back-off: only a socket that delivered
+    // a frame or stayed up a while counts as a recovery.
+    if (this.framesOnSocket > 0 || performance.now() - this.openedAt >= STABLE_MS) this.attempt = 0;
     if (code === closeCodes.unauthorized) {
       await this.refused(this.sentToken);
       return;
@@ -253,7 +263,7 @@ class LiveMatchConnection implements MatchConnection {
 
   private receive(text: string): void {
     if (text === "pong") {
-      this.pongs.shift()?.();
+      this.pongs.shift()?.resolve();
       return;
     }
     let frame: unknown;
@@ -267,6 +277,7 @@ class LiveMatchConnection implements MatchConnection {
       this.report("protocol", "a message that is not a live frame");
       return;
     }
+    this.framesOnSocket++;
     const applied = applyFrame(this.lastSeq, frame);
     if (applied.kind === "repeat") return;
     if (applied.kind === "gap") {

@@ -106,9 +106,24 @@ describe("connectMatch", () => {
     for (const ms of [3_000, 6_000, 12_000]) await vi.advanceTimersByTimeAsync(ms);
     expect(states.filter((s) => s.delayMs !== undefined).map((s) => s.delayMs)).toEqual([3_000, 6_000, 12_000]);
     expect(connection.state).toBe("open");
+    server.sockets[0]!.serverSends(snapshot(1));
     server.sockets[0]!.serverCloses(1001);
     await settle();
     expect(states.at(-1)?.delayMs).toBe(3_000);
+    connection.close();
+  });
+
+  it("a server that accepts and drops at once does not reset the back-off", async () => {
+    const server = fakeServer();
+    const { connection, states } = watch({ transport: server.transport, random: () => 0 });
+    await settle();
+    for (const ms of [3_000, 6_000]) {
+      server.sockets.at(-1)!.serverCloses(1011);
+      await vi.advanceTimersByTimeAsync(ms);
+    }
+    server.sockets.at(-1)!.serverCloses(1011);
+    await settle();
+    expect(states.filter((s) => s.delayMs !== undefined).map((s) => s.delayMs)).toEqual([3_000, 6_000, 12_000]);
     connection.close();
   });
 
