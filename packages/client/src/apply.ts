@@ -15,7 +15,9 @@ export type AppliedFrame =
 
 /** The events a frame announces, each with its room seq (a batched frame holds `fromSeq`..`seq`). */
 export function frameEvents(frame: ServerFrame): { seq: number; event: MatchEvent }[] {
-  const events = frame.events ?? (frame.event ? [frame.event] : []);
+  // `in` checks, so this reads the same whether frames are one interface or a union split by type.
+  const events =
+    "events" in frame && frame.events ? frame.events : "event" in frame && frame.event ? [frame.event] : [];
   // Counted back from `seq`, which every frame has: robust even if a frame's fromSeq disagrees.
   return events.map((event, i) => ({ seq: frame.seq - (events.length - 1 - i), event }));
 }
