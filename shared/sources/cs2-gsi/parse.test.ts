@@ -290,6 +290,27 @@ describe("cs2-gsi adapter on synthetic bodies", () => {
     expect(fold(events).roundScore).toEqual([0, 1]);
   });
 
+  it("a body replayed within the same second is recognised, not read as a new restart", () => {
+    const restartAt2: Shot = { ts: 2, phase: "live", ct: 0, t: 0, round: { phase: "freezetime" } };
+    const { events } = run([
+      { ts: 1, phase: "live", ct: 0, t: 0, round: { phase: "live" } },
+      restartAt2, // mp_restartgame in round 1: back to freeze time at 0:0
+      { ts: 2, phase: "live", ct: 0, t: 0, round: { phase: "live" } },
+      restartAt2, // the client resends it: same second, same body
+    ]);
+    expect(events.filter((e) => e.type === "map_start")).toHaveLength(2);
+  });
+
+  it("a late body from an earlier second is superseded, not read as a restart to 0:0", () => {
+    const { events, issues } = run([
+      { ts: 1, phase: "live", ct: 0, t: 0, round: { phase: "live" } },
+      { ts: 3, phase: "live", ct: 1, t: 0, round: { phase: "over", win_team: "CT" } },
+      { ts: 2, phase: "live", ct: 0, t: 0, round: { phase: "live", bomb: "planted" } }, // delivered late
+    ]);
+    expect(events.map((e) => e.type)).toEqual(["match_start", "map_start", "round_start", "round_end"]);
+    expect(issues).toEqual(["older than the last processed body: superseded, ignored"]);
+  });
+
   it("rounds missed between two bodies still count, with an issue", () => {
     const { events, issues } = run([
       { ts: 1, phase: "live", ct: 0, t: 0, round: { phase: "live" } },
