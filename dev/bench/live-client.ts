@@ -1,7 +1,7 @@
 // A Node WebSocket client of /v1/matches/{id}/live for the benchmarks: records when each event id
 // first arrived (frames may carry one event or, coalesced, several).
 import WebSocket from "ws";
-import type { LiveFrame } from "../../shared/contract/frames";
+import { eventsOf, type ServerFrame } from "../../shared/contract/live-protocol";
 
 export interface LiveClient {
   socket: WebSocket;
@@ -21,9 +21,9 @@ export function openLiveClient(baseUrl: string, key: string, matchId: string): P
       const at = performance.now();
       const text = data.toString();
       if (text === "pong") return;
-      const frame = JSON.parse(text) as LiveFrame;
+      const frame = JSON.parse(text) as ServerFrame;
       client.lastSeq = frame.seq;
-      for (const e of frame.events ?? (frame.event ? [frame.event] : [])) {
+      for (const e of eventsOf(frame)) {
         if (!client.arrivals.has(e.eventId)) {
           client.arrivals.set(e.eventId, at);
           client.onEvent?.(e.eventId, at);

@@ -1,5 +1,6 @@
 // CS2 event types and their strict payload schemas (contract v1). Built once at module load.
 import { z } from "zod";
+import type { TypedEvent } from "../sport";
 
 export const cs2EventTypes = [
   "match_start",
@@ -69,3 +70,6 @@ export const cs2PayloadSchemas = {
 } satisfies Record<Cs2EventType, z.ZodType>;
 
 export type Cs2Payloads = { [K in Cs2EventType]: z.infer<(typeof cs2PayloadSchemas)[K]> };
+
+/** A validated CS2 event: `switch (event.type)` narrows its payload. */
+export type Cs2Event = TypedEvent<Cs2Payloads>;

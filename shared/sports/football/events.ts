@@ -1,6 +1,7 @@
 // Football event types and their strict payload schemas (contract v1). Built once at module load:
 // parseEvent runs them on every ingested event.
 import { z } from "zod";
+import type { TypedEvent } from "../sport";
 
 export const footballEventTypes = [
   "match_start",
@@ -59,3 +60,6 @@ export const footballPayloadSchemas = {
 } satisfies Record<FootballEventType, z.ZodType>;
 
 export type FootballPayloads = { [K in FootballEventType]: z.infer<(typeof footballPayloadSchemas)[K]> };
+
+/** A validated football event: `switch (event.type)` narrows its payload. */
+export type FootballEvent = TypedEvent<FootballPayloads>;

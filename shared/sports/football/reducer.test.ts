@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { parseEvent } from "../../contract/event";
+import { footballEvent } from "../../testing/events";
 import type { MatchEvent, TeamSide } from "../sport";
 import { type FootballState, football } from "./index";
+import { MAX_PLAYERS_LISTED } from "./state";
 
 let n = 0;
 function ev(type: string, teamId?: TeamSide, payload?: Record<string, unknown>, playerId?: string): MatchEvent {
@@ -211,5 +213,24 @@ describe("football win probability of a live state", () => {
     expect(p.pTeam1).toBeGreaterThan(0.8);
     expect(p.pTeam1).toBeLessThan(1);
     expect(football.winProbability({ ...live, status: "finished" }, strength).pTeam1).toBe(1);
+  });
+});
+
+describe("football reducer: bounded state", () => {
+  it("thousands of cards for distinct players keep the player lists capped and the counts exact", () => {
+    let s = football.initialState();
+    for (let i = 0; i < 3_000; i++) {
+      const card = footballEvent("m", i % 2 ? "yellow_card" : "red_card", {
+        teamId: 1,
+        playerId: `p${i}`,
+        payload: { minute: 10 },
+      });
+      s = football.applyEvent(s, card);
+    }
+    expect(s.cautioned.length).toBeLessThanOrEqual(MAX_PLAYERS_LISTED);
+    expect(s.sentOff.length).toBeLessThanOrEqual(MAX_PLAYERS_LISTED);
+    expect(s.yellowCards).toEqual([1_500, 0]);
+    expect(s.redCards).toEqual([1_500, 0]);
+    expect(JSON.stringify(s).length).toBeLessThan(10_000);
   });
 });
