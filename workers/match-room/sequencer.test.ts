@@ -75,10 +75,12 @@ describe("removeFromGaps", () => {
 
 describe("planDelivery with wild seqs (a source error)", () => {
   it("applies a seq far ahead of the cursor at once, without moving the cursor, and keeps ordering later events", () => {
-    const first = planDelivery(initialSequencing(), [ev(1), ev(1 + MAX_SEQ_AHEAD + 1), ev(3)], [], false);
+    // After seq 1 the cursor is at 2: anything more than MAX_SEQ_AHEAD beyond it is wild.
+    const wildSeq = 2 + MAX_SEQ_AHEAD + 1;
+    const first = planDelivery(initialSequencing(), [ev(1), ev(wildSeq), ev(3)], [], false);
     expect(first.apply.map((a) => [a.event.seq, a.wild ?? false])).toEqual([
       [1, false],
-      [1 + MAX_SEQ_AHEAD + 1, true],
+      [wildSeq, true],
     ]);
     expect(first.sequencing).toEqual({ nextSeq: 2, gaps: [] });
     expect(first.hold.map((e) => e.seq)).toEqual([3]);
