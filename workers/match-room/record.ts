@@ -1,7 +1,7 @@
 // The room's persisted record: versioned and upcast on load, so a deploy that changes its shape (or
 // adds a field to a sport's state) reads existing rooms correctly. Pure: no storage here.
 import { GAPS_IN_VIEW, type MatchStateView } from "../../shared/contract/live-protocol";
-import type { Prediction } from "../../shared/contract/prediction";
+import { type Prediction, predictionSchema } from "../../shared/contract/prediction";
 import type { BaseSportState, SportModule, TeamStrength } from "../../shared/sports/sport";
 import { type Gap, initialSequencing, type Sequencing } from "./sequencer";
 
@@ -54,6 +54,8 @@ export function newRecord(matchId: string, sport: SportModule, strength: TeamStr
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 const num = (v: unknown, fallback: number): number => (typeof v === "number" && Number.isFinite(v) ? v : fallback);
 
+const isGap = (g: unknown): g is Gap => isObject(g) && typeof g.from === "number" && typeof g.to === "number";
+
 function strengthOf(v: unknown): TeamStrength {
   if (!isObject(v) || !Array.isArray(v.rating)) return DEFAULT_STRENGTH;
   return { rating: [num(v.rating[0], DEFAULT_RATING), num(v.rating[1], DEFAULT_RATING)], neutral: v.neutral === true };
@@ -83,12 +85,12 @@ export function upcastRecord(stored: unknown, sportOf: (name: string) => SportMo
     sequencing: {
       ...initialSequencing(),
       nextSeq: num(sequencing.nextSeq, 1),
-      gaps: Array.isArray(sequencing.gaps) ? (sequencing.gaps as Gap[]) : [],
+      gaps: Array.isArray(sequencing.gaps) ? sequencing.gaps.filter(isGap) : [],
       ...(typeof sequencing.forgottenGaps === "number" ? { forgottenGaps: sequencing.forgottenGaps } : {}),
     },
     updatedAt: typeof stored.updatedAt === "string" ? stored.updatedAt : null,
     sportState: { ...sport.initialState(), ...(isObject(state) ? state : {}) },
-    prediction: isObject(stored.prediction) ? (stored.prediction as Prediction) : null,
+    prediction: predictionSchema.safeParse(stored.prediction).data ?? null,
     strength: strengthOf(stored.strength),
     ...(typeof stored.strengthRetryAt === "number" ? { strengthRetryAt: stored.strengthRetryAt } : {}),
   };
