@@ -350,3 +350,34 @@ describe("live stream edges", () => {
     for (const s of open) s.close();
   });
 });
+
+describe("corrections", () => {
+  it("a retracted goal goes back on the live socket as a correction frame, and a resume carries it", async () => {
+    const matchId = uniqueMatchId("var");
+    const goal = footballEvent(matchId, "goal", { seq: 2, teamId: 1, payload: { minute: 30 } });
+    await postEvents(ingestKey, [footballEvent(matchId, "match_start", { seq: 1 }), goal]);
+    await stateWhen(matchId, (s) => s.eventsApplied === 2);
+    const live = await openLive(readKey, matchId);
+    await eventually(async () => live.frames.length >= 1);
+    expect(live.frames[0]!.state.score).toEqual([1, 0]);
+    await postEvents(ingestKey, [
+      footballEvent(matchId, "var_review", { seq: 3, payload: { minute: 31 } }),
+      footballEvent(matchId, "retract", { seq: 4, payload: { targetEventId: goal.eventId, reason: "var_no_goal" } }),
+    ]);
+    await eventually(async () => live.frames.some((f) => f.type === "correction"));
+    const correction = live.frames.find((f) => f.type === "correction")!;
+    expect(correction).toMatchObject({
+      seq: 4,
+      correction: { kind: "retract", targetEventId: goal.eventId, reason: "var_no_goal" },
+      state: { score: [0, 0], eventsApplied: 4 },
+    });
+    const state = await stateWhen(matchId, (s) => s.eventsApplied === 4);
+    expect(state.score).toEqual([0, 0]);
+    live.close();
+    const again = await openLive(readKey, matchId, 2);
+    await eventually(async () => again.frames.length >= 1);
+    expect(eventsOf(again.frames[0]!).map((e) => e.type)).toEqual(["var_review", "retract"]);
+    expect(again.frames[0]!.state.score).toEqual([0, 0]);
+    again.close();
+  });
+});

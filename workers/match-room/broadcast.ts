@@ -2,7 +2,7 @@
 // between events. Under bursts the room sends at most one round of frames per COALESCE_MS, carrying every
 // change since the previous one (coalesced, frames.ts), instead of flooding clients.
 import { closeCodes, closeReasons } from "../../shared/contract/live-protocol";
-import { coalesce, type LiveUpdate } from "./frames";
+import { coalesce, type RoomFrame } from "./frames";
 import { closeQuietly, type SocketRegistry } from "./sockets";
 import { HISTORY_LIMIT } from "./store";
 
@@ -18,7 +18,7 @@ export const MAX_UNACKED = HISTORY_LIMIT;
 export const tooFarBehind = (acked: number | null, seq: number): boolean => acked !== null && seq - acked > MAX_UNACKED;
 
 export class Broadcaster {
-  private pending: LiveUpdate[] = [];
+  private pending: RoomFrame[] = [];
   private lastSentAt = 0;
   private timer: ReturnType<typeof setTimeout> | null = null;
 
@@ -30,7 +30,7 @@ export class Broadcaster {
   ) {}
 
   /** Queues frames for every socket; sends now unless frames went out less than COALESCE_MS ago. */
-  publish(frames: LiveUpdate[]): void {
+  publish(frames: RoomFrame[]): void {
     if (frames.length === 0) return;
     const wasEmpty = this.pending.length === 0;
     this.pending.push(...frames);

@@ -19,7 +19,7 @@ import { type Env, numberVar } from "../env";
 import { errorMessage, log } from "../observability/log";
 import { Broadcaster } from "./broadcast";
 import { foldDelivery } from "./fold";
-import { type LiveUpdate, snapshotFrame, updateFrame } from "./frames";
+import { type RoomFrame, snapshotFrame, updateFrame } from "./frames";
 import { DEFAULT_STRENGTH, newRecord, type RoomRecord, stateView } from "./record";
 import type { ApplyResult } from "./rpc";
 import { planDelivery } from "./sequencer";
@@ -201,17 +201,21 @@ export class MatchRoom extends DurableObject<Env> {
     room: Room,
     incoming: MatchEvent[],
     releaseAll: boolean,
-  ): { applied: number; frames: LiveUpdate[]; holding: boolean } {
+  ): { applied: number; frames: RoomFrame[]; holding: boolean } {
     // Only events with a seq can be held or release held ones: without any, the held set stays as it is.
     const withHeld = releaseAll || incoming.some((e) => e.seq !== undefined);
     const held = withHeld ? this.store.heldEvents() : [];
     const heldIds = new Set(held.map((e) => e.eventId));
     const plan = planDelivery(room.record.sequencing, incoming, held, releaseAll);
     const now = Date.now();
-    const folded = foldDelivery(room.record, room.sport, plan, heldIds, now);
+    const folded = foldDelivery(room.record, room.sport, plan, heldIds, now, () => this.store.loadLog());
+    for (const { eventId, why } of folded.ignored) {
+      log("info", "correction changed nothing (yet)", { matchId: room.record.matchId, eventId, why });
+    }
     try {
       this.ctx.storage.transactionSync(() => {
         this.store.recordApplied(folded.rows);
+        this.store.appendLog(folded.logAppends);
         if (withHeld) this.store.holdAll(plan.hold, heldIds, now);
         this.store.saveRecord(folded.record);
       });

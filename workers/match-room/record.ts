@@ -12,7 +12,7 @@ export const DEFAULT_RATING = 1500;
 export const DEFAULT_STRENGTH: TeamStrength = { rating: [DEFAULT_RATING, DEFAULT_RATING], neutral: false };
 
 export interface RoomRecord {
-  /** 2: `sportState` (was `live`), `seqErrors`. Records without a version are version 1. */
+  /** 2: `sportState` (was `live`), `seqErrors`, `log`. Records without a version are version 1. */
   version: typeof RECORD_VERSION;
   matchId: string;
   sport: string;
@@ -25,6 +25,12 @@ export interface RoomRecord {
   /** Events applied in arrival order because their seq was implausibly far ahead (see sequencer). */
   seqErrors: number;
   sequencing: Sequencing;
+  /**
+   * The event log (log.ts): the last position used, and whether it holds every applied event. Rooms
+   * from before the log have an incomplete one: corrections are ignored there, late events go at the end.
+   * `pendingTargets`: events that corrections name but that have not arrived (re-folded when they do).
+   */
+  log: { end: number; complete: boolean; pendingTargets: string[] };
   updatedAt: string | null;
   sportState: BaseSportState;
   prediction: Prediction | null;
@@ -44,6 +50,7 @@ export function newRecord(matchId: string, sport: SportModule, strength: TeamStr
     lateEvents: 0,
     seqErrors: 0,
     sequencing: initialSequencing(),
+    log: { end: 0, complete: true, pendingTargets: [] },
     updatedAt: null,
     sportState: sport.initialState(),
     prediction: null,
@@ -88,6 +95,16 @@ export function upcastRecord(stored: unknown, sportOf: (name: string) => SportMo
       gaps: Array.isArray(sequencing.gaps) ? sequencing.gaps.filter(isGap) : [],
       ...(typeof sequencing.forgottenGaps === "number" ? { forgottenGaps: sequencing.forgottenGaps } : {}),
     },
+    log:
+      isObject(stored.log) && typeof stored.log.end === "number"
+        ? {
+            end: stored.log.end,
+            complete: stored.log.complete === true,
+            pendingTargets: Array.isArray(stored.log.pendingTargets)
+              ? stored.log.pendingTargets.filter((t) => typeof t === "string")
+              : [],
+          }
+        : { end: 0, complete: num(stored.seq, 0) === 0, pendingTargets: [] },
     updatedAt: typeof stored.updatedAt === "string" ? stored.updatedAt : null,
     sportState: { ...sport.initialState(), ...(isObject(state) ? state : {}) },
     prediction: predictionSchema.safeParse(stored.prediction).data ?? null,

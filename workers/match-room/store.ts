@@ -5,6 +5,7 @@
 // no database behind.
 import type { MatchEvent, SportModule } from "../../shared/sports/sport";
 import type { AppliedRow } from "./fold";
+import type { LogEntry } from "./log";
 import { type RoomRecord, upcastRecord } from "./record";
 import type { PublishedPrediction } from "./rpc";
 
@@ -53,6 +54,8 @@ export class RoomStore {
     );
     sql.exec(`CREATE TABLE IF NOT EXISTS history (seq INTEGER PRIMARY KEY, event TEXT NOT NULL)`);
     sql.exec(`CREATE TABLE IF NOT EXISTS prediction_outbox (seq INTEGER PRIMARY KEY, body TEXT NOT NULL)`);
+    // The whole event log in source order, corrections included (log.ts).
+    sql.exec(`CREATE TABLE IF NOT EXISTS log (ord REAL PRIMARY KEY, body TEXT NOT NULL)`);
     this.hasSchema = true;
   }
 
@@ -151,6 +154,23 @@ export class RoomStore {
     this.sql.exec(`DELETE FROM prediction_outbox WHERE seq <= ?`, this.confirmedUpTo);
     this.confirmedUpTo = null;
     this.confirmedSince = null;
+  }
+
+  /** Adds one delivery's entries to the event log. */
+  appendLog(entries: LogEntry[]): void {
+    this.insertRows(
+      `INSERT INTO log (ord, body)`,
+      2,
+      entries.map((e) => [e.ord, JSON.stringify(e.event)]),
+    );
+  }
+
+  loadLog(): LogEntry[] {
+    if (!this.hasSchema) return [];
+    return this.sql
+      .exec<{ ord: number; body: string }>(`SELECT ord, body FROM log ORDER BY ord`)
+      .toArray()
+      .map((r) => ({ ord: r.ord, event: JSON.parse(r.body) as MatchEvent }));
   }
 
   /** The stored record, of whatever version it was written in, upcast to the current one. */

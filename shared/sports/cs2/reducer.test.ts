@@ -248,3 +248,27 @@ describe("cs2 reducer: bounded state", () => {
     expect(s.mapWinners.length).toBeLessThanOrEqual(MAX_MAPS);
   });
 });
+
+describe("cs2 reducer: map restart", () => {
+  it("mp_restartgame: the map starts over on its starting sides and its kills stop counting", () => {
+    const before = play([
+      ev("map_start", undefined, { mapNumber: 1, mapName: "de_inferno", startingSide: "T" }),
+      ...rounds(1, times(13, 1)),
+      ev("map_end", 1, {}),
+      ev("map_start", undefined, { mapNumber: 2, mapName: "de_nuke", startingSide: "CT" }),
+      ev("round_start", undefined, { round: 1 }),
+      ev("kill", 1, { round: 1, victimPlayerId: "v", weapon: "ak47", headshot: true }),
+    ]);
+    const kills = before.kills;
+    expect(kills[0]).toBeGreaterThan(0);
+    const after = play([ev("map_restart", undefined, { reason: "warmup over" })], before);
+    expect(after).toMatchObject({
+      round: 0,
+      roundScore: [0, 0],
+      mapsWon: [1, 0],
+      currentMap: { name: "de_nuke", team1Side: "CT" },
+    });
+    expect(after.kills).toEqual([kills[0] - 1, kills[1]]);
+    expect(after.headshots).toEqual([before.headshots[0] - 1, before.headshots[1]]);
+  });
+});

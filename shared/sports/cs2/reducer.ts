@@ -46,8 +46,22 @@ function step(state: Cs2State, event: Cs2Event): Cs2State {
         team1Side: p.startingSide,
         team1StartingSide: p.startingSide,
       };
-      return { ...state, ...freshMap(), currentMap };
+      return { ...state, ...freshMap(), currentMap, mapStart: { kills: state.kills, headshots: state.headshots } };
     }
+    case "map_restart": {
+      // mp_restartgame: the map starts over on its starting sides; its kills stop counting.
+      const map = state.currentMap;
+      return {
+        ...state,
+        ...freshMap(),
+        currentMap: map === null ? null : { ...map, team1Side: map.team1StartingSide },
+        kills: state.mapStart.kills,
+        headshots: state.mapStart.headshots,
+      };
+    }
+    case "retract":
+    case "amend":
+      return state; // applied by the match room to its event log, never folded here
     case "round_start": {
       const p = event.payload;
       if (p === undefined) return state;
@@ -116,6 +130,7 @@ function step(state: Cs2State, event: Cs2Event): Cs2State {
         ...state,
         ...freshMap(),
         currentMap: null,
+        mapStart: { kills: state.kills, headshots: state.headshots },
         mapsWon,
         score: mapsWon,
         mapWinners: appendCapped(state.mapWinners, team, MAX_MAPS),

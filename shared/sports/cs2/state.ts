@@ -49,6 +49,8 @@ export interface Cs2State extends BaseSportState {
   /** Match totals (all maps). */
   kills: Pair;
   headshots: Pair;
+  /** The match totals when the current map started: a map restart goes back to them. */
+  mapStart: { kills: Pair; headshots: Pair };
   /** Winners of the finished maps, at most the last MAX_MAPS. */
   mapWinners: TeamSide[];
   /** Finished maps with their final round score, at most the last MAX_MAPS. */
@@ -90,6 +92,7 @@ export function initialCs2State(): Cs2State {
     ...freshMap(),
     kills: [0, 0],
     headshots: [0, 0],
+    mapStart: { kills: [0, 0], headshots: [0, 0] },
     mapWinners: [],
     mapResults: [],
     winner: null,

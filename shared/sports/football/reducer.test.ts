@@ -234,3 +234,31 @@ describe("football reducer: bounded state", () => {
     expect(JSON.stringify(s).length).toBeLessThan(10_000);
   });
 });
+
+describe("football reducer: video review and corrections", () => {
+  it("var_review marks a review under way until var_decision; corrections never reach the reducer's state", () => {
+    const s = play([ev("match_start"), ev("var_review", undefined, { minute: 30 })]);
+    expect(s.varReview).toBe(true);
+    const decided = play([ev("var_decision", undefined, { minute: 31, outcome: "overturned" })], s);
+    expect(decided.varReview).toBe(false);
+    expect(decided.score).toEqual([0, 0]);
+  });
+
+  it("the contract accepts retract and amend for football, with their payloads checked", () => {
+    const target = "3f2b8c1e-9a4d-4e7b-8c2a-1d5e6f7a8b9c";
+    const base = { eventId: "4f2b8c1e-9a4d-4e7b-8c2a-1d5e6f7a8b9c", matchId: "m", sport: "football" };
+    const at = { timestamp: "2026-03-01T15:00:00Z" };
+    expect(
+      parseEvent({ ...base, ...at, type: "retract", payload: { targetEventId: target, reason: "var_no_goal" } }).ok,
+    ).toBe(true);
+    expect(
+      parseEvent({ ...base, ...at, type: "amend", payload: { targetEventId: target, changes: { teamId: 2 } } }).ok,
+    ).toBe(true);
+    expect(parseEvent({ ...base, ...at, type: "amend", payload: { targetEventId: target, changes: {} } }).ok).toBe(
+      false,
+    );
+    expect(parseEvent({ ...base, ...at, type: "retract", payload: { targetEventId: "x", reason: "r" } }).ok).toBe(
+      false,
+    );
+  });
+});

@@ -19,7 +19,10 @@ const counters = new Map<FootballEventType, Counter>([
 ]);
 
 type LifecycleEvent = Extract<FootballEvent, { type: "match_start" | "period_start" | "period_end" | "match_end" }>;
-type InPlayEvent = Exclude<FootballEvent, LifecycleEvent>;
+type InPlayEvent = Exclude<
+  FootballEvent,
+  LifecycleEvent | { type: "var_review" | "var_decision" | "retract" | "amend" }
+>;
 type CardEvent = Extract<FootballEvent, { type: "yellow_card" | "red_card" }>;
 
 const isLifecycle = (event: FootballEvent): event is LifecycleEvent =>
@@ -106,9 +109,15 @@ function inPlayStep(state: FootballState, event: InPlayEvent, team: TeamSide): F
 }
 
 export function applyFootballEvent(state: FootballState, event: FootballEvent): FootballState {
-  const minute = event.payload?.minute;
+  const p = event.payload;
+  const minute = p !== undefined && "minute" in p ? p.minute : undefined;
   let next: FootballState;
-  if (isLifecycle(event)) {
+  if (event.type === "var_review" || event.type === "var_decision") {
+    // The decision itself changes nothing: a retract or amend of the reviewed event does.
+    next = { ...state, varReview: event.type === "var_review" };
+  } else if (event.type === "retract" || event.type === "amend") {
+    next = state; // applied by the match room to its event log, never folded here
+  } else if (isLifecycle(event)) {
     next = lifecycleStep(state, event);
   } else if (event.teamId !== undefined && footballTeamEventTypes.has(event.type)) {
     next = inPlayStep(state, event, event.teamId);

@@ -34,6 +34,8 @@ export interface FootballState extends BaseSportState {
   cautioned: string[];
   /** Players ("team:player") already sent off, so a red_card following a second yellow is not counted twice. */
   sentOff: string[];
+  /** A video review is under way (var_review until var_decision). */
+  varReview: boolean;
   /** Last 10 events, oldest first. */
   lastEvents: FootballRecentEvent[];
 }
@@ -65,6 +67,7 @@ export function initialFootballState(): FootballState {
     substitutions: [0, 0],
     cautioned: [],
     sentOff: [],
+    varReview: false,
     lastEvents: [],
   };
 }
