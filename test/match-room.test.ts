@@ -331,6 +331,27 @@ describe("live stream edges", () => {
     kept.close();
   });
 
+  it("also re-checks the keys when it sends frames: a revoked key's socket closes after the next update", async () => {
+    const matchId = uniqueMatchId("revoke-send");
+    const doomedKey = await createApiKey(["read"], "revoked while watching");
+    await postEvents(ingestKey, footballEvent(matchId, "match_start"));
+    await stateWhen(matchId, (s) => s.eventsApplied === 1);
+    const doomed = await openLive(doomedKey, matchId);
+    const closed: number[] = [];
+    doomed.ws.addEventListener("close", (e) => closed.push(e.code));
+    await eventually(async () => doomed.frames.length >= 1);
+    const hash = await hashApiKey(doomedKey);
+    await withPostgres(env, ({ db }) =>
+      db
+        .update(apiClients)
+        .set({ scopes: ["ingest"] })
+        .where(eq(apiClients.keyHash, hash)),
+    );
+    await postEvents(ingestKey, footballEvent(matchId, "goal", { teamId: 1, payload: { minute: 5 } }));
+    await eventually(async () => closed.length > 0, 3_000);
+    expect(closed).toEqual([4001]);
+  });
+
   it("refuses a key's sockets beyond the per-client cap with 429 rate_limited", async () => {
     const matchId = uniqueMatchId("cap");
     const greedyKey = await createApiKey(["read"], "greedy", { readPerMinute: 10_000 });
