@@ -9,7 +9,7 @@ import { describeDbError, postgresBreaker, withPostgres } from "../clients/postg
 import type { Env } from "../env";
 import { log } from "../observability/log";
 import { metrics } from "../observability/metrics";
-import { activeClientByKeyHash } from "../stores/postgres/api-clients";
+import { activeClientByKeyHash, activeClientsAmong } from "../stores/postgres/api-clients";
 import { hashApiKey, MissingPepperError } from "./api-keys";
 import type { ApiClient, AppEnv, Scope } from "./app-env";
 import { ApiError } from "./errors";
@@ -108,4 +108,21 @@ export function requireScope(scopes: Scope | Scope[], options: { allowQueryToken
     c.set("client", client);
     await next();
   });
+}
+
+/**
+ * Which of these API clients still exist unrevoked with one of `scopes`, asked of Postgres directly (no
+ * cache: match rooms ask at most every few seconds for the clients of their open sockets). Null when the
+ * metadata store cannot answer.
+ */
+export async function activeClients(env: Env, clientIds: string[], scopes: Scope[]): Promise<Set<string> | null> {
+  if (clientIds.length === 0) return new Set();
+  try {
+    const rows = await withPostgres(env, ({ db }) => activeClientsAmong(db, clientIds));
+    return new Set(rows.filter((r) => scopes.some((s) => r.scopes.includes(s))).map((r) => r.id));
+  } catch (err) {
+    metrics.dependencyErrors.inc({ dependency: "postgres" });
+    log("warn", "api client check failed", describeDbError(err));
+    return null;
+  }
 }

@@ -1,5 +1,5 @@
 // API clients in Postgres: the auth look-up by key hash and the admin's create, list, update and revoke.
-import { and, eq, gt, isNull, sql } from "drizzle-orm";
+import { and, eq, gt, inArray, isNull, sql } from "drizzle-orm";
 import type { Database } from "../../clients/postgres";
 import { apiClients } from "../../clients/postgres-schema";
 
@@ -20,6 +20,14 @@ export async function activeClientByKeyHash(db: Database, keyHash: string) {
     .where(and(eq(apiClients.keyHash, keyHash), isNull(apiClients.revokedAt)))
     .limit(1);
   return rows[0] ?? null;
+}
+
+/** Which of `ids` are active (not revoked), with their scopes. */
+export function activeClientsAmong(db: Database, ids: string[]): Promise<{ id: string; scopes: string[] }[]> {
+  return db
+    .select({ id: apiClients.id, scopes: apiClients.scopes })
+    .from(apiClients)
+    .where(and(inArray(apiClients.id, ids), isNull(apiClients.revokedAt)));
 }
 
 export async function insertApiClient(db: Database, values: NewApiClient): Promise<ApiClientRow | undefined> {
