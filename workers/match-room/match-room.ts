@@ -35,8 +35,6 @@ import { RoomStore } from "./store";
 import { loadStrength } from "./strength";
 
 const STRENGTH_RETRY_MS = 30_000;
-/** Confirmed predictions leave the room's SQLite outbox within about this long (with a delivery) or twice it (a quiet room). */
-export const CONFIRM_FLUSH_MS = 1_000;
 /** The keys of open sockets are re-checked at least this often (the API's revocation bound, KEY_CACHE_TTL_MS). */
 export const ACCESS_CHECK_MS = 5_000;
 export const DEFAULT_SOCKETS_PER_CLIENT = 100;
@@ -52,7 +50,6 @@ export class MatchRoom extends DurableObject<Env> {
   private readonly broadcaster: Broadcaster;
   /** Null until the first event: such a room writes nothing (reads of unknown matches leave no storage). */
   private room: Room | null = null;
-  private confirmTimer: ReturnType<typeof setTimeout> | null = null;
   private lastAccessCheck = 0;
   private accessCheck: Promise<void> | null = null;
 
@@ -77,8 +74,6 @@ export class MatchRoom extends DurableObject<Env> {
     const room = await this.openRoom(matchId, events[0]);
     if (!room) return { ...result, rejected: events.length };
 
-    // Confirmations ride in a delivery's commit, at most every CONFIRM_FLUSH_MS / 2.
-    this.store.flushConfirmations(CONFIRM_FLUSH_MS / 2);
     const fresh: MatchEvent[] = [];
     const seen = this.store.knownIds(events.map((e) => e.eventId));
     for (const e of events) {
@@ -103,8 +98,8 @@ export class MatchRoom extends DurableObject<Env> {
   /** The consumer wrote predictions up to this room seq to the analytics store. */
   async confirmPredictions(upToSeq: number): Promise<void> {
     if (!this.room) return;
+    // Kept in memory and written with the next delivery's record: no write of its own (store.ts).
     this.store.confirmPredictions(upToSeq);
-    this.armConfirmTimer();
   }
 
   /** The current state and prediction, or null if no event has reached this match yet. */
@@ -214,8 +209,7 @@ export class MatchRoom extends DurableObject<Env> {
     }
     try {
       this.ctx.storage.transactionSync(() => {
-        this.store.recordApplied(folded.rows);
-        this.store.appendLog(folded.logAppends);
+        this.store.recordApplied(folded.rows, folded.logAppends);
         if (withHeld) this.store.holdAll(plan.hold, heldIds, now);
         this.store.saveRecord(folded.record);
       });
@@ -282,14 +276,5 @@ export class MatchRoom extends DurableObject<Env> {
         closeQuietly(ws, closeCodes.unauthorized, closeReasons[closeCodes.unauthorized]);
       }
     }
-  }
-
-  /** Under load a later applyEvents writes confirmations; this timer writes those of a quiet room. */
-  private armConfirmTimer(): void {
-    this.confirmTimer ??= setTimeout(() => {
-      this.confirmTimer = null;
-      this.store.flushConfirmations(CONFIRM_FLUSH_MS / 2);
-      if (this.store.hasUnwrittenConfirmations()) this.armConfirmTimer();
-    }, CONFIRM_FLUSH_MS);
   }
 }

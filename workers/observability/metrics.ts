@@ -137,6 +137,10 @@ export const metrics = {
     "Events the match rooms had already applied (redeliveries, repeats the edge missed)",
   ),
   roomHeld: counter("matchpulse_room_events_held_total", "Events a match room holds behind a seq gap"),
+  roomSqlRows: counter(
+    "matchpulse_room_sqlite_rows_total",
+    "Rows the match rooms' SQLite read and wrote (op=read|written; index rows included), as its cursors report them",
+  ),
   ingestLatency: histogram(
     "matchpulse_ingest_latency_seconds",
     "Per event: source timestamp to edge acceptance (stage=source_to_accepted), acceptance to event-log write (stage=accepted_to_written)",
