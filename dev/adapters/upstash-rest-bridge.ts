@@ -5,6 +5,12 @@
 // POST /multi-exec (arrays of commands), GET|POST /cmd/arg/... (path form), Bearer token (or
 // ?_token=), replies {result} | {error}; with `Upstash-Encoding: base64` every string in a result,
 // nested ones too, is base64 while numbers and null stay as they are.
+//
+// Counting: Upstash bills per command (each command of a pipeline or transaction counts), so the bridge
+// counts every command it forwards, by name; `GET /__matchpulse/commands` (same token) answers
+// {"total": n, "byName": {...}} since the bridge started. With `?marker=X` it also answers "marked": how
+// many commands since X was first asked about had an argument containing X (e.g. one API client's id),
+// so a test can count its own commands while others run. The bench and test/cost.test.ts read it.
 import { createHash } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { Command, Redis } from "ioredis";
@@ -55,7 +61,19 @@ export async function startUpstashRestBridge(opts: UpstashRestBridgeOptions): Pr
     return command.promise as Promise<RedisReply>;
   };
 
+  const counted = { total: 0, byName: new Map<string, number>(), marked: new Map<string, number>() };
+  const count = (args: string[]) => {
+    const name = (args[0] ?? "").toUpperCase();
+    counted.total++;
+    for (const [marker, n] of counted.marked) {
+      if (args.some((a) => a.includes(marker))) counted.marked.set(marker, n + 1);
+    }
+    if (counted.byName.has(name) || counted.byName.size < 100)
+      counted.byName.set(name, (counted.byName.get(name) ?? 0) + 1);
+  };
+
   const run = async (args: string[]): Promise<CommandReply> => {
+    count(args);
     try {
       const reply = await send(args);
       return { result: restoreClientSha(args, reply) };
@@ -65,6 +83,7 @@ export async function startUpstashRestBridge(opts: UpstashRestBridgeOptions): Pr
   };
 
   const runTransaction = async (commands: string[][]): Promise<CommandReply[] | { error: string }> => {
+    for (const c of commands) count(c);
     // All written in one tick, so no other request's command can land between MULTI and EXEC on the
     // shared connection.
     const multi = send(["MULTI"]);
@@ -95,6 +114,18 @@ export async function startUpstashRestBridge(opts: UpstashRestBridgeOptions): Pr
     if (typeof syncToken === "string" && syncToken) res.setHeader("upstash-sync-token", syncToken);
     if (token !== opts.token) return reply(res, 401, { error: "Unauthorized" });
 
+    if (url.pathname === "/__matchpulse/commands" && req.method === "GET") {
+      const marker = url.searchParams.get("marker");
+      if (marker && !counted.marked.has(marker)) {
+        if (counted.marked.size >= 100) counted.marked.clear();
+        counted.marked.set(marker, 0);
+      }
+      return reply(res, 200, {
+        total: counted.total,
+        byName: Object.fromEntries(counted.byName),
+        ...(marker ? { marked: counted.marked.get(marker) ?? 0 } : {}),
+      });
+    }
     const base64 = String(req.headers["upstash-encoding"] ?? "").toLowerCase() === "base64";
     const encode = (r: CommandReply): unknown => ("result" in r ? { result: toJson(r.result, base64) } : r);
     const body = await readBody(req);

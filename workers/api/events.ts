@@ -18,7 +18,7 @@ import { ingestAccess } from "./access";
 import type { AppEnv } from "./app-env";
 import { ApiError, validationHook } from "./errors";
 import { bearerAuth, errors, json, rateLimitHeaders } from "./openapi";
-import { enforceBudget } from "./rate-limit";
+import { rateLimitHeaders as decisionHeaders } from "./rate-limit";
 
 export const ingestResultSchema = z
   .object({
@@ -84,8 +84,9 @@ app.post("/v1/events", ingestAccess, limitBody, async (c) => {
     );
   }
   const { items, single } = parseEventsBody(decodeBody(await c.req.arrayBuffer()), kind);
-  await enforceBudget(c, "ingest", items.length);
-  const result = await acceptEvents(c.env, items, c.get("requestId"));
+  // The ingest budget rides in the edge admission (one Redis command with the dedup claims).
+  const result = await acceptEvents(c.env, items, c.get("requestId"), { client: c.get("client"), cost: items.length });
+  if (result.rate) for (const [name, value] of Object.entries(decisionHeaders(result.rate))) c.header(name, value);
 
   if (result.accepted + result.duplicates === 0) {
     // A single event's issues are listed once, at the top; a batch's per item in `rejected`.

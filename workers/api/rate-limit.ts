@@ -1,4 +1,6 @@
-// Per-client rate limits with @upstash/ratelimit: a sliding one-minute window per client and budget.
+// Per-client rate limits: a sliding one-minute window per client and budget. Reads go through
+// @upstash/ratelimit (one command per request); ingest takes its budget inside the edge admission script
+// (workers/ingest/dedup.ts, same keys and arithmetic), so an ingest request costs one Redis command in all.
 // Ingest spends one unit per event (a batch of 500 costs 500), reads one per request; each client's
 // budgets come from api_clients (ingest_per_minute, read_per_minute). A batch is taken whole or refused
 // whole, and a refused batch is refunded, so a smaller one that fits still goes through. When Redis
@@ -117,19 +119,24 @@ export function rateLimitHeaders(d: RateDecision, now = Date.now()): Record<stri
   return headers;
 }
 
+/** The 429 for a refused decision, with its headers. */
+export function rateLimitedError(decision: RateDecision, budget: Budget, cost: number): ApiError {
+  const headers = rateLimitHeaders(decision);
+  const message =
+    cost > decision.limit
+      ? `${cost} events exceed the whole ${budget} budget of ${decision.limit} per minute; send smaller batches`
+      : `over the ${budget} budget of ${decision.limit} per minute; retry in ${headers["retry-after"]} s`;
+  return new ApiError("rate_limited", message, {}, headers);
+}
+
 /** Spends `cost` of the client's budget; sets the X-RateLimit-* headers, or throws 429 with Retry-After. */
 export async function enforceBudget(c: Context<AppEnv>, budget: Budget, cost = 1): Promise<void> {
   const client = c.get("client");
   const decision = await takeBudget(c.env, client, budget, cost, c.get("requestId"));
-  const headers = rateLimitHeaders(decision);
-  for (const [name, value] of Object.entries(headers)) c.header(name, value);
+  for (const [name, value] of Object.entries(rateLimitHeaders(decision))) c.header(name, value);
   if (!decision.allowed) {
     metrics.rateLimited.inc({ budget });
-    const message =
-      cost > decision.limit
-        ? `${cost} events exceed the whole ${budget} budget of ${decision.limit} per minute; send smaller batches`
-        : `over the ${budget} budget of ${decision.limit} per minute; retry in ${headers["retry-after"]} s`;
-    throw new ApiError("rate_limited", message, {}, headers);
+    throw rateLimitedError(decision, budget, cost);
   }
 }
 

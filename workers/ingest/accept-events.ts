@@ -1,16 +1,20 @@
-// The ingest pipeline after parsing: validate → check registered sports → drop in-request repeats → claim
-// at the edge → pack → enqueue → confirm the claims. The caller answers 202 only when this returns: every
-// accepted event is in the queue by then, and no id is remembered as seen unless the queue took it.
+// The ingest pipeline after parsing: validate → check registered sports → drop in-request repeats → admit
+// at the edge (one Redis command: the client's budget, the claims, and the confirmation of earlier
+// requests' ids; dedup.ts) → pack → enqueue → confirm the claims with the next admission. The caller
+// answers 202 only when this returns: every accepted event is in the queue by then, and no id is
+// remembered as seen unless the queue took it.
 import { boundIssues, clip, MAX_ISSUES } from "../../shared/contract/errors";
 import { type ContractIssue, parseEvent } from "../../shared/contract/event";
 import type { MatchEvent } from "../../shared/sports/sport";
+import type { ApiClient } from "../api/app-env";
 import { ApiError } from "../api/errors";
+import { budgetOf, RATE_LIMIT_WINDOW_MS, type RateDecision, rateLimitedError } from "../api/rate-limit";
 import { openRedis, redisBreaker } from "../clients/redis";
 import { numberVar } from "../config";
 import type { Env } from "../env";
 import { errorMessage, log } from "../observability/log";
 import { metrics, oneOf } from "../observability/metrics";
-import { type Claim, claimEventIds, confirmEventIds, releaseEventIds } from "./dedup";
+import { type Admission, admit, type Claim, confirmLater, releaseEventIds } from "./dedup";
 import { registeredSports } from "./match-sports";
 import { packEvents, toSendBatches } from "./pack";
 
@@ -28,6 +32,14 @@ export interface AcceptResult {
   rejected: RejectedEvent[];
   /** Per valid input index: its (normalised) eventId and whether it was accepted or a duplicate. */
   statuses: Map<number, { eventId: string; status: "accepted" | "duplicate" }>;
+  /** The ingest budget's decision (null: not metered here). */
+  rate: RateDecision | null;
+}
+
+/** Whose ingest budget the request spends, and how much (one unit per item, valid or not). */
+export interface IngestBudget {
+  client: ApiClient;
+  cost: number;
 }
 
 /** A rejected item lists at most this many issues, and a response at most MAX_LISTED_ISSUES in all. */
@@ -117,24 +129,62 @@ async function rejectOtherSports(
   return { valid: kept, rejected };
 }
 
-/** Claims the ids at the edge; when Redis cannot be asked every id counts as new (fail open). */
-async function claim(env: Env, ids: string[], requestId: string): Promise<Map<string, Claim> | null> {
-  if (ids.length === 0 || redisBreaker.isOpen(env.UPSTASH_REDIS_REST_URL)) return null;
+/**
+ * Admits the request at the edge in one Redis command; when Redis cannot be asked every id counts as new
+ * and the request goes unmetered (fail open: the match room is the authoritative deduplicator, and limits
+ * must not take the service down).
+ */
+async function admitAtEdge(
+  env: Env,
+  ids: string[],
+  budget: IngestBudget | undefined,
+  requestId: string,
+): Promise<{ claims: Map<string, Claim> | null; rate: RateDecision | null }> {
+  const limit = budget ? budgetOf(budget.client, "ingest") : 0;
+  const unmetered = (): RateDecision | null => {
+    if (!budget) return null;
+    metrics.rateLimitFailOpen.inc({ budget: "ingest" });
+    return { allowed: true, limit, remaining: limit, resetMs: Date.now() + RATE_LIMIT_WINDOW_MS, failedOpen: true };
+  };
+  if ((ids.length === 0 && !budget) || redisBreaker.isOpen(env.UPSTASH_REDIS_REST_URL))
+    return { claims: null, rate: unmetered() };
   const started = performance.now();
+  let admission: Admission;
   try {
-    const claims = await claimEventIds(openRedis(env), ids);
-    metrics.stageDuration.observe((performance.now() - started) / 1000, { stage: "ingest_dedup" });
-    return claims;
+    admission = await admit(
+      openRedis(env),
+      env.UPSTASH_REDIS_REST_URL,
+      ids,
+      budget
+        ? {
+            prefix: "mp:rl:ingest",
+            identifier: budget.client.id,
+            limit,
+            cost: Math.max(1, budget.cost),
+            windowMs: RATE_LIMIT_WINDOW_MS,
+          }
+        : null,
+    );
   } catch (err) {
-    // Fail open: the match room is the authoritative deduplicator.
     redisBreaker.trip(env.UPSTASH_REDIS_REST_URL);
     metrics.dependencyErrors.inc({ dependency: "redis" });
-    log("warn", "edge dedup unavailable, accepting without it", { requestId, error: errorMessage(err) });
-    return null;
+    log("warn", "edge admission unavailable (dedup, rate limit): accepting without it", {
+      requestId,
+      error: errorMessage(err),
+    });
+    return { claims: null, rate: unmetered() };
   }
+  metrics.stageDuration.observe((performance.now() - started) / 1000, { stage: "ingest_dedup" });
+  const rate = admission.rate && { ...admission.rate, limit, failedOpen: false };
+  return { claims: admission.claims, rate };
 }
 
-export async function acceptEvents(env: Env, items: unknown[], requestId: string): Promise<AcceptResult> {
+export async function acceptEvents(
+  env: Env,
+  items: unknown[],
+  requestId: string,
+  budget?: IngestBudget,
+): Promise<AcceptResult> {
   const parsed = validateEvents(items);
   const checked = await rejectOtherSports(env, parsed.valid, requestId);
   const valid = checked.valid;
@@ -147,7 +197,11 @@ export async function acceptEvents(env: Env, items: unknown[], requestId: string
     else firstSeen.set(v.event.eventId, v);
   }
 
-  const claims = await claim(env, [...firstSeen.keys()], requestId);
+  const { claims, rate } = await admitAtEdge(env, [...firstSeen.keys()], budget, requestId);
+  if (rate && !rate.allowed) {
+    metrics.rateLimited.inc({ budget: "ingest" });
+    throw rateLimitedError(rate, "ingest", budget?.cost ?? 0);
+  }
   const toSend: MatchEvent[] = [];
   for (const [id, v] of firstSeen) {
     if (claims?.get(id) === "duplicate") statuses.set(v.index, { eventId: id, status: "duplicate" });
@@ -181,18 +235,13 @@ export async function acceptEvents(env: Env, items: unknown[], requestId: string
       {},
       batches.reduce((n, b) => n + b.length, 0),
     );
-    if (claims) {
-      // Only now are the ids remembered as seen. A failure here costs nothing but a resend the room drops.
-      const ttl = numberVar(env.EDGE_DEDUP_TTL_SECONDS, 86_400);
-      await confirmEventIds(
-        openRedis(env),
+    // Only now may the ids be remembered as seen: the next admission script confirms them.
+    if (claims)
+      confirmLater(
+        env.UPSTASH_REDIS_REST_URL,
         toSend.map((e) => e.eventId),
-        ttl,
-      ).catch((e) => {
-        redisBreaker.trip(env.UPSTASH_REDIS_REST_URL);
-        log("warn", "could not confirm dedup claims", { requestId, error: errorMessage(e) });
-      });
-    }
+        numberVar(env.EDGE_DEDUP_TTL_SECONDS, 86_400),
+      );
   }
 
   const ingested = new Map<string, { sport: string; type: string; n: number }>();
@@ -206,5 +255,5 @@ export async function acceptEvents(env: Env, items: unknown[], requestId: string
   const duplicates = [...statuses.values()].filter((s) => s.status === "duplicate").length;
   if (duplicates > 0) metrics.eventsDuplicate.inc({}, duplicates);
   log("info", "events accepted", { requestId, accepted: toSend.length, duplicates, rejected: rejected.length });
-  return { accepted: toSend.length, duplicates, rejected, statuses };
+  return { accepted: toSend.length, duplicates, rejected, statuses, rate };
 }

@@ -31,7 +31,7 @@ import {
   isBenignTeardownError,
   SocketRegistry,
 } from "./sockets";
-import { RoomStore } from "./store";
+import { RoomStore, type SqlRowCounts } from "./store";
 import { loadStrength } from "./strength";
 
 const STRENGTH_RETRY_MS = 30_000;
@@ -100,6 +100,11 @@ export class MatchRoom extends DurableObject<Env> {
     if (!this.room) return;
     // Kept in memory and written with the next delivery's record: no write of its own (store.ts).
     this.store.confirmPredictions(upToSeq);
+  }
+
+  /** SQLite rows this object read and wrote since it started (what the platform bills; bench and tests). */
+  async sqlRowCounts(): Promise<SqlRowCounts> {
+    return { ...this.store.sqlRows };
   }
 
   /** The current state and prediction, or null if no event has reached this match yet. */
@@ -197,6 +202,8 @@ export class MatchRoom extends DurableObject<Env> {
     incoming: MatchEvent[],
     releaseAll: boolean,
   ): { applied: number; frames: RoomFrame[]; holding: boolean } {
+    // Nothing new and nothing to release (a delivery of duplicates): nothing to write.
+    if (incoming.length === 0 && !releaseAll) return { applied: 0, frames: [], holding: this.store.heldEventCount() > 0 };
     // Only events with a seq can be held or release held ones: without any, the held set stays as it is.
     const withHeld = releaseAll || incoming.some((e) => e.seq !== undefined);
     const held = withHeld ? this.store.heldEvents() : [];

@@ -1,0 +1,125 @@
+// What an event costs, pinned: the billable operations per event and per request that docs/capacity.md
+// prices. Counted, not estimated: Upstash commands at the local REST bridge (every command it forwards),
+// Durable Object SQLite rows from the cursors (the room's `sqlRowCounts`), queue messages and 64 KB
+// operations from the packing the edge does. A change that adds a command per request, a row written per
+// event or a queue operation fails here.
+import { env, SELF } from "cloudflare:test";
+import { eq } from "drizzle-orm";
+import { describe, expect, it } from "vitest";
+import type { MatchEvent } from "../shared/sports/sport";
+import { hashApiKey } from "../workers/api/api-keys";
+import { withPostgres } from "../workers/clients/postgres";
+import { apiClients } from "../workers/clients/postgres-schema";
+import { packEvents, QUEUE_BILLING_UNIT_BYTES, toSendBatches } from "../workers/ingest/pack";
+import { BASE, createApiKey, eventually, footballEvent, getState, postEvents, uniqueMatchId } from "./fixtures";
+
+/** Commands the bridge forwarded that name `marker` (an API client's id) since the first ask. */
+async function commandsNaming(marker: string): Promise<number> {
+  const res = await fetch(`${env.UPSTASH_REDIS_REST_URL}/__matchpulse/commands?marker=${encodeURIComponent(marker)}`, {
+    headers: { authorization: `Bearer ${env.UPSTASH_REDIS_REST_TOKEN}` },
+  });
+  expect(res.status).toBe(200);
+  return ((await res.json()) as { marked: number }).marked;
+}
+
+async function clientIdOf(key: string): Promise<string> {
+  const hash = await hashApiKey(key, env.API_KEY_PEPPER);
+  const [row] = await withPostgres(env, ({ db }) =>
+    db.select({ id: apiClients.id }).from(apiClients).where(eq(apiClients.keyHash, hash)),
+  );
+  return row!.id;
+}
+
+const pass = (matchId: string, i: number, extra: Partial<MatchEvent> = {}) =>
+  footballEvent(matchId, "pass", { teamId: i % 2 === 0 ? 1 : 2, payload: { minute: i % 90 }, ...extra });
+
+describe("Upstash commands per ingest request", () => {
+  it("one command per request (budget, claims and the previous request's confirmations), single or 1,000 events", async () => {
+    const key = await createApiKey(["ingest", "read"], "cost: upstash", { ingestPerMinute: 100_000 });
+    const clientId = await clientIdOf(key);
+    const matchId = uniqueMatchId("cost-redis");
+    // Once per Redis server the script is loaded (EVALSHA answers NOSCRIPT, then EVAL): not per request.
+    expect((await postEvents(key, pass(matchId, 0))).status).toBe(202);
+    expect(await commandsNaming(clientId)).toBe(0);
+    const singles = Array.from({ length: 5 }, (_, i) => pass(matchId, i));
+    for (const e of singles) expect((await postEvents(key, e)).status).toBe(202);
+    expect(await commandsNaming(clientId)).toBe(5);
+    const batch = Array.from({ length: 1_000 }, (_, i) => pass(matchId, i));
+    expect((await postEvents(key, batch)).status).toBe(202);
+    expect(await commandsNaming(clientId)).toBe(6);
+    // The confirmations rode in the later scripts: a repeat of an event the queue took is a duplicate.
+    const again = await postEvents(key, singles[4]);
+    expect(await again.json()).toMatchObject({ status: "duplicate" });
+    expect(await commandsNaming(clientId)).toBe(7);
+  });
+});
+
+describe("Durable Object SQLite rows per applied event", () => {
+  const roomOf = (matchId: string) => env.MATCH_ROOM.get(env.MATCH_ROOM.idFromName(matchId));
+
+  it("writes 2 rows per event delivered alone (its entry + the record), 1 + 1/n in a delivery of n", async () => {
+    const matchId = uniqueMatchId("cost-rows");
+    const room = roomOf(matchId);
+    await room.applyEvents(matchId, [pass(matchId, 0, { seq: 1 })]);
+    const start = await room.sqlRowCounts();
+    for (let i = 1; i <= 20; i++) {
+      const r = await room.applyEvents(matchId, [pass(matchId, i, { seq: i + 1 })]);
+      expect(r.applied).toBe(1);
+      // The consumer's confirmation writes nothing (it rides in the next record).
+      await room.confirmPredictions(r.predictions.at(-1)!.seq);
+    }
+    const singles = await room.sqlRowCounts();
+    expect((singles.rowsWritten - start.rowsWritten) / 20).toBe(2);
+    const batch = Array.from({ length: 100 }, (_, i) => pass(matchId, i, { seq: 22 + i }));
+    expect((await room.applyEvents(matchId, batch)).applied).toBe(100);
+    const batched = await room.sqlRowCounts();
+    expect(batched.rowsWritten - singles.rowsWritten).toBe(101);
+    // A redelivery is found by its key and writes nothing.
+    expect((await room.applyEvents(matchId, batch)).duplicates).toBe(100);
+    expect((await room.sqlRowCounts()).rowsWritten).toBe(batched.rowsWritten);
+  });
+
+  it("a resume reads the entries and writes nothing", async () => {
+    const key = await createApiKey(["ingest", "read"], "cost: resume");
+    const matchId = uniqueMatchId("cost-resume");
+    await postEvents(
+      key,
+      Array.from({ length: 10 }, (_, i) => pass(matchId, i, { seq: i + 1 })),
+    );
+    await eventually(async () => {
+      const res = await getState(key, matchId);
+      return res.status === 200 && ((await res.json()) as { eventsApplied: number }).eventsApplied === 10;
+    });
+    const room = roomOf(matchId);
+    const before = await room.sqlRowCounts();
+    const res = await SELF.fetch(`${BASE}/v1/matches/${matchId}/live?since=5`, {
+      headers: { upgrade: "websocket", authorization: `Bearer ${key}` },
+    });
+    expect(res.status).toBe(101);
+    res.webSocket!.accept();
+    res.webSocket!.close(1000);
+    const after = await room.sqlRowCounts();
+    expect(after.rowsWritten - before.rowsWritten).toBe(0);
+    expect(after.rowsRead - before.rowsRead).toBeGreaterThanOrEqual(5);
+  });
+});
+
+describe("queue messages and 64 KB operations per event", () => {
+  const meta = { requestId: "cost", acceptedAt: 0 };
+
+  it("a single event is one message of one billing unit", () => {
+    const [message, ...rest] = packEvents([pass("m", 1)], meta);
+    expect(rest).toEqual([]);
+    expect(message!.bytes).toBeLessThan(QUEUE_BILLING_UNIT_BYTES);
+  });
+
+  it("1,000 events of one match fill messages of at most one 64 KB unit each, as few as the size allows", () => {
+    const events = Array.from({ length: 1_000 }, (_, i) => pass("m", i, { seq: i + 1 }));
+    const packed = packEvents(events, meta);
+    const total = packed.reduce((n, p) => n + p.bytes, 0);
+    for (const p of packed) expect(p.bytes).toBeLessThanOrEqual(QUEUE_BILLING_UNIT_BYTES);
+    // No more messages than the 64 KB units the bytes need, plus one for the split remainders.
+    expect(packed.length).toBeLessThanOrEqual(Math.ceil(total / QUEUE_BILLING_UNIT_BYTES) + 1);
+    expect(toSendBatches(packed).length).toBeLessThanOrEqual(Math.ceil(total / 200_000) + 1);
+  });
+});
