@@ -188,8 +188,19 @@ export async function ingestThroughput(
   };
 }
 
-/** POST → WebSocket frame latency at a fixed offered load over many matches (batched every tick). */
-export async function latencyAtLoad(t: BenchTarget, opts = { rate: 500, matches: 50, durationMs: 20_000, tickMs: 20 }) {
+/**
+ * POST → WebSocket frame latency at an offered load over many matches: `rate` events/s, each its own
+ * request when `singleEventRequests` (the live-feed shape), else the events of a tick in one request.
+ */
+export async function latencyAtLoad(
+  t: BenchTarget,
+  opts: { rate: number; matches: number; durationMs: number; tickMs: number; singleEventRequests?: boolean } = {
+    rate: 500,
+    matches: 50,
+    durationMs: 20_000,
+    tickMs: 20,
+  },
+) {
   const tag = `lat-${Date.now().toString(36)}`;
   const matchIds = Array.from({ length: opts.matches }, (_, i) => `${tag}-${i}`);
   // Rooms exist once their first event arrived; connect after that.
@@ -216,10 +227,12 @@ export async function latencyAtLoad(t: BenchTarget, opts = { rate: 500, matches:
     const events = Array.from({ length: n }, (_, i) => passEvent(matchIds[(tick * n + i) % opts.matches]!, minute++));
     const at = performance.now();
     for (const e of events) sentAt.set(e.eventId, at);
-    if (events.length) inflight.push(postEvents(t, events));
+    if (opts.singleEventRequests) for (const e of events) inflight.push(postEvents(t, [e]));
+    else if (events.length) inflight.push(postEvents(t, events));
     const wait = started + (tick + 1) * opts.tickMs - performance.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
   }
+  const sendSeconds = (performance.now() - started) / 1000;
   await Promise.all(inflight);
   await new Promise((r) => setTimeout(r, 2_000));
   const latencies: number[] = [];
@@ -232,6 +245,8 @@ export async function latencyAtLoad(t: BenchTarget, opts = { rate: 500, matches:
   for (const c of clients) c.close();
   return {
     offeredPerSecond: opts.rate,
+    /** What was actually sent per second (below the offer when the machine could not keep up). */
+    sentPerSecond: round(sentAt.size / sendSeconds, 0),
     matches: opts.matches,
     sent: sentAt.size,
     missing,

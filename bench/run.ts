@@ -3,13 +3,14 @@
 // bench/results/summary.md. Baselines are measured in the same run so the ratios survive a noisy machine.
 import { execSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { cpus, tmpdir, totalmem } from "node:os";
+import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { migrate } from "../dev/migrate";
 import { DEFAULT_DEV_API_KEY, seedDevClient } from "../dev/seed";
 import { PROJECT_ROOT, portsFrom, startStack } from "../dev/stack";
 import { startWorker } from "../dev/stack/worker";
 import { benchAnalytics } from "./analytics";
+import { type CostCounts, countCosts, countFrameCosts, noopCpuMs } from "./cost";
 import {
   type BenchTarget,
   bareInsert,
@@ -44,6 +45,11 @@ const only = process.argv
   ?.slice(7)
   .split(",");
 const wanted = (name: string) => !only || only.includes(name);
+let counts: {
+  noopCpuMsPerRequest: number;
+  ingest: CostCounts[];
+  frames: Awaited<ReturnType<typeof countFrameCosts>>;
+} | null = null;
 
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), "matchpulse-bench-"));
@@ -91,7 +97,7 @@ async function main(): Promise<void> {
       record({ name: "predictor.cs2", value: round(p.cs2Micros, 2), unit: "µs/prediction", target: "≤ 50" });
     }
 
-    if (wanted("noop")) {
+    if (wanted("noop") || wanted("load")) {
       const noop = await noopThroughput(t, { concurrency: 32, durationMs: quick ? 2_000 : 5_000 });
       record({
         name: "baseline.noop_requests",
@@ -124,16 +130,84 @@ async function main(): Promise<void> {
     }
 
     if (wanted("load")) {
-      const load = await latencyAtLoad(t, { rate: 500, matches: 50, durationMs: quick ? 5_000 : 20_000, tickMs: 20 });
+      // Offered as a fraction of the no-op capacity measured in this run, one event per request (the
+      // live-feed shape), so the figure measures the product, not how busy the machine was. The absolute
+      // 500 events/s run is kept only where the machine's no-op capacity is at least four times that.
+      const noop = figures.find((f) => f.name === "baseline.noop_requests")!.value;
+      const runs: { label: string; rate: number }[] = [
+        { label: "at_25pct_noop", rate: Math.max(1, Math.round(noop * 0.25)) },
+        { label: "at_50pct_noop", rate: Math.max(1, Math.round(noop * 0.5)) },
+      ];
+      if (noop >= 4 * 500) runs.push({ label: "at_500_eps", rate: 500 });
+      else
+        record({
+          name: "e2e.at_500_eps.skipped",
+          value: noop,
+          unit: "requests/s no-op",
+          note: "no-op capacity below 4 × 500/s: the fixed-rate run would measure the machine",
+        });
+      for (const { label, rate } of runs) {
+        const load = await latencyAtLoad(t, {
+          rate,
+          matches: 50,
+          durationMs: quick ? 5_000 : 20_000,
+          tickMs: 20,
+          singleEventRequests: true,
+        });
+        record({
+          name: `e2e.${label}.offered`,
+          value: rate,
+          unit: "events/s",
+          note: `${round(rate / noop, 2)} × no-op capacity (${noop}/s), one event per request; sent ${load.sentPerSecond}/s`,
+        });
+        record({
+          name: `e2e.${label}.p50`,
+          value: load.latencyMs.p50,
+          unit: "ms",
+          note: `${load.sent} events over 50 matches, ${load.missing} missing`,
+        });
+        record({ name: `e2e.${label}.p95`, value: load.latencyMs.p95, unit: "ms", target: "≤ 50" });
+        record({ name: `e2e.${label}.p99`, value: load.latencyMs.p99, unit: "ms" });
+        record({ name: `e2e.${label}.missing`, value: load.missing, unit: "events", target: "0" });
+      }
+    }
+
+    if (wanted("cost")) {
+      const noopCpu = await noopCpuMs(t, worker.pid);
       record({
-        name: "e2e.at_500_eps.p50",
-        value: load.latencyMs.p50,
-        unit: "ms",
-        note: `${load.sent} events over 50 matches, ${load.missing} missing`,
+        name: "cost.baseline.noop_cpu",
+        value: noopCpu,
+        unit: "ms/request",
+        note: "workerd CPU of GET /health: the local runtime's floor per Worker request",
       });
-      record({ name: "e2e.at_500_eps.p95", value: load.latencyMs.p95, unit: "ms", target: "≤ 50" });
-      record({ name: "e2e.at_500_eps.p99", value: load.latencyMs.p99, unit: "ms" });
-      record({ name: "e2e.at_500_eps.missing", value: load.missing, unit: "events", target: "0" });
+      const ingest = await countCosts(t, worker.pid, {
+        singleEvents: quick ? 150 : 300,
+        batchedEvents: quick ? 10_000 : 20_000,
+      });
+      for (const c of ingest) {
+        for (const [k, v] of Object.entries(c.perEvent)) {
+          record({
+            name: `cost.${c.shape}.${k}`,
+            value: v,
+            unit: k === "workerCpuMs" ? "ms/event" : "per event",
+            note: `${c.events} events in ${c.requests} requests: ${c.totals[k]} in all`,
+          });
+        }
+      }
+      const frames = await countFrameCosts(t, worker.pid, quick ? 100 : 200, 20);
+      record({
+        name: "cost.frame.bytes_per_socket",
+        value: frames.bytesPerSocketFrame,
+        unit: "bytes",
+        note: `${frames.socketFrames} frames to ${frames.sockets} sockets`,
+      });
+      record({
+        name: "cost.frame.cpu_per_socket",
+        value: frames.workerCpuMicrosPerSocketFrame,
+        unit: "µs CPU",
+        note: "marginal workerd CPU of one more socket per frame",
+      });
+      counts = { noopCpuMsPerRequest: noopCpu, ingest, frames };
     }
 
     if (wanted("throughput")) {
@@ -160,12 +234,19 @@ async function main(): Promise<void> {
         note: `accepted ${tp.accepted}, rooms ${tp.roomsApplied}, log rows ${tp.clickhouseRows}, unique ${tp.clickhouseUnique}`,
       });
       const noop = figures.find((f) => f.name === "baseline.noop_requests");
-      if (noop)
+      if (noop) {
         record({
           name: "ratio.ingest_over_noop",
           value: round(tp.acceptedPerSecond / noop.value, 2),
           unit: "events per no-op request",
         });
+        record({
+          name: "ratio.fully_processed_over_noop",
+          value: round(tp.processedPerSecond / noop.value, 2),
+          unit: "events per no-op request",
+          note: "the 20,000 events/s target is 25 × a 791/s no-op machine",
+        });
+      }
       const writes = await clickhouseWriteStats(t);
       record({
         name: "clickhouse.rows_per_insert",
@@ -239,7 +320,10 @@ async function main(): Promise<void> {
     machine: { cores: cpus().length, cpu: cpus()[0]?.model ?? "unknown", memoryGiB: round(totalmem() / 2 ** 30, 1) },
     quick,
     wallSeconds: round((performance.now() - started) / 1000, 1),
+    /** The machine's load average (1, 5, 15 min) when the run ended: the latencies depend on it, the counts do not. */
+    loadAverage: loadavg().map((l) => round(l, 2)),
     figures,
+    counts,
   };
   const dir = join(PROJECT_ROOT, "bench", "results");
   mkdirSync(dir, { recursive: true });

@@ -16,18 +16,25 @@ export interface AnalyticsMessage {
   predictions: PredictionLogRow[];
 }
 
+/**
+ * Event-log rows and predictions share messages (each under the 64 KB billing unit): a consumer batch of
+ * one event then forwards one message, not one per table.
+ */
 export function packAnalytics(events: EventLogRow[], predictions: PredictionLogRow[]): Packed<AnalyticsMessage>[] {
   const budget = MAX_MESSAGE_BYTES - 100;
-  return [
-    ...chunkBySize(events, budget).map((c) => ({
-      message: { v: 1 as const, events: c.items, predictions: [] },
-      bytes: c.bytes + 100,
-    })),
-    ...chunkBySize(predictions, budget).map((c) => ({
-      message: { v: 1 as const, events: [], predictions: c.items },
-      bytes: c.bytes + 100,
-    })),
+  const tagged = [
+    ...events.map((row) => ({ kind: "events" as const, row })),
+    ...predictions.map((row) => ({ kind: "predictions" as const, row })),
   ];
+  // Sized by the row alone (the tag is not sent); a row's share of the message is its JSON and a comma.
+  return chunkBySize(tagged, budget).map((c) => {
+    const message: AnalyticsMessage = { v: 1, events: [], predictions: [] };
+    for (const t of c.items) {
+      if (t.kind === "events") message.events.push(t.row);
+      else message.predictions.push(t.row);
+    }
+    return { message, bytes: c.bytes + 100 };
+  });
 }
 
 /** Durably hands rows to the analytics queue; throws if the queue refused any part. */
@@ -38,6 +45,7 @@ export async function forwardToAnalytics(
 ): Promise<void> {
   for (const batch of toSendBatches(packAnalytics(events, predictions))) {
     await env.ANALYTICS_QUEUE.sendBatch(batch.map((body) => ({ body })));
+    metrics.analyticsMessages.inc({}, batch.length);
   }
 }
 

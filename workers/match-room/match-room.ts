@@ -203,7 +203,8 @@ export class MatchRoom extends DurableObject<Env> {
     releaseAll: boolean,
   ): { applied: number; frames: RoomFrame[]; holding: boolean } {
     // Nothing new and nothing to release (a delivery of duplicates): nothing to write.
-    if (incoming.length === 0 && !releaseAll) return { applied: 0, frames: [], holding: this.store.heldEventCount() > 0 };
+    if (incoming.length === 0 && !releaseAll)
+      return { applied: 0, frames: [], holding: this.store.heldEventCount() > 0 };
     // Only events with a seq can be held or release held ones: without any, the held set stays as it is.
     const withHeld = releaseAll || incoming.some((e) => e.seq !== undefined);
     const held = withHeld ? this.store.heldEvents() : [];

@@ -60,8 +60,8 @@ export class RoomStore {
 
   private tableExists(name: string): boolean {
     return (
-      this.run<{ n: number }>(`SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = ?`, name)[0]!
-        .n > 0
+      this.run<{ n: number }>(`SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = ?`, name)[0]!.n >
+      0
     );
   }
 

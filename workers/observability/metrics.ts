@@ -113,6 +113,10 @@ export const metrics = {
   eventsDuplicate: counter("matchpulse_events_duplicate_total", "Events recognised as duplicates at the edge"),
   eventsRejected: counter("matchpulse_events_rejected_total", "Events rejected by validation"),
   queueMessages: counter("matchpulse_queue_messages_sent_total", "Queue messages sent"),
+  analyticsMessages: counter(
+    "matchpulse_analytics_messages_sent_total",
+    "Messages sent to the analytics queue (each under the 64 KB billing unit)",
+  ),
   queueBatchSize: histogram("matchpulse_consumer_batch_size", "Messages per consumer batch", [1, 5, 10, 25, 50, 100]),
   queueMessagesConsumed: counter(
     "matchpulse_queue_messages_consumed_total",
