@@ -1,9 +1,8 @@
 // Bindings and configuration of the one Worker. Values come from wrangler.toml [vars], `wrangler secret`
 // in production, and the local stack's URLs under `npm start` / `npm test`.
 
-import type { AnalyticsMessage } from "./consumer/analytics-queue";
-import type { EventsMessage } from "./ingest/pack";
 import type { MatchRoom } from "./match-room/match-room";
+import type { AnalyticsMessage, EventsMessage } from "./queue/messages";
 
 export interface Env {
   EVENTS_QUEUE: Queue<EventsMessage>;

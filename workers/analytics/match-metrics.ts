@@ -2,13 +2,13 @@
 // event counts once, whether or not ClickHouse has merged it away yet). One pass with GROUPING SETS
 // yields the total row, one row per type and one per minute; a CS2 match then adds its per-round view.
 import type { ClickHouseClient } from "@clickhouse/client-web";
-import { type BoundQuery, type Int, isoFromMs, isoFromSeconds, selectRows, toNumber } from "./clickhouse-rows";
+import { type BoundQuery, type Int, isoFromMs, selectRows, toNumber } from "./clickhouse-rows";
 import { type Cs2Round, type Cs2RoundRow, cs2RoundsQuery, shapeCs2Rounds } from "./cs2-rounds";
 
 export interface MetricsRow {
   kind: "total" | "type" | "minute";
   type: string;
-  minute_s: Int;
+  minute_ms: Int;
   events: Int;
   sport: string;
   first_ms: Int;
@@ -51,14 +51,15 @@ export interface MatchMetrics {
   cs2: Cs2Metrics | null;
 }
 
-// The inner query collapses repeats of an event (same id) before anything is counted; min() keeps the
-// first acceptance and the first write of an event for its latency.
+// The inner query collapses repeats of an event (same id, whatever timestamp it was re-sent with) before
+// anything is counted; min() keeps the first acceptance and the first write of an event for its latency.
+// Minutes are epoch milliseconds (Int64): the 32-bit DateTime of toStartOfMinute wraps outside 1970–2106.
 export function matchMetricsQuery(matchId: string): BoundQuery {
   return {
     query: `SELECT
               multiIf(grouping(type) = 0, 'type', grouping(minute) = 0, 'minute', 'total') AS kind,
               type,
-              toUInt32(toUnixTimestamp(minute)) AS minute_s,
+              toInt64(minute) AS minute_ms,
               toUInt32(count()) AS events,
               any(sport) AS sport,
               toInt64(toUnixTimestamp64Milli(min(ts))) AS first_ms,
@@ -73,7 +74,7 @@ export function matchMetricsQuery(matchId: string): BoundQuery {
               WHERE match_id = {matchId:String}
               GROUP BY event_id
             )
-            GROUP BY GROUPING SETS ((), (type), (toStartOfMinute(ts) AS minute))`,
+            GROUP BY GROUPING SETS ((), (type), (toUnixTimestamp64Milli(ts) - positiveModulo(toUnixTimestamp64Milli(ts), 60000) AS minute))`,
     params: { matchId },
   };
 }
@@ -122,7 +123,7 @@ export function shapeMatchMetrics(matchId: string, rows: MetricsRow[], rounds: C
     const better =
       !peak ||
       toNumber(r.events) > toNumber(peak.events) ||
-      (toNumber(r.events) === toNumber(peak.events) && toNumber(r.minute_s) < toNumber(peak.minute_s));
+      (toNumber(r.events) === toNumber(peak.events) && toNumber(r.minute_ms) < toNumber(peak.minute_ms));
     if (better) peak = r;
   }
 
@@ -136,7 +137,7 @@ export function shapeMatchMetrics(matchId: string, rows: MetricsRow[], rounds: C
     redCards: eventsByType.red_card ?? 0,
     firstEventAt: isoFromMs(total.first_ms),
     lastEventAt: isoFromMs(total.last_ms),
-    peakMinute: { minute: isoFromSeconds(peak!.minute_s), eventCount: toNumber(peak!.events) },
+    peakMinute: { minute: isoFromMs(peak!.minute_ms), eventCount: toNumber(peak!.events) },
     latency: {
       sourceToAcceptedMs: percentiles(total.source_to_accepted_ms),
       acceptedToWrittenMs: percentiles(total.accepted_to_written_ms),

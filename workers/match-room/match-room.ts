@@ -21,6 +21,8 @@ export interface ApplyResult {
   duplicates: number;
   held: number;
   rejected: number;
+  /** The ids of the rejected events (another sport or match than the room's): the consumer keeps them out of the event log. */
+  rejectedIds?: string[];
   /** Predictions not yet confirmed by the consumer (this call's and any earlier ones), oldest first. */
   predictions: PublishedPrediction[];
 }
@@ -42,10 +44,10 @@ export class MatchRoom extends DurableObject<Env> {
 
   /** Called by the queue consumer once per match per batch. Idempotent per eventId. */
   async applyEvents(matchId: string, events: MatchEvent[]): Promise<ApplyResult> {
-    const result: ApplyResult = { applied: 0, duplicates: 0, held: 0, rejected: 0, predictions: [] };
+    const result: ApplyResult = { applied: 0, duplicates: 0, held: 0, rejected: 0, rejectedIds: [], predictions: [] };
     if (!this.record) {
       const sport = events[0] && sportOf(events[0].sport);
-      if (!sport) return { ...result, rejected: events.length };
+      if (!sport) return { ...result, rejected: events.length, rejectedIds: events.map((e) => e.eventId) };
       // Strength is read once, before the first event, so every prediction of the match uses it.
       const strength = await this.ctx.blockConcurrencyWhile(() => loadStrength(this.env, matchId));
       if (!this.record) {
@@ -71,6 +73,7 @@ export class MatchRoom extends DurableObject<Env> {
     for (const e of events) {
       if (e.sport !== this.record.sport || e.matchId !== this.record.matchId) {
         result.rejected++;
+        result.rejectedIds?.push(e.eventId);
         log("warn", "event does not belong to this room", { matchId, eventId: e.eventId, sport: e.sport });
       } else if (seen.has(e.eventId)) result.duplicates++;
       else {
