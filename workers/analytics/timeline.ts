@@ -3,6 +3,7 @@
 // earliest timestamp). Buckets are computed on epoch milliseconds (Int64), so a timestamp outside the
 // 32-bit DateTime range (year 0001, 2299) still lands in its own bucket instead of a wrapped one.
 import type { ClickHouseClient } from "@clickhouse/client-web";
+import { z } from "zod";
 import { type BoundQuery, type Int, isoFromMs, selectRows, toNumber } from "./clickhouse-rows";
 
 export const timelineBuckets = { "1m": 1, "5m": 5 } as const;
@@ -14,11 +15,18 @@ export interface TimelineRow {
   events: Int;
 }
 
-export interface TimelinePoint {
-  start: string;
-  total: number;
-  byType: Record<string, number>;
-}
+const count = z.int().min(0);
+
+export const timelinePointSchema = z.object({ start: z.string(), total: count, byType: z.record(z.string(), count) });
+export type TimelinePoint = z.infer<typeof timelinePointSchema>;
+
+export const timelineSchema = z
+  .object({
+    matchId: z.string(),
+    bucket: z.enum(Object.keys(timelineBuckets) as [TimelineBucket, ...TimelineBucket[]]),
+    buckets: z.array(timelinePointSchema).describe("Buckets with events, in time order."),
+  })
+  .meta({ id: "MatchTimeline" });
 
 export function timelineQuery(matchId: string, bucket: TimelineBucket): BoundQuery {
   return {
