@@ -111,11 +111,17 @@ async function redriveQuarantine(client: ClickHouseClient, rows: Parked[]): Prom
     const bodies = new Map(entries.map((e) => [fromBase64(e.body_base64), e]));
     const values = [...bodies.keys()].map((b) => (fix ? repaired(b) : b));
     const byValue = new Map(values.map((v, i) => [v, entries[i]!]));
-    const refused =
-      table === "events"
-        ? await writeRows(values as EventLogRow[], (r) => writeEventLog(client, r))
-        : await writeRows(values as PredictionLogRow[], (r) => writePredictionLog(client, r));
-    const failed = new Map(refused.map((r) => [byValue.get(r.row)!, r.error]));
+    let failed: Map<Parked, string>;
+    try {
+      const refused =
+        table === "events"
+          ? await writeRows(values as EventLogRow[], (r) => writeEventLog(client, r))
+          : await writeRows(values as PredictionLogRow[], (r) => writePredictionLog(client, r));
+      failed = new Map(refused.map((r) => [byValue.get(r.row)!, r.error]));
+    } catch (err) {
+      // Refused for a reason that is not the rows' own (ClickHouse unwell): all stay parked.
+      failed = new Map(entries.map((e) => [e, message(err)]));
+    }
     await mark(
       client,
       entries.map((row) => ({ row, state: failed.has(row) ? "parked" : "redriven", error: failed.get(row) })),

@@ -19,7 +19,8 @@ function imageOf(pid: number, port: number): ProcessImage {
   let argv = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").filter(Boolean);
   // redis-server rewrites its process title ("redis-server 127.0.0.1:port"): its arguments are the stack's.
   if (argv.length === 1 && argv[0]!.includes("redis-server")) {
-    argv = [readlinkSync(`/proc/${pid}/exe`), "--port", String(port), "--bind", "127.0.0.1", "--save", ""];
+    // The title's first word, not /proc/pid/exe: redis-server is a link that dispatches on its argv[0].
+    argv = [argv[0]!.split(" ")[0]!, "--port", String(port), "--bind", "127.0.0.1", "--save", ""];
     argv.push("--appendonly", "no", "--daemonize", "no");
   }
   const env = Object.fromEntries(

@@ -73,6 +73,7 @@ export const isServerRefusal = (err: unknown): err is ClickHouseError => err ins
 // row only when a sibling insert of the same batch went through (ClickHouse was demonstrably fine).
 const DATA_ERROR_CODES = new Set([
   "6", // CANNOT_PARSE_TEXT
+  "25", // CANNOT_PARSE_ESCAPE_SEQUENCE (a lone surrogate in JSON)
   "26", // CANNOT_PARSE_QUOTED_STRING
   "27", // CANNOT_PARSE_INPUT_ASSERTION_FAILED
   "38", // CANNOT_PARSE_DATE
