@@ -89,6 +89,23 @@ const DATA_ERROR_CODES = new Set([
 ]);
 export const isDataRefusal = (err: unknown): boolean => isServerRefusal(err) && DATA_ERROR_CODES.has(err.code);
 
+// Refusals that are about ClickHouse or the request, never a row: splitting would only multiply inserts,
+// so the batch is retried whole. (TOO_MANY_PARTS is not here: "too many partitions for a single INSERT
+// block" is cured by splitting.)
+const NOT_ABOUT_ROWS = new Set([
+  "60", // UNKNOWN_TABLE
+  "81", // UNKNOWN_DATABASE
+  "159", // TIMEOUT_EXCEEDED
+  "164", // READONLY
+  "202", // TOO_MANY_SIMULTANEOUS_QUERIES
+  "209", // SOCKET_TIMEOUT
+  "210", // NETWORK_ERROR
+  "241", // MEMORY_LIMIT_EXCEEDED
+  "242", // TABLE_IS_READ_ONLY
+  "497", // ACCESS_DENIED
+  "516", // AUTHENTICATION_FAILED
+]);
+
 export interface Refused<R> {
   row: R;
   error: unknown;
@@ -119,7 +136,7 @@ export async function writeIsolated<R>(rows: R[], insert: (rows: R[]) => Promise
       await insert(part);
       out.written += part.length;
     } catch (err) {
-      if (!isServerRefusal(err)) throw err;
+      if (!isServerRefusal(err) || NOT_ABOUT_ROWS.has(err.code)) throw err;
       if (part.length === 1) {
         out.refused.push({ row: part[0]!, error: err });
         return;
