@@ -12,7 +12,8 @@
 // accepted event reaches ClickHouse, and counts there exactly once.
 import { openClickHouse } from "../clients/clickhouse";
 import type { Env } from "../env";
-import type { ApplyResult, MatchRoom } from "../match-room/match-room";
+import type { MatchRoom } from "../match-room/match-room";
+import type { ApplyResult } from "../match-room/rpc";
 import { errorMessage, log } from "../observability/log";
 import { metrics } from "../observability/metrics";
 import { type EventsMessage, readQueueMessage, retryDelaySeconds } from "../queue/messages";
