@@ -5,13 +5,16 @@
 //                                              pre-match baselines; extra time and shoot-outs on the knockout
 //                                              matches; final fit on 1990–2021; writes model-params.json, the
 //                                              evaluation section of docs/models.md and docs/images/football-calibration.svg
-//   npx tsx dev/train/football.ts --ablations  also validates the rejected/alternative ideas (recency weighting,
-//                                              no score-state effects, uniform goal timing) and writes their table
+//   npx tsx dev/train/football.ts --ablation=i validates alternative ABLATIONS[i] (recency weighting, no score-state
+//                                              effects, uniform goal timing) and caches its per-match losses (temp dir);
+//                                              run several in parallel
+//   npx tsx dev/train/football.ts --ablations-report   writes the table of the cached alternatives vs the shipped one
 //   npx tsx dev/train/football.ts --dry-run    validate and fit only (writes nothing)
 //
 // Reads ../shared/data/football/ (relative to the project root) at run time; the data is never copied.
 // Reproducible: deterministic optimisers, no randomness.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { eloDifference } from "../../shared/sports/football/elo";
 import {
@@ -572,7 +575,7 @@ export function rollingOrigin(
 ): Validation {
   const test = samples.filter((s) => s.year >= FOLD_YEARS[0]);
   const N = test.length;
-  const names = ["model", "model δ=0", "Poisson", "pre-match"];
+  const names = ["model", "model + draw inflation", "Poisson", "pre-match"];
   const losses: Validation["losses"] = {};
   for (const name of names) {
     losses[name] = {};
@@ -607,13 +610,16 @@ export function rollingOrigin(
       ),
       ...fitShootout(shootouts.filter((s) => s.year >= TRAIN_FROM_YEAR && s.year < year)),
     };
-    const params = { ...fit.params, knockout: ko };
+    const params = { ...fit.params, drawInflation: 0, knockout: ko };
     folds.push({ year, train: train.length, test: fold.length, params });
+    // draw inflation was rejected by this validation (no RPS gain, worse log loss): the model ships with δ = 0 and
+    // the fitted δ is kept as the alternative it is compared with
     const predict = createFootballPredictor(params);
-    const predict0 = createFootballPredictor({ ...params, drawInflation: 0 });
+    const predictDelta = createFootballPredictor({ ...params, drawInflation: fit.params.drawInflation });
     const predictors: Record<string, Predict> = {
       model: (m, sc, s) => predict({ minute: m, score: sc, redCards: [0, 0], elo: s.elo, neutral: !s.home }),
-      "model δ=0": (m, sc, s) => predict0({ minute: m, score: sc, redCards: [0, 0], elo: s.elo, neutral: !s.home }),
+      "model + draw inflation": (m, sc, s) =>
+        predictDelta({ minute: m, score: sc, redCards: [0, 0], elo: s.elo, neutral: !s.home }),
       Poisson: (m, sc, s) => poissonProbs(poi, m, sc, s),
       "pre-match": (_m, _sc, s) => prematchProbs(pre, s),
     };
@@ -695,8 +701,8 @@ export function validationTables(v: Validation): { rps: string; other: string; d
   const diffRows = SNAPSHOTS.map((k) => {
     const m = L.model![k]!;
     const q = L.Poisson![k]!;
-    const z = L["model δ=0"]![k]!;
-    return `| ${label(k)} | ${sd(clusterMean(m.brier, m.n, q.brier))} | ${sd(clusterMean(m.ll, m.n, q.ll))} | ${sd(clusterMean(m.rps, m.n, z.rps))} | ${sd(clusterMean(m.ll, m.n, z.ll))} |`;
+    const z = L["model + draw inflation"]![k]!;
+    return `| ${label(k)} | ${sd(clusterMean(m.brier, m.n, q.brier))} | ${sd(clusterMean(m.ll, m.n, q.ll))} | ${sd(clusterMean(z.rps, z.n, m.rps))} | ${sd(clusterMean(z.ll, z.n, m.ll))} |`;
   });
   return {
     rps: [
@@ -710,7 +716,7 @@ export function validationTables(v: Validation): { rps: string; other: string; d
       ...otherRows,
     ].join("\n"),
     diff: [
-      "| snapshot | ΔBrier model − Poisson | Δlog loss model − Poisson | ΔRPS δ fitted − δ = 0 | Δlog loss δ fitted − δ = 0 |",
+      "| snapshot | ΔBrier model − Poisson | Δlog loss model − Poisson | ΔRPS with draw inflation − shipped | Δlog loss with draw inflation − shipped |",
       "| --- | ---: | ---: | ---: | ---: |",
       ...diffRows,
     ].join("\n"),
@@ -863,7 +869,54 @@ function replaceSection(doc: string, marker: string, body: string): string {
   return re.test(doc) ? doc.replace(re, section) : `${doc}\n${section}\n`;
 }
 
+// Ablations are slow (a rolling-origin run each): `--ablation=<i>` runs one in its own process (in parallel) and
+// caches its per-match losses in the temp directory; `--ablations` then reads the cache.
+const ablationCache = (cfg: FitConfig): string =>
+  join(tmpdir(), `matchpulse-football-ablation-${cfg.name.replace(/[^a-z0-9]+/gi, "-")}.json`);
+
+function writeLossCache(cfg: FitConfig, losses: Record<string, LossTable>): void {
+  const out: Record<string, Record<keyof LossTable, number[]>> = {};
+  for (const [k, t] of Object.entries(losses))
+    out[k] = { rps: [...t.rps], brier: [...t.brier], ll: [...t.ll], n: [...t.n] };
+  writeFileSync(ablationCache(cfg), JSON.stringify(out));
+}
+
+function cachedLosses(cfg: FitConfig): Record<string, LossTable> | null {
+  const path = ablationCache(cfg);
+  if (!existsSync(path)) return null;
+  const raw = JSON.parse(readFileSync(path, "utf8")) as Record<string, Record<keyof LossTable, number[]>>;
+  const model: Record<string, LossTable> = {};
+  for (const [k, t] of Object.entries(raw))
+    model[k] = {
+      rps: Float64Array.from(t.rps),
+      brier: Float64Array.from(t.brier),
+      ll: Float64Array.from(t.ll),
+      n: Float64Array.from(t.n),
+    };
+  return model;
+}
+
+function runOneAblation(i: number, log: (s: string) => void): void {
+  const cfg = ABLATIONS[i];
+  if (!cfg) throw new Error(`no ablation ${i}`);
+  const { samples, shootouts } = toSamples(loadFootballMatches());
+  log(`ablation: ${cfg.name}`);
+  const a = rollingOrigin(samples, shootouts, cfg, log);
+  writeLossCache(cfg, a.losses.model!);
+  log(`cached in ${ablationCache(cfg)}`);
+}
+
 function main(): void {
+  const one = process.argv.find((a) => a.startsWith("--ablation="));
+  if (one) return runOneAblation(Number(one.split("=")[1]), (s) => console.log(s));
+  if (process.argv.includes("--ablations-report")) {
+    const docPath = join(PROJECT_ROOT, "docs/models.md");
+    writeFileSync(
+      docPath,
+      ablationSection(readFileSync(docPath, "utf8"), (s) => console.log(s)),
+    );
+    return;
+  }
   const dryRun = process.argv.includes("--dry-run");
   const ablations = process.argv.includes("--ablations");
   const log = (s: string): void => console.log(s);
@@ -891,26 +944,7 @@ function main(): void {
     `beats the Poisson baseline (RPS) at every snapshot: ${verdict.everywhere ? "yes" : "NO"}; by more than one SE at: ${verdict.beyondSe.join(", ")}`,
   );
 
-  const ablationRows: string[] = [];
-  if (ablations) {
-    for (const cfg of ABLATIONS) {
-      log(`ablation: ${cfg.name}`);
-      const a = rollingOrigin(samples, shootouts, cfg, log);
-      const cells = SNAPSHOTS.map((k) => {
-        const x = a.losses.model![k]!;
-        return sd(clusterMean(x.rps, x.n, v.losses.model![k]!.rps));
-      });
-      const llAll = SNAPSHOTS.map((k) => {
-        const x = a.losses.model![k]!;
-        return clusterMean(x.ll, x.n, v.losses.model![k]!.ll).mean;
-      });
-      ablationRows.push(
-        `| ${cfg.name} | ${cells.join(" | ")} | ${(llAll.reduce((p, q) => p + q, 0) / llAll.length).toFixed(5)} |`,
-      );
-      log(ablationRows[ablationRows.length - 1]!);
-    }
-  }
-
+  writeLossCache(SHIPPED_CONFIG, v.losses.model!);
   log("final fit on all matches 1990–2021:");
   const lastYear = Math.max(...samples.map((s) => s.year));
   const firstYear = Math.min(...samples.map((s) => s.year));
@@ -925,7 +959,12 @@ function main(): void {
     ),
     ...fitShootout(shootouts.filter((s) => s.year >= TRAIN_FROM_YEAR)),
   };
-  const params: FootballModelParams = { ...fit.params, version: `${MODEL_FAMILY}+${firstYear}-${lastYear}`, knockout };
+  const params: FootballModelParams = {
+    ...fit.params,
+    version: `${MODEL_FAMILY}+${firstYear}-${lastYear}`,
+    drawInflation: 0, // rejected by the validation (see docs/models.md)
+    knockout,
+  };
   log(JSON.stringify({ ...params, profile: "[…]" }));
   log(`total ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   if (dryRun) return;
@@ -956,7 +995,7 @@ function main(): void {
       "",
       tables.other,
       "",
-      "Paired differences for Brier and log loss against the Poisson baseline, and the draw-inflation term δ against δ = 0:",
+      "Paired differences for Brier and log loss against the Poisson baseline, and of the rejected draw-inflation term (δ fitted on each fold's training data) against the shipped δ = 0:",
       "",
       tables.diff,
       "",
@@ -975,20 +1014,40 @@ function main(): void {
       "![Calibration per minute](images/football-calibration.svg)",
     ].join("\n"),
   );
-  if (ablations)
-    doc = replaceSection(
-      doc,
-      "football-ablations",
-      [
-        `ΔRPS of each alternative − the shipped configuration, pooled rolling-origin folds (negative = the alternative is better), and the mean Δlog loss over the snapshots:`,
-        "",
-        `| configuration | ${SNAPSHOTS.map(label).join(" | ")} | mean Δlog loss |`,
-        `| --- | ${SNAPSHOTS.map(() => "---:").join(" | ")} | ---: |`,
-        ...ablationRows,
-      ].join("\n"),
-    );
+  if (ablations) doc = ablationSection(doc, log);
   writeFileSync(docPath, doc);
   log("wrote shared/sports/football/model-params.json, docs/images/football-calibration.svg and docs/models.md");
+}
+
+/** The ablation table from the cached per-match losses (shipped configuration and every cached alternative). */
+function ablationSection(doc: string, log: (s: string) => void): string {
+  const shipped = cachedLosses(SHIPPED_CONFIG);
+  if (!shipped) throw new Error("no cached validation of the shipped configuration: run the training first");
+  const ablationRows: string[] = [];
+  for (const cfg of ABLATIONS) {
+    const a = cachedLosses(cfg);
+    if (!a) {
+      log(`ablation not cached (run --ablation=${ABLATIONS.indexOf(cfg)} first): ${cfg.name}`);
+      continue;
+    }
+    const cells = SNAPSHOTS.map((k) => sd(clusterMean(a[k]!.rps, a[k]!.n, shipped[k]!.rps)));
+    const ll = SNAPSHOTS.map((k) => clusterMean(a[k]!.ll, a[k]!.n, shipped[k]!.ll).mean);
+    ablationRows.push(
+      `| ${cfg.name} | ${cells.join(" | ")} | ${(ll.reduce((p, q) => p + q, 0) / ll.length).toFixed(5)} |`,
+    );
+    log(ablationRows.at(-1)!);
+  }
+  return replaceSection(
+    doc,
+    "football-ablations",
+    [
+      `ΔRPS of each alternative − the shipped configuration, pooled rolling-origin folds (negative = the alternative is better), and the mean Δlog loss over the snapshots:`,
+      "",
+      `| configuration | ${SNAPSHOTS.map(label).join(" | ")} | mean Δlog loss |`,
+      `| --- | ${SNAPSHOTS.map(() => "---:").join(" | ")} | ---: |`,
+      ...ablationRows,
+    ].join("\n"),
+  );
 }
 
 if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) main();
