@@ -908,7 +908,10 @@ function runOneAblation(i: number, log: (s: string) => void): void {
 
 function main(): void {
   const one = process.argv.find((a) => a.startsWith("--ablation="));
-  if (one) return runOneAblation(Number(one.split("=")[1]), (s) => console.log(s));
+  if (one) {
+    runOneAblation(Number(one.split("=")[1]), (s) => console.log(s));
+    return;
+  }
   if (process.argv.includes("--ablations-report")) {
     const docPath = join(PROJECT_ROOT, "docs/models.md");
     writeFileSync(
