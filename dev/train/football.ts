@@ -761,6 +761,7 @@ export function calibrationSvg(cal: Validation["calibration"], title: string): s
   const S = W - P - 10;
   const out: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W * 4}" height="${H * 2 + 30}" font-family="sans-serif" font-size="10">`,
+    `<title>${title}</title>`,
     `<rect width="100%" height="100%" fill="white"/>`,
     `<text x="10" y="18" font-size="13">${title}</text>`,
   ];
