@@ -1,6 +1,15 @@
 // Test fixtures that go through the same clients as the Worker: API keys in the real Postgres, rows in
 // the real ClickHouse, events built to contract v1.
 import { env, SELF } from "cloudflare:test";
+import {
+  type ConnectionState,
+  type ConnectMatchOptions,
+  connectMatch,
+  type LiveUpdate,
+  liveSocket,
+  type Transport,
+  UpgradeRejected,
+} from "../packages/client/src";
 import type { MatchEvent } from "../shared/sports/sport";
 import { hashApiKey, keyPrefix, newApiKey } from "../workers/api/api-keys";
 import { openClickHouse } from "../workers/clients/clickhouse";
@@ -96,7 +105,7 @@ export async function clickhouseRows<T>(query: string, params: Record<string, un
   }
 }
 
-/** Opens the live WebSocket of a match and collects its frames. */
+/** A raw socket on a match's live endpoint, collecting its frames: for tests of the server protocol (see watchMatch for the client). */
 export async function openLive(key: string, matchId: string, since?: number) {
   const qs = since === undefined ? "" : `?since=${since}`;
   const res = await SELF.fetch(`${BASE}/v1/matches/${matchId}/live${qs}`, {
@@ -114,4 +123,43 @@ export async function openLive(key: string, matchId: string, since?: number) {
   ws.addEventListener("message", (m) => frames.push({ ...JSON.parse(m.data as string), receivedAt: Date.now() }));
   ws.accept();
   return { ws, frames, close: () => ws.close(1000, "done") };
+}
+
+/** The client package's transport inside the test runtime: the upgrade goes through SELF.fetch. */
+export const selfTransport: Transport = async (url) => {
+  const res = await SELF.fetch(url.replace(/^ws/, "http"), { headers: { upgrade: "websocket" } });
+  const ws = res.webSocket;
+  if (!ws) throw new UpgradeRejected(res.status, await res.text());
+  const socket = liveSocket(ws);
+  ws.accept();
+  return socket;
+};
+
+/**
+ * A live client of a match through the client package (`connectMatch`), recording what it delivers:
+ * `updates` in order, `states` the connection went through, `urls` it connected to (tokens included).
+ */
+export function watchMatch(key: string, matchId: string, options: Partial<ConnectMatchOptions> = {}) {
+  const updates: LiveUpdate[] = [];
+  const states: ConnectionState[] = [];
+  const urls: URL[] = [];
+  const connection = connectMatch({
+    baseUrl: BASE,
+    matchId,
+    token: key,
+    transport: (url) => {
+      urls.push(new URL(url));
+      return selfTransport(url);
+    },
+    ...options,
+    onFrame: (u) => {
+      updates.push(u);
+      options.onFrame?.(u);
+    },
+    onState: (state, detail) => {
+      states.push(state);
+      options.onState?.(state, detail);
+    },
+  });
+  return { connection, updates, states, urls, events: () => updates.flatMap((u) => u.events) };
 }
