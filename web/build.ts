@@ -1,7 +1,7 @@
 // Builds the live match page into web/dist, which wrangler serves as static assets (wrangler.toml
 // [assets]). `npm start`, `npm test` and `npm run build` call it; `npm run build:page` runs it alone.
 // The output is git-ignored: always built from web/src, never stale.
-import { copyFileSync, mkdirSync, rmSync } from "node:fs";
+import { copyFileSync, mkdirSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
@@ -11,8 +11,9 @@ export const PAGE_DIST = join(WEB, "dist");
 
 /** Bundles web/src/main.ts (with the client package and uPlot) and copies the HTML and CSS; ~100 ms. */
 export async function buildPage(): Promise<{ dir: string; bytes: number }> {
-  rmSync(PAGE_DIST, { recursive: true, force: true });
+  // Emptied, not replaced: a running `wrangler dev` keeps watching the same directory.
   mkdirSync(PAGE_DIST, { recursive: true });
+  for (const entry of readdirSync(PAGE_DIST)) rmSync(join(PAGE_DIST, entry), { recursive: true, force: true });
   const result = await build({
     entryPoints: [join(WEB, "src/main.ts")],
     outfile: join(PAGE_DIST, "app.js"),

@@ -9,6 +9,7 @@ export interface ProbabilityChart {
 }
 
 export function probabilityChart(host: HTMLElement, labels: [string, string], withDraw: boolean): ProbabilityChart {
+  const shown = (_u: uPlot, v: number | null) => (v == null ? "–" : percent(v));
   const height = () => Math.max(180, Math.min(320, Math.round(host.clientWidth * 0.45)));
   const options: uPlot.Options = {
     width: host.clientWidth || 320,
@@ -17,24 +18,19 @@ export function probabilityChart(host: HTMLElement, labels: [string, string], wi
     axes: [{}, { values: (_u, ticks) => ticks.map((t) => percent(t)), size: 48 }],
     series: [
       {},
-      { label: labels[0], stroke: "#1d4ed8", width: 2, value: (_u, v) => (v == null ? "–" : percent(v)) },
-      {
-        label: "Draw",
-        stroke: "#57534e",
-        width: 2,
-        dash: [6, 4],
-        show: withDraw,
-        value: (_u, v) => (v == null ? "–" : percent(v)),
-      },
-      { label: labels[1], stroke: "#b91c1c", width: 2, value: (_u, v) => (v == null ? "–" : percent(v)) },
+      { label: labels[0], stroke: "#1d4ed8", width: 2, value: shown },
+      // Only sports with draws (football) get the draw line; the others have no such column.
+      ...(withDraw ? [{ label: "Draw", stroke: "#57534e", width: 2, dash: [6, 4], value: shown }] : []),
+      { label: labels[1], stroke: "#b91c1c", width: 2, value: shown },
     ],
   };
-  const plot = new uPlot(options, [[], [], [], []], host);
+  const plot = new uPlot(options, withDraw ? [[], [], [], []] : [[], [], []], host);
   const resize = new ResizeObserver(() => plot.setSize({ width: host.clientWidth, height: height() }));
   resize.observe(host);
   return {
     update(series) {
-      plot.setData(series.columns());
+      const [x, team1, draw, team2] = series.columns();
+      plot.setData(withDraw ? [x, team1, draw, team2] : [x, team1, team2]);
     },
     destroy() {
       resize.disconnect();

@@ -299,7 +299,7 @@ async function showMatch(matchId: string, token: string): Promise<void> {
           ["Alive", `${d.alive[0]} – ${d.alive[1]}`],
           ["Bomb", d.bomb],
           ["Maps", d.maps],
-        ].flatMap(([k, v]) => [el("dt", {}, k!), el("dd", {}, v!)]),
+        ].map(([k, v]) => el("div", {}, el("dt", {}, k!), el("dd", {}, v!))),
       );
     }
     if (update.type === "snapshot") addFeed(recentFeedItems(state, match));

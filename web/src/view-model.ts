@@ -165,7 +165,14 @@ export function recentFeedItems(state: MatchStateView, teams: MatchSummary | nul
   const recent = (state as MatchStateView & { lastEvents?: unknown }).lastEvents;
   if (!Array.isArray(recent)) return [];
   return recent.flatMap(
-    (r: { eventId?: unknown; type?: unknown; teamId?: unknown; minute?: unknown; round?: unknown }) => {
+    (r: {
+      eventId?: unknown;
+      type?: unknown;
+      teamId?: unknown;
+      minute?: unknown;
+      round?: unknown;
+      playerId?: unknown;
+    }) => {
       if (typeof r.eventId !== "string" || typeof r.type !== "string") return [];
       const event: MatchEvent = {
         eventId: r.eventId,
@@ -178,6 +185,7 @@ export function recentFeedItems(state: MatchStateView, teams: MatchSummary | nul
           ...(num(r.round) !== undefined ? { round: r.round } : {}),
         },
         ...(r.teamId === 1 || r.teamId === 2 ? { teamId: r.teamId } : {}),
+        ...(typeof r.playerId === "string" ? { playerId: r.playerId } : {}),
       };
       return [feedItem(event, "event", teams)];
     },
