@@ -6,6 +6,7 @@
 // page in Chromium against `wrangler dev` (test/browser).
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { readSourcesReplayData } from "./test/sources-replay-data";
 
 const stackEnv = (name: string): string => process.env[name] ?? "";
 
@@ -64,6 +65,8 @@ export default defineConfig({
         ],
         test: {
           name: "workers",
+          // Real data for test/sources-replay.test.ts (workerd cannot read ../shared/data itself).
+          provide: { sourcesReplay: readSourcesReplayData() },
           include: ["workers/**/*.test.ts", "test/**/*.test.ts", "packages/*/test/**/*.test.ts"],
           exclude: ["**/node_modules/**", ...pureTests, "test/browser/**"],
           testTimeout: 30_000,
