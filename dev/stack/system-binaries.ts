@@ -41,24 +41,29 @@ export async function findOrInstallBinaries(logDir: string, log: (msg: string) =
 /** Debian's Chromium, which the browser test drives through playwright-core. */
 export const CHROMIUM = "/usr/bin/chromium";
 
-/** The Chromium binary; installed with apt-get when missing (as root on Debian/Ubuntu), else a clear error. */
-export async function findOrInstallChromium(logDir: string, log: (msg: string) => void): Promise<string> {
-  if (isExecutable(CHROMIUM)) return CHROMIUM;
+/**
+ * The Chromium binary; installed with apt-get when missing (as root on Debian/Ubuntu), else an error that
+ * names the command. `at` and `asRoot` exist for the test of that error.
+ */
+export async function findOrInstallChromium(
+  logDir: string,
+  log: (msg: string) => void,
+  { at = CHROMIUM, asRoot = process.getuid?.() === 0 }: { at?: string; asRoot?: boolean } = {},
+): Promise<string> {
+  if (isExecutable(at)) return at;
   const command = "apt-get update && apt-get install -y chromium";
-  const isRoot = process.getuid?.() === 0;
-  if (!isRoot || !existsSync("/etc/debian_version") || !onPath("apt-get")) {
+  if (!asRoot || !existsSync("/etc/debian_version") || !onPath("apt-get")) {
     throw new Error(
-      `chromium is not installed (looked for ${CHROMIUM}); the browser test needs it. ` +
-        `Install with: ${isRoot ? command : `sudo sh -c '${command}'`}`,
+      `chromium is not installed (looked for ${at}); the browser test needs it. ` +
+        `Install with: ${asRoot ? command : `sudo sh -c '${command}'`}`,
     );
   }
   const logFile = join(logDir, "apt-get.log");
   log(`installing chromium with apt-get (it is missing; output in ${logFile})`);
   await runLogged("apt-get", ["update"], logFile);
   await runLogged("apt-get", ["install", "-y", "--no-install-recommends", "chromium"], logFile);
-  if (!isExecutable(CHROMIUM))
-    throw new Error(`apt-get finished but ${CHROMIUM} still cannot be found; see ${logFile}`);
-  return CHROMIUM;
+  if (!isExecutable(at)) throw new Error(`apt-get finished but ${at} still cannot be found; see ${logFile}`);
+  return at;
 }
 
 function findBinaries(): Partial<SystemBinaries> {

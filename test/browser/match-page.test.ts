@@ -76,6 +76,20 @@ describe("the live match page", () => {
     expect(unauthenticated.status).toBe(401);
   });
 
+  it("says so, and stops, when the token is refused", async () => {
+    const context = await rt.browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${rt.baseUrl}/#/match/${matchId}?token=mp_not_a_key`);
+    await page.waitForSelector('body[data-connection="unauthorized"]', { timeout: SHOW_WITHIN_MS });
+    expect(await page.locator("#connection").textContent()).toContain("The token was refused");
+    expect(await page.locator(".scoreboard .t1").textContent()).toBe("Team 1"); // no metadata either
+    await page.goto(`${rt.baseUrl}/`);
+    await page.evaluate("sessionStorage.clear()");
+    await page.reload();
+    expect(await page.locator("#notice-title").textContent()).toBe("No access token");
+    await context.close();
+  });
+
   it("lists matches, follows a match live, and resumes after a dropped socket without missing an event", async () => {
     const context = await rt.browser.newContext({ viewport: { width: 1100, height: 900 } });
     const page = await context.newPage();

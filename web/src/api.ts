@@ -53,3 +53,17 @@ export async function getPredictions(matchId: string, token: string, pages = 2):
   }
   return points;
 }
+
+/**
+ * Whether the API refuses this token for this match. A browser's WebSocket cannot see the HTTP 401 of a
+ * refused upgrade (it is just a failed connection, retried with back-off), so the page asks a REST route
+ * that takes the same credential.
+ */
+export async function tokenRefused(matchId: string, token: string): Promise<boolean> {
+  try {
+    await getJson(`/v1/matches/${encodeURIComponent(matchId)}/state`, token);
+    return false;
+  } catch (err) {
+    return err instanceof ApiFailure && (err.status === 401 || err.status === 403);
+  }
+}

@@ -2,7 +2,7 @@
 // through the client package. The credential comes from the page's own URL (see location.ts) and is kept
 // for the tab in sessionStorage, then stripped from the address bar.
 import { type ConnectionState, connectMatch, type LiveUpdate, type MatchConnection } from "../../packages/client/src";
-import { ApiFailure, getMatch, getPredictions, listMatches } from "./api";
+import { ApiFailure, getMatch, getPredictions, listMatches, tokenRefused } from "./api";
 import { type ProbabilityChart, probabilityChart } from "./chart";
 import { matchHref, parseLocation, TOKEN_PARAM } from "./location";
 import {
@@ -229,13 +229,12 @@ async function showMatch(matchId: string, token: string): Promise<void> {
     hook.connection = null;
   };
 
-  let match: MatchSummary | null = null;
-  try {
-    match = await getMatch(matchId, token);
-  } catch (err) {
-    setText(connection, describeFailure(err));
-    return;
-  }
+  // Metadata (team names, tournament) is optional: a credential that may only read the live stream, or
+  // an unreachable metadata store, leaves "Team 1"/"Team 2" and the match still plays live.
+  const match: MatchSummary | null = await getMatch(matchId, token).catch((err: unknown) => {
+    console.warn(`match metadata: ${describeFailure(err)}`);
+    return null;
+  });
   if (stopped) return;
   const names: [string, string] = [teamName(match, 1), teamName(match, 2)];
   setText(title, `${names[0]} vs ${names[1]}`);
@@ -322,6 +321,7 @@ async function showMatch(matchId: string, token: string): Promise<void> {
     unauthorized: "The token was refused: open the page again with a valid token.",
     closed: "Closed",
   };
+  let probing = false;
   connectionHandle = connectMatch({
     baseUrl: location.origin,
     matchId,
@@ -335,7 +335,18 @@ async function showMatch(matchId: string, token: string): Promise<void> {
         s === "reconnecting" && detail.delayMs !== undefined ? ` (in ${(detail.delayMs / 1000).toFixed(1)} s)` : "";
       setText(connection, stateText[s] + wait);
     },
-    onError: (e) => console.warn(`live: ${e.kind}: ${e.message}`),
+    onError: (e) => {
+      console.warn(`live: ${e.kind}: ${e.message}`);
+      if (e.kind !== "connect" || probing) return;
+      probing = true;
+      void tokenRefused(matchId, token).then((refused) => {
+        probing = false;
+        if (!refused || stopped) return;
+        connectionHandle?.close();
+        document.body.dataset.connection = "unauthorized";
+        setText(connection, stateText.unauthorized);
+      });
+    },
   });
   hook.connection = connectionHandle;
 
