@@ -80,7 +80,8 @@ async function main(): Promise<void> {
     worker = await startWorker(stack.env, {
       port,
       dataDir,
-      vars: { LOG_LEVEL: "warn" },
+      // The fan-out opens thousands of sockets on one match with one key: lift the per-key socket cap.
+      vars: { LOG_LEVEL: "warn", LIVE_SOCKETS_PER_CLIENT: "100000" },
       script: join(bundleDir, "index.js"),
       env: { X_LOCAL_OBSERVABILITY: "false" },
     });

@@ -10,7 +10,7 @@ import {
   type Transport,
   UpgradeRejected,
 } from "../packages/client/src";
-import type { MatchEvent } from "../shared/sports/sport";
+import { type ServerFrame, serverFrameSchema } from "../shared/contract/live-protocol";
 import { hashApiKey, keyPrefix, newApiKey } from "../workers/api/api-keys";
 import { openClickHouse } from "../workers/clients/clickhouse";
 import { withPostgres } from "../workers/clients/postgres";
@@ -50,18 +50,7 @@ export function call(
 
 export const uniqueMatchId = (label: string) => `${label}-${crypto.randomUUID().slice(0, 8)}`;
 
-let clock = Date.parse("2026-03-01T15:00:00Z");
-export function footballEvent(matchId: string, type: string, extra: Partial<MatchEvent> = {}): MatchEvent {
-  clock += 1000;
-  return {
-    eventId: crypto.randomUUID(),
-    matchId,
-    sport: "football",
-    type,
-    timestamp: new Date(clock).toISOString(),
-    ...extra,
-  };
-}
+export { footballEvent } from "../shared/testing/events";
 
 export function postEvents(key: string | null, body: unknown, contentType = "application/json"): Promise<Response> {
   return SELF.fetch(`${BASE}/v1/events`, {
@@ -105,7 +94,10 @@ export async function clickhouseRows<T>(query: string, params: Record<string, un
   }
 }
 
-/** A raw socket on a match's live endpoint, collecting its frames: for tests of the server protocol (see watchMatch for the client). */
+/**
+ * A raw socket on a match's live endpoint, collecting its frames, each checked against the live protocol:
+ * for tests of the server protocol (see watchMatch for the client).
+ */
 export async function openLive(key: string, matchId: string, since?: number) {
   const qs = since === undefined ? "" : `?since=${since}`;
   const res = await SELF.fetch(`${BASE}/v1/matches/${matchId}/live${qs}`, {
@@ -113,14 +105,11 @@ export async function openLive(key: string, matchId: string, since?: number) {
   });
   const ws = res.webSocket;
   if (!ws) throw new Error(`no WebSocket: ${res.status} ${await res.text()}`);
-  const frames: {
-    type: string;
-    seq: number;
-    event: MatchEvent | null;
-    state: Record<string, unknown>;
-    receivedAt: number;
-  }[] = [];
-  ws.addEventListener("message", (m) => frames.push({ ...JSON.parse(m.data as string), receivedAt: Date.now() }));
+  const frames: (ServerFrame & { receivedAt: number })[] = [];
+  ws.addEventListener("message", (m) => {
+    if (m.data === "pong") return;
+    frames.push({ ...serverFrameSchema.parse(JSON.parse(String(m.data))), receivedAt: Date.now() });
+  });
   ws.accept();
   return { ws, frames, close: () => ws.close(1000, "done") };
 }

@@ -5,7 +5,8 @@
 // it is retried with backoff (rooms and the log are idempotent), and after max_retries it goes to the DLQ.
 import type { Env } from "../env";
 import type { EventsMessage } from "../ingest/pack";
-import type { ApplyResult, MatchRoom } from "../match-room/match-room";
+import type { MatchRoom } from "../match-room/match-room";
+import type { ApplyResult } from "../match-room/rpc";
 import { errorMessage, log } from "../observability/log";
 import { metrics } from "../observability/metrics";
 import { forwardToAnalytics } from "./analytics-queue";

@@ -25,7 +25,7 @@ export type ConnectionState = "connecting" | "open" | "reconnecting" | "unauthor
 
 /** One delivered change: the state after it and the events that led to it (each delivered once). */
 export interface LiveUpdate {
-  type: "snapshot" | "update";
+  type: ServerFrame["type"];
   /** The room seq this update brings the client to; the next reconnect resumes from it. */
   seq: number;
   state: MatchStateView;

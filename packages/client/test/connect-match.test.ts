@@ -2,7 +2,7 @@
 // deploy-style drop and resume, the server's 4008, a refused token, and a resume from beyond the history.
 import { env, runInDurableObject } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import { liveFrameSchema } from "../../../shared/contract/frames";
+import { serverFrameSchema } from "../../../shared/contract/live-protocol";
 import {
   createApiKey,
   eventually,
@@ -79,7 +79,7 @@ describe("connectMatch against the live endpoint", () => {
     }
     // The resume came as one batched frame of the ten missed events, valid against the contract.
     const resumeFrame = client.updates.find((u) => u.events.length === 10)?.frame;
-    expect(liveFrameSchema.parse(resumeFrame)).toMatchObject({ type: "update", fromSeq: 11, seq: 20 });
+    expect(serverFrameSchema.parse(resumeFrame)).toMatchObject({ type: "update", fromSeq: 11, seq: 20 });
     client.connection.close();
   });
 

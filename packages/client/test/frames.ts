@@ -23,7 +23,8 @@ const state = (seq: number) => ({
   score: [0, 0] as [number, number],
 });
 
-export const snapshot = (seq: number, resumed?: boolean): ServerFrame => ({
+export const snapshot = (seq: number, resumed?: false): ServerFrame => ({
+  v: 1,
   type: "snapshot",
   seq,
   event: null,
@@ -35,6 +36,13 @@ export const snapshot = (seq: number, resumed?: boolean): ServerFrame => ({
 /** An update of room seqs from..to (one event: no events[]; several: a batched frame). */
 export function update(from: number, to = from): ServerFrame {
   const events = Array.from({ length: to - from + 1 }, (_, i) => event(from + i));
-  const frame: ServerFrame = { type: "update", seq: to, event: events.at(-1)!, state: state(to), prediction: null };
+  const frame = {
+    v: 1 as const,
+    type: "update" as const,
+    seq: to,
+    event: events.at(-1)!,
+    state: state(to),
+    prediction: null,
+  };
   return events.length === 1 ? frame : { ...frame, fromSeq: from, events };
 }
