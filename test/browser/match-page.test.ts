@@ -166,6 +166,13 @@ describe("the live match page", () => {
     // Newest first.
     expect(await page.locator("#feed li").first().getAttribute("data-event-id")).toBe(missed[2]!.eventId);
     expect(Number(await attr(page, "#main", "data-seq"))).toBe(lastSeqBefore + missed.length);
+
+    // A correction: the first goal is withdrawn; the score follows and the feed says so.
+    const retract = footballEvent("retract", { targetEventId: goal.eventId, reason: "var_no_goal" });
+    await post([retract]);
+    await page.waitForSelector('#score[data-score="1-0"]', { timeout: SHOW_WITHIN_MS });
+    await page.waitForSelector(`#feed li.retracted[data-event-id="${goal.eventId}"]`, { timeout: SHOW_WITHIN_MS });
+    expect(await page.locator(`#feed li[data-event-id="${retract.eventId}"]`).textContent()).toContain("Correction");
     expect(problems).toEqual([]);
 
     mkdirSync(SCREENSHOTS, { recursive: true });

@@ -1,12 +1,19 @@
 // The live match page: a list of matches (GET /v1/matches) and one match's view (#/match/<id>) kept live
 // through the client package. The credential comes from the page's own URL (see location.ts) and is kept
 // for the tab in sessionStorage, then stripped from the address bar.
-import { type ConnectionState, connectMatch, type LiveUpdate, type MatchConnection } from "../../packages/client/src";
+import {
+  type ConnectionState,
+  connectMatch,
+  type LiveUpdate,
+  type MatchConnection,
+  type MatchEvent,
+} from "../../packages/client/src";
 import { ApiFailure, getMatch, getPredictions, listMatches, tokenRefused } from "./api";
 import { type ProbabilityChart, probabilityChart } from "./chart";
 import { matchHref, parseLocation, TOKEN_PARAM } from "./location";
 import {
   clockText,
+  correctionOf,
   cs2Details,
   type FeedItem,
   feedItemsOf,
@@ -254,7 +261,7 @@ async function showMatch(matchId: string, token: string): Promise<void> {
     chartHost.dataset.points = String(series.size);
   };
 
-  const addFeed = (items: FeedItem[]) => {
+  const addFeed = (items: FeedItem[], events: MatchEvent[] = []) => {
     for (const item of items) {
       // One row per event; a correction is a row of its own.
       const key = item.kind === "event" ? item.id : `${item.kind}:${item.id}`;
@@ -271,6 +278,14 @@ async function showMatch(matchId: string, token: string): Promise<void> {
         el("span", { class: "what" }, item.text),
       );
       feed.prepend(row);
+    }
+    for (const event of events) {
+      const correction = correctionOf(event);
+      const target =
+        correction && feed.querySelector<HTMLElement>(`li[data-event-id="${CSS.escape(correction.targetEventId)}"]`);
+      if (!correction || !target) continue;
+      target.classList.add(correction.kind === "retract" ? "retracted" : "amended");
+      target.append(el("span", { class: "note" }, correction.kind === "retract" ? " (withdrawn)" : " (changed)"));
     }
     while (feed.children.length > FEED_MAX) {
       const last = feed.lastElementChild as HTMLElement;
@@ -302,7 +317,7 @@ async function showMatch(matchId: string, token: string): Promise<void> {
       );
     }
     if (update.type === "snapshot") addFeed(recentFeedItems(state, match));
-    addFeed(feedItemsOf(update, match));
+    addFeed(feedItemsOf(update, match), update.events);
     if (prediction) {
       series.add({ seq: update.seq, ...prediction });
       const draw = prediction.pDraw !== undefined ? `, draw ${percent(prediction.pDraw)}` : "";

@@ -135,8 +135,28 @@ export interface FeedItem {
   team: 1 | 2 | null;
 }
 
+/** What a correction event (`retract` / `amend`, any sport) does to an earlier event; null for other events. */
+export function correctionOf(
+  event: MatchEvent,
+): { kind: "retract" | "amend"; targetEventId: string; reason?: string } | null {
+  if (event.type !== "retract" && event.type !== "amend") return null;
+  const p = (event.payload ?? {}) as Record<string, unknown>;
+  if (typeof p.targetEventId !== "string") return null;
+  return {
+    kind: event.type,
+    targetEventId: p.targetEventId.toLowerCase(),
+    ...(typeof p.reason === "string" ? { reason: p.reason } : {}),
+  };
+}
+
 /** One feed row for an event; types the page does not know are shown by name, never dropped. */
 export function feedItem(event: MatchEvent, kind = "event", teams: MatchSummary | null = null): FeedItem {
+  const correction = correctionOf(event);
+  if (correction) {
+    const what = correction.kind === "retract" ? "an earlier event was withdrawn" : "an earlier event was changed";
+    const why = correction.reason ? ` (${correction.reason.replaceAll("_", " ")})` : "";
+    return { id: event.eventId, kind: "correction", when: "", text: `Correction: ${what}${why}`, team: null };
+  }
   const p = (event.payload ?? {}) as Record<string, unknown>;
   const minute = num(p.minute);
   const round = num(p.round);

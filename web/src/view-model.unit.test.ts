@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { LiveUpdate, MatchEvent, MatchStateView } from "../../packages/client/src";
 import {
   clockText,
+  correctionOf,
   cs2Details,
   feedItem,
   feedItemsOf,
@@ -107,6 +108,16 @@ describe("feed", () => {
     ]);
     expect(feedItemsOf(update("correction"), null)[0]).toMatchObject({ kind: "correction", text: "Correction: Foul" });
     expect(feedItemsOf(update("retraction"), null)[0]).toMatchObject({ kind: "retraction", text: "retraction: Foul" });
+  });
+
+  it("shows retract and amend events (any frame) as corrections", () => {
+    const retract = event("retract", { payload: { targetEventId: "ABC", reason: "var_no_goal" } });
+    expect(feedItem(retract)).toMatchObject({
+      kind: "correction",
+      text: "Correction: an earlier event was withdrawn (var no goal)",
+    });
+    expect(correctionOf(retract)).toEqual({ kind: "retract", targetEventId: "abc", reason: "var_no_goal" });
+    expect(correctionOf(event("goal"))).toBeNull();
   });
 
   it("turns a snapshot's recent events into rows and skips malformed entries", () => {
