@@ -13,6 +13,7 @@ import { findOrInstallChromium } from "../../dev/stack/system-binaries";
 import { startWorker } from "../../dev/stack/worker";
 import { buildPage } from "../../web/build";
 
+/** The variables `startStack` describes the stack with (dev/stack/index.ts), which `npm test` passes on. */
 const STACK_VARS = [
   "DATABASE_URL",
   "NEON_WS_PROXY",
@@ -22,6 +23,7 @@ const STACK_VARS = [
   "CLICKHOUSE_USER",
   "CLICKHOUSE_PASSWORD",
   "CLICKHOUSE_DATABASE",
+  "API_KEY_PEPPER",
 ] as const;
 
 /** Flags that work on these machines (../shared/PLATFORM_NOTES.md): no sandbox, GPU or background traffic. */
