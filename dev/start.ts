@@ -4,7 +4,6 @@
 import { existsSync, openSync, readSync, statSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { buildPage } from "../web/build";
 import { migrate } from "./migrate";
 import { DEFAULT_DEV_API_KEY, seedDevClient } from "./seed";
 import { type DemoFeed, runDemoFeed } from "./simulator/feed";
@@ -65,8 +64,6 @@ async function main(): Promise<void> {
     });
     await migrate(stack.env, say);
     await seedDevClient(stack.env, apiKey);
-    // The live match page, served by the Worker as static assets (wrangler.toml [assets]).
-    await buildPage();
     say("starting wrangler dev…");
     worker = await startWorker(stack.env, { port, dataDir });
   } catch (err) {

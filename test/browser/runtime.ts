@@ -1,4 +1,4 @@
-// The real local runtime for the browser test: the page built, `wrangler dev` (dev/stack/worker.ts) on a
+// The real local runtime for the browser test: `wrangler dev` (dev/stack/worker.ts, which builds the page) on a
 // port derived from MATCHPULSE_TEST_PORT_BASE against the stack that `npm test` started (its variables are
 // in the environment), a fresh API key, and Debian's Chromium through playwright-core.
 import { randomBytes } from "node:crypto";
@@ -11,7 +11,6 @@ import { TEST_PORT_BASE } from "../../dev/stack";
 import type { RunningService } from "../../dev/stack/service-process";
 import { findOrInstallChromium } from "../../dev/stack/system-binaries";
 import { startWorker } from "../../dev/stack/worker";
-import { buildPage } from "../../web/build";
 
 /** The variables `startStack` describes the stack with (dev/stack/index.ts), which `npm test` passes on. */
 const STACK_VARS = [
@@ -60,7 +59,6 @@ export async function startBrowserRuntime(log: (msg: string) => void): Promise<B
   try {
     // Fails with the apt-get command to run when Chromium is missing and cannot be installed here.
     const executablePath = await findOrInstallChromium(dataDir, log);
-    await buildPage();
     const apiKey = `mp_test_browser_${randomBytes(12).toString("hex")}`;
     await seedDevClient(env, apiKey);
     const port = Number(process.env.MATCHPULSE_TEST_PORT_BASE ?? TEST_PORT_BASE) + 60;
