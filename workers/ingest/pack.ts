@@ -3,15 +3,7 @@
 // started, so a 100 KB message costs 6 operations where two 50 KB ones cost 6 too and a full 60 KB one
 // costs 3. Events are also grouped by match, so the consumer calls each room once.
 import type { MatchEvent } from "../../shared/sports/sport";
-
-export interface EventsMessage {
-  v: 1;
-  matchId: string;
-  requestId: string;
-  /** Epoch ms when the edge accepted the events. */
-  acceptedAt: number;
-  events: MatchEvent[];
-}
+import type { EventsMessage } from "../queue/messages";
 
 // Margins below the platform limits: the queue's own serialisation adds a little per message.
 /** Under the 64 KB billing unit (64,000 or 65,536 bytes), with room for the queue's own encoding. */
@@ -66,9 +58,12 @@ export function packEvents(
   }
   const out: Packed<EventsMessage>[] = [];
   for (const [matchId, list] of byMatch) {
-    const envelope = sizeOf({ v: 1, matchId, ...meta, events: [] });
+    const envelope = sizeOf({ kind: "events", v: 1, matchId, ...meta, events: [] });
     for (const chunk of chunkBySize(list, MAX_MESSAGE_BYTES - envelope)) {
-      out.push({ message: { v: 1, matchId, ...meta, events: chunk.items }, bytes: envelope + chunk.bytes });
+      out.push({
+        message: { kind: "events", v: 1, matchId, ...meta, events: chunk.items },
+        bytes: envelope + chunk.bytes,
+      });
     }
   }
   return out;
