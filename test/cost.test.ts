@@ -10,6 +10,9 @@ import type { MatchEvent } from "../shared/sports/sport";
 import { hashApiKey } from "../workers/api/api-keys";
 import { withPostgres } from "../workers/clients/postgres";
 import { apiClients } from "../workers/clients/postgres-schema";
+import { openRedis } from "../workers/clients/redis";
+import { acceptEvents } from "../workers/ingest/accept-events";
+import { forgetEventIds } from "../workers/ingest/dedup";
 import { packEvents, QUEUE_BILLING_UNIT_BYTES, toSendBatches } from "../workers/ingest/pack";
 import { BASE, createApiKey, eventually, footballEvent, getState, postEvents, uniqueMatchId } from "./fixtures";
 
@@ -51,6 +54,23 @@ describe("Upstash commands per ingest request", () => {
     const again = await postEvents(key, singles[4]);
     expect(await again.json()).toMatchObject({ status: "duplicate" });
     expect(await commandsNaming(clientId)).toBe(7);
+  });
+});
+
+describe("edge admission: the late confirmation", () => {
+  it("confirms only a still-pending claim: an id an operator forgot meanwhile is accepted again", async () => {
+    const matchId = uniqueMatchId("cost-forget");
+    const lost = pass(matchId, 1);
+    expect((await acceptEvents(env, [lost], "t-forget-1")).accepted).toBe(1);
+    // The queue took it; its confirmation waits for this isolate's next admission. Meanwhile the event is
+    // lost downstream and an operator forgets its id to send it again (dev/redrive.ts).
+    await forgetEventIds(openRedis(env), [lost.eventId]);
+    expect((await acceptEvents(env, [pass(matchId, 2)], "t-forget-2")).accepted).toBe(1);
+    const resent = await acceptEvents(env, [lost], "t-forget-3");
+    expect(resent).toMatchObject({ accepted: 1, duplicates: 0 });
+    // And a confirmed one is a duplicate, as before.
+    expect((await acceptEvents(env, [pass(matchId, 3)], "t-forget-4")).accepted).toBe(1);
+    expect((await acceptEvents(env, [lost], "t-forget-5")).duplicates).toBe(1);
   });
 });
 

@@ -8,7 +8,8 @@
 //   ("p": another request is enqueuing it, or crashed, or has enqueued it and not confirmed yet) is
 //   accepted and sent again: the match room deduplicates authoritatively.
 // - confirm: `SET key 1 EX ttl`, only for ids the queue accepted, carried by the NEXT admission script of
-//   the same isolate instead of a command of its own. Until then a repeat finds the id pending and is
+//   the same isolate instead of a command of its own, and only while the claim is still pending: an
+//   expired claim, or an id an operator tool forgot (forgetEventIds) to re-send it, is not brought back. Until then a repeat finds the id pending and is
 //   accepted again (the room drops it); a quiet isolate's last ids stay pending and expire after
 //   PENDING_TTL_SECONDS, which only means a later repeat reaches the room. After a refused send,
 //   `releaseEventIds` drops our pending claims (a command only on that failure path).
@@ -30,7 +31,9 @@ export const ADMIT_SCRIPT = `local nConfirm = tonumber(ARGV[3])
 local metered = ARGV[4] == '1'
 local first = 1
 if metered then first = 3 end
-for i = first, first + nConfirm - 1 do redis.call('SET', KEYS[i], '1', 'EX', ARGV[2]) end
+for i = first, first + nConfirm - 1 do
+  if redis.call('GET', KEYS[i]) == 'p' then redis.call('SET', KEYS[i], '1', 'EX', ARGV[2]) end
+end
 local out = {1, 0}
 if metered then
   local limit, now, window, cost = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
