@@ -174,8 +174,8 @@ async function measure(
   };
   // Every message is written, read and deleted once (no retries here), each ≤ 64 KB: 3 operations.
   totals.queueOperations = 3 * (totals.eventsQueueMessages! + totals.analyticsQueueMessages!);
-  // Durable Object requests: one applyEvents and one confirmPredictions RPC per room call.
-  totals.durableObjectRequests = 2 * totals.roomCalls!;
+  // Durable Object requests: one applyEvents RPC per room call (the confirmation rides in the next one).
+  totals.durableObjectRequests = totals.roomCalls!;
   totals.workerInvocations = totals.ingestRequests! + totals.eventsConsumerBatches! + totals.analyticsConsumerBatches!;
   const perEvent: Record<string, number> = {};
   for (const [k, v] of Object.entries(totals)) perEvent[k] = round(v / events, 4);

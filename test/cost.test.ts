@@ -3,7 +3,7 @@
 // Durable Object SQLite rows from the cursors (the room's `sqlRowCounts`), queue messages and 64 KB
 // operations from the packing the edge does. A change that adds a command per request, a row written per
 // event or a queue operation fails here.
-import { env, SELF } from "cloudflare:test";
+import { createExecutionContext, createMessageBatch, env, getQueueResult, SELF } from "cloudflare:test";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import type { MatchEvent } from "../shared/sports/sport";
@@ -11,9 +11,12 @@ import { hashApiKey } from "../workers/api/api-keys";
 import { withPostgres } from "../workers/clients/postgres";
 import { apiClients } from "../workers/clients/postgres-schema";
 import { openRedis } from "../workers/clients/redis";
+import { consumeEvents } from "../workers/consumer/consume-events";
+import type { Env } from "../workers/env";
 import { acceptEvents } from "../workers/ingest/accept-events";
 import { forgetEventIds } from "../workers/ingest/dedup";
 import { packEvents, QUEUE_BILLING_UNIT_BYTES, toSendBatches } from "../workers/ingest/pack";
+import type { AnalyticsMessage, EventsMessage } from "../workers/queue/messages";
 import { BASE, createApiKey, eventually, footballEvent, getState, postEvents, uniqueMatchId } from "./fixtures";
 
 /** Commands the bridge forwarded that name `marker` (an API client's id) since the first ask. */
@@ -121,6 +124,31 @@ describe("Durable Object SQLite rows per applied event", () => {
     const after = await room.sqlRowCounts();
     expect(after.rowsWritten - before.rowsWritten).toBe(0);
     expect(after.rowsRead - before.rowsRead).toBeGreaterThanOrEqual(5);
+  });
+});
+
+describe("Durable Object requests per room call", () => {
+  it("one: the consumer's confirmation rides in the room's next call, so each batch forwards only its own predictions", async () => {
+    const matchId = uniqueMatchId("cost-confirm");
+    const forwarded: AnalyticsMessage[] = [];
+    const analytics = {
+      send: async (body: AnalyticsMessage) => void forwarded.push(body),
+      sendBatch: async (messages: Iterable<MessageSendRequest<AnalyticsMessage>>) => {
+        for (const m of messages) forwarded.push(m.body);
+      },
+    };
+    const batchEnv: Env = { ...env, ANALYTICS_QUEUE: analytics as unknown as Env["ANALYTICS_QUEUE"] };
+    const consume = async (events: MatchEvent[]) => {
+      const body: EventsMessage = { kind: "events", v: 1, matchId, requestId: "cost", acceptedAt: Date.now(), events };
+      const batch = createMessageBatch<EventsMessage>("matchpulse-events", [
+        { id: crypto.randomUUID(), timestamp: new Date(), attempts: 1, body },
+      ]);
+      await consumeEvents(batch, batchEnv);
+      return getQueueResult(batch, createExecutionContext());
+    };
+    for (let i = 1; i <= 3; i++) expect((await consume([pass(matchId, i, { seq: i })])).explicitAcks).toHaveLength(1);
+    const seqs = forwarded.map((m) => m.predictions.map((p) => p.seq));
+    expect(seqs).toEqual([[1], [2], [3]]);
   });
 });
 

@@ -89,6 +89,7 @@ export async function consumeEvents(batch: MessageBatch<unknown>, env: Env): Pro
       const result = await room.applyEvents(
         matchId,
         msgs.flatMap((m) => m.body.events),
+        confirmedSeqs.get(matchId),
       );
       metrics.roomCallDuration.observe((performance.now() - callStarted) / 1000);
       metrics.roomApplied.inc({}, result.applied);
@@ -118,7 +119,7 @@ export async function consumeEvents(batch: MessageBatch<unknown>, env: Env): Pro
   }
   const forwardDone = performance.now();
   metrics.stageDuration.observe((forwardDone - roomsDone) / 1000, { stage: "consumer_forward" });
-  const confirmed = forwarded ? confirmPredictions(calls) : Promise.resolve();
+  if (forwarded) confirmPredictions(calls);
 
   [...byMatch].forEach(([matchId, msgs], i) => {
     const room = roomResults[i]!;
@@ -142,7 +143,7 @@ export async function consumeEvents(batch: MessageBatch<unknown>, env: Env): Pro
       });
     }
   });
-  await Promise.all([confirmed, statusAdvanced, parked]);
+  await Promise.all([statusAdvanced, parked]);
   metrics.stageDuration.observe((performance.now() - forwardDone) / 1000, { stage: "consumer_confirm" });
   metrics.consumerBatchDuration.observe((performance.now() - started) / 1000);
 }
@@ -178,18 +179,21 @@ function observeSourceLag(messages: readonly { body: EventsMessage }[]): void {
   }
 }
 
-/** The predictions are durably queued for ClickHouse: each room may drop them from its outbox. */
-async function confirmPredictions(calls: RoomCall[]): Promise<void> {
-  const pending = calls.filter((c) => c.result.predictions.length > 0);
-  const confirmed = await Promise.allSettled(
-    pending.map((c) => c.room.confirmPredictions(Math.max(...c.result.predictions.map((p) => p.seq)))),
-  );
-  confirmed.forEach((r, i) => {
-    // Harmless: the room sends them again and the table collapses the repeat.
-    if (r.status === "rejected")
-      log("warn", "could not confirm predictions to the room", {
-        matchId: pending[i]!.matchId,
-        error: errorMessage(r.reason),
-      });
-  });
+/**
+ * Per match, the room seq up to which this isolate forwarded the room's predictions: passed with the
+ * room's next applyEvents, so a confirmation costs no Durable Object request of its own. Lost (another
+ * isolate, or the map cleared at its bound) it only means the room sends those predictions once more and
+ * the analytics table collapses the repeat.
+ */
+const confirmedSeqs = new Map<string, number>();
+const MAX_CONFIRMED_MATCHES = 10_000;
+
+/** The predictions are durably queued for ClickHouse: the rooms may drop them from their outboxes. */
+function confirmPredictions(calls: RoomCall[]): void {
+  for (const c of calls) {
+    if (c.result.predictions.length === 0) continue;
+    const upTo = Math.max(...c.result.predictions.map((p) => p.seq));
+    if (!confirmedSeqs.has(c.matchId) && confirmedSeqs.size >= MAX_CONFIRMED_MATCHES) confirmedSeqs.clear();
+    confirmedSeqs.set(c.matchId, Math.max(confirmedSeqs.get(c.matchId) ?? 0, upTo));
+  }
 }

@@ -68,8 +68,13 @@ export class MatchRoom extends DurableObject<Env> {
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_TEXT, PONG_TEXT));
   }
 
-  /** Called by the queue consumer once per match per batch. Idempotent per eventId. */
-  async applyEvents(matchId: string, events: MatchEvent[]): Promise<ApplyResult> {
+  /**
+   * Called by the queue consumer once per match per batch. Idempotent per eventId. `confirmedUpTo`: the
+   * consumer wrote this room's predictions up to that seq (it rides here instead of a request of its own).
+   */
+  async applyEvents(matchId: string, events: MatchEvent[], confirmedUpTo?: number): Promise<ApplyResult> {
+    if (confirmedUpTo !== undefined && Number.isSafeInteger(confirmedUpTo))
+      this.store.confirmPredictions(confirmedUpTo);
     const result: ApplyResult = { applied: 0, duplicates: 0, held: 0, rejected: 0, rejectedIds: [], predictions: [] };
     const room = await this.openRoom(matchId, events[0]);
     if (!room) return { ...result, rejected: events.length, rejectedIds: events.map((e) => e.eventId) };
