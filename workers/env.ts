@@ -2,12 +2,14 @@
 // in production, and the local stack's URLs under `npm start` / `npm test`.
 
 import type { AnalyticsMessage } from "./consumer/analytics-queue";
+import type { SettlementMessage } from "./games/settlement";
 import type { EventsMessage } from "./ingest/pack";
 import type { MatchRoom } from "./match-room/match-room";
 
 export interface Env {
   EVENTS_QUEUE: Queue<EventsMessage>;
   ANALYTICS_QUEUE: Queue<AnalyticsMessage>;
+  SETTLEMENT_QUEUE: Queue<SettlementMessage>;
   MATCH_ROOM: DurableObjectNamespace<MatchRoom>;
 
   /** Postgres connection string (Neon in production). */

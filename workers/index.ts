@@ -4,6 +4,7 @@ import { app } from "./api/app";
 import { type AnalyticsMessage, consumeAnalytics } from "./consumer/analytics-queue";
 import { consumeEvents } from "./consumer/consume-events";
 import type { Env } from "./env";
+import { consumeSettlement, isSettlementQueue, type SettlementMessage } from "./games/settlement";
 import type { EventsMessage } from "./ingest/pack";
 
 export { MatchRoom } from "./match-room/match-room";
@@ -13,8 +14,9 @@ export const isAnalyticsQueue = (name: string): boolean => name.endsWith("-analy
 
 export default {
   fetch: app.fetch,
-  async queue(batch: MessageBatch<EventsMessage | AnalyticsMessage>, env: Env): Promise<void> {
-    if (isAnalyticsQueue(batch.queue)) await consumeAnalytics(batch as MessageBatch<AnalyticsMessage>, env);
+  async queue(batch: MessageBatch<EventsMessage | AnalyticsMessage | SettlementMessage>, env: Env): Promise<void> {
+    if (isSettlementQueue(batch.queue)) await consumeSettlement(batch as MessageBatch<SettlementMessage>, env);
+    else if (isAnalyticsQueue(batch.queue)) await consumeAnalytics(batch as MessageBatch<AnalyticsMessage>, env);
     else await consumeEvents(batch as MessageBatch<EventsMessage>, env);
   },
-} satisfies ExportedHandler<Env, EventsMessage | AnalyticsMessage>;
+} satisfies ExportedHandler<Env, EventsMessage | AnalyticsMessage | SettlementMessage>;

@@ -14,7 +14,7 @@ import { bearerAuth, errors, json, rateLimitHeaders } from "./openapi";
 import { cursorQuery, decodeCursor, limitQuery, nextCursorSchema, page } from "./pagination";
 import { readBudget } from "./rate-limit";
 
-const scopes = ["ingest", "read", "admin"] as const satisfies readonly Scope[];
+const scopes = ["ingest", "read", "admin", "games"] as const satisfies readonly Scope[];
 
 export const apiClientSchema = z
   .object({

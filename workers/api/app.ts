@@ -2,6 +2,7 @@
 // resource. Every route is declared with its zod schemas; /v1/openapi.json is generated from them.
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { HTTPException } from "hono/http-exception";
+import { gamesRoutes } from "../games/routes";
 import { errorMessage, log, setLogLevel } from "../observability/log";
 import { metrics } from "../observability/metrics";
 import { analyticsRoutes } from "./analytics";
@@ -46,6 +47,7 @@ app.route("/", analyticsRoutes);
 app.route("/", teamsRoutes);
 app.route("/", playersRoutes);
 app.route("/", apiClientsRoutes);
+app.route("/", gamesRoutes);
 serveDocument(app);
 
 app.notFound((c) => c.json(new ApiError(404, "not_found", `no route for ${c.req.method} ${c.req.path}`).toBody(), 404));

@@ -4,6 +4,7 @@
 // updates. A message is acked when its room applied it and the analytics queue holds its rows; otherwise
 // it is retried with backoff (rooms and the log are idempotent), and after max_retries it goes to the DLQ.
 import type { Env } from "../env";
+import { settleFinishedMatches } from "../games/settlement";
 import type { EventsMessage } from "../ingest/pack";
 import type { ApplyResult, MatchRoom } from "../match-room/match-room";
 import { errorMessage, log } from "../observability/log";
@@ -71,6 +72,8 @@ export async function consumeEvents(batch: MessageBatch<EventsMessage>, env: Env
   const forwardDone = performance.now();
   metrics.stageDuration.observe((forwardDone - roomsDone) / 1000, { stage: "consumer_forward" });
   const confirmed = forwarded ? confirmPredictions(calls) : Promise.resolve();
+  // A room that applied match_end starts the prediction game's settlement (a repeat changes nothing).
+  const unsettled = await settleFinishedMatches(env, events, calls);
 
   [...byMatch].forEach(([matchId, msgs], i) => {
     const room = roomResults[i]!;
@@ -78,7 +81,7 @@ export async function consumeEvents(batch: MessageBatch<EventsMessage>, env: Env
       metrics.dependencyErrors.inc({ dependency: "match_room" });
       log("error", "match room failed; messages will be retried", { matchId, error: errorMessage(room.reason) });
     }
-    const ok = room.status === "fulfilled" && forwarded;
+    const ok = room.status === "fulfilled" && forwarded && !unsettled.has(matchId);
     for (const msg of msgs) {
       if (ok) msg.ack();
       else msg.retry({ delaySeconds: retryDelaySeconds(msg.attempts) });
