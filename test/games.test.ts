@@ -6,8 +6,11 @@ import { createExecutionContext, createMessageBatch, env, getQueueResult, SELF }
 import { beforeAll, describe, expect, it } from "vitest";
 import { guessPoints } from "../shared/games/scoring";
 import { withPostgres } from "../workers/clients/postgres";
+import { consumeEvents } from "../workers/consumer/consume-events";
 import type { Env } from "../workers/env";
+import { openLeaderboardRedis, readPage, writeTotals } from "../workers/games/leaderboard";
 import { consumeSettlement, type SettlementMessage } from "../workers/games/settlement";
+import type { EventsMessage } from "../workers/ingest/pack";
 import { BASE, call, createApiKey, eventually, footballEvent, postEvents, uniqueMatchId } from "./fixtures";
 
 const DEAD = "http://127.0.0.1:9"; // discard port: nothing listens
@@ -443,5 +446,44 @@ describe("settlement under redelivery and failures", () => {
     }
     expect(await totals(gameId)).toEqual(expected);
     expect(await settlement(gameId, m)).toMatchObject({ status: "settled", revision: 1, guesses: 6 });
+  });
+});
+
+describe("the trigger and the leaderboard's write order", () => {
+  it("retries the events message when the settlement queue refuses the match's final score", async () => {
+    const matchId = uniqueMatchId("g-trigger");
+    const events = [footballEvent(matchId, "match_start"), footballEvent(matchId, "match_end")];
+    const body: EventsMessage = { v: 1, matchId, requestId: "test-trigger", acceptedAt: Date.now(), events };
+    const run = async (queue: Env["SETTLEMENT_QUEUE"]) => {
+      const batch = createMessageBatch<EventsMessage>("matchpulse-events", [
+        { id: "e1", timestamp: new Date(), attempts: 1, body },
+      ]);
+      const ctx = createExecutionContext();
+      await consumeEvents(batch, { ...env, SETTLEMENT_QUEUE: queue });
+      return getQueueResult(batch, ctx);
+    };
+    const refusing = {
+      send: async () => Promise.reject(new Error("queue down")),
+    } as unknown as Env["SETTLEMENT_QUEUE"];
+    expect((await run(refusing)).retryMessages.map((m) => m.msgId)).toEqual(["e1"]);
+    // The redelivery (the room sees duplicates) queues the final score.
+    const { sent, queue } = capturingQueue();
+    expect((await run(queue)).explicitAcks).toEqual(["e1"]);
+    expect(sent).toEqual([{ v: 1, kind: "final", matchId, final: { home: 0, away: 0 }, source: "match_end" }]);
+  });
+
+  it("keeps a fan's newer total when an older one arrives later (two matches settling at once)", async () => {
+    const gameId = crypto.randomUUID();
+    const redis = openLeaderboardRedis(env);
+    await writeTotals(redis, gameId, [{ fanId: "007", points: 6, version: 2 }]);
+    await writeTotals(redis, gameId, [
+      { fanId: "007", points: 3, version: 1 },
+      { fanId: "008", points: 3, version: 1 },
+    ]);
+    const page = await readPage(redis, gameId, 10, null);
+    expect(page.entries).toEqual([
+      { rank: 1, fanId: "007", points: 6 },
+      { rank: 2, fanId: "008", points: 3 },
+    ]);
   });
 });
