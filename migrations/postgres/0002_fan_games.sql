@@ -35,6 +35,7 @@ CREATE TABLE "guesses" (
 	"home" smallint NOT NULL,
 	"away" smallint NOT NULL,
 	"points" smallint,
+	"prev_points" smallint,
 	"scored_revision" integer DEFAULT 0 NOT NULL,
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "guesses_game_id_match_id_fan_id_pk" PRIMARY KEY("game_id","match_id","fan_id")

@@ -138,6 +138,8 @@ export const guesses = pgTable(
     home: smallint("home").notNull(),
     away: smallint("away").notNull(),
     points: smallint("points"),
+    /** Points before the last scoring: lets one UPDATE return each fan's difference without a join. */
+    prevPoints: smallint("prev_points"),
     /** The settlement revision these points belong to: a page retried at the same revision skips the row. */
     scoredRevision: integer("scored_revision").notNull().default(0),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),

@@ -176,18 +176,19 @@ export async function scorePage(pool: Pool, job: SettlementTarget, cursor: strin
   const { rows } = await pool.query<{ size: number; last_fan: string | null; scored: number; revision: number }>(
     `WITH cur AS (SELECT revision FROM game_matches WHERE game_id = $1 AND match_id = $2),
      page AS (
-       SELECT fan_id, points AS old_points FROM guesses
-       WHERE game_id = $1 AND match_id = $2 AND fan_id > $3 ORDER BY fan_id LIMIT $4
+       SELECT fan_id FROM guesses WHERE game_id = $1 AND match_id = $2 AND fan_id > $3 ORDER BY fan_id LIMIT $4
      ),
+     last AS (SELECT fan_id FROM page ORDER BY fan_id DESC LIMIT 1),
+     -- A key range, no join: the planner cannot pick a quadratic plan on stale row estimates.
      scored AS (
        UPDATE guesses g SET
+         prev_points = g.points,
          points = CASE WHEN g.home = $5::smallint AND g.away = $6::smallint THEN $7::smallint
                        WHEN sign(g.home - g.away) = sign($5::int - $6::int) THEN $8::smallint ELSE 0 END,
          scored_revision = $9
-       FROM page p
-       WHERE g.game_id = $1 AND g.match_id = $2 AND g.fan_id = p.fan_id AND g.scored_revision < $9
-         AND (SELECT revision FROM cur) = $9
-       RETURNING g.fan_id, g.points - coalesce(p.old_points, 0) AS delta
+       WHERE g.game_id = $1 AND g.match_id = $2 AND g.fan_id > $3 AND g.fan_id <= (SELECT fan_id FROM last)
+         AND g.scored_revision < $9 AND (SELECT revision FROM cur) = $9
+       RETURNING g.fan_id, g.points - coalesce(g.prev_points, 0) AS delta
      ),
      totals AS (
        INSERT INTO fan_totals AS t (game_id, fan_id, points, version)
@@ -196,7 +197,7 @@ export async function scorePage(pool: Pool, job: SettlementTarget, cursor: strin
        RETURNING 1
      )
      SELECT (SELECT count(*) FROM page)::int AS size,
-            (SELECT fan_id FROM page ORDER BY fan_id DESC LIMIT 1) AS last_fan,
+            (SELECT fan_id FROM last) AS last_fan,
             (SELECT count(*) FROM totals)::int AS scored,
             (SELECT revision FROM cur) AS revision`,
     [
