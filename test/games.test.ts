@@ -380,7 +380,7 @@ describe("settlement under redelivery and failures", () => {
     expect(sent).toHaveLength(1);
     const page = sent[0]!;
     if (page.kind !== "page") throw new Error("expected a page job");
-    return { ...page, pageSize: 4 };
+    return { ...page, pageSize: 4, maxPages: 1 };
   }
 
   it("changes nothing twice when every page is delivered twice", async () => {

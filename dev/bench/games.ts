@@ -137,15 +137,18 @@ export async function benchGames(t: BenchTarget, workerPid: number, opts: GamesB
 
   // 2. Kick-off and goals (2-1), then every match_end in one request.
   let clock = Date.now() - 7_200_000;
-  const ev = (matchId: string, type: string, seq: number, extra: Record<string, unknown> = {}) => ({
-    eventId: crypto.randomUUID(),
-    matchId,
-    sport: "football",
-    type,
-    timestamp: new Date((clock += 1000)).toISOString(),
-    seq,
-    ...extra,
-  });
+  const ev = (matchId: string, type: string, seq: number, extra: Record<string, unknown> = {}) => {
+    clock += 1000;
+    return {
+      eventId: crypto.randomUUID(),
+      matchId,
+      sport: "football",
+      type,
+      timestamp: new Date(clock).toISOString(),
+      seq,
+      ...extra,
+    };
+  };
   await api(t, "/v1/events", {
     body: matchIds.flatMap((id) => [
       ev(id, "match_start", 1),

@@ -25,6 +25,8 @@ import {
 import { openLeaderboardRedis, writeMeta, writeTotals } from "./leaderboard";
 
 export const PAGE_SIZE = 5_000;
+/** A message scores pages until this much time has passed, then hands the cursor to the next message. */
+export const MESSAGE_BUDGET_MS = 5_000;
 
 export type SettlementMessage =
   | { v: 1; kind: "final"; matchId: string; final: GameScore; source: "match_end" | "correction" }
@@ -40,7 +42,9 @@ export type SettlementMessage =
       cursor: string;
       /** Guesses in the pages before this one. */
       done: number;
+      /** Tests and benches: guesses per page (PAGE_SIZE) and pages per message (until MESSAGE_BUDGET_MS). */
       pageSize?: number;
+      maxPages?: number;
     };
 
 const retryDelaySeconds = (attempts: number): number => Math.min(2 ** attempts, 60);
@@ -135,26 +139,43 @@ async function handle(body: SettlementMessage, env: Env): Promise<void> {
 
 const firstPage = (t: SettlementTarget): SettlementMessage => ({ v: 1, kind: "page", ...t, cursor: "", done: 0 });
 
+/**
+ * Scores pages one after another (each its own transaction, then its Redis write) until the match is
+ * done or the message's time budget is spent, then queues the rest as a new message from the cursor.
+ * A crash anywhere retries the message from its cursor: scored pages skip, Redis takes the same totals.
+ */
 async function settlePage(job: Extract<SettlementMessage, { kind: "page" }>, env: Env): Promise<void> {
   const limit = job.pageSize ?? PAGE_SIZE;
-  const { page, totals } = await withPostgres(env, async ({ pool }) => {
-    const page = await timed("postgres", () => scorePage(pool, job, job.cursor, limit));
-    if (!page.current || page.lastFanId === null) return { page, totals: [] };
-    const totals = await timed("postgres", () =>
-      pageTotals(pool, job.gameId, job.matchId, job.cursor, page.lastFanId!),
-    );
-    return { page, totals };
+  const started = performance.now();
+  const redis = openLeaderboardRedis(env);
+  let { cursor, done } = job;
+  let pages = 0;
+  const outcome = await withPostgres(env, async ({ pool }): Promise<"superseded" | "more" | "last"> => {
+    for (;;) {
+      const page = await timed("postgres", () => scorePage(pool, job, cursor, limit));
+      if (!page.current) return "superseded";
+      if (page.lastFanId !== null) {
+        const from = cursor;
+        const to = page.lastFanId;
+        const totals = await timed("postgres", () => pageTotals(pool, job.gameId, job.matchId, from, to));
+        await timed("redis", () => writeTotals(redis, job.gameId, totals));
+      }
+      metrics.guessesScored.inc({}, page.scored);
+      metrics.settlementPages.inc();
+      done += page.size;
+      pages++;
+      if (page.size < limit) return "last";
+      cursor = page.lastFanId!;
+      if (pages >= (job.maxPages ?? Number.POSITIVE_INFINITY) || performance.now() - started > MESSAGE_BUDGET_MS)
+        return "more";
+    }
   });
-  if (!page.current) {
+  if (outcome === "superseded") {
     log("info", "settlement superseded by a newer revision", { gameId: job.gameId, matchId: job.matchId });
     return;
   }
-  const redis = openLeaderboardRedis(env);
-  if (totals.length > 0) await timed("redis", () => writeTotals(redis, job.gameId, totals));
-  metrics.guessesScored.inc({}, page.scored);
-  const done = job.done + page.size;
-  if (page.size === limit) {
-    await env.SETTLEMENT_QUEUE.send({ ...job, cursor: page.lastFanId!, done });
+  if (outcome === "more") {
+    await env.SETTLEMENT_QUEUE.send({ ...job, cursor, done });
     return;
   }
   // The last page: publish the count of settled matches (this one included), then mark the revision

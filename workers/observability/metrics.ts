@@ -166,6 +166,7 @@ export const metrics = {
     "Settlement round trips by store (postgres, redis)",
     secondsBuckets,
   ),
+  settlementPages: counter("matchpulse_settlement_pages_total", "Settlement pages scored (each one transaction)"),
   guessesScored: counter("matchpulse_guesses_scored_total", "Guesses whose points a settlement page changed"),
   guessesAccepted: counter(
     "matchpulse_guesses_accepted_total",
