@@ -13,6 +13,7 @@ describe("error bodies", () => {
       "forbidden",
       "not_found",
       "conflict",
+      "guess_locked",
       "upgrade_required",
       "rate_limited",
       "queue_unavailable",
