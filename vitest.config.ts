@@ -1,10 +1,26 @@
-// Two projects: "unit" runs pure domain code and the dev adapters in Node; "workers" runs the Worker,
-// its queue and Durable Object inside workerd (Miniflare), against the local stack that `npm test`
-// (dev/test.ts) starts and describes through environment variables.
+// Three projects. "unit": pure tests in Node, no services (`npm run test:unit` runs only these, in
+// seconds): every `*.unit.test.ts`, plus the folders of pure code listed below. "adapters": Node tests
+// that need the local services (the dev adapters against their real servers, migrations). "workers": the
+// Worker, its queues and Durable Object inside workerd (Miniflare), against the local stack that
+// `npm test` (dev/test.ts) starts and describes through environment variables.
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { readSourcesReplayData } from "./test/sources-replay-data";
 
 const stackEnv = (name: string): string => process.env[name] ?? "";
+
+/** Pure tests not (yet) named *.unit.test.ts: contract, sports, pure room and ingest helpers, tools' logic. */
+const pureTests = [
+  "**/*.unit.test.ts",
+  "shared/**/*.test.ts",
+  "workers/match-room/sequencer.test.ts",
+  "workers/ingest/pack.test.ts",
+  "dev/simulator/**/*.test.ts",
+  "dev/train/**/*.test.ts",
+  "dev/stack/**/*.test.ts",
+  "dev/predict.test.ts",
+];
+const serviceTests = ["dev/adapters/**/*.test.ts", "dev/migrate.test.ts"];
 
 export default defineConfig({
   test: {
@@ -13,7 +29,17 @@ export default defineConfig({
         test: {
           name: "unit",
           environment: "node",
-          include: ["shared/**/*.test.ts", "dev/**/*.test.ts"],
+          include: pureTests,
+          exclude: ["**/node_modules/**", ...serviceTests],
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        test: {
+          name: "adapters",
+          environment: "node",
+          include: serviceTests,
           testTimeout: 30_000,
           hookTimeout: 60_000,
         },
@@ -38,7 +64,10 @@ export default defineConfig({
         ],
         test: {
           name: "workers",
-          include: ["workers/**/*.test.ts", "test/**/*.test.ts"],
+          // Real data for test/sources-replay.test.ts (workerd cannot read ../shared/data itself).
+          provide: { sourcesReplay: readSourcesReplayData() },
+          include: ["workers/**/*.test.ts", "test/**/*.test.ts", "packages/*/test/**/*.test.ts"],
+          exclude: ["**/node_modules/**", ...pureTests],
           testTimeout: 30_000,
           hookTimeout: 60_000,
         },

@@ -77,7 +77,7 @@ async function main(): Promise<void> {
   API        ${base}            (health: ${base}/health, readiness: ${base}/ready, metrics: ${base}/metrics)
   API key    ${apiKey}   (scopes ingest, read, admin; set MATCHPULSE_DEV_API_KEY to change)
   Post       curl -X POST ${base}/v1/events -H 'authorization: Bearer ${apiKey}' -H 'content-type: application/json' -d @event.json
-  Watch      ${base.replace("http", "ws")}/v1/matches/<matchId>/live?token=${apiKey}
+  Watch      npm run watch -- <matchId>   (or ${base.replace("http", "ws")}/v1/matches/<matchId>/live?token=${apiKey})
   Data       ${dataDir}  (npm run reset to wipe)   Logs: ${join(dataDir, "logs")}
   Stop       Ctrl-C
 `);
@@ -87,7 +87,9 @@ async function main(): Promise<void> {
     console.log("  Demo feed (MATCHPULSE_DEMO=0 turns it off):");
     for (const m of demo.matches) {
       console.log(`    ${m.sport.padEnd(8)} ${base}/v1/matches/${m.matchId}/state?token=${apiKey}`);
-      console.log(`             ${wsBase}/v1/matches/${m.matchId}/live?token=${apiKey}`);
+      console.log(
+        `             ${wsBase}/v1/matches/${m.matchId}/live?token=${apiKey}   npm run watch -- ${m.matchId}`,
+      );
     }
     console.log("");
   }

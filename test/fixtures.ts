@@ -1,7 +1,16 @@
 // Test fixtures that go through the same clients as the Worker: API keys in the real Postgres, rows in
 // the real ClickHouse, events built to contract v1.
 import { env, SELF } from "cloudflare:test";
-import type { MatchEvent } from "../shared/sports/sport";
+import {
+  type ConnectionState,
+  type ConnectMatchOptions,
+  connectMatch,
+  type LiveUpdate,
+  liveSocket,
+  type Transport,
+  UpgradeRejected,
+} from "../packages/client/src";
+import { type ServerFrame, serverFrameSchema } from "../shared/contract/live-protocol";
 import { hashApiKey, keyPrefix, newApiKey } from "../workers/api/api-keys";
 import { openClickHouse } from "../workers/clients/clickhouse";
 import { withPostgres } from "../workers/clients/postgres";
@@ -41,18 +50,7 @@ export function call(
 
 export const uniqueMatchId = (label: string) => `${label}-${crypto.randomUUID().slice(0, 8)}`;
 
-let clock = Date.parse("2026-03-01T15:00:00Z");
-export function footballEvent(matchId: string, type: string, extra: Partial<MatchEvent> = {}): MatchEvent {
-  clock += 1000;
-  return {
-    eventId: crypto.randomUUID(),
-    matchId,
-    sport: "football",
-    type,
-    timestamp: new Date(clock).toISOString(),
-    ...extra,
-  };
-}
+export { footballEvent } from "../shared/testing/events";
 
 export function postEvents(key: string | null, body: unknown, contentType = "application/json"): Promise<Response> {
   return SELF.fetch(`${BASE}/v1/events`, {
@@ -96,7 +94,10 @@ export async function clickhouseRows<T>(query: string, params: Record<string, un
   }
 }
 
-/** Opens the live WebSocket of a match and collects its frames. */
+/**
+ * A raw socket on a match's live endpoint, collecting its frames, each checked against the live protocol:
+ * for tests of the server protocol (see watchMatch for the client).
+ */
 export async function openLive(key: string, matchId: string, since?: number) {
   const qs = since === undefined ? "" : `?since=${since}`;
   const res = await SELF.fetch(`${BASE}/v1/matches/${matchId}/live${qs}`, {
@@ -104,14 +105,50 @@ export async function openLive(key: string, matchId: string, since?: number) {
   });
   const ws = res.webSocket;
   if (!ws) throw new Error(`no WebSocket: ${res.status} ${await res.text()}`);
-  const frames: {
-    type: string;
-    seq: number;
-    event: MatchEvent | null;
-    state: Record<string, unknown>;
-    receivedAt: number;
-  }[] = [];
-  ws.addEventListener("message", (m) => frames.push({ ...JSON.parse(m.data as string), receivedAt: Date.now() }));
+  const frames: (ServerFrame & { receivedAt: number })[] = [];
+  ws.addEventListener("message", (m) => {
+    if (m.data === "pong") return;
+    frames.push({ ...serverFrameSchema.parse(JSON.parse(String(m.data))), receivedAt: Date.now() });
+  });
   ws.accept();
   return { ws, frames, close: () => ws.close(1000, "done") };
+}
+
+/** The client package's transport inside the test runtime: the upgrade goes through SELF.fetch. */
+export const selfTransport: Transport = async (url) => {
+  const res = await SELF.fetch(url.replace(/^ws/, "http"), { headers: { upgrade: "websocket" } });
+  const ws = res.webSocket;
+  if (!ws) throw new UpgradeRejected(res.status, await res.text());
+  const socket = liveSocket(ws);
+  ws.accept();
+  return socket;
+};
+
+/**
+ * A live client of a match through the client package (`connectMatch`), recording what it delivers:
+ * `updates` in order, `states` the connection went through, `urls` it connected to (tokens included).
+ */
+export function watchMatch(key: string, matchId: string, options: Partial<ConnectMatchOptions> = {}) {
+  const updates: LiveUpdate[] = [];
+  const states: ConnectionState[] = [];
+  const urls: URL[] = [];
+  const connection = connectMatch({
+    baseUrl: BASE,
+    matchId,
+    token: key,
+    transport: (url) => {
+      urls.push(new URL(url));
+      return selfTransport(url);
+    },
+    ...options,
+    onFrame: (u) => {
+      updates.push(u);
+      options.onFrame?.(u);
+    },
+    onState: (state, detail) => {
+      states.push(state);
+      options.onState?.(state, detail);
+    },
+  });
+  return { connection, updates, states, urls, events: () => updates.flatMap((u) => u.events) };
 }

@@ -3,7 +3,7 @@
 import { SELF } from "cloudflare:test";
 import type { z } from "@hono/zod-openapi";
 import { beforeAll, describe, expect, it } from "vitest";
-import { liveFrameSchema } from "../shared/contract/frames";
+import { serverFrameSchema } from "../shared/contract/live-protocol";
 import { app } from "../workers/api/app";
 import { BASE, call, createApiKey, eventually, postEvents, uniqueMatchId } from "./fixtures";
 
@@ -682,7 +682,7 @@ describe("responses conform to their declared schemas", () => {
     );
     ws.accept();
     const frame = JSON.parse(await first) as unknown;
-    expect(liveFrameSchema.safeParse(frame).success).toBe(true);
+    expect(serverFrameSchema.safeParse(frame).success).toBe(true);
     ws.close(1000, "done");
   });
 

@@ -25,6 +25,8 @@ export interface Env {
 
   EDGE_DEDUP_TTL_SECONDS: string;
   GAP_HOLD_MS: string;
+  /** Live sockets one API client may hold open on one match (default 100). */
+  LIVE_SOCKETS_PER_CLIENT?: string;
   LOG_LEVEL: string;
 }
 

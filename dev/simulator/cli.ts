@@ -5,11 +5,13 @@ import { readFile } from "node:fs/promises";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { seededRng } from "../../shared/random";
+import { WYSCOUT_CREDIT } from "../../shared/sources/wyscout/parse";
 import type { MatchEvent } from "../../shared/sports/sport";
 import { simulateCs2 } from "./cs2";
 import { FeedAuthError, type FeedStats, MAX_BATCH, mergeByTime, streamEvents } from "./feed";
 import { simulateFootball } from "./football";
 import { readFootballData, replayFootball } from "./replay-football";
+import { replayWyscoutFile } from "./replay-wyscout";
 
 export const USAGE = `Usage: npx tsx dev/simulator/cli.ts <command> [options]
 
@@ -21,6 +23,11 @@ Commands
   replay-football  --url URL --key KEY [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--speed X | --rate N] [--batch N]
                    [--results file.csv] [--goals file.csv] [--include-incomplete] [--max-gap MINUTES] [--ndjson]
                    Real results (../shared/data/football by default); every match kicks off at 15:00 UTC.
+  replay-wyscout   <match.json[.gz]> --match-id ID [--matches matches_*.json] [--out file.ndjson | --url URL --key KEY]
+                   [--start ISO|now] [--speed X | --rate N] [--batch N] [--ndjson]
+                   A real match of the Wyscout public data (${WYSCOUT_CREDIT}) in source order, at real pace
+                   (--speed 1), sped up, or as fast as possible; NDJSON on stdout without --out or --url.
+                   Kick-off at the metadata's date unless --start (the event log keeps 2 years by timestamp).
   replay           --in file.ndjson --url URL --key KEY [--speed X | --rate N] [--batch N] [--ndjson] [--restamp]
 
 Options
@@ -65,6 +72,7 @@ const options = {
   goals: { type: "string" },
   "include-incomplete": { type: "boolean" },
   "max-gap": { type: "string" },
+  "match-id": { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -102,6 +110,7 @@ const COMMAND_FLAGS: Record<string, readonly (keyof Flags)[]> = {
     "ndjson",
   ],
   replay: ["url", "key", "in", "speed", "rate", "batch", "ndjson", "restamp"],
+  "replay-wyscout": ["match-id", "start", "matches", "out", "url", "key", "speed", "rate", "batch", "ndjson"],
 };
 
 function positiveNumber(flag: string, value: string | undefined, integer = false): number | undefined {
@@ -252,6 +261,8 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   }
   const allowed = COMMAND_FLAGS[command];
   if (allowed === undefined) throw new UsageError(`unknown command "${command}"`);
+  // replay-wyscout takes the match file as its one positional argument.
+  const positional = command === "replay-wyscout" ? extra.shift() : undefined;
   if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
   for (const flag of Object.keys(flags) as (keyof Flags)[]) {
     if (flag !== "help" && !allowed.includes(flag)) throw new UsageError(`--${flag} is not an option of ${command}`);
@@ -282,6 +293,37 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     case "replay": {
       if (flags.in === undefined) throw new UsageError("replay needs --in file.ndjson");
       return send(await readNdjson(flags.in), flags, io);
+    }
+    case "replay-wyscout": {
+      if (positional === undefined) throw new UsageError("replay-wyscout needs a match file (matches/<wyId>.json.gz)");
+      const matchId = flags["match-id"];
+      if (matchId === undefined) throw new UsageError("replay-wyscout needs --match-id");
+      if (flags.out !== undefined && flags.url !== undefined)
+        throw new UsageError("use either --out or --url, not both");
+      let replay: Awaited<ReturnType<typeof replayWyscoutFile>>;
+      try {
+        replay = await replayWyscoutFile(
+          positional,
+          matchId,
+          flags.matches === undefined ? undefined : [flags.matches],
+        );
+      } catch (err) {
+        throw new UsageError(`cannot replay ${positional}: ${(err as Error).message}`);
+      }
+      io.stderr.write(
+        `[simulator] ${replay.meta?.label ?? `Wyscout match ${replay.wyId}`}: ${fmt(replay.events.length)} events · source: ${WYSCOUT_CREDIT}\n`,
+      );
+      for (const issue of replay.issues) io.stderr.write(`[simulator] skipped ${issue.at}: ${issue.message}\n`);
+      if (flags.url !== undefined) return send(replay.events, flags, io);
+      if (flags.out === undefined) {
+        await writeNdjson(replay.events, io.stdout);
+        return 0;
+      }
+      const file = createWriteStream(flags.out);
+      await writeNdjson(replay.events, file);
+      await new Promise<void>((resolve, reject) => file.end((err?: Error | null) => (err ? reject(err) : resolve())));
+      io.stderr.write(`[simulator] wrote ${fmt(replay.events.length)} events to ${flags.out}\n`);
+      return 0;
     }
     case "replay-football": {
       const from = isoDate("from", flags.from);

@@ -12,7 +12,7 @@ import { type Rng, seededRng } from "../../shared/random";
 import type { Side } from "../../shared/sports/cs2/events";
 import { team1SideForRound } from "../../shared/sports/cs2/sides";
 import type { MatchEvent, Pair, TeamSide } from "../../shared/sports/sport";
-import { type DraftEvent, toMatchEvents } from "./timeline";
+import { type DraftEvent, toMatchEvents } from "./draft-events";
 
 export interface Cs2SimOptions {
   matchId: string;

@@ -10,7 +10,7 @@
 
 import { type Rng, seededRng } from "../../shared/random";
 import type { MatchEvent, TeamSide } from "../../shared/sports/sport";
-import { type DraftEvent, toMatchEvents } from "./timeline";
+import { type DraftEvent, toMatchEvents } from "./draft-events";
 
 export interface FootballSimOptions {
   matchId: string;

@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 import { MATCH_ID_PATTERN } from "../../shared/contract/event";
 import { seededRng } from "../../shared/random";
 import type { MatchEvent, Pair, TeamSide } from "../../shared/sports/sport";
-import { type DraftEvent, toMatchEvents } from "./timeline";
+import { type DraftEvent, toMatchEvents } from "./draft-events";
 
 export interface FootballReplayOptions {
   /** First date to replay, inclusive (YYYY-MM-DD). */

@@ -3,9 +3,6 @@
 // payload. All schemas are built once at module load because parseEvent runs on every event.
 import { z } from "zod";
 import { sportNames, sportOf } from "../sports";
-import type { MatchEvent } from "../sports/sport";
-
-export type { MatchEvent } from "../sports/sport";
 
 export interface ContractIssue {
   /** Dotted path to the offending field ("payload.minute", "teamId"); "" for the event itself. */
@@ -47,7 +44,7 @@ function payloadFits(payload: unknown): boolean {
   return json.length * 3 <= PAYLOAD_MAX_BYTES || encoder.encode(json).length <= PAYLOAD_MAX_BYTES;
 }
 
-const allTypes = [...new Set(sportNames.flatMap((name) => sportOf(name)?.eventTypes ?? []))];
+const allTypes: string[] = [...new Set(sportNames.flatMap((name) => sportOf(name)?.eventTypes ?? []))];
 
 export const eventSchema = z
   .strictObject({
@@ -98,6 +95,8 @@ export const eventSchema = z
   .meta({ id: "MatchEvent", description: "A live match event, contract v1." });
 
 export type EventInput = z.input<typeof eventSchema>;
+/** A validated event as it travels from ingest to the match room (contract v1). */
+export type MatchEvent = z.output<typeof eventSchema>;
 
 function pathOf(segments: readonly PropertyKey[]): string {
   return segments.map(String).join(".");

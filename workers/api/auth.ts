@@ -1,7 +1,7 @@
 // Bearer-key authentication with scopes. Keys are looked up in Postgres by hash and cached in the
 // isolate for a few seconds, so Postgres sees one query per key per isolate per TTL, and a revoked key
 // stops working everywhere within KEY_CACHE_TTL_MS (at once in the isolate that revoked it).
-import { and, eq, isNull } from "drizzle-orm";
+import { and, eq, inArray, isNull } from "drizzle-orm";
 import { createMiddleware } from "hono/factory";
 import { withPostgres } from "../clients/postgres";
 import { apiClients } from "../clients/postgres-schema";
@@ -81,4 +81,26 @@ export function requireScope(scopes: Scope | Scope[], options: { allowQueryToken
     c.set("client", client);
     await next();
   });
+}
+
+/**
+ * Which of these API clients still exist unrevoked with one of `scopes`, asked of Postgres directly (no
+ * cache: match rooms ask at most every few seconds for the clients of their open sockets). Null when the
+ * metadata store cannot answer.
+ */
+export async function activeClients(env: Env, clientIds: string[], scopes: Scope[]): Promise<Set<string> | null> {
+  if (clientIds.length === 0) return new Set();
+  try {
+    const rows = await withPostgres(env, ({ db }) =>
+      db
+        .select({ id: apiClients.id, scopes: apiClients.scopes })
+        .from(apiClients)
+        .where(and(inArray(apiClients.id, clientIds), isNull(apiClients.revokedAt))),
+    );
+    return new Set(rows.filter((r) => scopes.some((s) => r.scopes.includes(s))).map((r) => r.id));
+  } catch (err) {
+    metrics.dependencyErrors.inc({ dependency: "postgres" });
+    log("warn", "api client check failed", { error: errorMessage(err) });
+    return null;
+  }
 }

@@ -2,12 +2,14 @@
 // activity), the live state and WebSocket stream of one match, and the admin's create and update.
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { eq, sql } from "drizzle-orm";
-import { liveFrameSchema, matchStateViewSchema, predictionViewSchema } from "../../shared/contract/frames";
+import { matchStateViewSchema, serverFrameSchema } from "../../shared/contract/live-protocol";
+import { predictionSchema } from "../../shared/contract/prediction";
 import { sportNames } from "../../shared/sports";
 import { type MatchActivity, matchActivity, NO_ACTIVITY } from "../analytics/match-activity";
 import { openClickHouse } from "../clients/clickhouse";
 import { matches } from "../clients/postgres-schema";
 import type { Env } from "../env";
+import { CLIENT_ID_HEADER } from "../match-room/sockets";
 import { errorMessage, log } from "../observability/log";
 import { metrics } from "../observability/metrics";
 import type { AppEnv } from "./app-env";
@@ -32,7 +34,7 @@ import { readBudget } from "./rate-limit";
 const sportSchema = z.enum(sportNames as [string, ...string[]]);
 
 const liveStateSchema = matchStateViewSchema
-  .extend({ prediction: z.union([predictionViewSchema, z.null()]) })
+  .extend({ prediction: z.union([predictionSchema, z.null()]) })
   .meta({ id: "LiveState", description: "The room's live state of a match and its current prediction." });
 
 const activitySchema = z
@@ -207,7 +209,7 @@ export const liveStreamRoute = createRoute({
   description:
     "Upgrade to a WebSocket (`?token=<key>` where headers cannot be set). The first frame is a snapshot, then one " +
     "`update` frame per change (coalesced under bursts). Reconnect with `?since=<last seq>` to receive what you missed. " +
-    "Send `ping` for `pong`. Close codes: 4001 unauthorized, 4008 too slow (resume with ?since=). Scope: read.",
+    "Send `ping` for `pong`. Close codes: 4001 key revoked, 4008 too slow (resume with ?since=); 429 `rate_limited` when the key has too many sockets open on the match. Scope: read.",
   security: bearerAuth,
   request: {
     params: matchIdParams,
@@ -227,7 +229,7 @@ export const liveStreamRoute = createRoute({
   responses: {
     101: {
       description: "Switching protocols: the socket then carries LiveFrame JSON messages.",
-      content: { "application/json": { schema: liveFrameSchema } },
+      content: { "application/json": { schema: serverFrameSchema } },
     },
     ...errors(400, 401, 403, 404, 426, 429, 503),
   },
@@ -343,7 +345,10 @@ app.get("/v1/matches/:matchId/live", requireScope("read", { allowQueryToken: tru
       issues: [{ path: "query.since", message: "not a non-negative integer" }],
     });
   }
-  return room(c.env, matchId.data).fetch(c.req.raw);
+  // The room keeps the client with the socket: it closes it if the key is revoked and caps sockets per client.
+  const headers = new Headers(c.req.raw.headers);
+  headers.set(CLIENT_ID_HEADER, c.get("client").id);
+  return room(c.env, matchId.data).fetch(new Request(c.req.raw.url, { headers }));
 });
 
 export const matchesRoutes = app;

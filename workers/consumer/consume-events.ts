@@ -6,7 +6,8 @@
 import type { Env } from "../env";
 import { settleFinishedMatches } from "../games/settlement";
 import type { EventsMessage } from "../ingest/pack";
-import type { ApplyResult, MatchRoom } from "../match-room/match-room";
+import type { MatchRoom } from "../match-room/match-room";
+import type { ApplyResult } from "../match-room/rpc";
 import { errorMessage, log } from "../observability/log";
 import { metrics } from "../observability/metrics";
 import { forwardToAnalytics } from "./analytics-queue";

@@ -1,34 +1,12 @@
-// Live sockets: accepting (with resume from a seq) and fan-out. Sockets use the hibernation API, so an
-// idle room with thousands of fans costs nothing between events. Under bursts the room sends at most
-// one frame per COALESCE_MS, carrying every change since the previous one, instead of flooding clients.
-import { closeCodes, closeReasons, type LiveFrame } from "../../shared/contract/frames";
-import type { MatchEvent } from "../../shared/sports/sport";
-import { HISTORY_LIMIT, type RoomRecord, type RoomStore, stateView } from "./store";
+// Fan-out over the room's hibernating WebSockets: an idle room with thousands of fans costs nothing
+// between events. Under bursts the room sends at most one round of frames per COALESCE_MS, carrying every
+// change since the previous one (coalesced, frames.ts), instead of flooding clients.
+import { closeCodes, closeReasons } from "../../shared/contract/live-protocol";
+import { coalesce, type RoomFrame } from "./frames";
+import { closeQuietly, type SocketRegistry } from "./sockets";
+import { HISTORY_LIMIT } from "./store";
 
 export const COALESCE_MS = 50;
-
-/** The frame announcing updates fromSeq..record.seq: one event as `event`, several also as `events`. */
-export function updateFrame(record: RoomRecord, events: MatchEvent[], fromSeq: number): LiveFrame {
-  const frame: LiveFrame = {
-    type: "update",
-    seq: record.seq,
-    event: events[events.length - 1]!,
-    state: stateView(record),
-    prediction: record.prediction,
-  };
-  return events.length === 1 ? frame : { ...frame, fromSeq, events };
-}
-
-/** Folds consecutive update frames into one: the last state, and every event in order. */
-export function coalesce(frames: LiveFrame[]): LiveFrame {
-  if (frames.length === 1) return frames[0]!;
-  const last = frames[frames.length - 1]!;
-  return {
-    ...last,
-    fromSeq: frames[0]!.fromSeq ?? frames[0]!.seq,
-    events: frames.flatMap((f) => f.events ?? (f.event ? [f.event] : [])),
-  };
-}
 
 /**
  * How many updates a client may fall behind the last seq it acknowledged before it is closed as too slow
@@ -36,43 +14,29 @@ export function coalesce(frames: LiveFrame[]): LiveFrame {
  */
 export const MAX_UNACKED = HISTORY_LIMIT;
 
-/** Clients that want flow control send `{"type":"ack","seq":N}` after handling the frame with seq N. */
-export function parseAck(message: string | ArrayBuffer): number | null {
-  if (typeof message !== "string" || !message.startsWith("{")) return null;
-  try {
-    const value = JSON.parse(message) as { type?: unknown; seq?: unknown };
-    return value.type === "ack" && Number.isInteger(value.seq) && (value.seq as number) >= 0
-      ? (value.seq as number)
-      : null;
-  } catch {
-    return null;
-  }
-}
+/** Whether a socket that acknowledged `acked` is too far behind `seq` (never, for a client that never acks). */
+export const tooFarBehind = (acked: number | null, seq: number): boolean => acked !== null && seq - acked > MAX_UNACKED;
 
 export class Broadcaster {
-  private pending: LiveFrame[] = [];
+  private pending: RoomFrame[] = [];
   private lastSentAt = 0;
   private timer: ReturnType<typeof setTimeout> | null = null;
-  /** Last seq each acknowledging socket confirmed (in memory: a woken room learns it again from the next ack). */
-  private readonly acked = new Map<WebSocket, number>();
 
-  acknowledge(ws: WebSocket, seq: number): void {
-    this.acked.set(ws, Math.max(seq, this.acked.get(ws) ?? 0));
-  }
+  constructor(
+    private readonly sockets: () => WebSocket[],
+    private readonly registry: SocketRegistry,
+    /** Called when frames go out to at least one socket (the room re-checks its clients' keys then). */
+    private readonly onSend: () => void = () => {},
+  ) {}
 
-  forget(ws: WebSocket): void {
-    this.acked.delete(ws);
-  }
-
-  constructor(private readonly sockets: () => WebSocket[]) {}
-
-  /** Queues a frame for every socket; sends now unless a frame went out less than COALESCE_MS ago. */
-  publish(frame: LiveFrame | null): void {
-    if (!frame) return;
-    this.pending.push(frame);
+  /** Queues frames for every socket; sends now unless frames went out less than COALESCE_MS ago. */
+  publish(frames: RoomFrame[]): void {
+    if (frames.length === 0) return;
+    const wasEmpty = this.pending.length === 0;
+    this.pending.push(...frames);
     if (this.timer) return;
     const wait = this.lastSentAt + COALESCE_MS - Date.now();
-    if (wait <= 0 && this.pending.length === 1) this.flush();
+    if (wait <= 0 && wasEmpty) this.flush();
     else this.timer = setTimeout(() => this.flush(), Math.max(wait, 0));
   }
 
@@ -80,59 +44,26 @@ export class Broadcaster {
     this.timer = null;
     if (this.pending.length === 0) return;
     const sockets = this.sockets();
-    // Nobody listening (a feed without fans, or a bench): nothing to serialise.
-    const frame = coalesce(this.pending);
-    const text = sockets.length > 0 ? JSON.stringify(frame) : "";
+    const frames = coalesce(this.pending);
     this.pending = [];
     this.lastSentAt = Date.now();
+    // Nobody listening (a feed without fans, or a bench): nothing to serialise.
+    if (sockets.length === 0) return;
+    this.onSend();
+    const texts = frames.map((f) => JSON.stringify(f));
+    const lastSeq = frames[frames.length - 1]?.seq ?? 0;
     for (const ws of sockets) {
-      const acked = this.acked.size > 0 ? this.acked.get(ws) : undefined;
-      if (acked !== undefined && frame.seq - acked > MAX_UNACKED) {
-        this.forget(ws);
-        try {
-          ws.close(closeCodes.slowConsumer, closeReasons[closeCodes.slowConsumer]);
-        } catch {
-          // already closed
-        }
+      if (tooFarBehind(this.registry.state(ws).acked, lastSeq)) {
+        this.registry.forget(ws);
+        closeQuietly(ws, closeCodes.slowConsumer, closeReasons[closeCodes.slowConsumer]);
         continue;
       }
       try {
-        ws.send(text);
+        for (const text of texts) ws.send(text);
       } catch {
         // The socket is closing or its buffer is full: close it with the documented code; it resumes with ?since=.
-        try {
-          ws.close(closeCodes.slowConsumer, closeReasons[closeCodes.slowConsumer]);
-        } catch {
-          // already closed
-        }
+        closeQuietly(ws, closeCodes.slowConsumer, closeReasons[closeCodes.slowConsumer]);
       }
     }
   }
-}
-
-export function openLiveSocket(
-  ctx: DurableObjectState,
-  store: RoomStore,
-  record: RoomRecord,
-  since: number | null,
-): Response {
-  const pair = new WebSocketPair();
-  const [client, server] = [pair[0], pair[1]];
-  ctx.acceptWebSocket(server);
-  const missed = since !== null ? store.historySince(since, record.seq) : null;
-  if (missed) {
-    // Every missed event, in order, in one frame with the current state (like a coalesced update).
-    if (missed.length > 0) server.send(JSON.stringify(updateFrame(record, missed, since! + 1)));
-  } else {
-    const snapshot: LiveFrame = {
-      type: "snapshot",
-      seq: record.seq,
-      event: null,
-      state: stateView(record),
-      prediction: record.prediction,
-      ...(since !== null ? { resumed: false } : {}),
-    };
-    server.send(JSON.stringify(snapshot));
-  }
-  return new Response(null, { status: 101, webSocket: client });
 }

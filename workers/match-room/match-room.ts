@@ -1,75 +1,88 @@
-// MatchRoom: one Durable Object per match. A thin shell over pure functions — sequencing
-// (./sequencer), the sport's reducer and predictor (shared/sports) — that adds storage (./store) and
-// hibernating WebSockets (./broadcast).
+// MatchRoom: one Durable Object per match, a shell over pure functions: sequencing (./sequencer), the
+// fold through the sport's reducer and predictor (./fold), frames (./frames). It adds storage (./store),
+// hibernating sockets (./sockets, ./broadcast), the team strength (./strength, Postgres) and the check
+// that the keys of open sockets are still valid (workers/api/auth).
 import { DurableObject } from "cloudflare:workers";
-import type { LiveFrame, MatchStateView, PredictionView } from "../../shared/contract/frames";
+import { errorBody } from "../../shared/contract/errors";
+import {
+  closeCodes,
+  closeReasons,
+  PING_TEXT,
+  PONG_TEXT,
+  parseClientMessage,
+} from "../../shared/contract/live-protocol";
+import type { Prediction } from "../../shared/contract/prediction";
 import { sportOf } from "../../shared/sports";
 import type { MatchEvent, SportModule } from "../../shared/sports/sport";
+import { activeClients } from "../api/auth";
 import { type Env, numberVar } from "../env";
-import { log } from "../observability/log";
-import { Broadcaster, openLiveSocket, parseAck, updateFrame } from "./broadcast";
-import { type Delivery, initialSequencing, planDelivery } from "./sequencer";
-import { type AppliedRow, type PublishedPrediction, type RoomRecord, RoomStore, stateView } from "./store";
-import { DEFAULT_STRENGTH, loadStrength } from "./strength";
+import { errorMessage, log } from "../observability/log";
+import { Broadcaster } from "./broadcast";
+import { foldDelivery } from "./fold";
+import { type RoomFrame, snapshotFrame, updateFrame } from "./frames";
+import { DEFAULT_STRENGTH, newRecord, type RoomRecord, stateView } from "./record";
+import type { ApplyResult } from "./rpc";
+import { planDelivery } from "./sequencer";
+import {
+  CLIENT_ID_HEADER,
+  clientTag,
+  closeQuietly,
+  echoCloseCode,
+  isBenignTeardownError,
+  SocketRegistry,
+} from "./sockets";
+import { RoomStore } from "./store";
+import { loadStrength } from "./strength";
 
 const STRENGTH_RETRY_MS = 30_000;
 /** Confirmed predictions leave the room's SQLite outbox within about this long (with a delivery) or twice it (a quiet room). */
 export const CONFIRM_FLUSH_MS = 1_000;
+/** The keys of open sockets are re-checked at least this often (the API's revocation bound, KEY_CACHE_TTL_MS). */
+export const ACCESS_CHECK_MS = 5_000;
+export const DEFAULT_SOCKETS_PER_CLIENT = 100;
 
-export interface ApplyResult {
-  applied: number;
-  duplicates: number;
-  held: number;
-  rejected: number;
-  /** Predictions not yet confirmed by the consumer (this call's and any earlier ones), oldest first. */
-  predictions: PublishedPrediction[];
+interface Room {
+  record: RoomRecord;
+  sport: SportModule;
 }
 
 export class MatchRoom extends DurableObject<Env> {
   private readonly store: RoomStore;
+  private readonly sockets = new SocketRegistry();
   private readonly broadcaster: Broadcaster;
-  private record: RoomRecord | null;
+  /** Null until the first event: such a room writes nothing (reads of unknown matches leave no storage). */
+  private room: Room | null = null;
   private confirmTimer: ReturnType<typeof setTimeout> | null = null;
+  private lastAccessCheck = 0;
+  private accessCheck: Promise<void> | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.store = new RoomStore(ctx.storage.sql);
-    this.record = this.store.loadRecord();
-    this.broadcaster = new Broadcaster(() => ctx.getWebSockets());
+    const record = this.store.loadRecord(sportOf);
+    const sport = record && sportOf(record.sport);
+    if (record && sport) this.room = { record, sport };
+    this.broadcaster = new Broadcaster(
+      () => ctx.getWebSockets(),
+      this.sockets,
+      () => this.checkAccessSoon(),
+    );
     // Keep-alive pings are answered by the runtime without waking a hibernated room.
-    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_TEXT, PONG_TEXT));
   }
 
   /** Called by the queue consumer once per match per batch. Idempotent per eventId. */
   async applyEvents(matchId: string, events: MatchEvent[]): Promise<ApplyResult> {
     const result: ApplyResult = { applied: 0, duplicates: 0, held: 0, rejected: 0, predictions: [] };
-    if (!this.record) {
-      const sport = events[0] && sportOf(events[0].sport);
-      if (!sport) return { ...result, rejected: events.length };
-      // Strength is read once, before the first event, so every prediction of the match uses it.
-      const strength = await this.ctx.blockConcurrencyWhile(() => loadStrength(this.env, matchId));
-      if (!this.record) {
-        this.record = {
-          ...this.newRecord(matchId, events[0]!.sport, sport),
-          strength: strength ?? DEFAULT_STRENGTH,
-          ...(strength ? {} : { strengthRetryAt: Date.now() + STRENGTH_RETRY_MS }),
-        };
-      }
-    } else if (this.record.strengthRetryAt !== undefined && Date.now() >= this.record.strengthRetryAt) {
-      const strength = await this.ctx.blockConcurrencyWhile(() => loadStrength(this.env, matchId));
-      if (strength) {
-        this.record.strength = strength;
-        delete this.record.strengthRetryAt;
-      } else this.record.strengthRetryAt = Date.now() + STRENGTH_RETRY_MS;
-    }
-    const sport = sportOf(this.record.sport)!;
+    const room = await this.openRoom(matchId, events[0]);
+    if (!room) return { ...result, rejected: events.length };
 
     // Confirmations ride in a delivery's commit, at most every CONFIRM_FLUSH_MS / 2.
     this.store.flushConfirmations(CONFIRM_FLUSH_MS / 2);
     const fresh: MatchEvent[] = [];
     const seen = this.store.knownIds(events.map((e) => e.eventId));
     for (const e of events) {
-      if (e.sport !== this.record.sport || e.matchId !== this.record.matchId) {
+      if (e.sport !== room.record.sport || e.matchId !== room.record.matchId) {
         result.rejected++;
         log("warn", "event does not belong to this room", { matchId, eventId: e.eventId, sport: e.sport });
       } else if (seen.has(e.eventId)) result.duplicates++;
@@ -78,20 +91,197 @@ export class MatchRoom extends DurableObject<Env> {
         fresh.push(e);
       }
     }
-    const { applied, frame, holding } = this.deliver(sport, fresh, false);
-    const appliedIds = new Set(applied.map((e) => e.eventId));
-    result.applied = applied.length;
-    result.held = fresh.filter((e) => !appliedIds.has(e.eventId)).length;
-    if (holding) await this.scheduleRelease();
-    this.broadcaster.publish(frame);
+    const { applied, frames, holding } = this.deliver(room, fresh, false);
+    result.applied = applied;
+    result.held = fresh.length - applied;
+    if (holding) await this.scheduleAlarm();
+    this.broadcaster.publish(frames);
     result.predictions = this.store.pendingPredictions();
     return result;
   }
 
   /** The consumer wrote predictions up to this room seq to the analytics store. */
   async confirmPredictions(upToSeq: number): Promise<void> {
+    if (!this.room) return;
     this.store.confirmPredictions(upToSeq);
     this.armConfirmTimer();
+  }
+
+  /** The current state and prediction, or null if no event has reached this match yet. */
+  async getState(): Promise<{ state: ReturnType<typeof stateView>; prediction: Prediction | null } | null> {
+    return this.room ? { state: stateView(this.room.record), prediction: this.room.record.prediction } : null;
+  }
+
+  /** The live socket: a snapshot (or what a resuming client missed), then every update. */
+  override async fetch(request: Request): Promise<Response> {
+    const room = this.room;
+    if (!room) return Response.json(errorBody("not_found", "no events for this match yet"), { status: 404 });
+    const record = room.record;
+    const clientId = request.headers.get(CLIENT_ID_HEADER);
+    if (clientId !== null) {
+      const cap = numberVar(this.env.LIVE_SOCKETS_PER_CLIENT, DEFAULT_SOCKETS_PER_CLIENT);
+      if (this.ctx.getWebSockets(clientTag(clientId)).length >= cap) {
+        return Response.json(
+          errorBody("rate_limited", `at most ${cap} live sockets per API key on one match; close one first`),
+          { status: 429 },
+        );
+      }
+    }
+    const sinceText = new URL(request.url).searchParams.get("since");
+    const since = sinceText === null ? null : Number(sinceText);
+    const pair = new WebSocketPair();
+    const [client, server] = [pair[0], pair[1]];
+    this.sockets.accept(this.ctx, server, { clientId, acked: null });
+    const opening = this.openingFrame(record, since);
+    if (opening) server.send(JSON.stringify(opening));
+    await this.scheduleAlarm();
+    return new Response(null, { status: 101, webSocket: client });
+  }
+
+  /** Releases events held past the gap hold, and re-checks the keys of open sockets. */
+  override async alarm(): Promise<void> {
+    const room = this.room;
+    if (room) {
+      const oldest = this.store.oldestHeldAt();
+      if (oldest !== null && oldest + this.gapHoldMs() <= Date.now()) {
+        this.broadcaster.publish(this.deliver(room, [], true).frames);
+      }
+    }
+    if (this.ctx.getWebSockets().length > 0) await this.checkAccess();
+    await this.scheduleAlarm();
+  }
+
+  override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    const msg = parseClientMessage(message);
+    if (msg?.type === "ping") ws.send(PONG_TEXT);
+    else if (msg?.type === "ack") this.sockets.acknowledge(ws, msg.seq);
+  }
+
+  override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
+    this.sockets.forget(ws);
+    const echoed = echoCloseCode(code);
+    closeQuietly(ws, echoed, echoed === code ? reason : "");
+  }
+
+  override async webSocketError(ws: WebSocket, error: unknown): Promise<void> {
+    this.sockets.forget(ws);
+    if (!isBenignTeardownError(error)) log("warn", "live socket error", { error: errorMessage(error) });
+    closeQuietly(ws, 1011, "internal error");
+  }
+
+  /** The room of this match, created with the first event (and its strength); null for an event of no sport. */
+  private async openRoom(matchId: string, first: MatchEvent | undefined): Promise<Room | null> {
+    if (!this.room) {
+      const sport = first && sportOf(first.sport);
+      if (!sport) return null;
+      // Strength is read once, before the first event, so every prediction of the match uses it.
+      const strength = await this.ctx.blockConcurrencyWhile(() => loadStrength(this.env, matchId));
+      if (!this.room) {
+        this.store.ensureSchema();
+        const record = newRecord(matchId, sport, strength ?? DEFAULT_STRENGTH);
+        if (!strength) record.strengthRetryAt = Date.now() + STRENGTH_RETRY_MS;
+        this.room = { record, sport };
+      }
+    } else if (this.room.record.strengthRetryAt !== undefined && Date.now() >= this.room.record.strengthRetryAt) {
+      const strength = await this.ctx.blockConcurrencyWhile(() => loadStrength(this.env, matchId));
+      const { strengthRetryAt: _, ...record } = this.room.record;
+      this.room = {
+        ...this.room,
+        record: strength ? { ...record, strength } : { ...record, strengthRetryAt: Date.now() + STRENGTH_RETRY_MS },
+      };
+    }
+    return this.room;
+  }
+
+  /**
+   * Plan (sequencer) → fold (pure) → persist (one transaction) → adopt. Returns how many events were
+   * applied, the frames announcing them, and whether events are held behind a gap afterwards.
+   */
+  private deliver(
+    room: Room,
+    incoming: MatchEvent[],
+    releaseAll: boolean,
+  ): { applied: number; frames: RoomFrame[]; holding: boolean } {
+    // Only events with a seq can be held or release held ones: without any, the held set stays as it is.
+    const withHeld = releaseAll || incoming.some((e) => e.seq !== undefined);
+    const held = withHeld ? this.store.heldEvents() : [];
+    const heldIds = new Set(held.map((e) => e.eventId));
+    const plan = planDelivery(room.record.sequencing, incoming, held, releaseAll);
+    const now = Date.now();
+    const folded = foldDelivery(room.record, room.sport, plan, heldIds, now, () => this.store.loadLog());
+    for (const { eventId, why } of folded.ignored) {
+      log("info", "correction changed nothing (yet)", { matchId: room.record.matchId, eventId, why });
+    }
+    try {
+      this.ctx.storage.transactionSync(() => {
+        this.store.recordApplied(folded.rows);
+        this.store.appendLog(folded.logAppends);
+        if (withHeld) this.store.holdAll(plan.hold, heldIds, now);
+        this.store.saveRecord(folded.record);
+      });
+    } catch (err) {
+      // The transaction rolled back: the store's mirrors may hold what SQLite no longer has.
+      this.store.forgetCaches();
+      throw err;
+    }
+    this.room = { ...room, record: folded.record };
+    return { applied: plan.apply.length, frames: folded.frames, holding: this.store.heldEventCount() > 0 };
+  }
+
+  /** A snapshot; for ?since=, what was missed (nothing if nothing was), or a snapshot flagged resumed:false. */
+  private openingFrame(record: RoomRecord, since: number | null) {
+    if (since === null || !Number.isSafeInteger(since) || since < 0) return snapshotFrame(record);
+    // Ahead of the room (another room's seq, or a room rebuilt): the client's view cannot be resumed.
+    if (since > record.seq) return snapshotFrame(record, false);
+    const missed = this.store.historySince(since, record.seq);
+    if (missed === null) return snapshotFrame(record, false);
+    return missed.length > 0 ? updateFrame(record, missed, since + 1) : null;
+  }
+
+  private gapHoldMs(): number {
+    return numberVar(this.env.GAP_HOLD_MS, 2_000);
+  }
+
+  /** One alarm serves both: the oldest held event's deadline, and the next key check while sockets are open. */
+  private async scheduleAlarm(): Promise<void> {
+    const oldest = this.room ? this.store.oldestHeldAt() : null;
+    let due = oldest === null ? Number.POSITIVE_INFINITY : oldest + this.gapHoldMs();
+    if (this.ctx.getWebSockets().length > 0) due = Math.min(due, Date.now() + ACCESS_CHECK_MS);
+    if (due === Number.POSITIVE_INFINITY) return;
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || current > due) await this.ctx.storage.setAlarm(due);
+  }
+
+  /** While frames go out: re-check the keys if the last check is older than ACCESS_CHECK_MS. */
+  private checkAccessSoon(): void {
+    if (this.accessCheck || Date.now() - this.lastAccessCheck < ACCESS_CHECK_MS) return;
+    this.accessCheck = this.checkAccess().finally(() => {
+      this.accessCheck = null;
+    });
+  }
+
+  /** Closes, with 4001, the sockets whose API key was revoked or lost the read scope. */
+  private async checkAccess(): Promise<void> {
+    this.lastAccessCheck = Date.now();
+    const byClient = new Map<string, WebSocket[]>();
+    for (const ws of this.ctx.getWebSockets()) {
+      const { clientId } = this.sockets.state(ws);
+      if (clientId === null) continue;
+      const list = byClient.get(clientId);
+      if (list) list.push(ws);
+      else byClient.set(clientId, [ws]);
+    }
+    if (byClient.size === 0) return;
+    // Unreachable metadata store: keep the sockets (logged by activeClients); the next check asks again.
+    const allowed = await activeClients(this.env, [...byClient.keys()], ["read"]);
+    if (allowed === null) return;
+    for (const [clientId, sockets] of byClient) {
+      if (allowed.has(clientId)) continue;
+      for (const ws of sockets) {
+        this.sockets.forget(ws);
+        closeQuietly(ws, closeCodes.unauthorized, closeReasons[closeCodes.unauthorized]);
+      }
+    }
   }
 
   /** Under load a later applyEvents writes confirmations; this timer writes those of a quiet room. */
@@ -101,143 +291,5 @@ export class MatchRoom extends DurableObject<Env> {
       this.store.flushConfirmations(CONFIRM_FLUSH_MS / 2);
       if (this.store.hasUnwrittenConfirmations()) this.armConfirmTimer();
     }, CONFIRM_FLUSH_MS);
-  }
-
-  /** The current state and prediction, or null if no event has reached this match yet. */
-  async getState(): Promise<{ state: MatchStateView; prediction: PredictionView | null } | null> {
-    return this.record ? { state: stateView(this.record), prediction: this.record.prediction } : null;
-  }
-
-  override async fetch(request: Request): Promise<Response> {
-    if (!this.record)
-      return Response.json({ error: { code: "not_found", message: "no events for this match yet" } }, { status: 404 });
-    const since = new URL(request.url).searchParams.get("since");
-    return openLiveSocket(this.ctx, this.store, this.record, since === null ? null : Number(since));
-  }
-
-  override async alarm(): Promise<void> {
-    if (!this.record) return;
-    this.broadcaster.publish(this.deliver(sportOf(this.record.sport)!, [], true).frame);
-  }
-
-  override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
-    if (message === "ping") {
-      ws.send("pong");
-      return;
-    }
-    const acked = parseAck(message);
-    if (acked !== null) this.broadcaster.acknowledge(ws, acked);
-  }
-
-  override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
-    this.broadcaster.forget(ws);
-    // Complete the closing handshake. 1005/1006/1015 are reported, never sent: answer those with 1000.
-    const sendable =
-      code === 1000 ||
-      (code >= 1001 && code <= 1014 && code !== 1005 && code !== 1006) ||
-      (code >= 3000 && code <= 4999);
-    try {
-      ws.close(sendable ? code : 1000, sendable ? reason : "");
-    } catch {
-      // Already closed by the runtime.
-    }
-  }
-
-  private newRecord(matchId: string, sportName: string, sport: SportModule): RoomRecord {
-    return {
-      matchId,
-      sport: sportName,
-      seq: 0,
-      lastSeq: 0,
-      eventsApplied: 0,
-      lateEvents: 0,
-      sequencing: initialSequencing(),
-      updatedAt: null,
-      live: sport.initialState() as unknown as Record<string, unknown>,
-      prediction: null,
-      strength: DEFAULT_STRENGTH,
-    };
-  }
-
-  /**
-   * Plans, reduces and persists in one storage transaction. Returns the events applied, in order, the
-   * one frame that announces them all (the state after the last; clients get every event), and whether
-   * events are held behind a gap afterwards.
-   */
-  private deliver(
-    sport: SportModule,
-    incoming: MatchEvent[],
-    releaseAll: boolean,
-  ): { applied: MatchEvent[]; frame: LiveFrame | null; holding: boolean } {
-    const record = this.record!;
-    // Only events with a seq can be held or release held ones: without any, the held set stays as it is.
-    const withHeld = releaseAll || incoming.some((e) => e.seq !== undefined);
-    const held = withHeld ? this.store.heldEvents() : [];
-    const heldIds = new Set(held.map((e) => e.eventId));
-    const plan = planDelivery(record.sequencing, incoming, held, releaseAll);
-    const fromSeq = record.seq + 1;
-    const now = Date.now();
-    try {
-      this.ctx.storage.transactionSync(() => this.applyPlan(sport, plan, withHeld, heldIds, now));
-    } catch (err) {
-      // The transaction rolled back: drop the in-memory changes with it.
-      this.store.forgetCaches();
-      this.record = this.store.loadRecord();
-      throw err;
-    }
-    const applied = plan.apply.map((a) => a.event);
-    return {
-      applied,
-      frame: applied.length ? updateFrame(record, applied, fromSeq) : null,
-      holding: this.store.heldEventCount() > 0,
-    };
-  }
-
-  private applyPlan(sport: SportModule, plan: Delivery, withHeld: boolean, heldIds: Set<string>, now: number): void {
-    const record = this.record!;
-    let live = record.live as never;
-    const rows: AppliedRow[] = [];
-    // Every event of one delivery is applied at the same instant.
-    const at = plan.apply.length > 0 ? new Date(now).toISOString() : record.updatedAt;
-    for (const { event, late } of plan.apply) {
-      live = sport.applyEvent(live, event) as never;
-      record.seq++;
-      record.eventsApplied++;
-      if (late) record.lateEvents++;
-      if (event.seq !== undefined) record.lastSeq = Math.max(record.lastSeq, event.seq);
-      record.updatedAt = at;
-      const p = sport.winProbability(live, record.strength);
-      record.prediction = { ...p, at: at! };
-      rows.push({
-        event,
-        updateSeq: record.seq,
-        wasHeld: heldIds.has(event.eventId),
-        prediction: {
-          matchId: record.matchId,
-          sport: record.sport,
-          seq: record.seq,
-          eventId: event.eventId,
-          eventType: event.type,
-          pTeam1: p.pTeam1,
-          pDraw: p.pDraw ?? null,
-          pTeam2: p.pTeam2,
-          modelVersion: p.modelVersion,
-          at: at!,
-        },
-      });
-    }
-    record.live = live;
-    this.store.recordApplied(rows);
-    if (withHeld) this.store.holdAll(plan.hold, heldIds, now);
-    record.sequencing = plan.sequencing;
-    this.store.saveRecord(record);
-  }
-
-  private async scheduleRelease(): Promise<void> {
-    const oldest = this.store.oldestHeldAt();
-    if (oldest === null) return;
-    const due = oldest + numberVar(this.env.GAP_HOLD_MS, 2_000);
-    const current = await this.ctx.storage.getAlarm();
-    if (current === null || current > due) await this.ctx.storage.setAlarm(due);
   }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { MatchEvent } from "../../shared/sports/sport";
-import { initialSequencing, planDelivery, removeFromGaps } from "./sequencer";
+import { initialSequencing, MAX_GAPS, MAX_SEQ_AHEAD, planDelivery, removeFromGaps } from "./sequencer";
 
 const ev = (seq?: number, id = `e${seq ?? Math.random()}`): MatchEvent => ({
   eventId: id,
@@ -70,5 +70,36 @@ describe("removeFromGaps", () => {
       { from: 5, to: 6 },
     ]);
     expect(removeFromGaps([{ from: 2, to: 2 }], 2)).toEqual([]);
+  });
+});
+
+describe("planDelivery with wild seqs (a source error)", () => {
+  it("applies a seq far ahead of the cursor at once, without moving the cursor, and keeps ordering later events", () => {
+    // After seq 1 the cursor is at 2: anything more than MAX_SEQ_AHEAD beyond it is wild.
+    const wildSeq = 2 + MAX_SEQ_AHEAD + 1;
+    const first = planDelivery(initialSequencing(), [ev(1), ev(wildSeq), ev(3)], [], false);
+    expect(first.apply.map((a) => [a.event.seq, a.wild ?? false])).toEqual([
+      [1, false],
+      [wildSeq, true],
+    ]);
+    expect(first.sequencing).toEqual({ nextSeq: 2, gaps: [] });
+    expect(first.hold.map((e) => e.seq)).toEqual([3]);
+    const second = planDelivery(first.sequencing, [ev(2)], first.hold, false);
+    expect(seqs(second)).toEqual([2, 3]);
+    expect(second.apply.every((a) => !a.late)).toBe(true);
+  });
+
+  it("a seq just within the bound is still held as a gap", () => {
+    const d = planDelivery(initialSequencing(), [ev(1 + MAX_SEQ_AHEAD)], [], false);
+    expect(d.apply).toEqual([]);
+    expect(d.hold).toHaveLength(1);
+  });
+
+  it("keeps at most MAX_GAPS gap ranges, counting the ones it forgets", () => {
+    const events = Array.from({ length: MAX_GAPS + 50 }, (_, i) => ev(2 * i + 2));
+    const d = planDelivery(initialSequencing(), events, [], true);
+    expect(d.sequencing.gaps).toHaveLength(MAX_GAPS);
+    expect(d.sequencing.forgottenGaps).toBe(50);
+    expect(d.sequencing.gaps.at(-1)).toEqual({ from: 2 * (MAX_GAPS + 50) - 1, to: 2 * (MAX_GAPS + 50) - 1 });
   });
 });

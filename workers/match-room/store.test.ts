@@ -4,7 +4,9 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { MatchEvent } from "../../shared/sports/sport";
-import { type AppliedRow, HISTORY_LIMIT, type PublishedPrediction, RoomStore } from "./store";
+import type { AppliedRow } from "./fold";
+import type { PublishedPrediction } from "./rpc";
+import { HISTORY_LIMIT, RoomStore } from "./store";
 
 const ev = (i: number, seq?: number): MatchEvent => ({
   eventId: `00000000-0000-4000-8000-${String(i).padStart(12, "0")}`,
@@ -35,7 +37,11 @@ const rows = (from: number, to: number): AppliedRow[] =>
 
 async function withStore(name: string, work: (store: RoomStore, sql: SqlStorage) => void): Promise<void> {
   const stub = env.MATCH_ROOM.get(env.MATCH_ROOM.idFromName(`store-test-${name}-${crypto.randomUUID()}`));
-  await runInDurableObject(stub, (_instance, state) => work(new RoomStore(state.storage.sql), state.storage.sql));
+  await runInDurableObject(stub, (_instance, state) => {
+    const store = new RoomStore(state.storage.sql);
+    store.ensureSchema();
+    work(store, state.storage.sql);
+  });
 }
 
 const column = <T extends SqlStorageValue>(sql: SqlStorage, query: string): T[] =>

@@ -1,62 +1,23 @@
 // The room's SQLite storage: the live record, applied event ids (authoritative dedup), events held
 // ahead of a seq gap, and the bounded history of applied events that resuming clients are sent.
 
-import type { MatchStateView, PredictionView } from "../../shared/contract/frames";
-import type { MatchEvent, TeamStrength } from "../../shared/sports/sport";
-import type { Sequencing } from "./sequencer";
+// Nothing is created until the first write (`ensureSchema`): reading a match that has no events leaves
+// no database behind.
+import type { MatchEvent, SportModule } from "../../shared/sports/sport";
+import type { AppliedRow } from "./fold";
+import type { LogEntry } from "./log";
+import { type RoomRecord, upcastRecord } from "./record";
+import type { PublishedPrediction } from "./rpc";
 
 export const HISTORY_LIMIT = 1_000;
 export const OUTBOX_LIMIT = 1_000;
 /** Up to this many unconfirmed predictions are also kept in memory. */
 const OUTBOX_CACHE_MAX = 4 * OUTBOX_LIMIT;
 
-/** One published prediction, as the analytics store records it. */
-export interface PublishedPrediction {
-  matchId: string;
-  sport: string;
-  /** Room seq of the update that produced it. */
-  seq: number;
-  eventId: string;
-  eventType: string;
-  pTeam1: number;
-  pDraw: number | null;
-  pTeam2: number;
-  modelVersion: string;
-  at: string;
-}
-
-export interface RoomRecord {
-  matchId: string;
-  sport: string;
-  /** Update counter: +1 per applied event; frames carry it and clients resume from it. */
-  seq: number;
-  /** Highest source seq applied. */
-  lastSeq: number;
-  eventsApplied: number;
-  lateEvents: number;
-  sequencing: Sequencing;
-  updatedAt: string | null;
-  live: Record<string, unknown>;
-  prediction: PredictionView | null;
-  strength: TeamStrength;
-  /** Set while the strength is a stand-in because the metadata store was unreachable: when to ask again. */
-  strengthRetryAt?: number;
-}
-
 /** SQLite in Durable Objects takes at most 100 bound parameters per statement. */
 export const MAX_BOUND_PARAMETERS = 100;
 
 type SqlValue = string | number | null;
-
-/** One applied event's rows, written together by `RoomStore.recordApplied`. */
-export interface AppliedRow {
-  event: MatchEvent;
-  /** The room's update seq for this event. */
-  updateSeq: number;
-  /** The event was held (ahead of a gap) before: its row in `held` goes. */
-  wasHeld: boolean;
-  prediction: PublishedPrediction;
-}
 
 export class RoomStore {
   // In-memory mirrors of what this object's SQLite holds, so the hot path does not read back what it
@@ -71,7 +32,19 @@ export class RoomStore {
   private confirmedSince: number | null = null;
   private readonly valuesText = new Map<string, string>();
 
+  /** Whether the tables exist (a room that never had an event has none). */
+  private hasSchema: boolean;
+
   constructor(private readonly sql: SqlStorage) {
+    this.hasSchema =
+      sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'room'`).one()
+        .n > 0;
+  }
+
+  /** Creates the tables; called before the first write. */
+  ensureSchema(): void {
+    if (this.hasSchema) return;
+    const sql = this.sql;
     sql.exec(`CREATE TABLE IF NOT EXISTS room (key TEXT PRIMARY KEY, value TEXT NOT NULL)`);
     sql.exec(
       `CREATE TABLE IF NOT EXISTS applied (event_id TEXT PRIMARY KEY, seq INTEGER, update_seq INTEGER NOT NULL)`,
@@ -81,6 +54,9 @@ export class RoomStore {
     );
     sql.exec(`CREATE TABLE IF NOT EXISTS history (seq INTEGER PRIMARY KEY, event TEXT NOT NULL)`);
     sql.exec(`CREATE TABLE IF NOT EXISTS prediction_outbox (seq INTEGER PRIMARY KEY, body TEXT NOT NULL)`);
+    // The whole event log in source order, corrections included (log.ts).
+    sql.exec(`CREATE TABLE IF NOT EXISTS log (ord REAL PRIMARY KEY, body TEXT NOT NULL)`);
+    this.hasSchema = true;
   }
 
   /** After a rolled-back transaction: the mirrors may hold writes SQLite no longer has. */
@@ -180,9 +156,28 @@ export class RoomStore {
     this.confirmedSince = null;
   }
 
-  loadRecord(): RoomRecord | null {
+  /** Adds one delivery's entries to the event log. */
+  appendLog(entries: LogEntry[]): void {
+    this.insertRows(
+      `INSERT INTO log (ord, body)`,
+      2,
+      entries.map((e) => [e.ord, JSON.stringify(e.event)]),
+    );
+  }
+
+  loadLog(): LogEntry[] {
+    if (!this.hasSchema) return [];
+    return this.sql
+      .exec<{ ord: number; body: string }>(`SELECT ord, body FROM log ORDER BY ord`)
+      .toArray()
+      .map((r) => ({ ord: r.ord, event: JSON.parse(r.body) as MatchEvent }));
+  }
+
+  /** The stored record, of whatever version it was written in, upcast to the current one. */
+  loadRecord(sportOf: (name: string) => SportModule | undefined): RoomRecord | null {
+    if (!this.hasSchema) return null;
     const row = this.sql.exec<{ value: string }>(`SELECT value FROM room WHERE key = 'record'`).toArray()[0];
-    return row ? (JSON.parse(row.value) as RoomRecord) : null;
+    return row ? upcastRecord(JSON.parse(row.value), sportOf) : null;
   }
 
   saveRecord(record: RoomRecord): void {
@@ -294,18 +289,4 @@ export class RoomStore {
       .toArray()
       .map((r) => JSON.parse(r.event) as MatchEvent);
   }
-}
-
-export function stateView(record: RoomRecord): MatchStateView {
-  return {
-    ...record.live,
-    matchId: record.matchId,
-    sport: record.sport,
-    seq: record.seq,
-    lastSeq: record.lastSeq,
-    eventsApplied: record.eventsApplied,
-    lateEvents: record.lateEvents,
-    gaps: record.sequencing.gaps,
-    updatedAt: record.updatedAt,
-  } as MatchStateView;
 }

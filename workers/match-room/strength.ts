@@ -1,4 +1,4 @@
-// Pre-match team strength for the predictor: the teams' ratings and the venue from the metadata store.
+// The room's Postgres access for the predictor (key revocation goes through workers/api/auth.ts). Pre-match team strength: the teams' ratings and the venue from the metadata store.
 // A match or team the store does not know gets DEFAULT_STRENGTH (two 1500-rated teams, team 1 at home).
 import { eq } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
@@ -7,9 +7,7 @@ import { withPostgres } from "../clients/postgres";
 import { matches, teams } from "../clients/postgres-schema";
 import type { Env } from "../env";
 import { errorMessage, log } from "../observability/log";
-
-export const DEFAULT_RATING = 1500;
-export const DEFAULT_STRENGTH: TeamStrength = { rating: [DEFAULT_RATING, DEFAULT_RATING], neutral: false };
+import { DEFAULT_RATING, DEFAULT_STRENGTH } from "./record";
 
 /** The match's strength, DEFAULT_STRENGTH when the store does not know it, null when the store is unreachable. */
 export async function loadStrength(env: Env, matchId: string): Promise<TeamStrength | null> {

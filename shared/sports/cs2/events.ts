@@ -1,5 +1,7 @@
 // CS2 event types and their strict payload schemas (contract v1). Built once at module load.
 import { z } from "zod";
+import { correctionPayloadSchemas, correctionTypes } from "../corrections";
+import type { TypedEvent } from "../sport";
 
 export const cs2EventTypes = [
   "match_start",
@@ -11,6 +13,9 @@ export const cs2EventTypes = [
   "round_end",
   "map_end",
   "match_end",
+  /** The server restarted the map (mp_restartgame): nothing of the current map before it counts. */
+  "map_restart",
+  ...correctionTypes,
 ] as const;
 
 export type Cs2EventType = (typeof cs2EventTypes)[number];
@@ -66,6 +71,11 @@ export const cs2PayloadSchemas = {
   round_end: z.strictObject({ round, reason: z.enum(roundEndReasons) }),
   map_end: z.strictObject({ mapNumber: z.int().min(1).max(5).optional() }),
   match_end: z.strictObject({}),
+  map_restart: z.strictObject({ reason: z.string().min(1).max(64).optional() }),
+  ...correctionPayloadSchemas,
 } satisfies Record<Cs2EventType, z.ZodType>;
 
 export type Cs2Payloads = { [K in Cs2EventType]: z.infer<(typeof cs2PayloadSchemas)[K]> };
+
+/** A validated CS2 event: `switch (event.type)` narrows its payload. */
+export type Cs2Event = TypedEvent<Cs2Payloads>;

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { parseEvent } from "../../contract/event";
 import type { MatchEvent, TeamSide } from "../sport";
 import { type Cs2State, cs2, type Side } from "./index";
+import { MAX_MAPS } from "./state";
 
 let n = 0;
 function ev(type: string, teamId?: TeamSide, payload?: Record<string, unknown>, playerId?: string): MatchEvent {
@@ -235,5 +236,39 @@ describe("cs2 reducer: inside a round", () => {
       ev("kill", 1, { round: 1, victimPlayerId: "v", weapon: "awp" }),
     ];
     for (const e of all) expect(parseEvent(e, new Date("2026-03-01T18:00:00Z"))).toMatchObject({ ok: true });
+  });
+});
+
+describe("cs2 reducer: bounded state", () => {
+  it("a feed sending thousands of map ends keeps the map lists capped and the map counts exact", () => {
+    let s = cs2.initialState();
+    for (let i = 0; i < 3_000; i++) s = cs2.applyEvent(s, ev("map_end", ((i % 2) + 1) as TeamSide, {}));
+    expect(s.mapsWon).toEqual([1_500, 1_500]);
+    expect(s.mapResults.length).toBeLessThanOrEqual(MAX_MAPS);
+    expect(s.mapWinners.length).toBeLessThanOrEqual(MAX_MAPS);
+  });
+});
+
+describe("cs2 reducer: map restart", () => {
+  it("mp_restartgame: the map starts over on its starting sides and its kills stop counting", () => {
+    const before = play([
+      ev("map_start", undefined, { mapNumber: 1, mapName: "de_inferno", startingSide: "T" }),
+      ...rounds(1, times(13, 1)),
+      ev("map_end", 1, {}),
+      ev("map_start", undefined, { mapNumber: 2, mapName: "de_nuke", startingSide: "CT" }),
+      ev("round_start", undefined, { round: 1 }),
+      ev("kill", 1, { round: 1, victimPlayerId: "v", weapon: "ak47", headshot: true }),
+    ]);
+    const kills = before.kills;
+    expect(kills[0]).toBeGreaterThan(0);
+    const after = play([ev("map_restart", undefined, { reason: "warmup over" })], before);
+    expect(after).toMatchObject({
+      round: 0,
+      roundScore: [0, 0],
+      mapsWon: [1, 0],
+      currentMap: { name: "de_nuke", team1Side: "CT" },
+    });
+    expect(after.kills).toEqual([kills[0] - 1, kills[1]]);
+    expect(after.headshots).toEqual([before.headshots[0] - 1, before.headshots[1]]);
   });
 });

@@ -1,6 +1,7 @@
 // CS2 reducer: folds one validated event into the live state. Pure and copy-on-write.
-import type { MatchEvent, Pair, TeamSide } from "../sport";
-import type { Cs2Payloads, Side } from "./events";
+import { appendCapped, bump, otherTeam } from "../helpers";
+import type { Pair, TeamSide } from "../sport";
+import type { Cs2Event, Side } from "./events";
 import { team1SideForRound } from "./sides";
 import {
   type BombState,
@@ -9,24 +10,17 @@ import {
   EQUIPMENT_ROUNDS,
   freshMap,
   LAST_EVENTS,
+  MAX_MAPS,
   PLAYERS_PER_TEAM,
 } from "./state";
 
-function bump(pair: Pair, team: TeamSide): Pair {
-  return team === 1 ? [pair[0] + 1, pair[1]] : [pair[0], pair[1] + 1];
-}
-
-const other = (team: TeamSide): TeamSide => (team === 1 ? 2 : 1);
-
-function recent(list: Cs2RecentEvent[], event: MatchEvent): Cs2RecentEvent[] {
+function recent(list: Cs2RecentEvent[], event: Cs2Event): Cs2RecentEvent[] {
   const entry: Cs2RecentEvent = { eventId: event.eventId, type: event.type };
   if (event.teamId !== undefined) entry.teamId = event.teamId;
-  const round = event.payload?.round;
-  if (typeof round === "number") entry.round = round;
+  const p = event.payload;
+  if (p !== undefined && "round" in p) entry.round = p.round;
   if (event.playerId !== undefined) entry.playerId = event.playerId;
-  const next = list.length >= LAST_EVENTS ? list.slice(list.length - LAST_EVENTS + 1) : list.slice();
-  next.push(entry);
-  return next;
+  return appendCapped(list, entry, LAST_EVENTS);
 }
 
 function withSide(state: Cs2State, round: number): Cs2State["currentMap"] {
@@ -36,16 +30,15 @@ function withSide(state: Cs2State, round: number): Cs2State["currentMap"] {
   return team1Side === map.team1Side ? map : { ...map, team1Side };
 }
 
-// The payload passed the contract's schema for its type, so the casts below only name what is there.
-function step(state: Cs2State, event: MatchEvent): Cs2State {
+function step(state: Cs2State, event: Cs2Event): Cs2State {
   const team = event.teamId;
   switch (event.type) {
     case "match_start": {
-      const p = event.payload as Cs2Payloads["match_start"] | undefined;
+      const p = event.payload;
       return p === undefined ? state : { ...state, bestOf: p.bestOf };
     }
     case "map_start": {
-      const p = event.payload as Cs2Payloads["map_start"] | undefined;
+      const p = event.payload;
       if (p === undefined) return state;
       const currentMap = {
         number: p.mapNumber,
@@ -53,10 +46,24 @@ function step(state: Cs2State, event: MatchEvent): Cs2State {
         team1Side: p.startingSide,
         team1StartingSide: p.startingSide,
       };
-      return { ...state, ...freshMap(), currentMap };
+      return { ...state, ...freshMap(), currentMap, mapStart: { kills: state.kills, headshots: state.headshots } };
     }
+    case "map_restart": {
+      // mp_restartgame: the map starts over on its starting sides; its kills stop counting.
+      const map = state.currentMap;
+      return {
+        ...state,
+        ...freshMap(),
+        currentMap: map === null ? null : { ...map, team1Side: map.team1StartingSide },
+        kills: state.mapStart.kills,
+        headshots: state.mapStart.headshots,
+      };
+    }
+    case "retract":
+    case "amend":
+      return state; // applied by the match room to its event log, never folded here
     case "round_start": {
-      const p = event.payload as Cs2Payloads["round_start"] | undefined;
+      const p = event.payload;
       if (p === undefined) return state;
       const eq = p.equipmentValue;
       const equipmentByRound =
@@ -77,9 +84,9 @@ function step(state: Cs2State, event: MatchEvent): Cs2State {
       };
     }
     case "kill": {
-      const p = event.payload as Cs2Payloads["kill"] | undefined;
+      const p = event.payload;
       if (team === undefined || p === undefined) return state;
-      const victim = p.victimTeamId ?? other(team);
+      const victim = p.victimTeamId ?? otherTeam(team);
       const alive: Pair = [...state.alive];
       alive[victim - 1] = Math.max(0, alive[victim - 1]! - 1);
       if (victim === team) return { ...state, alive }; // team kill: no credit
@@ -95,7 +102,7 @@ function step(state: Cs2State, event: MatchEvent): Cs2State {
     case "bomb_defused":
       return { ...state, bomb: "defused" };
     case "round_end": {
-      const p = event.payload as Cs2Payloads["round_end"] | undefined;
+      const p = event.payload;
       if (team === undefined) return state;
       const roundScore = bump(state.roundScore, team);
       const bomb: BombState =
@@ -111,7 +118,7 @@ function step(state: Cs2State, event: MatchEvent): Cs2State {
     }
     case "map_end": {
       if (team === undefined) return state;
-      const p = event.payload as Cs2Payloads["map_end"] | undefined;
+      const p = event.payload;
       const mapsWon = bump(state.mapsWon, team);
       const result = {
         number: state.currentMap?.number ?? p?.mapNumber ?? state.mapResults.length + 1,
@@ -123,10 +130,11 @@ function step(state: Cs2State, event: MatchEvent): Cs2State {
         ...state,
         ...freshMap(),
         currentMap: null,
+        mapStart: { kills: state.kills, headshots: state.headshots },
         mapsWon,
         score: mapsWon,
-        mapWinners: [...state.mapWinners, team],
-        mapResults: [...state.mapResults, result],
+        mapWinners: appendCapped(state.mapWinners, team, MAX_MAPS),
+        mapResults: appendCapped(state.mapResults, result, MAX_MAPS),
       };
     }
     case "match_end": {
@@ -140,7 +148,7 @@ function step(state: Cs2State, event: MatchEvent): Cs2State {
   }
 }
 
-export function applyCs2Event(state: Cs2State, event: MatchEvent): Cs2State {
+export function applyCs2Event(state: Cs2State, event: Cs2Event): Cs2State {
   let next = step(state, event);
   // Any event proves the match is on, even if match_start was lost; finished stays finished.
   if (next.status === "scheduled" && event.type !== "match_end") next = { ...next, status: "live" };

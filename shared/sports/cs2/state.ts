@@ -49,8 +49,11 @@ export interface Cs2State extends BaseSportState {
   /** Match totals (all maps). */
   kills: Pair;
   headshots: Pair;
+  /** The match totals when the current map started: a map restart goes back to them. */
+  mapStart: { kills: Pair; headshots: Pair };
+  /** Winners of the finished maps, at most the last MAX_MAPS. */
   mapWinners: TeamSide[];
-  /** Finished maps with their final round score. */
+  /** Finished maps with their final round score, at most the last MAX_MAPS. */
   mapResults: Cs2MapResult[];
   winner: TeamSide | null;
   /** Last 10 events, oldest first. */
@@ -60,6 +63,8 @@ export interface Cs2State extends BaseSportState {
 export const LAST_EVENTS = 10;
 export const EQUIPMENT_ROUNDS = 30;
 export const PLAYERS_PER_TEAM = 5;
+/** A best-of-5 has at most 5 maps; a feed that sends more map ends only moves the counters. */
+export const MAX_MAPS = 5;
 
 /** Everything that belongs to one map and starts over on the next. */
 export function freshMap(): Pick<
@@ -87,6 +92,7 @@ export function initialCs2State(): Cs2State {
     ...freshMap(),
     kills: [0, 0],
     headshots: [0, 0],
+    mapStart: { kills: [0, 0], headshots: [0, 0] },
     mapWinners: [],
     mapResults: [],
     winner: null,

@@ -1,6 +1,8 @@
 // Football event types and their strict payload schemas (contract v1). Built once at module load:
 // parseEvent runs them on every ingested event.
 import { z } from "zod";
+import { correctionPayloadSchemas, correctionTypes } from "../corrections";
+import type { TypedEvent } from "../sport";
 
 export const footballEventTypes = [
   "match_start",
@@ -18,12 +20,24 @@ export const footballEventTypes = [
   "corner",
   "free_kick",
   "interception",
+  /** Video review started; its decision follows (var_decision), and a retract or amend if it changes an event. */
+  "var_review",
+  "var_decision",
+  ...correctionTypes,
 ] as const;
 
 export type FootballEventType = (typeof footballEventTypes)[number];
 
 /** In-play events always belong to a team; for a goal it is the team CREDITED (own goal: the benefiting side). */
-const matchFlowTypes: readonly FootballEventType[] = ["match_start", "period_start", "period_end", "match_end"];
+const matchFlowTypes: readonly FootballEventType[] = [
+  "match_start",
+  "period_start",
+  "period_end",
+  "match_end",
+  "var_review",
+  "var_decision",
+  ...correctionTypes,
+];
 export const footballTeamEventTypes: ReadonlySet<string> = new Set(
   footballEventTypes.filter((t) => !matchFlowTypes.includes(t)),
 );
@@ -56,6 +70,12 @@ export const footballPayloadSchemas = {
   corner: inPlay,
   free_kick: inPlay,
   interception: inPlay,
+  var_review: z.strictObject({ minute, reason: reason.optional() }),
+  var_decision: z.strictObject({ minute, outcome: z.enum(["stands", "overturned"]), reason: reason.optional() }),
+  ...correctionPayloadSchemas,
 } satisfies Record<FootballEventType, z.ZodType>;
 
 export type FootballPayloads = { [K in FootballEventType]: z.infer<(typeof footballPayloadSchemas)[K]> };
+
+/** A validated football event: `switch (event.type)` narrows its payload. */
+export type FootballEvent = TypedEvent<FootballPayloads>;

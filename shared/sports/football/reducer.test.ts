@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { parseEvent } from "../../contract/event";
+import { footballEvent } from "../../testing/events";
 import type { MatchEvent, TeamSide } from "../sport";
 import { type FootballState, football } from "./index";
+import { MAX_PLAYERS_LISTED } from "./state";
 
 let n = 0;
 function ev(type: string, teamId?: TeamSide, payload?: Record<string, unknown>, playerId?: string): MatchEvent {
@@ -211,5 +213,52 @@ describe("football win probability of a live state", () => {
     expect(p.pTeam1).toBeGreaterThan(0.8);
     expect(p.pTeam1).toBeLessThan(1);
     expect(football.winProbability({ ...live, status: "finished" }, strength).pTeam1).toBe(1);
+  });
+});
+
+describe("football reducer: bounded state", () => {
+  it("thousands of cards for distinct players keep the player lists capped and the counts exact", () => {
+    let s = football.initialState();
+    for (let i = 0; i < 3_000; i++) {
+      const card = footballEvent("m", i % 2 ? "yellow_card" : "red_card", {
+        teamId: 1,
+        playerId: `p${i}`,
+        payload: { minute: 10 },
+      });
+      s = football.applyEvent(s, card);
+    }
+    expect(s.cautioned.length).toBeLessThanOrEqual(MAX_PLAYERS_LISTED);
+    expect(s.sentOff.length).toBeLessThanOrEqual(MAX_PLAYERS_LISTED);
+    expect(s.yellowCards).toEqual([1_500, 0]);
+    expect(s.redCards).toEqual([1_500, 0]);
+    expect(JSON.stringify(s).length).toBeLessThan(10_000);
+  });
+});
+
+describe("football reducer: video review and corrections", () => {
+  it("var_review marks a review under way until var_decision; corrections never reach the reducer's state", () => {
+    const s = play([ev("match_start"), ev("var_review", undefined, { minute: 30 })]);
+    expect(s.varReview).toBe(true);
+    const decided = play([ev("var_decision", undefined, { minute: 31, outcome: "overturned" })], s);
+    expect(decided.varReview).toBe(false);
+    expect(decided.score).toEqual([0, 0]);
+  });
+
+  it("the contract accepts retract and amend for football, with their payloads checked", () => {
+    const target = "3f2b8c1e-9a4d-4e7b-8c2a-1d5e6f7a8b9c";
+    const base = { eventId: "4f2b8c1e-9a4d-4e7b-8c2a-1d5e6f7a8b9c", matchId: "m", sport: "football" };
+    const at = { timestamp: "2026-03-01T15:00:00Z" };
+    expect(
+      parseEvent({ ...base, ...at, type: "retract", payload: { targetEventId: target, reason: "var_no_goal" } }).ok,
+    ).toBe(true);
+    expect(
+      parseEvent({ ...base, ...at, type: "amend", payload: { targetEventId: target, changes: { teamId: 2 } } }).ok,
+    ).toBe(true);
+    expect(parseEvent({ ...base, ...at, type: "amend", payload: { targetEventId: target, changes: {} } }).ok).toBe(
+      false,
+    );
+    expect(parseEvent({ ...base, ...at, type: "retract", payload: { targetEventId: "x", reason: "r" } }).ok).toBe(
+      false,
+    );
   });
 });

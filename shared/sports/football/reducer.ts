@@ -1,12 +1,13 @@
 // Football reducer: folds one validated event into the live state. Pure and copy-on-write, so the
 // room can keep the previous state (snapshots, rollbacks) without defensive cloning.
-import type { MatchEvent, Pair, TeamSide } from "../sport";
-import { footballTeamEventTypes } from "./events";
-import { type FootballRecentEvent, type FootballState, LAST_EVENTS } from "./state";
+import { appendCapped, bump } from "../helpers";
+import type { TeamSide } from "../sport";
+import { type FootballEvent, type FootballEventType, footballTeamEventTypes } from "./events";
+import { type FootballRecentEvent, type FootballState, LAST_EVENTS, MAX_PLAYERS_LISTED } from "./state";
 
 type Counter = "shots" | "passes" | "fouls" | "offsides" | "corners" | "freeKicks" | "interceptions" | "substitutions";
 
-const counters = new Map<string, Counter>([
+const counters = new Map<FootballEventType, Counter>([
   ["shot", "shots"],
   ["pass", "passes"],
   ["foul", "fouls"],
@@ -17,44 +18,50 @@ const counters = new Map<string, Counter>([
   ["substitution", "substitutions"],
 ]);
 
-const lifecycle = new Set(["match_start", "period_start", "period_end", "match_end"]);
+type LifecycleEvent = Extract<FootballEvent, { type: "match_start" | "period_start" | "period_end" | "match_end" }>;
+type InPlayEvent = Exclude<
+  FootballEvent,
+  LifecycleEvent | { type: "var_review" | "var_decision" | "retract" | "amend" }
+>;
+type CardEvent = Extract<FootballEvent, { type: "yellow_card" | "red_card" }>;
 
-function bump(pair: Pair, team: TeamSide): Pair {
-  return team === 1 ? [pair[0] + 1, pair[1]] : [pair[0], pair[1] + 1];
-}
+const isLifecycle = (event: FootballEvent): event is LifecycleEvent =>
+  event.type === "match_start" ||
+  event.type === "period_start" ||
+  event.type === "period_end" ||
+  event.type === "match_end";
 
-function recent(list: FootballRecentEvent[], event: MatchEvent, minute: number | undefined): FootballRecentEvent[] {
+function recent(list: FootballRecentEvent[], event: FootballEvent, minute: number | undefined): FootballRecentEvent[] {
   const entry: FootballRecentEvent = { eventId: event.eventId, type: event.type };
   if (event.teamId !== undefined) entry.teamId = event.teamId;
   if (minute !== undefined) entry.minute = minute;
   if (event.playerId !== undefined) entry.playerId = event.playerId;
-  const next = list.length >= LAST_EVENTS ? list.slice(list.length - LAST_EVENTS + 1) : list.slice();
-  next.push(entry);
-  return next;
+  return appendCapped(list, entry, LAST_EVENTS);
 }
 
-function lifecycleStep(state: FootballState, event: MatchEvent): FootballState {
+function lifecycleStep(state: FootballState, event: LifecycleEvent): FootballState {
   // A finished match stays finished: late or replayed lifecycle events only show up in lastEvents.
   if (state.status === "finished") return state;
-  const period = typeof event.payload?.period === "number" ? event.payload.period : undefined;
   switch (event.type) {
     case "match_start":
       return state.status === "scheduled" ? { ...state, status: "live", period: Math.max(state.period, 1) } : state;
-    case "period_start":
+    case "period_start": {
+      const period = event.payload?.period;
       if (period === undefined || period < state.period) return state;
       return { ...state, status: "live", period };
-    case "period_end":
+    }
+    case "period_end": {
+      const period = event.payload?.period;
       if (period === undefined || period < state.period) return state;
       // Intervals after the 1st half and the 1st extra-time half; other period ends await the next event.
       return { ...state, period, status: period === 1 || period === 3 ? "half_time" : state.status };
+    }
     case "match_end":
       return { ...state, status: "finished" };
-    default:
-      return state;
   }
 }
 
-function cards(state: FootballState, event: MatchEvent, team: TeamSide): FootballState {
+function cards(state: FootballState, event: CardEvent, team: TeamSide): FootballState {
   // Without a player we can still count the card, just not link a second yellow to the first.
   const key = event.playerId === undefined ? undefined : `${team}:${event.playerId}`;
   const alreadyOff = key !== undefined && state.sentOff.includes(key);
@@ -63,18 +70,23 @@ function cards(state: FootballState, event: MatchEvent, team: TeamSide): Footbal
     return {
       ...state,
       redCards: bump(state.redCards, team),
-      sentOff: key === undefined ? state.sentOff : [...state.sentOff, key],
+      sentOff: key === undefined ? state.sentOff : appendCapped(state.sentOff, key, MAX_PLAYERS_LISTED),
     };
   }
   const yellowCards = bump(state.yellowCards, team);
   if (key === undefined || alreadyOff) return { ...state, yellowCards };
   if (state.cautioned.includes(key)) {
-    return { ...state, yellowCards, redCards: bump(state.redCards, team), sentOff: [...state.sentOff, key] };
+    return {
+      ...state,
+      yellowCards,
+      redCards: bump(state.redCards, team),
+      sentOff: appendCapped(state.sentOff, key, MAX_PLAYERS_LISTED),
+    };
   }
-  return { ...state, yellowCards, cautioned: [...state.cautioned, key] };
+  return { ...state, yellowCards, cautioned: appendCapped(state.cautioned, key, MAX_PLAYERS_LISTED) };
 }
 
-function inPlayStep(state: FootballState, event: MatchEvent, team: TeamSide): FootballState {
+function inPlayStep(state: FootballState, event: InPlayEvent, team: TeamSide): FootballState {
   switch (event.type) {
     case "goal":
       // Shoot-out kicks decide the winner but are not part of the match score.
@@ -96,10 +108,16 @@ function inPlayStep(state: FootballState, event: MatchEvent, team: TeamSide): Fo
   }
 }
 
-export function applyFootballEvent(state: FootballState, event: MatchEvent): FootballState {
-  const minute = typeof event.payload?.minute === "number" ? event.payload.minute : undefined;
+export function applyFootballEvent(state: FootballState, event: FootballEvent): FootballState {
+  const p = event.payload;
+  const minute = p !== undefined && "minute" in p ? p.minute : undefined;
   let next: FootballState;
-  if (lifecycle.has(event.type)) {
+  if (event.type === "var_review" || event.type === "var_decision") {
+    // The decision itself changes nothing: a retract or amend of the reviewed event does.
+    next = { ...state, varReview: event.type === "var_review" };
+  } else if (event.type === "retract" || event.type === "amend") {
+    next = state; // applied by the match room to its event log, never folded here
+  } else if (isLifecycle(event)) {
     next = lifecycleStep(state, event);
   } else if (event.teamId !== undefined && footballTeamEventTypes.has(event.type)) {
     next = inPlayStep(state, event, event.teamId);

@@ -30,15 +30,22 @@ export interface FootballState extends BaseSportState {
   freeKicks: Pair;
   interceptions: Pair;
   substitutions: Pair;
-  /** Players ("team:player") already on a yellow, so a second yellow becomes a red. */
+  /** Players ("team:player") already on a yellow, so a second yellow becomes a red (at most MAX_PLAYERS_LISTED). */
   cautioned: string[];
   /** Players ("team:player") already sent off, so a red_card following a second yellow is not counted twice. */
   sentOff: string[];
+  /** A video review is under way (var_review until var_decision). */
+  varReview: boolean;
   /** Last 10 events, oldest first. */
   lastEvents: FootballRecentEvent[];
 }
 
 export const LAST_EVENTS = 10;
+/**
+ * `cautioned` and `sentOff` keep at most this many players (the latest): a real match books far fewer,
+ * and the state travels in every frame. A player dropped from the list is only not linked any more.
+ */
+export const MAX_PLAYERS_LISTED = 64;
 
 export function initialFootballState(): FootballState {
   return {
@@ -60,6 +67,7 @@ export function initialFootballState(): FootballState {
     substitutions: [0, 0],
     cautioned: [],
     sentOff: [],
+    varReview: false,
     lastEvents: [],
   };
 }

@@ -6,8 +6,8 @@
 // in Postgres and on the Redis leaderboard equal an independent computation, in leaderboard order.
 import { readdirSync, readFileSync } from "node:fs";
 import Redis from "ioredis";
-import { seededRng } from "../../shared/random";
-import { neonPool } from "../migrate";
+import { neonPool } from "../dev/migrate";
+import { seededRng } from "../shared/random";
 import type { BenchTarget } from "./pipeline";
 import { round, summary } from "./stats";
 

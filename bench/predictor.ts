@@ -1,9 +1,9 @@
 // Micro-benchmark of the win-probability predictors: µs per prediction over many varied states
-// (warm-up, then the median of several timed runs). Standalone: `npx tsx dev/bench/predictor.ts` prints JSON.
+// (warm-up, then the median of several timed runs). Standalone: `npx tsx bench/predictor.ts` prints JSON.
 
-import { seededRng } from "../../shared/random";
-import { type Cs2Features, cs2WinProbability } from "../../shared/sports/cs2/model";
-import { type FootballFeatures, footballWinProbability } from "../../shared/sports/football/model";
+import { seededRng } from "../shared/random";
+import { type Cs2Features, cs2WinProbability } from "../shared/sports/cs2/model";
+import { type FootballFeatures, footballWinProbability } from "../shared/sports/football/model";
 
 export interface PredictorBench {
   footballMicros: number;

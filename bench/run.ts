@@ -1,11 +1,15 @@
 // `npm run bench`: starts the platform on its own ports (stack + wrangler dev) in a temp dir, drives it,
-// and writes bench/results.json (every figure with its unit, the commit, date and machine) and
-// bench/summary.md. Baselines are measured in the same run so the ratios survive a noisy machine.
+// and writes bench/results/results.json (every figure with its unit, the commit, date and machine) and
+// bench/results/summary.md. Baselines are measured in the same run so the ratios survive a noisy machine.
 import { execSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
-import { benchAnalytics } from "./bench/analytics";
+import { migrate } from "../dev/migrate";
+import { DEFAULT_DEV_API_KEY, seedDevClient } from "../dev/seed";
+import { PROJECT_ROOT, portsFrom, startStack } from "../dev/stack";
+import { startWorker } from "../dev/stack/worker";
+import { benchAnalytics } from "./analytics";
 import {
   type BenchTarget,
   bareInsert,
@@ -15,13 +19,9 @@ import {
   latencyAtLoad,
   noopThroughput,
   singleEventLatency,
-} from "./bench/pipeline";
-import { benchPredictors } from "./bench/predictor";
-import { round } from "./bench/stats";
-import { migrate } from "./migrate";
-import { DEFAULT_DEV_API_KEY, seedDevClient } from "./seed";
-import { PROJECT_ROOT, portsFrom, startStack } from "./stack";
-import { startWorker } from "./stack/worker";
+} from "./pipeline";
+import { benchPredictors } from "./predictor";
+import { round } from "./stats";
 
 interface Figure {
   name: string;
@@ -78,7 +78,8 @@ async function main(): Promise<void> {
     worker = await startWorker(stack.env, {
       port,
       dataDir,
-      vars: { LOG_LEVEL: "warn" },
+      // The fan-out opens thousands of sockets on one match with one key: lift the per-key socket cap.
+      vars: { LOG_LEVEL: "warn", LIVE_SOCKETS_PER_CLIENT: "100000" },
       script: join(bundleDir, "index.js"),
       env: { X_LOCAL_OBSERVABILITY: "false" },
     });
@@ -240,7 +241,7 @@ async function main(): Promise<void> {
     wallSeconds: round((performance.now() - started) / 1000, 1),
     figures,
   };
-  const dir = join(PROJECT_ROOT, "bench");
+  const dir = join(PROJECT_ROOT, "bench", "results");
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, "results.json"), `${JSON.stringify(result, null, 2)}\n`);
   const lines = figures.map((f) => `| ${f.name} | ${f.value} ${f.unit} | ${f.target ?? ""} | ${f.note ?? ""} |`);
@@ -248,7 +249,7 @@ async function main(): Promise<void> {
     join(dir, "summary.md"),
     `# Bench ${result.date} (commit ${commit}, ${result.machine.cores} cores, ${result.machine.memoryGiB} GiB)\n\n| figure | value | target | note |\n| --- | --- | --- | --- |\n${lines.join("\n")}\n`,
   );
-  console.log(`[bench] wrote bench/results.json and bench/summary.md in ${result.wallSeconds} s`);
+  console.log(`[bench] wrote bench/results/results.json and bench/results/summary.md in ${result.wallSeconds} s`);
 }
 
 await main();

@@ -1,15 +1,15 @@
 // `npm run bench:games [-- --fans=10000,1000000 --burst=10x100000]`: the prediction-game bench on its own
 // stack and Worker (ports from MATCHPULSE_BENCH_PORT_BASE, default 35400), printing each figure and
-// writing bench/games-results.json. `npm run bench` is meant to call benchGames (dev/bench/games.ts) too.
+// writing bench/results/games.json. `npm run bench` is meant to call benchGames (bench/games.ts) too.
 import { execSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { benchGames, type GamesFigure } from "./bench/games";
-import { migrate } from "./migrate";
-import { DEFAULT_DEV_API_KEY, seedDevClient } from "./seed";
-import { PROJECT_ROOT, portsFrom, startStack } from "./stack";
-import { startWorker } from "./stack/worker";
+import { migrate } from "../dev/migrate";
+import { DEFAULT_DEV_API_KEY, seedDevClient } from "../dev/seed";
+import { PROJECT_ROOT, portsFrom, startStack } from "../dev/stack";
+import { startWorker } from "../dev/stack/worker";
+import { benchGames, type GamesFigure } from "./games";
 
 const arg = (name: string, fallback: string) =>
   process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
@@ -56,9 +56,9 @@ async function main(): Promise<void> {
         );
       }
     }
-    mkdirSync(join(PROJECT_ROOT, "bench"), { recursive: true });
+    mkdirSync(join(PROJECT_ROOT, "bench", "results"), { recursive: true });
     writeFileSync(
-      join(PROJECT_ROOT, "bench", "games-results.json"),
+      join(PROJECT_ROOT, "bench", "results", "games.json"),
       `${JSON.stringify({ date: new Date().toISOString(), figures }, null, 2)}\n`,
     );
   } finally {

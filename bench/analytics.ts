@@ -5,20 +5,20 @@
 // (metrics, timeline, CS2 rounds, prediction series, the match list with its activity join) on random
 // matches; with `http` it also times the same reads end to end through the running Worker. A rerun on
 // the same stack reuses the data. Standalone, against a running stack's environment:
-// `npx tsx dev/bench/analytics.ts [events]`.
+// `npx tsx bench/analytics.ts [events]`.
 import type { ClickHouseClient } from "@clickhouse/client-web";
 import { neonConfig } from "@neondatabase/serverless";
 import ws from "ws";
-import { seededRng } from "../../shared/random";
-import { cs2Rounds } from "../../workers/analytics/cs2-rounds";
-import { matchActivity } from "../../workers/analytics/match-activity";
-import { matchMetrics } from "../../workers/analytics/match-metrics";
-import { OPEN_FROM_MS, OPEN_TO_MS, predictionSeries } from "../../workers/analytics/prediction-series";
-import { matchTimeline } from "../../workers/analytics/timeline";
-import { listMatches, type MatchFilters } from "../../workers/api/match-directory";
-import { openClickHouse } from "../../workers/clients/clickhouse";
-import { withPostgres } from "../../workers/clients/postgres";
-import type { Env } from "../../workers/env";
+import { seededRng } from "../shared/random";
+import { cs2Rounds } from "../workers/analytics/cs2-rounds";
+import { matchActivity } from "../workers/analytics/match-activity";
+import { matchMetrics } from "../workers/analytics/match-metrics";
+import { OPEN_FROM_MS, OPEN_TO_MS, predictionSeries } from "../workers/analytics/prediction-series";
+import { matchTimeline } from "../workers/analytics/timeline";
+import { listMatches, type MatchFilters } from "../workers/api/match-directory";
+import { openClickHouse } from "../workers/clients/clickhouse";
+import { withPostgres } from "../workers/clients/postgres";
+import type { Env } from "../workers/env";
 import { round, summary } from "./stats";
 
 export interface Figure {

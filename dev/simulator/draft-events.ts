@@ -13,7 +13,7 @@ export interface DraftEvent {
   payload?: Record<string, unknown>;
 }
 
-export interface TimelineContext {
+export interface DraftContext {
   matchId: string;
   sport: string;
   start: Date;
@@ -22,7 +22,7 @@ export interface TimelineContext {
 }
 
 /** Stable sort by time, so events drafted at the same instant keep the order they were drafted in. */
-export function toMatchEvents(drafts: readonly DraftEvent[], ctx: TimelineContext): MatchEvent[] {
+export function toMatchEvents(drafts: readonly DraftEvent[], ctx: DraftContext): MatchEvent[] {
   const startMs = ctx.start.getTime();
   return [...drafts]
     .sort((a, b) => a.atMs - b.atMs)

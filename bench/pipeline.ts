@@ -1,8 +1,8 @@
 // Benchmarks of the whole local pipeline (wrangler dev + queue + rooms + ClickHouse + Redis + Postgres),
 // with same-run baselines so the figures survive a noisy machine as ratios.
 import { createClient } from "@clickhouse/client-web";
-import type { MatchEvent } from "../../shared/sports/sport";
-import { type LiveClient, openLiveClient, pingRoundTrip } from "./live-client";
+import type { MatchEvent } from "../shared/sports/sport";
+import { type ArrivalWatcher, watchArrivals } from "./arrivals";
 import { round, summary } from "./stats";
 
 export interface BenchTarget {
@@ -202,7 +202,7 @@ export async function latencyAtLoad(t: BenchTarget, opts = { rate: 500, matches:
       while ((await roomEventsApplied(t, id)) < 1) await new Promise((r) => setTimeout(r, 50));
     }),
   );
-  const clients = await Promise.all(matchIds.map((id) => openLiveClient(t.baseUrl, t.apiKey, id)));
+  const clients = await Promise.all(matchIds.map((id) => watchArrivals(t.baseUrl, t.apiKey, id)));
   const sentAt = new Map<string, number>();
   const perTick = (opts.rate * opts.tickMs) / 1000;
   let carry = 0;
@@ -244,7 +244,7 @@ export async function singleEventLatency(t: BenchTarget, samples = 100) {
   const matchId = `one-${Date.now().toString(36)}`;
   await postEvents(t, [passEvent(matchId, 0)]);
   while ((await roomEventsApplied(t, matchId)) < 1) await new Promise((r) => setTimeout(r, 20));
-  const client = await openLiveClient(t.baseUrl, t.apiKey, matchId);
+  const client = await watchArrivals(t.baseUrl, t.apiKey, matchId);
   const latencies: number[] = [];
   const echoes: number[] = [];
   for (let i = 0; i < samples; i++) {
@@ -253,7 +253,7 @@ export async function singleEventLatency(t: BenchTarget, samples = 100) {
     const at = performance.now();
     await postEvents(t, [e]);
     latencies.push((await arrived) - at);
-    echoes.push(await pingRoundTrip(client));
+    echoes.push(await client.connection.ping());
     await new Promise((r) => setTimeout(r, 60)); // past the coalescing window: each sample is its own frame
   }
   client.close();
@@ -265,14 +265,14 @@ export async function fanOut(t: BenchTarget, sockets: number, repeats = 3) {
   const matchId = `fan-${sockets}-${Date.now().toString(36)}`;
   await postEvents(t, [passEvent(matchId, 0)]);
   while ((await roomEventsApplied(t, matchId)) < 1) await new Promise((r) => setTimeout(r, 20));
-  const clients: LiveClient[] = [];
+  const clients: ArrivalWatcher[] = [];
   const ids = Array.from({ length: sockets }, (_, i) => i);
   let refused = 0;
   let lastError = "";
   // Connect as many as the machine holds; the figure states how many that was.
   await pool(ids, 100, async () => {
     try {
-      clients.push(await openLiveClient(t.baseUrl, t.apiKey, matchId));
+      clients.push(await watchArrivals(t.baseUrl, t.apiKey, matchId));
     } catch (err) {
       refused++;
       lastError = err instanceof Error ? err.message : String(err);

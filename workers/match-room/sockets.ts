@@ -1,0 +1,81 @@
+// Socket lifecycle for the room's hibernating WebSockets: per-socket state kept in the socket's
+// attachment (so it survives hibernation) with an in-memory mirror, quiet closes, and which errors are
+// ordinary teardown.
+
+/** The API puts the authenticated client's id on the upgrade request it forwards to the room. */
+export const CLIENT_ID_HEADER = "x-matchpulse-client-id";
+
+/** What the room knows about one socket. */
+export interface SocketState {
+  /** The API client whose key opened it (null for sockets opened before clients were recorded). */
+  clientId: string | null;
+  /** The last seq the client acknowledged; null until it sends an ack (then it is judged on them). */
+  acked: number | null;
+}
+
+/** Tag of a client's sockets: `ctx.getWebSockets(tag)` counts them, also after hibernation. */
+export const clientTag = (clientId: string): string => `client:${clientId}`;
+
+function readAttachment(ws: WebSocket): SocketState {
+  const value: unknown = ws.deserializeAttachment();
+  if (typeof value !== "object" || value === null) return { clientId: null, acked: null };
+  const clientId = "clientId" in value && typeof value.clientId === "string" ? value.clientId : null;
+  const acked = "acked" in value && typeof value.acked === "number" ? value.acked : null;
+  return { clientId, acked };
+}
+
+export class SocketRegistry {
+  private readonly states = new Map<WebSocket, SocketState>();
+
+  accept(ctx: DurableObjectState, ws: WebSocket, state: SocketState): void {
+    ctx.acceptWebSocket(ws, state.clientId === null ? [] : [clientTag(state.clientId)]);
+    ws.serializeAttachment(state);
+    this.states.set(ws, state);
+  }
+
+  state(ws: WebSocket): SocketState {
+    let state = this.states.get(ws);
+    if (state === undefined) {
+      state = readAttachment(ws);
+      this.states.set(ws, state);
+    }
+    return state;
+  }
+
+  acknowledge(ws: WebSocket, seq: number): void {
+    const state = this.state(ws);
+    if (state.acked !== null && seq <= state.acked) return;
+    const next = { ...state, acked: seq };
+    ws.serializeAttachment(next);
+    this.states.set(ws, next);
+  }
+
+  forget(ws: WebSocket): void {
+    this.states.delete(ws);
+  }
+}
+
+/** Closes a socket that may already be closing or closed, without throwing. */
+export function closeQuietly(ws: WebSocket, code: number, reason = ""): void {
+  try {
+    ws.close(code, reason);
+  } catch {
+    // Already closed by the peer or the runtime.
+  }
+}
+
+/**
+ * The code to complete a closing handshake with: the client's own, unless it is one that is reported but
+ * never sent (1005 no status, 1006 abnormal, 1015 TLS) or outside the sendable ranges, then 1000.
+ */
+export function echoCloseCode(code: number): number {
+  const sendable =
+    code === 1000 || (code >= 1001 && code <= 1014 && code !== 1005 && code !== 1006) || (code >= 3000 && code <= 4999);
+  return sendable ? code : 1000;
+}
+
+/** Errors a socket reports when its peer simply went away: not worth a warning. */
+export function isBenignTeardownError(err: unknown): boolean {
+  const message = err instanceof Error ? err.message : String(err);
+  return /closed|reset|disconnect|network connection lost|aborted/i.test(message);
+}
