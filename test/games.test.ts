@@ -410,8 +410,16 @@ describe("settlement under redelivery and failures", () => {
     const down = await deliver([job], { SETTLEMENT_QUEUE: queue, UPSTASH_REDIS_REST_URL: DEAD });
     expect(down).toEqual({ acked: 0, retried: 1 });
     expect(sent).toHaveLength(0); // no next page before this one is on the leaderboard
-    // Postgres already holds the first page's points; the retry must not add them again.
+    // Postgres committed that page before Redis failed; the retries below must not add it again.
     expect(Object.keys(await totals(gameId))).toHaveLength(4);
+    // Several pages in one message (the next page is scored while a write is in flight): retried too.
+    const whole = await deliver([{ ...job, maxPages: undefined }], {
+      SETTLEMENT_QUEUE: queue,
+      UPSTASH_REDIS_REST_URL: DEAD,
+    });
+    expect(whole).toEqual({ acked: 0, retried: 1 });
+    expect(sent).toHaveLength(0);
+    expect(Object.keys(await totals(gameId))).toHaveLength(6);
     let next: SettlementMessage | undefined = job;
     while (next) {
       const capture = capturingQueue();

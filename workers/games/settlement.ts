@@ -150,6 +150,13 @@ async function settlePage(job: Extract<SettlementMessage, { kind: "page" }>, env
   const redis = openLeaderboardRedis(env);
   let { cursor, done } = job;
   let pages = 0;
+  // One leaderboard write in flight while the next page is scored (at most two pages in memory). A
+  // failed write fails the message after the loop: the retry starts from the message's cursor again.
+  let redisWrite: Promise<unknown> = Promise.resolve(null);
+  const redisDone = async () => {
+    const err = await redisWrite;
+    if (err) throw err;
+  };
   const outcome = await withPostgres(env, async ({ pool }): Promise<"superseded" | "more" | "last"> => {
     for (;;) {
       const page = await timed("postgres", () => scorePage(pool, job, cursor, limit));
@@ -158,7 +165,11 @@ async function settlePage(job: Extract<SettlementMessage, { kind: "page" }>, env
         const from = cursor;
         const to = page.lastFanId;
         const totals = await timed("postgres", () => pageTotals(pool, job.gameId, job.matchId, from, to));
-        await timed("redis", () => writeTotals(redis, job.gameId, totals));
+        await redisDone();
+        redisWrite = timed("redis", () => writeTotals(redis, job.gameId, totals)).then(
+          () => null,
+          (err: unknown) => err,
+        );
       }
       metrics.guessesScored.inc({}, page.scored);
       metrics.settlementPages.inc();
@@ -170,6 +181,7 @@ async function settlePage(job: Extract<SettlementMessage, { kind: "page" }>, env
         return "more";
     }
   });
+  await redisDone();
   if (outcome === "superseded") {
     log("info", "settlement superseded by a newer revision", { gameId: job.gameId, matchId: job.matchId });
     return;
