@@ -162,10 +162,13 @@ export async function benchGames(t: BenchTarget, workerPid: number, opts: GamesB
   // 3. End the matches; read while settlement runs; sample the Worker's memory.
   const rssBefore = treeRss(workerPid);
   let rssPeak = rssBefore;
+  const rssSamples: { at: number; rss: number }[] = [];
   const latencies = { leaderboard: [] as number[], fan: [] as number[], health: [] as number[] };
   let settling = true;
   const sampler = setInterval(() => {
-    rssPeak = Math.max(rssPeak, treeRss(workerPid));
+    const rss = treeRss(workerPid);
+    rssPeak = Math.max(rssPeak, rss);
+    rssSamples.push({ at: performance.now(), rss });
   }, 100);
   const timedGet = async (kind: keyof typeof latencies, path: string) => {
     const started = performance.now();
@@ -217,6 +220,18 @@ export async function benchGames(t: BenchTarget, workerPid: number, opts: GamesB
     value: round((rssPeak - rssBefore) / 1_048_576, 1),
     unit: "MiB",
     note: `wrangler + workerd RSS ${round(rssBefore / 1_048_576, 0)} MiB before match_end, peak ${round(rssPeak / 1_048_576, 0)} MiB`,
+  });
+  // Flat memory shows as the same peak in the second half of settlement as in the first.
+  const half = endedAt + Math.max(...settledAfter) / 2;
+  const peakOf = (xs: { rss: number }[]) => round(Math.max(rssBefore, ...xs.map((x) => x.rss)) / 1_048_576, 0);
+  figures.push({
+    name: `games.${label}.worker_peak_memory_second_half_minus_first_half`,
+    value: round(
+      peakOf(rssSamples.filter((x) => x.at > half)) - peakOf(rssSamples.filter((x) => x.at >= endedAt && x.at <= half)),
+      0,
+    ),
+    unit: "MiB",
+    note: "≈ 0 when the settlement's memory does not grow with the guesses settled",
   });
   for (const kind of ["leaderboard", "fan", "health"] as const) {
     const s = summary(latencies[kind]);

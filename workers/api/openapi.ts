@@ -53,7 +53,7 @@ export function serveDocument(app: OpenAPIHono<AppEnv>): void {
     type: "http",
     scheme: "bearer",
     description:
-      "An API key (`mp_…`) with the route's scope: `ingest`, `read` or `admin`. Read routes also take `?token=<key>`.",
+      "An API key (`mp_…`) with the route's scope: `ingest`, `read`, `admin` or `games`. Read routes also take `?token=<key>`.",
   });
   app.openAPIRegistry.registerPath({
     method: "get",
