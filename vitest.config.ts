@@ -58,6 +58,7 @@ export default defineConfig({
                 CLICKHOUSE_USER: stackEnv("CLICKHOUSE_USER"),
                 CLICKHOUSE_PASSWORD: stackEnv("CLICKHOUSE_PASSWORD"),
                 CLICKHOUSE_DATABASE: stackEnv("CLICKHOUSE_DATABASE"),
+                API_KEY_PEPPER: stackEnv("API_KEY_PEPPER"),
               },
             },
           }),

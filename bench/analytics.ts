@@ -15,10 +15,10 @@ import { matchActivity } from "../workers/analytics/match-activity";
 import { matchMetrics } from "../workers/analytics/match-metrics";
 import { OPEN_FROM_MS, OPEN_TO_MS, predictionSeries } from "../workers/analytics/prediction-series";
 import { matchTimeline } from "../workers/analytics/timeline";
-import { listMatches, type MatchFilters } from "../workers/api/match-directory";
 import { openClickHouse } from "../workers/clients/clickhouse";
 import { withPostgres } from "../workers/clients/postgres";
 import type { Env } from "../workers/env";
+import { listMatches, type MatchFilters } from "../workers/stores/postgres/matches";
 import { round, summary } from "./stats";
 
 export interface Figure {

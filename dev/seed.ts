@@ -11,7 +11,7 @@ export async function seedDevClient(env: Record<string, string>, key: string): P
   const pool = neonPool(env);
   try {
     const db = drizzle(pool);
-    const keyHash = await hashApiKey(key);
+    const keyHash = await hashApiKey(key, env.API_KEY_PEPPER);
     // Budgets far above the defaults: the demo feed, benches and thousands of sockets share this key.
     const grant = {
       scopes: ["ingest", "read", "admin", "games"],

@@ -24,7 +24,7 @@ export async function createApiKey(
   limits: { ingestPerMinute?: number; readPerMinute?: number } = {},
 ): Promise<string> {
   const key = newApiKey();
-  const keyHash = await hashApiKey(key);
+  const keyHash = await hashApiKey(key, env.API_KEY_PEPPER);
   await withPostgres(env, ({ db }) =>
     db.insert(apiClients).values({ name, keyHash, keyPrefix: keyPrefix(key), scopes, ...limits }),
   );

@@ -10,7 +10,7 @@ import { consumeEvents } from "../workers/consumer/consume-events";
 import type { Env } from "../workers/env";
 import { openLeaderboardRedis, readPage, writeTotals } from "../workers/games/leaderboard";
 import { consumeSettlement, type SettlementMessage } from "../workers/games/settlement";
-import type { EventsMessage } from "../workers/ingest/pack";
+import type { EventsMessage } from "../workers/queue/messages";
 import { BASE, call, createApiKey, eventually, footballEvent, postEvents, uniqueMatchId } from "./fixtures";
 
 const DEAD = "http://127.0.0.1:9"; // discard port: nothing listens
@@ -461,7 +461,14 @@ describe("the trigger and the leaderboard's write order", () => {
   it("retries the events message when the settlement queue refuses the match's final score", async () => {
     const matchId = uniqueMatchId("g-trigger");
     const events = [footballEvent(matchId, "match_start"), footballEvent(matchId, "match_end")];
-    const body: EventsMessage = { v: 1, matchId, requestId: "test-trigger", acceptedAt: Date.now(), events };
+    const body: EventsMessage = {
+      kind: "events",
+      v: 1,
+      matchId,
+      requestId: "test-trigger",
+      acceptedAt: Date.now(),
+      events,
+    };
     const run = async (queue: Env["SETTLEMENT_QUEUE"]) => {
       const batch = createMessageBatch<EventsMessage>("matchpulse-events", [
         { id: "e1", timestamp: new Date(), attempts: 1, body },

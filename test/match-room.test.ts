@@ -317,7 +317,7 @@ describe("live stream edges", () => {
       expect(alarm).not.toBeNull();
       expect(alarm! - Date.now()).toBeLessThanOrEqual(ACCESS_CHECK_MS);
     });
-    const hash = await hashApiKey(doomedKey);
+    const hash = await hashApiKey(doomedKey, env.API_KEY_PEPPER);
     await withPostgres(env, ({ db }) =>
       db.update(apiClients).set({ revokedAt: new Date() }).where(eq(apiClients.keyHash, hash)),
     );
@@ -340,7 +340,7 @@ describe("live stream edges", () => {
     const closed: number[] = [];
     doomed.ws.addEventListener("close", (e) => closed.push(e.code));
     await eventually(async () => doomed.frames.length >= 1);
-    const hash = await hashApiKey(doomedKey);
+    const hash = await hashApiKey(doomedKey, env.API_KEY_PEPPER);
     await withPostgres(env, ({ db }) =>
       db
         .update(apiClients)

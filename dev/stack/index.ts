@@ -6,7 +6,7 @@
 // <dataDir>/logs/  <service>.log
 // <dataDir>/postgres, <dataDir>/redis, <dataDir>/clickhouse   data
 import { randomBytes } from "node:crypto";
-import { existsSync, lstatSync, mkdirSync, readlinkSync, rmSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { connect } from "node:net";
 import { join, resolve } from "node:path";
@@ -156,9 +156,24 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       CLICKHOUSE_USER: "default",
       CLICKHOUSE_PASSWORD: "",
       CLICKHOUSE_DATABASE: CLICKHOUSE_DATABASE,
+      API_KEY_PEPPER: localPepper(dataDir),
     },
     stop,
   };
+}
+
+/**
+ * The stack's API key pepper: generated once per data directory and kept there (<dataDir>/secrets/, mode
+ * 600), never in the repository. Wiping the data (`npm run reset`) makes a new one with new keys.
+ */
+export function localPepper(dataDir: string): string {
+  const dir = join(dataDir, "secrets");
+  const file = join(dir, "api-key-pepper");
+  if (existsSync(file)) return readFileSync(file, "utf8").trim();
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const pepper = randomBytes(32).toString("hex");
+  writeFileSync(file, `${pepper}\n`, { mode: 0o600 });
+  return pepper;
 }
 
 /** A throwaway token for a stack nobody outside this machine talks to. */

@@ -1,5 +1,8 @@
 // `wrangler dev` as a supervised service, with the local stack's URLs passed as Worker variables: the
-// Worker code is the production code, only its configuration points at the local stack.
+// Worker code is the production code, only its configuration points at the local stack. The variables
+// (tokens and the key pepper among them) go through an env file (mode 600) in the stack's run directory,
+// never on the command line: the service log records the command, and `ps` shows it to every user.
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { PROJECT_ROOT } from "./index";
 import { assertPortFree, type RunningService, startService } from "./service-process";
@@ -16,9 +19,12 @@ export interface WorkerOptions {
 
 export async function startWorker(stackEnv: Record<string, string>, opts: WorkerOptions): Promise<RunningService> {
   await assertPortFree(opts.port, "wrangler dev (set PORT to use another)");
-  const vars = Object.entries({ ...stackEnv, ...opts.vars }).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
+  const runDir = join(opts.dataDir, "run");
+  const envFile = join(runDir, "worker.env");
+  const lines = Object.entries({ ...stackEnv, ...opts.vars }).map(([k, v]) => `${k}=${JSON.stringify(v)}`);
+  writeFileSync(envFile, `${lines.join("\n")}\n`, { mode: 0o600 });
   return startService(
-    { runDir: join(opts.dataDir, "run"), logDir: join(opts.dataDir, "logs") },
+    { runDir, logDir: join(opts.dataDir, "logs") },
     {
       name: "wrangler",
       command: process.execPath,
@@ -34,7 +40,8 @@ export async function startWorker(stackEnv: Record<string, string>, opts: Worker
         "--persist-to",
         join(opts.dataDir, "wrangler"),
         "--show-interactive-dev-session=false",
-        ...vars,
+        "--env-file",
+        envFile,
       ],
       cwd: PROJECT_ROOT,
       env: {

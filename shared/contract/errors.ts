@@ -1,29 +1,9 @@
-// The one error body every API failure returns: {"error":{"code","message","issues"?}}.
+// The one error body every API failure returns: {"error":{"code","message","issues"?}}, and the one table
+// that gives each code its HTTP status. Bodies are bounded: an error never echoes more than it must.
 import { z } from "zod";
 import type { ContractIssue } from "./event";
 
-/** Machine-readable codes; clients branch on these, never on messages. */
-export const errorCodes = [
-  "invalid_event",
-  "invalid_json",
-  "invalid_request",
-  "unsupported_media_type",
-  "payload_too_large",
-  "unauthorized",
-  "forbidden",
-  "not_found",
-  "conflict",
-  "guess_locked",
-  "upgrade_required",
-  "rate_limited",
-  "queue_unavailable",
-  "dependency_unavailable",
-  "internal",
-] as const;
-
-export type ErrorCode = (typeof errorCodes)[number];
-
-/** The HTTP status each code goes with, so every route answers a code the same way. */
+/** The HTTP status each code goes with; an error code can never go out with another status. */
 export const errorStatus = {
   invalid_event: 400,
   invalid_json: 400,
@@ -40,7 +20,18 @@ export const errorStatus = {
   queue_unavailable: 503,
   dependency_unavailable: 503,
   internal: 500,
-} as const satisfies Record<ErrorCode, number>;
+} as const;
+
+export type ErrorCode = keyof typeof errorStatus;
+export type ErrorStatusCode = (typeof errorStatus)[ErrorCode];
+
+/** Machine-readable codes; clients branch on these, never on messages. */
+export const errorCodes = Object.keys(errorStatus) as [ErrorCode, ...ErrorCode[]];
+
+/** At most this many issues are listed in one error (the rest are counted in `issuesOmitted`). */
+export const MAX_ISSUES = 100;
+/** Paths and messages echo client input (field names, values); longer ones are cut. */
+export const MAX_ECHO_CHARS = 200;
 
 export const contractIssueSchema = z
   .object({
@@ -56,12 +47,51 @@ export const errorBodySchema = z
       code: z.enum(errorCodes),
       message: z.string(),
       issues: z.array(contractIssueSchema).optional(),
+      issuesOmitted: z.int().min(1).optional().describe(`Issues beyond the first ${MAX_ISSUES}, not listed.`),
+      rejected: z.array(z.unknown()).optional().describe("POST /v1/events only: the rejected items of a batch."),
     }),
   })
-  .meta({ id: "ErrorBody", description: "Every API error." });
+  .meta({ id: "Error", description: "Every API error: branch on `code`, never on `message`." });
 
 export type ErrorBody = z.infer<typeof errorBodySchema>;
+export type ErrorDetails = Omit<ErrorBody["error"], "code" | "message">;
 
-export function errorBody(code: ErrorCode, message: string, issues?: ContractIssue[]): ErrorBody {
-  return { error: issues === undefined ? { code, message } : { code, message, issues } };
+/** Cuts an echoed string to MAX_ECHO_CHARS (on a code point boundary). */
+export function clip(text: string, max = MAX_ECHO_CHARS): string {
+  if (text.length <= max) return text;
+  let end = max;
+  const last = text.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end--; // do not split a surrogate pair
+  return `${text.slice(0, end)}…`;
+}
+
+/** Distinct issues, clipped, at most `max` of them; `omitted` counts what was left out. */
+export function boundIssues(
+  issues: readonly ContractIssue[],
+  max = MAX_ISSUES,
+): { issues: ContractIssue[]; omitted: number } {
+  const seen = new Set<string>();
+  const out: ContractIssue[] = [];
+  let omitted = 0;
+  for (const issue of issues) {
+    const bounded = { path: clip(issue.path), message: clip(issue.message) };
+    const key = `${bounded.path}\n${bounded.message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    if (out.length < max) out.push(bounded);
+    else omitted++;
+  }
+  return { issues: out, omitted };
+}
+
+export function errorBody(code: ErrorCode, message: string, details: ErrorDetails = {}): ErrorBody {
+  const error: ErrorBody["error"] = { code, message: clip(message, 1_000) };
+  if (details.issues !== undefined) {
+    const bounded = boundIssues(details.issues);
+    error.issues = bounded.issues;
+    const omitted = bounded.omitted + (details.issuesOmitted ?? 0);
+    if (omitted > 0) error.issuesOmitted = omitted;
+  }
+  if (details.rejected !== undefined) error.rejected = details.rejected;
+  return { error };
 }

@@ -314,3 +314,54 @@ describe("eventSchema", () => {
     expect(perEventMs).toBeLessThan(0.2); // generous: measured ~0.005 ms
   });
 });
+
+describe("parseEvent: what the stores cannot keep is rejected at the edge", () => {
+  const issueAt = (input: unknown, path: string) => {
+    const r = parseEvent(input, NOW);
+    expect(r.ok, JSON.stringify(input)).toBe(false);
+    const issues = r.ok ? [] : r.issues;
+    expect(paths(issues)).toContain(path);
+    return issues.find((i) => i.path === path)?.message ?? "";
+  };
+
+  it("rejects strings that are not valid Unicode anywhere, naming the field and why", () => {
+    expect(issueAt(cs2({ playerId: "\ud800" }), "playerId")).toMatch(/not valid Unicode/);
+    expect(issueAt(cs2({ playerId: "ab\udc00" }), "playerId")).toMatch(/lone UTF-16 surrogate/);
+    expect(
+      issueAt(cs2({ payload: { round: 3, victimPlayerId: "x\ud83d", weapon: "ak47" } }), "payload.victimPlayerId"),
+    ).toMatch(/not valid Unicode/);
+    const badKey = issueAt(football({ payload: { minute: 12, "\udfff": 1 } }), "payload");
+    expect(badKey).toMatch(/field name that is not valid Unicode/);
+    expect(badKey).not.toContain("\udfff");
+    // A well-formed pair (an emoji) is valid Unicode.
+    expect(parseEvent(cs2({ playerId: "zywoo\ud83d\ude00" }), NOW).ok).toBe(true);
+  });
+
+  it("keeps source timestamps in the window the event log can keep: 1900-01-01 up to 24 h ahead", () => {
+    expect(issueAt(football({ timestamp: "0001-01-01T00:00:00Z" }), "timestamp")).toMatch(/before 1900-01-01/);
+    expect(issueAt(football({ timestamp: "1899-12-31T23:59:59Z" }), "timestamp")).toMatch(/before 1900-01-01/);
+    expect(issueAt(football({ timestamp: "0000-01-01T00:00:00Z" }), "timestamp")).toBeTruthy();
+    // Replays of real old matches stay accepted.
+    expect(parseEvent(football({ timestamp: "1900-01-01T00:00:00Z" }), NOW).ok).toBe(true);
+    expect(parseEvent(football({ timestamp: "2018-07-15T16:45:00+03:00" }), NOW).ok).toBe(true);
+  });
+
+  it("bounds seq to the event log's UInt32 and payload numbers to their columns", () => {
+    expect(parseEvent(football({ seq: 4_294_967_295 }), NOW).ok).toBe(true);
+    expect(issueAt(football({ seq: 4_294_967_296 }), "seq")).toMatch(/<= 4294967295/);
+    expect(issueAt(football({ seq: 1e300 }), "seq")).toBeTruthy();
+    // cs2_rounds keeps round as UInt16 and mapNumber as UInt8: the payload schemas stay inside them.
+    expect(
+      issueAt(cs2({ payload: { round: 65_536, victimPlayerId: "s1mple", weapon: "ak47" } }), "payload.round"),
+    ).toBeTruthy();
+    expect(issueAt(cs2({ type: "map_end", payload: { mapNumber: 256 } }), "payload.mapNumber")).toBeTruthy();
+    expect(issueAt(football({ payload: { minute: 1e20 } }), "payload.minute")).toBeTruthy();
+  });
+
+  it('rejects the match ids "." and "..", which a URL path cannot carry', () => {
+    expect(issueAt(football({ matchId: "." }), "matchId")).toMatch(/URL path/);
+    expect(issueAt(football({ matchId: ".." }), "matchId")).toMatch(/URL path/);
+    expect(parseEvent(football({ matchId: "..." }), NOW).ok).toBe(true);
+    expect(parseEvent(football({ matchId: ".a" }), NOW).ok).toBe(true);
+  });
+});

@@ -16,6 +16,45 @@ export const PAYLOAD_MAX_BYTES = 8 * 1024;
 /** Sources' clocks drift, but an event a day ahead is a bug (wrong date or time zone). */
 export const MAX_FUTURE_MS = 24 * 60 * 60 * 1000;
 export const MATCH_ID_PATTERN = /^[A-Za-z0-9._:-]{1,64}$/;
+/**
+ * The window of source timestamps the stores can keep: ClickHouse's DateTime64 starts at 1900-01-01, and
+ * an event more than MAX_FUTURE_MS ahead is a clock or time zone bug. Old real matches (replays) are fine.
+ */
+export const MIN_TIMESTAMP_MS = Date.UTC(1900, 0, 1);
+/** `seq` is stored as ClickHouse UInt32. */
+export const MAX_SEQ = 4_294_967_295;
+
+/** "." and ".." are valid characters but not ids: a URL path cannot carry them as a segment. */
+export const isPathSafeId = (id: string): boolean => id !== "." && id !== "..";
+export const PATH_SAFE_ID_MESSAGE = 'must not be "." or ".." (a URL path cannot carry them)';
+
+// Outside a well-formed surrogate pair, a UTF-16 surrogate is not a character: such a string is not valid
+// Unicode, cannot be encoded as UTF-8, and the stores reject it (ClickHouse fails the whole insert).
+const LONE_SURROGATE = /\p{Surrogate}/u;
+
+/** Every string (and object key) in `input` that is not valid Unicode, as issues at their paths. */
+export function unicodeIssues(input: unknown): ContractIssue[] {
+  const issues: ContractIssue[] = [];
+  const stack: { value: unknown; path: string }[] = [{ value: input, path: "" }];
+  while (stack.length > 0) {
+    const { value, path } = stack.pop() ?? { value: undefined, path: "" };
+    if (typeof value === "string") {
+      if (LONE_SURROGATE.test(value)) issues.push({ path, message: "is not valid Unicode (a lone UTF-16 surrogate)" });
+    } else if (Array.isArray(value)) {
+      for (const [i, v] of value.entries()) stack.push({ value: v, path: path === "" ? String(i) : `${path}.${i}` });
+    } else if (typeof value === "object" && value !== null) {
+      for (const [key, v] of Object.entries(value)) {
+        if (LONE_SURROGATE.test(key)) {
+          // The key itself is not echoed: it is the invalid text.
+          issues.push({ path, message: "has a field name that is not valid Unicode (a lone UTF-16 surrogate)" });
+          continue;
+        }
+        stack.push({ value: v, path: path === "" ? key : `${path}.${key}` });
+      }
+    }
+  }
+  return issues;
+}
 
 // zod reports a missing key as a type error; say "required" instead of the rule it would have broken.
 const rule =
@@ -56,6 +95,7 @@ export const eventSchema = z
     matchId: z
       .string({ error: rule("must be a string") })
       .regex(MATCH_ID_PATTERN, { error: "must be 1-64 characters of A-Z a-z 0-9 . _ : -" })
+      .refine(isPathSafeId, { error: PATH_SAFE_ID_MESSAGE })
       .describe("The match this event belongs to."),
     sport: z
       .enum(sportNames as [string, ...string[]], {
@@ -72,6 +112,7 @@ export const eventSchema = z
     seq: z
       .int({ error: rule("must be an integer") })
       .min(1, { error: "must be >= 1" })
+      .max(MAX_SEQ, { error: `must be <= ${MAX_SEQ}` })
       .optional()
       .describe("The source's per-match sequence number; lets the match room order events and spot gaps."),
     // A union of literals rather than z.literal([1, 2]): the OpenAPI generator renders the latter as enum [1].
@@ -157,15 +198,21 @@ export function parseEvent(input: unknown, now: Date = new Date()): EventParseRe
   const envelope = eventSchema.safeParse(input, parseOptions);
 
   const issues = envelope.success ? [] : issuesOf(envelope.error);
+  issues.push(...unicodeIssues(input));
   const payloadOk = !issues.some((i) => i.path === "payload" || i.path.startsWith("payload."));
   const sport = sportIssues(input, payloadOk);
   issues.push(...sport.issues);
 
-  // The +24 h rule depends on `now`, so it lives here rather than in the static schema.
+  // The +24 h rule depends on `now`, so the window lives here rather than in the static schema.
   if (typeof input.timestamp === "string" && !issues.some((i) => i.path === "timestamp")) {
     const ts = Date.parse(input.timestamp);
     if (ts - now.getTime() > MAX_FUTURE_MS)
       issues.push({ path: "timestamp", message: "is more than 24 h in the future" });
+    else if (ts < MIN_TIMESTAMP_MS)
+      issues.push({
+        path: "timestamp",
+        message: "is before 1900-01-01T00:00:00Z, the earliest time the event log keeps",
+      });
   }
   if (!envelope.success || issues.length > 0) return { ok: false, issues };
 

@@ -1,18 +1,23 @@
 // API clients: who may call the API, with which scopes and rate limits. The key is returned once, when
 // the client is created; only its SHA-256 is stored. Revoking takes effect at once in this isolate and
 // within KEY_CACHE_TTL_MS everywhere else.
-import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { and, eq, gt, isNull, sql } from "drizzle-orm";
-import { apiClients } from "../clients/postgres-schema";
+import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { log } from "../observability/log";
+import {
+  type ApiClientRow,
+  insertApiClient,
+  listApiClients,
+  revokeApiClient,
+  updateApiClient,
+} from "../stores/postgres/api-clients";
 import { hashApiKey, keyPrefix, newApiKey } from "./api-keys";
 import type { AppEnv, Scope } from "./app-env";
-import { forgetClient, KEY_CACHE_TTL_MS, requireScope } from "./auth";
+import { forgetClient, KEY_CACHE_TTL_MS } from "./auth";
 import { ApiError, validationHook } from "./errors";
 import { withMetadata } from "./metadata-store";
-import { bearerAuth, errors, json, rateLimitHeaders } from "./openapi";
+import { adminRoute, errors, okJson } from "./openapi";
 import { cursorQuery, decodeCursor, limitQuery, nextCursorSchema, page } from "./pagination";
-import { readBudget } from "./rate-limit";
+import { changesSomething, NOTHING_TO_CHANGE, storableText } from "./params";
 
 const scopes = ["ingest", "read", "admin", "games"] as const satisfies readonly Scope[];
 
@@ -32,7 +37,7 @@ export const apiClientSchema = z
 const perMinute = z.int().min(1).max(10_000_000);
 const createClientBody = z
   .strictObject({
-    name: z.string().min(1).max(200),
+    name: storableText(1, 200),
     scopes: z
       .array(z.enum(scopes))
       .min(1)
@@ -41,12 +46,14 @@ const createClientBody = z
     readPerMinute: perMinute.optional().describe("Default 6000."),
   })
   .meta({ id: "CreateApiClient" });
-const updateClientBody = createClientBody.partial().meta({ id: "UpdateApiClient" });
+const updateClientBody = createClientBody
+  .partial()
+  .refine(changesSomething, { error: NOTHING_TO_CHANGE })
+  .meta({ id: "UpdateApiClient" });
 
 const clientIdParams = z.object({ clientId: z.guid().openapi({ param: { name: "clientId", in: "path" } }) });
 
-type ClientRow = typeof apiClients.$inferSelect;
-const clientView = (r: ClientRow): z.infer<typeof apiClientSchema> => ({
+const clientView = (r: ApiClientRow): z.infer<typeof apiClientSchema> => ({
   id: r.id,
   name: r.name,
   keyPrefix: r.keyPrefix,
@@ -57,37 +64,28 @@ const clientView = (r: ClientRow): z.infer<typeof apiClientSchema> => ({
   revokedAt: r.revokedAt?.toISOString() ?? null,
 });
 
-const admins = () => [requireScope("admin"), readBudget];
-
-export const createClientRoute = createRoute({
+export const createClientRoute = adminRoute({
   method: "post",
   path: "/v1/api-clients",
   tags: ["admin"],
   summary: "Create an API client and its key",
   description: "The key is in this response only: store it now. Scope: admin.",
-  security: bearerAuth,
-  middleware: admins(),
   request: { body: { content: { "application/json": { schema: createClientBody } }, required: true } },
   responses: {
-    201: {
-      ...json(
-        z.object({ client: apiClientSchema, key: z.string().describe("The API key, shown once.") }),
-        "The client and its key",
-      ),
-      headers: rateLimitHeaders,
-    },
-    ...errors(400, 401, 403, 415, 429, 503),
+    201: okJson(
+      z.object({ client: apiClientSchema, key: z.string().describe("The API key, shown once.") }),
+      "The client and its key",
+    ),
+    ...errors(415),
   },
 });
 
-export const listClientsRoute = createRoute({
+export const listClientsRoute = adminRoute({
   method: "get",
   path: "/v1/api-clients",
   tags: ["admin"],
   summary: "List API clients",
   description: "Ordered by id; revoked clients only with includeRevoked=true. Scope: admin.",
-  security: bearerAuth,
-  middleware: admins(),
   request: {
     query: z.object({
       includeRevoked: z
@@ -100,44 +98,36 @@ export const listClientsRoute = createRoute({
     }),
   },
   responses: {
-    200: {
-      ...json(z.object({ data: z.array(apiClientSchema), nextCursor: nextCursorSchema }), "A page of clients"),
-      headers: rateLimitHeaders,
-    },
-    ...errors(400, 401, 403, 429, 503),
+    200: okJson(z.object({ data: z.array(apiClientSchema), nextCursor: nextCursorSchema }), "A page of clients"),
   },
 });
 
-export const updateClientRoute = createRoute({
+export const updateClientRoute = adminRoute({
   method: "patch",
   path: "/v1/api-clients/{clientId}",
   tags: ["admin"],
   summary: "Change a client's name, scopes or rate limits",
   description: `Applies everywhere within ${KEY_CACHE_TTL_MS / 1000} s. Scope: admin.`,
-  security: bearerAuth,
-  middleware: admins(),
   request: {
     params: clientIdParams,
     body: { content: { "application/json": { schema: updateClientBody } }, required: true },
   },
   responses: {
-    200: { ...json(apiClientSchema, "The client"), headers: rateLimitHeaders },
-    ...errors(400, 401, 403, 404, 415, 429, 503),
+    200: okJson(apiClientSchema, "The client"),
+    ...errors(404, 415),
   },
 });
 
-export const revokeClientRoute = createRoute({
+export const revokeClientRoute = adminRoute({
   method: "post",
   path: "/v1/api-clients/{clientId}/revoke",
   tags: ["admin"],
   summary: "Revoke a client's key",
   description: `The key stops working at once on this instance and within ${KEY_CACHE_TTL_MS / 1000} s everywhere. Idempotent. Scope: admin.`,
-  security: bearerAuth,
-  middleware: admins(),
   request: { params: clientIdParams },
   responses: {
-    200: { ...json(apiClientSchema, "The revoked client"), headers: rateLimitHeaders },
-    ...errors(400, 401, 403, 404, 429, 503),
+    200: okJson(apiClientSchema, "The revoked client"),
+    ...errors(404),
   },
 });
 
@@ -146,21 +136,19 @@ const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 app.openapi(createClientRoute, async (c) => {
   const body = c.req.valid("json");
   const key = newApiKey();
-  const keyHash = await hashApiKey(key);
-  const rows = await withMetadata(c.env, (db) =>
-    db
-      .insert(apiClients)
-      .values({
-        name: body.name,
-        keyHash,
-        keyPrefix: keyPrefix(key),
-        scopes: [...new Set(body.scopes)],
-        ...(body.ingestPerMinute !== undefined ? { ingestPerMinute: body.ingestPerMinute } : {}),
-        ...(body.readPerMinute !== undefined ? { readPerMinute: body.readPerMinute } : {}),
-      })
-      .returning(),
+  const keyHash = await hashApiKey(key, c.env.API_KEY_PEPPER);
+  const row = await withMetadata(c.env, (db) =>
+    insertApiClient(db, {
+      name: body.name,
+      keyHash,
+      keyPrefix: keyPrefix(key),
+      scopes: [...new Set(body.scopes)],
+      ...(body.ingestPerMinute !== undefined ? { ingestPerMinute: body.ingestPerMinute } : {}),
+      ...(body.readPerMinute !== undefined ? { readPerMinute: body.readPerMinute } : {}),
+    }),
   );
-  const client = clientView(rows[0]!);
+  if (!row) throw new ApiError("internal", "the new API client was not stored");
+  const client = clientView(row);
   log("info", "api client created", {
     requestId: c.get("requestId"),
     by: c.get("client").id,
@@ -172,19 +160,9 @@ app.openapi(createClientRoute, async (c) => {
 
 app.openapi(listClientsRoute, async (c) => {
   const q = c.req.valid("query");
-  const after = decodeCursor(q.cursor, z.object({ id: z.string() }));
+  const after = decodeCursor(q.cursor, z.object({ id: z.guid() }));
   const rows = await withMetadata(c.env, (db) =>
-    db
-      .select()
-      .from(apiClients)
-      .where(
-        and(
-          q.includeRevoked ? undefined : isNull(apiClients.revokedAt),
-          after ? gt(apiClients.id, after.id) : undefined,
-        ),
-      )
-      .orderBy(apiClients.id)
-      .limit(q.limit + 1),
+    listApiClients(db, { includeRevoked: q.includeRevoked, afterId: after?.id ?? null, limit: q.limit }),
   );
   const { data, nextCursor } = page(rows.map(clientView), q.limit, (r) => ({ id: r.id }));
   return c.json({ data, nextCursor }, 200);
@@ -193,32 +171,21 @@ app.openapi(listClientsRoute, async (c) => {
 app.openapi(updateClientRoute, async (c) => {
   const { clientId } = c.req.valid("param");
   const { scopes: newScopes, ...rest } = c.req.valid("json");
-  const rows = await withMetadata(c.env, (db) =>
-    db
-      .update(apiClients)
-      .set({ ...rest, ...(newScopes ? { scopes: [...new Set(newScopes)] } : {}) })
-      .where(eq(apiClients.id, clientId))
-      .returning(),
+  const row = await withMetadata(c.env, (db) =>
+    updateApiClient(db, clientId, { ...rest, ...(newScopes ? { scopes: [...new Set(newScopes)] } : {}) }),
   );
-  if (!rows[0]) throw new ApiError(404, "not_found", `no API client '${clientId}'`);
+  if (!row) throw new ApiError("not_found", `no API client '${clientId}'`);
   forgetClient(clientId);
-  return c.json(clientView(rows[0]), 200);
+  return c.json(clientView(row), 200);
 });
 
 app.openapi(revokeClientRoute, async (c) => {
   const { clientId } = c.req.valid("param");
-  const rows = await withMetadata(c.env, async (db) => {
-    const revoked = await db
-      .update(apiClients)
-      .set({ revokedAt: sql`now()` })
-      .where(and(eq(apiClients.id, clientId), isNull(apiClients.revokedAt)))
-      .returning();
-    return revoked.length > 0 ? revoked : db.select().from(apiClients).where(eq(apiClients.id, clientId)).limit(1);
-  });
-  if (!rows[0]) throw new ApiError(404, "not_found", `no API client '${clientId}'`);
+  const row = await withMetadata(c.env, (db) => revokeApiClient(db, clientId));
+  if (!row) throw new ApiError("not_found", `no API client '${clientId}'`);
   forgetClient(clientId);
   log("info", "api client revoked", { requestId: c.get("requestId"), by: c.get("client").id, clientId });
-  return c.json(clientView(rows[0]), 200);
+  return c.json(clientView(row), 200);
 });
 
 export const apiClientsRoutes = app;

@@ -1,54 +1,65 @@
-// Bearer-key authentication with scopes. Keys are looked up in Postgres by hash and cached in the
-// isolate for a few seconds, so Postgres sees one query per key per isolate per TTL, and a revoked key
-// stops working everywhere within KEY_CACHE_TTL_MS (at once in the isolate that revoked it).
-import { and, eq, inArray, isNull } from "drizzle-orm";
+// Bearer-key authentication with scopes. Keys are looked up in Postgres by their HMAC (api-keys.ts) and
+// cached in the isolate: Postgres sees one query per key per isolate per KEY_CACHE_TTL_MS, and a revoked
+// key stops working everywhere within that time (at once in the isolate that revoked it).
+// When Postgres cannot be asked, a key this isolate verified within KEY_STALE_IF_ERROR_MS keeps working
+// from that answer, so a metadata outage does not take the API down; unknown keys get 503 with
+// Retry-After. During an outage a revocation can thus take up to KEY_STALE_IF_ERROR_MS to apply.
 import { createMiddleware } from "hono/factory";
-import { withPostgres } from "../clients/postgres";
-import { apiClients } from "../clients/postgres-schema";
+import { describeDbError, postgresBreaker, withPostgres } from "../clients/postgres";
 import type { Env } from "../env";
-import { errorMessage, log } from "../observability/log";
+import { log } from "../observability/log";
 import { metrics } from "../observability/metrics";
-import { hashApiKey } from "./api-keys";
+import { activeClientByKeyHash, activeClientsAmong } from "../stores/postgres/api-clients";
+import { hashApiKey, MissingPepperError } from "./api-keys";
 import type { ApiClient, AppEnv, Scope } from "./app-env";
 import { ApiError } from "./errors";
 
 export const KEY_CACHE_TTL_MS = 5_000;
+export const KEY_STALE_IF_ERROR_MS = 5 * 60_000;
 const NEGATIVE_TTL_MS = 2_000;
 const MAX_CACHED_KEYS = 10_000;
+const RETRY_AFTER_S = "5";
 
-const cache = new Map<string, { client: ApiClient | null; expires: number }>();
+const cache = new Map<string, { client: ApiClient | null; fetchedAt: number }>();
 
-async function findClient(env: Env, keyHash: string): Promise<ApiClient | null> {
-  const hit = cache.get(keyHash);
-  if (hit && hit.expires > Date.now()) return hit.client;
-  let client: ApiClient | null;
-  try {
-    const rows = await withPostgres(env, ({ db }) =>
-      db
-        .select({
-          id: apiClients.id,
-          name: apiClients.name,
-          scopes: apiClients.scopes,
-          ingestPerMinute: apiClients.ingestPerMinute,
-          readPerMinute: apiClients.readPerMinute,
-        })
-        .from(apiClients)
-        .where(and(eq(apiClients.keyHash, keyHash), isNull(apiClients.revokedAt)))
-        .limit(1),
-    );
-    client = rows[0] ?? null;
-  } catch (err) {
-    metrics.dependencyErrors.inc({ dependency: "postgres" });
-    log("error", "api key lookup failed", { error: errorMessage(err) });
-    throw new ApiError(
-      503,
-      "dependency_unavailable",
-      "cannot verify the API key right now (metadata store unreachable)",
-    );
+function remember(keyHash: string, client: ApiClient | null, now: number): void {
+  cache.delete(keyHash);
+  // Oldest first (insertion order): the keys in use stay, with their stale-if-error fallback.
+  for (const oldest of cache.keys()) {
+    if (cache.size < MAX_CACHED_KEYS) break;
+    cache.delete(oldest);
   }
-  if (cache.size >= MAX_CACHED_KEYS) cache.clear();
-  cache.set(keyHash, { client, expires: Date.now() + (client ? KEY_CACHE_TTL_MS : NEGATIVE_TTL_MS) });
-  return client;
+  cache.set(keyHash, { client, fetchedAt: now });
+}
+
+/** The active client of a key hash: cached, from Postgres, or during an outage from the last good answer. */
+export async function findClient(env: Env, keyHash: string, now = Date.now()): Promise<ApiClient | null> {
+  const hit = cache.get(keyHash);
+  if (hit && now - hit.fetchedAt < (hit.client ? KEY_CACHE_TTL_MS : NEGATIVE_TTL_MS)) return hit.client;
+  let failure: unknown = new Error("postgres breaker open");
+  if (!postgresBreaker.isOpen(env.DATABASE_URL, now)) {
+    try {
+      const client = await withPostgres(env, ({ db }) => activeClientByKeyHash(db, keyHash));
+      remember(keyHash, client, now);
+      return client;
+    } catch (err) {
+      failure = err;
+      postgresBreaker.trip(env.DATABASE_URL, now);
+      metrics.dependencyErrors.inc({ dependency: "postgres" });
+    }
+  }
+  if (hit?.client && now - hit.fetchedAt < KEY_STALE_IF_ERROR_MS) {
+    metrics.staleKeyAnswers.inc();
+    return hit.client;
+  }
+  // Never the key or its hash: only what the driver said.
+  log("error", "api key lookup failed", describeDbError(failure));
+  throw new ApiError(
+    "dependency_unavailable",
+    "cannot verify the API key right now (metadata store unreachable); retry later",
+    {},
+    { "retry-after": RETRY_AFTER_S },
+  );
 }
 
 /** Drops a client's cached keys in this isolate (after a revocation or a change of scopes or limits). */
@@ -60,11 +71,19 @@ function presentedKey(req: Request, allowQueryToken: boolean): string | null {
   const header = req.headers.get("authorization");
   if (header) {
     const m = /^Bearer\s+(\S+)$/i.exec(header);
-    return m ? m[1]! : null;
+    return m?.[1] ?? null;
   }
   // Browsers cannot set headers on a WebSocket upgrade, so read endpoints also take ?token=.
   if (allowQueryToken) return new URL(req.url).searchParams.get("token");
   return null;
+}
+
+/** The request without its ?token= (for forwarding: a runtime may log the URL it was given). */
+export function withoutQueryToken(req: Request): Request {
+  const url = new URL(req.url);
+  if (!url.searchParams.has("token")) return req;
+  url.searchParams.delete("token");
+  return new Request(url, req);
 }
 
 /** Lets the request through when its key holds one of `scopes` (e.g. ["read", "admin"]). */
@@ -72,11 +91,19 @@ export function requireScope(scopes: Scope | Scope[], options: { allowQueryToken
   const accepted = Array.isArray(scopes) ? scopes : [scopes];
   return createMiddleware<AppEnv>(async (c, next) => {
     const key = presentedKey(c.req.raw, options.allowQueryToken ?? false);
-    if (!key) throw new ApiError(401, "unauthorized", "missing API key: send Authorization: Bearer <key>");
-    const client = await findClient(c.env, await hashApiKey(key));
-    if (!client) throw new ApiError(401, "unauthorized", "invalid or revoked API key");
+    if (!key) throw new ApiError("unauthorized", "missing API key: send Authorization: Bearer <key>");
+    let keyHash: string;
+    try {
+      keyHash = await hashApiKey(key, c.env.API_KEY_PEPPER);
+    } catch (err) {
+      if (!(err instanceof MissingPepperError)) throw err;
+      log("error", err.message);
+      throw new ApiError("internal", "the server cannot check API keys (misconfigured)");
+    }
+    const client = await findClient(c.env, keyHash);
+    if (!client) throw new ApiError("unauthorized", "invalid or revoked API key");
     if (!accepted.some((s) => client.scopes.includes(s))) {
-      throw new ApiError(403, "forbidden", `this API key lacks the '${accepted.join("' or '")}' scope`);
+      throw new ApiError("forbidden", `this API key lacks the '${accepted.join("' or '")}' scope`);
     }
     c.set("client", client);
     await next();
@@ -91,16 +118,11 @@ export function requireScope(scopes: Scope | Scope[], options: { allowQueryToken
 export async function activeClients(env: Env, clientIds: string[], scopes: Scope[]): Promise<Set<string> | null> {
   if (clientIds.length === 0) return new Set();
   try {
-    const rows = await withPostgres(env, ({ db }) =>
-      db
-        .select({ id: apiClients.id, scopes: apiClients.scopes })
-        .from(apiClients)
-        .where(and(inArray(apiClients.id, clientIds), isNull(apiClients.revokedAt))),
-    );
+    const rows = await withPostgres(env, ({ db }) => activeClientsAmong(db, clientIds));
     return new Set(rows.filter((r) => scopes.some((s) => r.scopes.includes(s))).map((r) => r.id));
   } catch (err) {
     metrics.dependencyErrors.inc({ dependency: "postgres" });
-    log("warn", "api client check failed", { error: errorMessage(err) });
+    log("warn", "api client check failed", describeDbError(err));
     return null;
   }
 }

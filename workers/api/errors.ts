@@ -1,36 +1,44 @@
-// One error shape for every failure: {"error":{"code","message","issues"?}} with the HTTP status.
-import { z } from "@hono/zod-openapi";
-import type { ContentfulStatusCode } from "hono/utils/http-status";
-import type { ErrorCode as ApiErrorCode } from "../../shared/contract/errors";
-import { contractIssueSchema, errorCodes } from "../../shared/contract/errors";
-import type { ContractIssue } from "../../shared/contract/event";
+// ApiError: a code from the contract's table, a message and details; the status comes from the table, so
+// a code can never go out with another status. It has Hono's `getResponse()`, so anything that throws it
+// (middleware, handlers, validators) answers with the one error body without special-casing.
+import type { z } from "@hono/zod-openapi";
+import {
+  type ErrorCode as ApiErrorCode,
+  type ErrorDetails,
+  type ErrorStatusCode,
+  errorBody,
+  errorBodySchema,
+  errorStatus,
+} from "../../shared/contract/errors";
 
 export type { ApiErrorCode };
 
-export const apiErrorBodySchema = z
-  .object({
-    error: z.object({
-      code: z.enum(errorCodes),
-      message: z.string(),
-      issues: z.array(contractIssueSchema).optional(),
-      rejected: z.array(z.unknown()).optional().describe("POST /v1/events only: the rejected items of a batch."),
-    }),
-  })
-  .meta({ id: "Error", description: "Every API error: branch on `code`, never on `message`." });
+/** The error body as the OpenAPI document shows it (component "Error"). */
+export const apiErrorBodySchema = errorBodySchema;
 
 export class ApiError extends Error {
+  readonly status: ErrorStatusCode;
+
   constructor(
-    readonly status: ContentfulStatusCode,
     readonly code: ApiErrorCode,
     message: string,
-    readonly details: { issues?: ContractIssue[]; rejected?: unknown[] } = {},
+    readonly details: ErrorDetails = {},
     readonly headers: Record<string, string> = {},
   ) {
     super(message);
+    this.status = errorStatus[code];
   }
 
   toBody() {
-    return { error: { code: this.code, message: this.message, ...this.details } };
+    return errorBody(this.code, this.message, this.details);
+  }
+
+  /** Hono calls this for thrown errors that carry it (as for HTTPException). */
+  getResponse(): Response {
+    return new Response(JSON.stringify(this.toBody()), {
+      status: this.status,
+      headers: { "content-type": "application/json", ...this.headers },
+    });
   }
 }
 
@@ -46,10 +54,6 @@ export function validationHook(result: { success: boolean; target: string; error
     message: i.message,
   }));
   const where = prefix === "body" ? "the request body" : `${prefix} parameters`;
-  throw new ApiError(
-    400,
-    "invalid_request",
-    `invalid ${where}: ${issues.map((i) => `${i.path} ${i.message}`).join("; ")}`,
-    { issues },
-  );
+  const listed = issues.slice(0, 10).map((i) => `${i.path} ${i.message}`);
+  throw new ApiError("invalid_request", `invalid ${where}: ${listed.join("; ")}`, { issues });
 }

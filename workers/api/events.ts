@@ -2,12 +2,20 @@
 // limits while streaming, per-item validation with indexes), so the route is declared for the document
 // only; the ingest budget is spent per event once the body is parsed.
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { bodyLimit } from "hono/body-limit";
 import { contractIssueSchema } from "../../shared/contract/errors";
 import { eventSchema } from "../../shared/contract/event";
 import { acceptEvents } from "../ingest/accept-events";
-import { bodyKind, MAX_EVENTS_PER_REQUEST, parseEventsBody, readBodyText } from "../ingest/parse-body";
+import {
+  bodyKind,
+  bodyTooLarge,
+  decodeBody,
+  MAX_BODY_BYTES,
+  MAX_EVENTS_PER_REQUEST,
+  parseEventsBody,
+} from "../ingest/parse-body";
+import { ingestAccess } from "./access";
 import type { AppEnv } from "./app-env";
-import { requireScope } from "./auth";
 import { ApiError, validationHook } from "./errors";
 import { bearerAuth, errors, json, rateLimitHeaders } from "./openapi";
 import { enforceBudget } from "./rate-limit";
@@ -17,7 +25,12 @@ export const ingestResultSchema = z
     accepted: z.int().min(0).describe("Events now in the queue."),
     duplicates: z.int().min(0).describe("Events already received (same eventId)."),
     rejected: z.array(
-      z.object({ index: z.int().min(0), eventId: z.string().optional(), issues: z.array(contractIssueSchema) }),
+      z.object({
+        index: z.int().min(0),
+        eventId: z.string().optional(),
+        issues: z.array(contractIssueSchema),
+        issuesOmitted: z.int().min(1).optional().describe("Issues of this item beyond those listed."),
+      }),
     ),
     eventId: z.string().optional().describe("Single-event requests only."),
     status: z.enum(["accepted", "duplicate"]).optional().describe("Single-event requests only."),
@@ -54,32 +67,39 @@ export const postEventsRoute = createRoute({
 const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
 app.openAPIRegistry.registerPath(postEventsRoute);
-app.post("/v1/events", requireScope("ingest"), async (c) => {
+// Authenticate before reading the body; bodyLimit refuses an oversized one while it streams.
+const limitBody = bodyLimit({
+  maxSize: MAX_BODY_BYTES,
+  onError: () => {
+    throw bodyTooLarge();
+  },
+});
+
+app.post("/v1/events", ingestAccess, limitBody, async (c) => {
   const kind = bodyKind(c.req.header("content-type") ?? null);
   if (!kind) {
     throw new ApiError(
-      415,
       "unsupported_media_type",
       "send application/json (an event or an array of events) or application/x-ndjson",
     );
   }
-  const { items, single } = parseEventsBody(await readBodyText(c.req.raw), kind);
+  const { items, single } = parseEventsBody(decodeBody(await c.req.arrayBuffer()), kind);
   await enforceBudget(c, "ingest", items.length);
   const result = await acceptEvents(c.env, items, c.get("requestId"));
 
   if (result.accepted + result.duplicates === 0) {
+    // A single event's issues are listed once, at the top; a batch's per item in `rejected`.
     const first = result.rejected[0];
-    throw new ApiError(400, "invalid_event", single ? "the event is invalid" : "no event in the request is valid", {
-      issues: single ? first?.issues : undefined,
-      rejected: result.rejected,
-    });
+    if (single)
+      throw new ApiError("invalid_event", "the event is invalid", {
+        issues: first?.issues ?? [],
+        ...(first?.issuesOmitted ? { issuesOmitted: first.issuesOmitted } : {}),
+      });
+    throw new ApiError("invalid_event", "no event in the request is valid", { rejected: result.rejected });
   }
   const body = { accepted: result.accepted, duplicates: result.duplicates, rejected: result.rejected };
-  if (single) {
-    const status = result.statuses.get(0)!;
-    return c.json({ ...body, eventId: (items[0] as { eventId: string }).eventId, status }, 202);
-  }
-  return c.json(body, 202);
+  const only = single ? result.statuses.get(0) : undefined;
+  return c.json(only ? { ...body, ...only } : body, 202);
 });
 
 export const eventsRoutes = app;

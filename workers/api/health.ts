@@ -1,7 +1,7 @@
 // Liveness, readiness (real round trips to each dependency, with latency) and Prometheus metrics.
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { sql } from "drizzle-orm";
-import { openClickHouse } from "../clients/clickhouse";
+import { withClickHouse } from "../clients/clickhouse";
 import { withPostgres } from "../clients/postgres";
 import { openRedis } from "../clients/redis";
 import type { Env } from "../env";
@@ -49,15 +49,11 @@ export async function readiness(env: Env): Promise<Record<"postgres" | "redis" |
   const [postgres, redis, clickhouse] = await Promise.all([
     check("postgres", () => withPostgres(env, ({ db }) => db.execute(sql`select 1`))),
     check("redis", () => openRedis(env, READY_TIMEOUT_MS).ping()),
-    check("clickhouse", async () => {
-      const client = openClickHouse(env, READY_TIMEOUT_MS);
-      try {
-        const r = await client.query({ query: "SELECT 1", format: "JSONEachRow" });
-        await r.json();
-      } finally {
-        await client.close().catch(() => {});
-      }
-    }),
+    check("clickhouse", () =>
+      withClickHouse(env, async (client) => (await client.query({ query: "SELECT 1", format: "JSONEachRow" })).json(), {
+        requestTimeoutMs: READY_TIMEOUT_MS,
+      }),
+    ),
   ]);
   return { postgres, redis, clickhouse };
 }

@@ -1,35 +1,45 @@
 // Matches: metadata from Postgres joined with what is live (the room's state, the analytics store's
 // activity), the live state and WebSocket stream of one match, and the admin's create and update.
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { eq, sql } from "drizzle-orm";
+import { every } from "hono/combine";
 import { matchStateViewSchema, serverFrameSchema } from "../../shared/contract/live-protocol";
 import { predictionSchema } from "../../shared/contract/prediction";
 import { sportNames } from "../../shared/sports";
 import { type MatchActivity, matchActivity, NO_ACTIVITY } from "../analytics/match-activity";
-import { openClickHouse } from "../clients/clickhouse";
-import { matches } from "../clients/postgres-schema";
+import { withClickHouse } from "../clients/clickhouse";
+import type { Database } from "../clients/postgres";
 import type { Env } from "../env";
 import { CLIENT_ID_HEADER } from "../match-room/sockets";
 import { errorMessage, log } from "../observability/log";
 import { metrics } from "../observability/metrics";
-import type { AppEnv } from "./app-env";
-import { requireScope } from "./auth";
-import { ApiError, validationHook } from "./errors";
 import {
-  assertTeamsFit,
   findMatch,
+  insertMatch,
   listMatches,
   type MatchView,
   matchPositionSchema,
   matchSchema,
   matchStatuses,
   positionOf,
-} from "./match-directory";
+  teamsNotFitting,
+  updateMatch,
+} from "../stores/postgres/matches";
+import { liveAccess } from "./access";
+import type { AppEnv } from "./app-env";
+import { withoutQueryToken } from "./auth";
+import { ApiError, validationHook } from "./errors";
 import { withMetadata } from "./metadata-store";
-import { bearerAuth, errors, json, rateLimitHeaders } from "./openapi";
+import { adminRoute, bearerAuth, errors, liveRoute, okJson, readRoute } from "./openapi";
 import { cursorQuery, decodeCursor, limitQuery, nextCursorSchema, page } from "./pagination";
-import { entityId, instantQuery, matchIdParams } from "./params";
-import { readBudget } from "./rate-limit";
+import {
+  changesSomething,
+  entityId,
+  instantQuery,
+  matchIdParams,
+  NOTHING_TO_CHANGE,
+  storableInstant,
+  storableText,
+} from "./params";
 
 const sportSchema = z.enum(sportNames as [string, ...string[]]);
 
@@ -68,10 +78,10 @@ const matchBody = z.object({
   sport: sportSchema,
   team1Id: entityId.nullable().optional(),
   team2Id: entityId.nullable().optional(),
-  startsAt: z.iso.datetime({ offset: true }).nullable().optional(),
-  venue: z.string().min(1).max(200).nullable().optional(),
+  startsAt: storableInstant.nullable().optional(),
+  venue: storableText(1, 200).nullable().optional(),
   neutral: z.boolean().optional(),
-  tournament: z.string().min(1).max(200).nullable().optional(),
+  tournament: storableText(1, 200).nullable().optional(),
   bestOf: z
     .union([z.literal(1), z.literal(3), z.literal(5)])
     .nullable()
@@ -79,21 +89,23 @@ const matchBody = z.object({
   status: z.enum(matchStatuses).optional(),
 });
 const createMatchBody = matchBody.extend({ id: entityId }).strict().meta({ id: "CreateMatch" });
-const updateMatchBody = matchBody.omit({ sport: true }).strict().meta({ id: "UpdateMatch" });
+const updateMatchBody = matchBody
+  .omit({ sport: true })
+  .strict()
+  .refine(changesSomething, { error: NOTHING_TO_CHANGE })
+  .meta({ id: "UpdateMatch" });
 
 /** Activity for a page of matches; an unreachable analytics store degrades to `activity: null`. */
 async function activityOf(env: Env, ids: string[]): Promise<Map<string, MatchActivity> | null> {
-  const client = openClickHouse(env, 5_000);
-  const started = performance.now();
   try {
-    return await matchActivity(client, ids);
+    return await withClickHouse(env, (client) => matchActivity(client, ids), {
+      requestTimeoutMs: 5_000,
+      timed: (seconds) => metrics.clickhouseQuery.observe(seconds, { query: "match_activity" }),
+    });
   } catch (err) {
     metrics.dependencyErrors.inc({ dependency: "clickhouse" });
     log("warn", "match activity unavailable", { error: errorMessage(err) });
     return null;
-  } finally {
-    metrics.clickhouseQuery.observe((performance.now() - started) / 1000, { query: "match_activity" });
-    await client.close().catch(() => {});
   }
 }
 
@@ -106,15 +118,13 @@ function room(env: Env, matchId: string) {
   return env.MATCH_ROOM.get(env.MATCH_ROOM.idFromName(matchId));
 }
 
-export const listMatchesRoute = createRoute({
+export const listMatchesRoute = readRoute({
   method: "get",
   path: "/v1/matches",
   tags: ["metadata"],
   summary: "List matches with their activity",
   description:
     "Filter by status, sport and start time; ordered by start time (unscheduled last), then id. Scope: read or admin.",
-  security: bearerAuth,
-  middleware: [requireScope(["read", "admin"]), readBudget],
   request: {
     query: z.object({
       status: z
@@ -129,75 +139,66 @@ export const listMatchesRoute = createRoute({
     }),
   },
   responses: {
-    200: {
-      ...json(z.object({ data: z.array(matchWithActivitySchema), nextCursor: nextCursorSchema }), "A page of matches"),
-      headers: rateLimitHeaders,
-    },
-    ...errors(400, 401, 403, 429, 503),
+    200: okJson(
+      z.object({ data: z.array(matchWithActivitySchema), nextCursor: nextCursorSchema }),
+      "A page of matches",
+    ),
   },
 });
 
-export const getMatchRoute = createRoute({
+export const getMatchRoute = readRoute({
   method: "get",
   path: "/v1/matches/{matchId}",
   tags: ["metadata"],
   summary: "One match: metadata, activity and live state",
   description: "Scope: read or admin.",
-  security: bearerAuth,
-  middleware: [requireScope(["read", "admin"]), readBudget],
   request: { params: matchIdParams },
   responses: {
-    200: { ...json(matchDetailSchema, "The match"), headers: rateLimitHeaders },
-    ...errors(400, 401, 403, 404, 429, 503),
+    200: okJson(matchDetailSchema, "The match"),
+    ...errors(404),
   },
 });
 
-export const createMatchRoute = createRoute({
+export const createMatchRoute = adminRoute({
   method: "post",
   path: "/v1/matches",
   tags: ["metadata"],
   summary: "Register a match",
   description:
     "Register it (and its teams) before its first event: the predictor reads the teams' ratings then. Scope: admin.",
-  security: bearerAuth,
-  middleware: [requireScope("admin"), readBudget],
   request: { body: { content: { "application/json": { schema: createMatchBody } }, required: true } },
   responses: {
-    201: { ...json(matchSchema, "The match as stored"), headers: rateLimitHeaders },
-    ...errors(400, 401, 403, 409, 415, 429, 503),
+    201: okJson(matchSchema, "The match as stored"),
+    ...errors(409, 415),
   },
 });
 
-export const updateMatchRoute = createRoute({
+export const updateMatchRoute = adminRoute({
   method: "patch",
   path: "/v1/matches/{matchId}",
   tags: ["metadata"],
   summary: "Update a match",
   description: "Only the fields sent change; null clears a field. The sport cannot change. Scope: admin.",
-  security: bearerAuth,
-  middleware: [requireScope("admin"), readBudget],
   request: {
     params: matchIdParams,
     body: { content: { "application/json": { schema: updateMatchBody } }, required: true },
   },
   responses: {
-    200: { ...json(matchSchema, "The match as stored"), headers: rateLimitHeaders },
-    ...errors(400, 401, 403, 404, 415, 429, 503),
+    200: okJson(matchSchema, "The match as stored"),
+    ...errors(404, 415),
   },
 });
 
-export const matchStateRoute = createRoute({
+export const matchStateRoute = liveRoute({
   method: "get",
   path: "/v1/matches/{matchId}/state",
   tags: ["live"],
   summary: "Live state and current prediction",
   description: "From the match's room. 404 before any event reached it. Scope: read (also as ?token=).",
-  security: bearerAuth,
-  middleware: [requireScope("read", { allowQueryToken: true }), readBudget],
   request: { params: matchIdParams },
   responses: {
-    200: { ...json(liveStateSchema, "The live state"), headers: rateLimitHeaders },
-    ...errors(400, 401, 403, 404, 429, 503),
+    200: okJson(liveStateSchema, "The live state"),
+    ...errors(404),
   },
 });
 
@@ -257,21 +258,27 @@ app.openapi(getMatchRoute, async (c) => {
     activityOf(c.env, [matchId]),
     room(c.env, matchId).getState(),
   ]);
-  if (!match) throw new ApiError(404, "not_found", `no match '${matchId}' is registered`);
+  if (!match) throw new ApiError("not_found", `no match '${matchId}' is registered`);
   const state = live ? ({ ...live.state, prediction: live.prediction } as z.infer<typeof liveStateSchema>) : null;
   return c.json({ ...withActivity(match, activity), live: state }, 200);
 });
+
+/** Teams a match names must exist and play the match's sport. */
+async function assertTeamsFit(db: Database, sport: string, body: { team1Id?: string | null; team2Id?: string | null }) {
+  const issues = await teamsNotFitting(db, sport, [
+    { field: "team1Id", id: body.team1Id },
+    { field: "team2Id", id: body.team2Id },
+  ]);
+  if (issues.length > 0) throw new ApiError("invalid_request", issues.map((i) => i.message).join("; "), { issues });
+}
 
 app.openapi(createMatchRoute, async (c) => {
   const body = c.req.valid("json");
   const created = await withMetadata(
     c.env,
     async (db) => {
-      await assertTeamsFit(db, body.sport, [
-        { field: "team1Id", id: body.team1Id },
-        { field: "team2Id", id: body.team2Id },
-      ]);
-      await db.insert(matches).values({
+      await assertTeamsFit(db, body.sport, body);
+      await insertMatch(db, {
         id: body.id,
         sport: body.sport,
         team1Id: body.team1Id ?? null,
@@ -287,7 +294,8 @@ app.openapi(createMatchRoute, async (c) => {
     },
     `match '${body.id}'`,
   );
-  return c.json(created!, 201);
+  if (!created) throw new ApiError("internal", "the new match was not stored");
+  return c.json(created, 201);
 });
 
 app.openapi(updateMatchRoute, async (c) => {
@@ -295,44 +303,37 @@ app.openapi(updateMatchRoute, async (c) => {
   const body = c.req.valid("json");
   const updated = await withMetadata(c.env, async (db) => {
     const current = await findMatch(db, matchId);
-    if (!current) throw new ApiError(404, "not_found", `no match '${matchId}' is registered`);
-    await assertTeamsFit(db, current.sport, [
-      { field: "team1Id", id: body.team1Id },
-      { field: "team2Id", id: body.team2Id },
-    ]);
+    if (!current) throw new ApiError("not_found", `no match '${matchId}' is registered`);
+    await assertTeamsFit(db, current.sport, body);
     const { startsAt, ...rest } = body;
-    await db
-      .update(matches)
-      .set({
-        ...rest,
-        ...(startsAt !== undefined ? { startsAt: startsAt === null ? null : new Date(startsAt) } : {}),
-        updatedAt: sql`now()`,
-      })
-      .where(eq(matches.id, matchId));
+    await updateMatch(db, matchId, {
+      ...rest,
+      ...(startsAt !== undefined ? { startsAt: startsAt === null ? null : new Date(startsAt) } : {}),
+    });
     return findMatch(db, matchId);
   });
-  return c.json(updated!, 200);
+  if (!updated) throw new ApiError("not_found", `no match '${matchId}' is registered`);
+  return c.json(updated, 200);
 });
 
 app.openapi(matchStateRoute, async (c) => {
   const { matchId } = c.req.valid("param");
   const current = await room(c.env, matchId).getState();
-  if (!current) throw new ApiError(404, "not_found", `no events have reached match '${matchId}'`);
+  if (!current) throw new ApiError("not_found", `no events have reached match '${matchId}'`);
   return c.json({ ...current.state, prediction: current.prediction } as z.infer<typeof liveStateSchema>, 200);
 });
 
 // The socket route is documented above but served as a plain route: its 101 carries no JSON body.
 app.openAPIRegistry.registerPath(liveStreamRoute);
-app.get("/v1/matches/:matchId/live", requireScope("read", { allowQueryToken: true }), readBudget, async (c) => {
+app.get("/v1/matches/:matchId/live", every(...liveAccess), async (c) => {
   const matchId = matchIdParams.shape.matchId.safeParse(c.req.param("matchId"));
   if (!matchId.success) {
-    throw new ApiError(400, "invalid_request", "matchId must be 1-64 characters of A-Z a-z 0-9 . _ : -", {
+    throw new ApiError("invalid_request", "matchId must be 1-64 characters of A-Z a-z 0-9 . _ : -", {
       issues: [{ path: "path.matchId", message: "invalid format" }],
     });
   }
   if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
     throw new ApiError(
-      426,
       "upgrade_required",
       "this endpoint is a WebSocket: send Upgrade: websocket",
       {},
@@ -341,14 +342,16 @@ app.get("/v1/matches/:matchId/live", requireScope("read", { allowQueryToken: tru
   }
   const since = c.req.query("since");
   if (since !== undefined && !/^\d+$/.test(since)) {
-    throw new ApiError(400, "invalid_request", "since must be a non-negative integer (the last seq you received)", {
+    throw new ApiError("invalid_request", "since must be a non-negative integer (the last seq you received)", {
       issues: [{ path: "query.since", message: "not a non-negative integer" }],
     });
   }
   // The room keeps the client with the socket: it closes it if the key is revoked and caps sockets per client.
-  const headers = new Headers(c.req.raw.headers);
+  // It gets the request without ?token=: the runtime may log the URL it forwards.
+  const forwarded = withoutQueryToken(c.req.raw);
+  const headers = new Headers(forwarded.headers);
   headers.set(CLIENT_ID_HEADER, c.get("client").id);
-  return room(c.env, matchId.data).fetch(new Request(c.req.raw.url, { headers }));
+  return room(c.env, matchId.data).fetch(new Request(forwarded.url, { headers }));
 });
 
 export const matchesRoutes = app;

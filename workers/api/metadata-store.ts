@@ -1,20 +1,15 @@
 // Routes reach Postgres through here: one Neon Pool per request (workerd forbids sharing I/O between
-// requests), and driver failures turned into the API's errors — a unique violation is 409 conflict, a
-// missing referenced row 400, anything else 503 so clients know to retry.
-import { type Database, withPostgres } from "../clients/postgres";
+// requests), and driver failures turned into the API's errors. Input is validated before it gets here;
+// should a value still be refused by the database (a data exception, SQLSTATE class 22, or a constraint),
+// that is the request's fault: 400, never "retry later". Only the rest is 503.
+import { type Database, describeDbError, withPostgres } from "../clients/postgres";
 import type { Env } from "../env";
-import { errorMessage, log } from "../observability/log";
+import { log } from "../observability/log";
 import { metrics } from "../observability/metrics";
 import { ApiError } from "./errors";
 
-/** The Postgres error code (SQLSTATE) behind a driver or drizzle error, if any. */
-export function sqlState(err: unknown): string | undefined {
-  for (let e: unknown = err; e && typeof e === "object"; e = (e as { cause?: unknown }).cause) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === "string" && /^[0-9A-Z]{5}$/.test(code)) return code;
-  }
-  return undefined;
-}
+/** SQLSTATEs caused by the values a request sent. */
+const inputFault = (state: string): boolean => state.startsWith("22") || state === "23502" || state === "23514";
 
 export async function withMetadata<T>(
   env: Env,
@@ -25,11 +20,22 @@ export async function withMetadata<T>(
     return await withPostgres(env, ({ db }) => work(db));
   } catch (err) {
     if (err instanceof ApiError) throw err;
-    const state = sqlState(err);
-    if (state === "23505") throw new ApiError(409, "conflict", `${what}: a record with this id already exists`);
-    if (state === "23503") throw new ApiError(400, "invalid_request", `${what}: a referenced record does not exist`);
+    const { error, sqlState } = describeDbError(err);
+    if (sqlState === "23505") throw new ApiError("conflict", `${what}: a record with this id already exists`);
+    if (sqlState === "23503") throw new ApiError("invalid_request", `${what}: a referenced record does not exist`);
+    if (sqlState && inputFault(sqlState)) {
+      log("info", "metadata store refused a value", { error, sqlState });
+      throw new ApiError("invalid_request", `${what} cannot keep a value of this request (${error})`, {
+        issues: [{ path: "", message: error }],
+      });
+    }
     metrics.dependencyErrors.inc({ dependency: "postgres" });
-    log("error", "metadata store call failed", { error: errorMessage(err), sqlState: state });
-    throw new ApiError(503, "dependency_unavailable", "the metadata store is unavailable; retry later");
+    log("error", "metadata store call failed", { error, sqlState });
+    throw new ApiError(
+      "dependency_unavailable",
+      "the metadata store is unavailable; retry later",
+      {},
+      { "retry-after": "5" },
+    );
   }
 }

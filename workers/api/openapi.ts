@@ -1,6 +1,7 @@
 // The OpenAPI 3.1 document at /v1/openapi.json and the pieces every route declaration shares: JSON
 // bodies, the error responses, the bearer scheme and the rate-limit headers.
-import { type OpenAPIHono, z } from "@hono/zod-openapi";
+import { createRoute, type OpenAPIHono, type RouteConfig, z } from "@hono/zod-openapi";
+import { adminAccess, liveAccess, readAccess } from "./access";
 import type { AppEnv } from "./app-env";
 import { apiErrorBodySchema } from "./errors";
 
@@ -45,6 +46,44 @@ export const rateLimitHeaders = {
   "X-RateLimit-Remaining": integerHeader("What is left of it in the current window."),
   "X-RateLimit-Reset": integerHeader("Unix time (seconds) when the current window ends."),
 };
+
+/** A JSON success response of a rate-limited route. */
+export const okJson = <T extends z.ZodType>(schema: T, description: string) => ({
+  ...json(schema, description),
+  headers: rateLimitHeaders,
+});
+
+type RouteSpec<P extends string> = Omit<RouteConfig, "path" | "security" | "middleware"> & { path: P };
+
+/** A read route (scope read or admin): bearer security, access middleware, the errors every read can answer. */
+export function readRoute<P extends string, R extends RouteSpec<P>>(route: R) {
+  return createRoute({
+    ...route,
+    security: bearerAuth,
+    middleware: readAccess,
+    responses: { ...route.responses, ...errors(400, 401, 403, 429, 503) },
+  });
+}
+
+/** A live route (scope read, also as ?token=). */
+export function liveRoute<P extends string, R extends RouteSpec<P>>(route: R) {
+  return createRoute({
+    ...route,
+    security: bearerAuth,
+    middleware: liveAccess,
+    responses: { ...route.responses, ...errors(400, 401, 403, 429, 503) },
+  });
+}
+
+/** An admin route (scope admin); routes with a body add 415 themselves. */
+export function adminRoute<P extends string, R extends RouteSpec<P>>(route: R) {
+  return createRoute({
+    ...route,
+    security: bearerAuth,
+    middleware: adminAccess,
+    responses: { ...route.responses, ...errors(400, 401, 403, 429, 503) },
+  });
+}
 
 const retryHeaders = { ...rateLimitHeaders, "Retry-After": integerHeader("Seconds to wait before retrying.") };
 

@@ -43,7 +43,7 @@ export function decodeCursor<T>(cursor: string | undefined, schema: z.ZodType<T>
   } catch {
     // fall through: not base64 or not JSON
   }
-  throw new ApiError(400, "invalid_request", "cursor is not one this API returned", {
+  throw new ApiError("invalid_request", "cursor is not one this API returned", {
     issues: [{ path: "query.cursor", message: "invalid cursor" }],
   });
 }

@@ -1,16 +1,14 @@
 // Players, optionally on a team.
-import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { and, eq, gt, sql } from "drizzle-orm";
+import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Database } from "../clients/postgres";
-import { players, teams } from "../clients/postgres-schema";
+import { insertPlayer, listPlayers, type PlayerRow, updatePlayer } from "../stores/postgres/players";
+import { findTeam } from "../stores/postgres/teams";
 import type { AppEnv } from "./app-env";
-import { requireScope } from "./auth";
 import { ApiError, validationHook } from "./errors";
 import { withMetadata } from "./metadata-store";
-import { bearerAuth, errors, json, rateLimitHeaders } from "./openapi";
+import { adminRoute, errors, okJson, readRoute } from "./openapi";
 import { cursorQuery, decodeCursor, limitQuery, nextCursorSchema, page } from "./pagination";
-import { entityId } from "./params";
-import { readBudget } from "./rate-limit";
+import { changesSomething, entityId, NOTHING_TO_CHANGE, storableText } from "./params";
 
 export const playerSchema = z
   .object({
@@ -27,17 +25,20 @@ const createPlayerBody = z
   .strictObject({
     id: entityId.describe("The id events use as playerId."),
     teamId: entityId.nullable().optional(),
-    name: z.string().min(1).max(200),
-    position: z.string().min(1).max(50).nullable().optional(),
+    name: storableText(1, 200),
+    position: storableText(1, 50).nullable().optional(),
   })
   .meta({ id: "CreatePlayer" });
-const updatePlayerBody = createPlayerBody.omit({ id: true }).partial().meta({ id: "UpdatePlayer" });
+const updatePlayerBody = createPlayerBody
+  .omit({ id: true })
+  .partial()
+  .refine(changesSomething, { error: NOTHING_TO_CHANGE })
+  .meta({ id: "UpdatePlayer" });
 
 const playerIdParams = z.object({
   playerId: entityId.openapi({ param: { name: "playerId", in: "path" }, example: "saka" }),
 });
 
-type PlayerRow = typeof players.$inferSelect;
 const playerView = (p: PlayerRow): z.infer<typeof playerSchema> => ({
   id: p.id,
   teamId: p.teamId,
@@ -48,26 +49,18 @@ const playerView = (p: PlayerRow): z.infer<typeof playerSchema> => ({
 });
 
 async function assertTeamExists(db: Database, teamId: string | null | undefined): Promise<void> {
-  if (!teamId) return;
-  const found = await db.select({ id: teams.id }).from(teams).where(eq(teams.id, teamId)).limit(1);
-  if (found.length === 0) {
-    throw new ApiError(400, "invalid_request", `no team '${teamId}'`, {
-      issues: [{ path: "body.teamId", message: `no team '${teamId}'` }],
-    });
-  }
+  if (!teamId || (await findTeam(db, teamId))) return;
+  throw new ApiError("invalid_request", `no team '${teamId}'`, {
+    issues: [{ path: "body.teamId", message: `no team '${teamId}'` }],
+  });
 }
 
-const readers = () => [requireScope(["read", "admin"]), readBudget];
-const admins = () => [requireScope("admin"), readBudget];
-
-export const listPlayersRoute = createRoute({
+export const listPlayersRoute = readRoute({
   method: "get",
   path: "/v1/players",
   tags: ["metadata"],
   summary: "List players",
   description: "Ordered by id. Scope: read or admin.",
-  security: bearerAuth,
-  middleware: readers(),
   request: {
     query: z.object({
       teamId: entityId.optional().openapi({ param: { name: "teamId", in: "query" } }),
@@ -76,44 +69,36 @@ export const listPlayersRoute = createRoute({
     }),
   },
   responses: {
-    200: {
-      ...json(z.object({ data: z.array(playerSchema), nextCursor: nextCursorSchema }), "A page of players"),
-      headers: rateLimitHeaders,
-    },
-    ...errors(400, 401, 403, 429, 503),
+    200: okJson(z.object({ data: z.array(playerSchema), nextCursor: nextCursorSchema }), "A page of players"),
   },
 });
 
-export const createPlayerRoute = createRoute({
+export const createPlayerRoute = adminRoute({
   method: "post",
   path: "/v1/players",
   tags: ["metadata"],
   summary: "Register a player",
   description: "Scope: admin.",
-  security: bearerAuth,
-  middleware: admins(),
   request: { body: { content: { "application/json": { schema: createPlayerBody } }, required: true } },
   responses: {
-    201: { ...json(playerSchema, "The player as stored"), headers: rateLimitHeaders },
-    ...errors(400, 401, 403, 409, 415, 429, 503),
+    201: okJson(playerSchema, "The player as stored"),
+    ...errors(409, 415),
   },
 });
 
-export const updatePlayerRoute = createRoute({
+export const updatePlayerRoute = adminRoute({
   method: "patch",
   path: "/v1/players/{playerId}",
   tags: ["metadata"],
   summary: "Update a player",
   description: "Only the fields sent change (e.g. a transfer: teamId). Scope: admin.",
-  security: bearerAuth,
-  middleware: admins(),
   request: {
     params: playerIdParams,
     body: { content: { "application/json": { schema: updatePlayerBody } }, required: true },
   },
   responses: {
-    200: { ...json(playerSchema, "The player as stored"), headers: rateLimitHeaders },
-    ...errors(400, 401, 403, 404, 415, 429, 503),
+    200: okJson(playerSchema, "The player as stored"),
+    ...errors(404, 415),
   },
 });
 
@@ -121,14 +106,9 @@ const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
 app.openapi(listPlayersRoute, async (c) => {
   const q = c.req.valid("query");
-  const after = decodeCursor(q.cursor, z.object({ id: z.string() }));
+  const after = decodeCursor(q.cursor, z.object({ id: entityId }));
   const rows = await withMetadata(c.env, (db) =>
-    db
-      .select()
-      .from(players)
-      .where(and(q.teamId ? eq(players.teamId, q.teamId) : undefined, after ? gt(players.id, after.id) : undefined))
-      .orderBy(players.id)
-      .limit(q.limit + 1),
+    listPlayers(db, { teamId: q.teamId, afterId: after?.id ?? null, limit: q.limit }),
   );
   const { data, nextCursor } = page(rows.map(playerView), q.limit, (p) => ({ id: p.id }));
   return c.json({ data, nextCursor }, 200);
@@ -136,33 +116,32 @@ app.openapi(listPlayersRoute, async (c) => {
 
 app.openapi(createPlayerRoute, async (c) => {
   const body = c.req.valid("json");
-  const rows = await withMetadata(
+  const player = await withMetadata(
     c.env,
     async (db) => {
       await assertTeamExists(db, body.teamId);
-      return db
-        .insert(players)
-        .values({ id: body.id, teamId: body.teamId ?? null, name: body.name, position: body.position ?? null })
-        .returning();
+      return insertPlayer(db, {
+        id: body.id,
+        teamId: body.teamId ?? null,
+        name: body.name,
+        position: body.position ?? null,
+      });
     },
     `player '${body.id}'`,
   );
-  return c.json(playerView(rows[0]!), 201);
+  if (!player) throw new ApiError("internal", "the new player was not stored");
+  return c.json(playerView(player), 201);
 });
 
 app.openapi(updatePlayerRoute, async (c) => {
   const { playerId } = c.req.valid("param");
   const body = c.req.valid("json");
-  const rows = await withMetadata(c.env, async (db) => {
+  const player = await withMetadata(c.env, async (db) => {
     await assertTeamExists(db, body.teamId);
-    return db
-      .update(players)
-      .set({ ...body, updatedAt: sql`now()` })
-      .where(eq(players.id, playerId))
-      .returning();
+    return updatePlayer(db, playerId, body);
   });
-  if (!rows[0]) throw new ApiError(404, "not_found", `no player '${playerId}'`);
-  return c.json(playerView(rows[0]), 200);
+  if (!player) throw new ApiError("not_found", `no player '${playerId}'`);
+  return c.json(playerView(player), 200);
 });
 
 export const playersRoutes = app;

@@ -3,12 +3,12 @@
 // budgets come from api_clients (ingest_per_minute, read_per_minute). A batch is taken whole or refused
 // whole, and a refused batch is refunded, so a smaller one that fits still goes through. When Redis
 // cannot be asked within RATE_LIMIT_TIMEOUT_MS the request goes through: limits protect the service,
-// they must not take it down. After such a failure the isolate stops asking for BREAKER_MS, so an outage
-// costs one slow request per isolate, not one per request.
+// they must not take it down. After such a failure (here or in the edge dedup) the isolate stops asking
+// Redis for REDIS_BREAKER_MS (clients/redis.ts), so an outage costs one slow request per isolate.
 import { Ratelimit } from "@upstash/ratelimit";
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
-import { openRedis } from "../clients/redis";
+import { openRedis, REDIS_BREAKER_MS, redisBreaker } from "../clients/redis";
 import type { Env } from "../env";
 import { errorMessage, log } from "../observability/log";
 import { metrics } from "../observability/metrics";
@@ -19,7 +19,6 @@ export type Budget = "ingest" | "read";
 
 export const RATE_LIMIT_WINDOW_MS = 60_000;
 export const RATE_LIMIT_TIMEOUT_MS = 1_000;
-export const BREAKER_MS = 5_000;
 
 export interface RateDecision {
   allowed: boolean;
@@ -35,8 +34,6 @@ export interface RateDecision {
 // budget without a Redis round trip. One per budget and limit: clients with the same limit share one.
 const limiters = new Map<string, Ratelimit>();
 const MAX_LIMITERS = 1_000;
-/** Per Redis URL: until when this isolate lets requests through without asking. */
-const breakerOpenUntil = new Map<string, number>();
 
 function limiterFor(
   env: Pick<Env, "UPSTASH_REDIS_REST_URL" | "UPSTASH_REDIS_REST_TOKEN">,
@@ -79,18 +76,18 @@ export async function takeBudget(
   };
   const open = (why: string, error?: string): RateDecision => {
     metrics.dependencyErrors.inc({ dependency: "redis" });
-    breakerOpenUntil.set(env.UPSTASH_REDIS_REST_URL, Date.now() + BREAKER_MS);
+    redisBreaker.trip(env.UPSTASH_REDIS_REST_URL);
     log("warn", "rate limiter unavailable: letting requests through unmetered", {
       requestId,
       clientId: client.id,
       budget,
       why,
       error,
-      forMs: BREAKER_MS,
+      forMs: REDIS_BREAKER_MS,
     });
     return unmetered();
   };
-  if ((breakerOpenUntil.get(env.UPSTASH_REDIS_REST_URL) ?? 0) > Date.now()) return unmetered();
+  if (redisBreaker.isOpen(env.UPSTASH_REDIS_REST_URL)) return unmetered();
   try {
     const limiter = limiterFor(env, budget, limit);
     const r = await limiter.limit(client.id, { rate: Math.max(1, cost) });
@@ -132,12 +129,12 @@ export async function enforceBudget(c: Context<AppEnv>, budget: Budget, cost = 1
       cost > decision.limit
         ? `${cost} events exceed the whole ${budget} budget of ${decision.limit} per minute; send smaller batches`
         : `over the ${budget} budget of ${decision.limit} per minute; retry in ${headers["retry-after"]} s`;
-    throw new ApiError(429, "rate_limited", message, {}, headers);
+    throw new ApiError("rate_limited", message, {}, headers);
   }
 }
 
 /** Middleware for read and admin routes: one unit of the read budget per request. Runs after auth. */
-export const readBudget = createMiddleware<AppEnv>(async (c, next) => {
+export const requestBudget = createMiddleware<AppEnv>(async (c, next) => {
   await enforceBudget(c, "read");
   await next();
 });

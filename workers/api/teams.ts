@@ -1,16 +1,13 @@
 // Teams: the rating the predictors read before a match's first event, and what matches and players name.
-import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { and, eq, gt, sql } from "drizzle-orm";
+import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { sportNames } from "../../shared/sports";
-import { teams } from "../clients/postgres-schema";
+import { findTeam, insertTeam, listTeams, type TeamRow, updateTeam } from "../stores/postgres/teams";
 import type { AppEnv } from "./app-env";
-import { requireScope } from "./auth";
 import { ApiError, validationHook } from "./errors";
 import { withMetadata } from "./metadata-store";
-import { bearerAuth, errors, json, rateLimitHeaders } from "./openapi";
+import { adminRoute, errors, okJson, readRoute } from "./openapi";
 import { cursorQuery, decodeCursor, limitQuery, nextCursorSchema, page } from "./pagination";
-import { entityId } from "./params";
-import { readBudget } from "./rate-limit";
+import { changesSomething, entityId, NOTHING_TO_CHANGE, storableText } from "./params";
 
 export const teamSchema = z
   .object({
@@ -29,18 +26,21 @@ const createTeamBody = z
   .strictObject({
     id: entityId,
     sport: z.enum(sportNames as [string, ...string[]]),
-    name: z.string().min(1).max(200),
-    country: z.string().min(1).max(100).nullable().optional(),
+    name: storableText(1, 200),
+    country: storableText(1, 100).nullable().optional(),
     rating: rating.optional().describe("Default 1500."),
   })
   .meta({ id: "CreateTeam" });
-const updateTeamBody = createTeamBody.omit({ id: true, sport: true }).partial().meta({ id: "UpdateTeam" });
+const updateTeamBody = createTeamBody
+  .omit({ id: true, sport: true })
+  .partial()
+  .refine(changesSomething, { error: NOTHING_TO_CHANGE })
+  .meta({ id: "UpdateTeam" });
 
 const teamIdParams = z.object({
   teamId: entityId.openapi({ param: { name: "teamId", in: "path" }, example: "arsenal" }),
 });
 
-type TeamRow = typeof teams.$inferSelect;
 const teamView = (t: TeamRow): z.infer<typeof teamSchema> => ({
   id: t.id,
   sport: t.sport,
@@ -51,17 +51,12 @@ const teamView = (t: TeamRow): z.infer<typeof teamSchema> => ({
   updatedAt: t.updatedAt.toISOString(),
 });
 
-const readers = () => [requireScope(["read", "admin"]), readBudget];
-const admins = () => [requireScope("admin"), readBudget];
-
-export const listTeamsRoute = createRoute({
+export const listTeamsRoute = readRoute({
   method: "get",
   path: "/v1/teams",
   tags: ["metadata"],
   summary: "List teams",
   description: "Ordered by id. Scope: read or admin.",
-  security: bearerAuth,
-  middleware: readers(),
   request: {
     query: z.object({
       sport: z
@@ -73,60 +68,50 @@ export const listTeamsRoute = createRoute({
     }),
   },
   responses: {
-    200: {
-      ...json(z.object({ data: z.array(teamSchema), nextCursor: nextCursorSchema }), "A page of teams"),
-      headers: rateLimitHeaders,
-    },
-    ...errors(400, 401, 403, 429, 503),
+    200: okJson(z.object({ data: z.array(teamSchema), nextCursor: nextCursorSchema }), "A page of teams"),
   },
 });
 
-export const getTeamRoute = createRoute({
+export const getTeamRoute = readRoute({
   method: "get",
   path: "/v1/teams/{teamId}",
   tags: ["metadata"],
   summary: "One team",
   description: "Scope: read or admin.",
-  security: bearerAuth,
-  middleware: readers(),
   request: { params: teamIdParams },
   responses: {
-    200: { ...json(teamSchema, "The team"), headers: rateLimitHeaders },
-    ...errors(400, 401, 403, 404, 429, 503),
+    200: okJson(teamSchema, "The team"),
+    ...errors(404),
   },
 });
 
-export const createTeamRoute = createRoute({
+export const createTeamRoute = adminRoute({
   method: "post",
   path: "/v1/teams",
   tags: ["metadata"],
   summary: "Register a team",
   description: "Scope: admin.",
-  security: bearerAuth,
-  middleware: admins(),
   request: { body: { content: { "application/json": { schema: createTeamBody } }, required: true } },
   responses: {
-    201: { ...json(teamSchema, "The team as stored"), headers: rateLimitHeaders },
-    ...errors(400, 401, 403, 409, 415, 429, 503),
+    201: okJson(teamSchema, "The team as stored"),
+    ...errors(409, 415),
   },
 });
 
-export const updateTeamRoute = createRoute({
+export const updateTeamRoute = adminRoute({
   method: "patch",
   path: "/v1/teams/{teamId}",
   tags: ["metadata"],
   summary: "Update a team",
   description:
     "Only the fields sent change. A new rating applies to matches whose first event comes after it. Scope: admin.",
-  security: bearerAuth,
-  middleware: admins(),
   request: {
     params: teamIdParams,
     body: { content: { "application/json": { schema: updateTeamBody } }, required: true },
   },
   responses: {
-    200: { ...json(teamSchema, "The team as stored"), headers: rateLimitHeaders },
-    ...errors(400, 401, 403, 404, 415, 429, 503),
+    200: okJson(teamSchema, "The team as stored"),
+    ...errors(404, 415),
   },
 });
 
@@ -134,14 +119,9 @@ const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
 app.openapi(listTeamsRoute, async (c) => {
   const q = c.req.valid("query");
-  const after = decodeCursor(q.cursor, z.object({ id: z.string() }));
+  const after = decodeCursor(q.cursor, z.object({ id: entityId }));
   const rows = await withMetadata(c.env, (db) =>
-    db
-      .select()
-      .from(teams)
-      .where(and(q.sport ? eq(teams.sport, q.sport) : undefined, after ? gt(teams.id, after.id) : undefined))
-      .orderBy(teams.id)
-      .limit(q.limit + 1),
+    listTeams(db, { sport: q.sport, afterId: after?.id ?? null, limit: q.limit }),
   );
   const { data, nextCursor } = page(rows.map(teamView), q.limit, (t) => ({ id: t.id }));
   return c.json({ data, nextCursor }, 200);
@@ -149,43 +129,35 @@ app.openapi(listTeamsRoute, async (c) => {
 
 app.openapi(getTeamRoute, async (c) => {
   const { teamId } = c.req.valid("param");
-  const rows = await withMetadata(c.env, (db) => db.select().from(teams).where(eq(teams.id, teamId)).limit(1));
-  if (!rows[0]) throw new ApiError(404, "not_found", `no team '${teamId}'`);
-  return c.json(teamView(rows[0]), 200);
+  const team = await withMetadata(c.env, (db) => findTeam(db, teamId));
+  if (!team) throw new ApiError("not_found", `no team '${teamId}'`);
+  return c.json(teamView(team), 200);
 });
 
 app.openapi(createTeamRoute, async (c) => {
   const body = c.req.valid("json");
-  const rows = await withMetadata(
+  const team = await withMetadata(
     c.env,
     (db) =>
-      db
-        .insert(teams)
-        .values({
-          id: body.id,
-          sport: body.sport,
-          name: body.name,
-          country: body.country ?? null,
-          ...(body.rating !== undefined ? { rating: body.rating } : {}),
-        })
-        .returning(),
+      insertTeam(db, {
+        id: body.id,
+        sport: body.sport,
+        name: body.name,
+        country: body.country ?? null,
+        ...(body.rating !== undefined ? { rating: body.rating } : {}),
+      }),
     `team '${body.id}'`,
   );
-  return c.json(teamView(rows[0]!), 201);
+  if (!team) throw new ApiError("internal", "the new team was not stored");
+  return c.json(teamView(team), 201);
 });
 
 app.openapi(updateTeamRoute, async (c) => {
   const { teamId } = c.req.valid("param");
   const body = c.req.valid("json");
-  const rows = await withMetadata(c.env, (db) =>
-    db
-      .update(teams)
-      .set({ ...body, updatedAt: sql`now()` })
-      .where(eq(teams.id, teamId))
-      .returning(),
-  );
-  if (!rows[0]) throw new ApiError(404, "not_found", `no team '${teamId}'`);
-  return c.json(teamView(rows[0]), 200);
+  const team = await withMetadata(c.env, (db) => updateTeam(db, teamId, body));
+  if (!team) throw new ApiError("not_found", `no team '${teamId}'`);
+  return c.json(teamView(team), 200);
 });
 
 export const teamsRoutes = app;

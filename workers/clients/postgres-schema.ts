@@ -81,7 +81,7 @@ export const apiClients = pgTable(
   {
     id: uuid("id").primaryKey().defaultRandom(),
     name: text("name").notNull(),
-    /** SHA-256 hex of the key; the key itself is shown once and never stored. */
+    /** HMAC-SHA-256 hex of the key under API_KEY_PEPPER; the key itself is shown once and never stored. */
     keyHash: text("key_hash").notNull(),
     /** First characters of the key, so an operator can tell keys apart. */
     keyPrefix: text("key_prefix").notNull(),

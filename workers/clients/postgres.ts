@@ -4,7 +4,27 @@
 import { neonConfig, Pool } from "@neondatabase/serverless";
 import { drizzle } from "drizzle-orm/neon-serverless";
 import type { Env } from "../env";
+import { Breaker } from "./breaker";
 import * as schema from "./postgres-schema";
+
+/** One breaker for the edge's Postgres look-ups (API keys, match sports): an outage costs one wait. */
+export const postgresBreaker = new Breaker("postgres", 5_000);
+
+/**
+ * What may be logged of a database error: the driver's own message and the SQLSTATE. drizzle's wrapper
+ * message carries the query's parameters (key hashes, names), so it is never logged.
+ */
+export function describeDbError(err: unknown): { error: string; sqlState?: string } {
+  let inner: unknown = err;
+  let sqlState: string | undefined;
+  for (let e: unknown = err; e && typeof e === "object"; e = (e as { cause?: unknown }).cause) {
+    inner = e;
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string" && /^[0-9A-Z]{5}$/.test(code)) sqlState = code;
+  }
+  const message = inner instanceof Error ? inner.message : String(inner);
+  return { error: message.replace(/params:[\s\S]*$/, "params: [not logged]"), ...(sqlState ? { sqlState } : {}) };
+}
 
 export type Database = ReturnType<typeof drizzle<typeof schema>>;
 

@@ -3,6 +3,7 @@
 // from Redis), a match's settlement status, and the operator's final-score correction (admin).
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Pool } from "@neondatabase/serverless";
+import { bodyLimit } from "hono/body-limit";
 import {
   DEFAULT_SCORING,
   type Guess,
@@ -14,17 +15,17 @@ import {
   parseGuess,
   provisionalPoints,
 } from "../../shared/games/scoring";
+import { adminAccess, readAccess } from "../api/access";
 import type { AppEnv } from "../api/app-env";
 import { requireScope } from "../api/auth";
 import { ApiError, validationHook } from "../api/errors";
-import { sqlState } from "../api/metadata-store";
 import { bearerAuth, errors, json, rateLimitHeaders } from "../api/openapi";
 import { cursorQuery, decodeCursor, encodeCursor, nextCursorSchema } from "../api/pagination";
 import { entityId, matchIdParams } from "../api/params";
-import { enforceBudget, readBudget } from "../api/rate-limit";
-import { withPostgres } from "../clients/postgres";
+import { enforceBudget } from "../api/rate-limit";
+import { describeDbError, withPostgres } from "../clients/postgres";
 import type { Env } from "../env";
-import { bodyKind, readBodyText } from "../ingest/parse-body";
+import { bodyKind, decodeBody } from "../ingest/parse-body";
 import { errorMessage, log } from "../observability/log";
 import { metrics } from "../observability/metrics";
 import {
@@ -53,8 +54,8 @@ async function withGameStore<T>(env: Env, work: (pool: Pool) => Promise<T>): Pro
   } catch (err) {
     if (err instanceof ApiError) throw err;
     metrics.dependencyErrors.inc({ dependency: "postgres" });
-    log("error", "game store call failed", { error: errorMessage(err), sqlState: sqlState(err) });
-    throw new ApiError(503, "dependency_unavailable", "the game store is unavailable; retry later");
+    log("error", "game store call failed", describeDbError(err));
+    throw new ApiError("dependency_unavailable", "the game store is unavailable; retry later");
   }
 }
 
@@ -64,7 +65,7 @@ async function withBoard<T>(work: () => Promise<T>): Promise<T> {
   } catch (err) {
     metrics.dependencyErrors.inc({ dependency: "redis" });
     log("error", "leaderboard read failed", { error: errorMessage(err) });
-    throw new ApiError(503, "dependency_unavailable", "the leaderboard is unavailable; retry later");
+    throw new ApiError("dependency_unavailable", "the leaderboard is unavailable; retry later");
   }
 }
 
@@ -178,8 +179,8 @@ const guessResultSchema = z
   })
   .meta({ id: "GuessResult" });
 
-const readers = () => [requireScope(["read", "admin"]), readBudget];
-const admins = () => [requireScope("admin"), readBudget];
+const readers = () => readAccess;
+const admins = () => adminAccess;
 
 export const createGameRoute = createRoute({
   method: "post",
@@ -373,7 +374,7 @@ async function requireKnownMatches(pool: Pool, matchIds: string[]): Promise<void
   const issues = matchIds.flatMap((id, i) =>
     unknown.has(id) ? [{ path: `body.matchIds.${i}`, message: `no registered match "${id}" (POST /v1/matches)` }] : [],
   );
-  throw new ApiError(400, "invalid_request", `unknown matches: ${[...unknown].join(", ")}`, { issues });
+  throw new ApiError("invalid_request", `unknown matches: ${[...unknown].join(", ")}`, { issues });
 }
 
 app.openapi(createGameRoute, async (c) => {
@@ -386,7 +387,7 @@ app.openapi(createGameRoute, async (c) => {
   return c.json(gameView(game), 201);
 });
 
-const notFound = (gameId: string) => new ApiError(404, "not_found", `no game ${gameId}`);
+const notFound = (gameId: string) => new ApiError("not_found", `no game ${gameId}`);
 
 app.openapi(getGameRoute, async (c) => {
   const { gameId } = c.req.valid("param");
@@ -428,14 +429,13 @@ function guessItems(text: string, kind: "json" | "ndjson"): unknown[] {
     try {
       value = JSON.parse(text);
     } catch (err) {
-      throw new ApiError(400, "invalid_json", `body is not valid JSON: ${(err as Error).message}`);
+      throw new ApiError("invalid_json", `body is not valid JSON: ${(err as Error).message}`);
     }
     items = Array.isArray(value) ? value : [value];
   }
-  if (items.length === 0) throw new ApiError(400, "invalid_json", "the body holds no guesses");
+  if (items.length === 0) throw new ApiError("invalid_json", "the body holds no guesses");
   if (items.length > MAX_GUESSES_PER_REQUEST)
     throw new ApiError(
-      413,
       "payload_too_large",
       `${items.length} guesses in one request; at most ${MAX_GUESSES_PER_REQUEST} are allowed`,
     );
@@ -445,16 +445,20 @@ function guessItems(text: string, kind: "json" | "ndjson"): unknown[] {
 const badLine = Symbol("not JSON");
 
 app.openAPIRegistry.registerPath(postGuessesRoute);
-app.post("/v1/games/:gameId/guesses", requireScope("games"), async (c) => {
+// Authenticate before reading the body; bodyLimit refuses an oversized one while it streams.
+const limitBody = bodyLimit({
+  maxSize: MAX_GUESS_BODY_BYTES,
+  onError: () => {
+    throw new ApiError("payload_too_large", `request body exceeds ${MAX_GUESS_BODY_BYTES} bytes; split it`);
+  },
+});
+
+app.post("/v1/games/:gameId/guesses", requireScope("games"), limitBody, async (c) => {
   const gameId = c.req.param("gameId");
   const kind = bodyKind(c.req.header("content-type") ?? null);
   if (!kind)
-    throw new ApiError(
-      415,
-      "unsupported_media_type",
-      "send application/json (an array of guesses) or application/x-ndjson",
-    );
-  const items = guessItems(await readBodyText(c.req.raw, MAX_GUESS_BODY_BYTES), kind);
+    throw new ApiError("unsupported_media_type", "send application/json (an array of guesses) or application/x-ndjson");
+  const items = guessItems(decodeBody(await c.req.arrayBuffer()), kind);
   await enforceBudget(c, "ingest", items.length);
 
   const rejected: Rejection[] = [];
@@ -507,8 +511,8 @@ app.post("/v1/games/:gameId/guesses", requireScope("games"), async (c) => {
   metrics.guessesAccepted.inc({ outcome: "rejected" }, rejected.length);
   if (stored === 0) {
     if (rejected.length > 0 && rejected.every((r) => r.code === "guess_locked"))
-      throw new ApiError(409, "guess_locked", "every guess is for a match that has started", { rejected });
-    throw new ApiError(400, "invalid_request", "no guess in the request is valid", {
+      throw new ApiError("guess_locked", "every guess is for a match that has started", { rejected });
+    throw new ApiError("invalid_request", "no guess in the request is valid", {
       issues: rejected.length === 1 ? rejected[0]!.issues : undefined,
       rejected,
     });
@@ -522,7 +526,7 @@ app.openapi(leaderboardRoute, async (c) => {
   const after = decodeCursor(cursor, z.object({ fanId: z.string() }));
   const board = await withBoard(() => readPage(openLeaderboardRedis(c.env), gameId, limit, after?.fanId ?? null));
   if (!board.cursorKnown)
-    throw new ApiError(400, "invalid_request", "cursor does not name a fan on this leaderboard", {
+    throw new ApiError("invalid_request", "cursor does not name a fan on this leaderboard", {
       issues: [{ path: "query.cursor", message: "unknown position" }],
     });
   // Only an empty board costs a Postgres round trip (to tell an unknown game from one not settled yet).
@@ -587,7 +591,7 @@ app.openapi(settlementRoute, async (c) => {
   const { gameId, matchId } = c.req.valid("param");
   const result = await withGameStore(c.env, async (pool) => {
     const s = await matchSettlement(pool, gameId, matchId);
-    if (!s) throw new ApiError(404, "not_found", `no match ${matchId} in game ${gameId}`);
+    if (!s) throw new ApiError("not_found", `no match ${matchId} in game ${gameId}`);
     if (s.status !== "locked") return { s };
     const [game, groups] = await Promise.all([findGame(pool, gameId), guessGroups(pool, gameId, matchId)]);
     return { s, game, groups };
@@ -611,7 +615,7 @@ app.openapi(finalScoreRoute, async (c) => {
     await requestSettlement(c.env, matchId, final, "correction");
   } catch (err) {
     log("error", "settlement queue refused a correction", { matchId, error: errorMessage(err) });
-    throw new ApiError(503, "queue_unavailable", "the settlement queue is unavailable; retry");
+    throw new ApiError("queue_unavailable", "the settlement queue is unavailable; retry");
   }
   return c.json({ matchId, queued: true as const }, 202);
 });

@@ -7,6 +7,7 @@
 // only when newer), so the queue's at-least-once retries make it exactly-once in effect; memory per
 // message is one page whatever the number of guesses. A failure retries the message with backoff and,
 // after max_retries, parks it in the dead-letter queue: the events pipeline never waits for any of it.
+import { z } from "zod";
 import type { GameScore, Scoring } from "../../shared/games/scoring";
 import type { MatchEvent } from "../../shared/sports/sport";
 import { withPostgres } from "../clients/postgres";
@@ -46,6 +47,36 @@ export type SettlementMessage =
       pageSize?: number;
       maxPages?: number;
     };
+
+const score = z.object({ home: z.int().min(0), away: z.int().min(0) });
+const settlementMessageSchema = z.discriminatedUnion("kind", [
+  z.object({
+    v: z.literal(1),
+    kind: z.literal("final"),
+    matchId: z.string(),
+    final: score,
+    source: z.enum(["match_end", "correction"]),
+  }),
+  z.object({
+    v: z.literal(1),
+    kind: z.literal("page"),
+    gameId: z.string(),
+    matchId: z.string(),
+    revision: z.int().min(1),
+    final: score,
+    scoring: z.object({ exact: z.int(), outcome: z.int() }),
+    cursor: z.string(),
+    done: z.int().min(0),
+    pageSize: z.int().min(1).optional(),
+    maxPages: z.int().min(1).optional(),
+  }),
+]);
+
+/** A queue body read by kind and version, never cast: anything else is left to retry into the DLQ. */
+export function readSettlementMessage(body: unknown): SettlementMessage | null {
+  const r = settlementMessageSchema.safeParse(body);
+  return r.success ? r.data : null;
+}
 
 const retryDelaySeconds = (attempts: number): number => Math.min(2 ** attempts, 60);
 
@@ -97,13 +128,21 @@ export async function settleFinishedMatches(
   return failed;
 }
 
-export async function consumeSettlement(batch: MessageBatch<SettlementMessage>, env: Env): Promise<void> {
+export async function consumeSettlement(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   // One message at a time per batch: a settlement holds one Postgres connection, whatever the burst.
   for (const msg of batch.messages) {
     const started = performance.now();
-    const kind = msg.body.kind;
+    const body = readSettlementMessage(msg.body);
+    if (!body) {
+      // From another deploy or corrupt: retried until the DLQ parks it, never misread.
+      msg.retry({ delaySeconds: retryDelaySeconds(msg.attempts) });
+      metrics.settlementJobs.inc({ kind: "unreadable", outcome: "retried" });
+      log("error", "unreadable settlement message", { messageId: msg.id, attempts: msg.attempts });
+      continue;
+    }
+    const kind = body.kind;
     try {
-      await handle(msg.body, env);
+      await handle(body, env);
       msg.ack();
       metrics.settlementJobs.inc({ kind, outcome: "acked" });
     } catch (err) {
@@ -111,7 +150,7 @@ export async function consumeSettlement(batch: MessageBatch<SettlementMessage>, 
       metrics.settlementJobs.inc({ kind, outcome: "retried" });
       log("error", "settlement step failed; it will be retried", {
         kind,
-        matchId: msg.body.matchId,
+        matchId: body.matchId,
         attempts: msg.attempts,
         error: errorMessage(err),
       });

@@ -1,50 +1,76 @@
-// Edge deduplication: `SET key 1 NX EX ttl` for every event id of a request, in one round trip and one
-// Redis command (a script looping over the keys), which answers which ids were new. It only spares the
-// queue and the rooms repeated work; each match room deduplicates authoritatively, so when Redis is
-// unreachable the caller accepts everything and says so in logs and metrics.
+// Edge deduplication in two steps, so that an id is never remembered for an event the queue did not take:
+// 1. claim: `SET key p NX EX PENDING_TTL` per id (one script call for the request). An id already
+//    confirmed ("1") is a duplicate; one pending ("p": another request is enqueuing it, or crashed before
+//    it could) is accepted and sent again, the match room deduplicates authoritatively.
+// 2. confirm, after the queue accepted the events: `SET key 1 EX ttl`. After a refused send, `release`
+//    drops our pending claims; a crash in between leaves a pending claim that only expires.
 import type { Redis } from "@upstash/redis/cloudflare";
 import { digestHex } from "../../shared/digest";
 
 const keyOf = (eventId: string) => `mp:event:${eventId}`;
 
-// One command instead of a pipeline of one SET per id: Redis runs the loop, the REST layer carries one
-// command and a list of integers back (a pipeline's per-command replies cost the client and the REST
-// endpoint per id).
-export const CLAIM_SCRIPT = `local fresh = {}
+/** How long a claim stays pending at most (the time one request takes to enqueue, with margin). */
+export const PENDING_TTL_SECONDS = 60;
+
+export type Claim = "claimed" | "pending" | "duplicate";
+
+// Scripts instead of pipelines: Redis runs the loop, the REST layer carries one command and a list back.
+export const CLAIM_SCRIPT = `local out = {}
 for i, key in ipairs(KEYS) do
-  if redis.call('SET', key, '1', 'NX', 'EX', ARGV[1]) then fresh[i] = 1 else fresh[i] = 0 end
+  if redis.call('SET', key, 'p', 'NX', 'EX', ARGV[1]) then out[i] = 1
+  elseif redis.call('GET', key) == '1' then out[i] = 0
+  else out[i] = 2 end
 end
-return fresh`;
+return out`;
 
-let claimSha: Promise<string> | undefined;
+export const CONFIRM_SCRIPT = `for i, key in ipairs(KEYS) do redis.call('SET', key, '1', 'EX', ARGV[1]) end
+return #KEYS`;
 
-/** Runs the claim script by its hash, loading it with EVAL when Redis does not know it yet. */
-async function runClaim(redis: Redis, keys: string[], ttlSeconds: number): Promise<unknown> {
-  claimSha ??= digestHex("SHA-1", CLAIM_SCRIPT);
-  const args = [String(ttlSeconds)];
+export const RELEASE_SCRIPT = `local n = 0
+for i, key in ipairs(KEYS) do
+  if redis.call('GET', key) == 'p' then redis.call('DEL', key); n = n + 1 end
+end
+return n`;
+
+const shas = new Map<string, Promise<string>>();
+
+/** Runs a script by its hash, loading it with EVAL when Redis does not know it yet. */
+async function runScript(redis: Redis, script: string, keys: string[], args: string[]): Promise<unknown> {
+  let sha = shas.get(script);
+  if (!sha) {
+    sha = digestHex("SHA-1", script);
+    shas.set(script, sha);
+  }
   try {
-    return await redis.evalsha(await claimSha, keys, args);
+    return await redis.evalsha(await sha, keys, args);
   } catch (err) {
     if (!(err instanceof Error && err.message.toLowerCase().includes("noscript"))) throw err;
-    return await redis.eval(CLAIM_SCRIPT, keys, args);
+    return await redis.eval(script, keys, args);
   }
 }
 
-/** Returns the subset of ids seen for the first time, or null when Redis could not be asked. */
-export async function claimEventIds(redis: Redis, ids: string[], ttlSeconds: number): Promise<Set<string> | null> {
-  if (ids.length === 0) return new Set();
-  const replies = await runClaim(redis, ids.map(keyOf), ttlSeconds);
+/** Claims the ids (pending) and says, per id, whether it is new, pending elsewhere, or a confirmed duplicate. */
+export async function claimEventIds(redis: Redis, ids: string[]): Promise<Map<string, Claim>> {
+  const claims = new Map<string, Claim>();
+  if (ids.length === 0) return claims;
+  const replies = await runScript(redis, CLAIM_SCRIPT, ids.map(keyOf), [String(PENDING_TTL_SECONDS)]);
   if (!Array.isArray(replies) || replies.length !== ids.length)
     throw new Error(`unexpected reply to the edge dedup script (${typeof replies})`);
-  const fresh = new Set<string>();
-  replies.forEach((reply, i) => {
-    if (Number(reply) === 1) fresh.add(ids[i]!);
+  ids.forEach((id, i) => {
+    const reply = Number(replies[i]);
+    claims.set(id, reply === 1 ? "claimed" : reply === 0 ? "duplicate" : "pending");
   });
-  return fresh;
+  return claims;
 }
 
-/** Forgets claimed ids (after the queue refused them), so the client's retry is not taken for a duplicate. */
+/** Remembers ids the queue accepted, for `ttlSeconds`: their repeats are duplicates from now on. */
+export async function confirmEventIds(redis: Redis, ids: string[], ttlSeconds: number): Promise<void> {
+  if (ids.length === 0) return;
+  await runScript(redis, CONFIRM_SCRIPT, ids.map(keyOf), [String(ttlSeconds)]);
+}
+
+/** Drops pending claims (after the queue refused the events), so the client's retry is accepted at once. */
 export async function releaseEventIds(redis: Redis, ids: string[]): Promise<void> {
   if (ids.length === 0) return;
-  await redis.del(...ids.map(keyOf));
+  await runScript(redis, RELEASE_SCRIPT, ids.map(keyOf), []);
 }

@@ -1,5 +1,6 @@
-// Request bodies for POST /v1/events: one JSON object, a JSON array, or NDJSON. Limits are enforced
-// while reading, so an oversized body is refused before it is buffered or parsed whole.
+// Request bodies for POST /v1/events: one JSON object, a JSON array, or NDJSON. The size limit is Hono's
+// bodyLimit on the route (it refuses an oversized body while streaming); here the bytes must be UTF-8
+// (invalid bytes are refused, not rewritten to U+FFFD) and the items are counted.
 import { ApiError } from "../api/errors";
 
 export const MAX_BODY_BYTES = 1_048_576;
@@ -8,47 +9,28 @@ export const MAX_EVENTS_PER_REQUEST = 1_000;
 export type BodyKind = "json" | "ndjson";
 
 export function bodyKind(contentType: string | null): BodyKind | null {
-  const mediaType = (contentType ?? "").split(";")[0]!.trim().toLowerCase();
+  const mediaType = (contentType ?? "").split(";")[0]?.trim().toLowerCase();
   if (mediaType === "application/json") return "json";
   if (mediaType === "application/x-ndjson" || mediaType === "application/ndjson") return "ndjson";
   return null;
 }
 
-const tooLarge = () =>
-  new ApiError(
-    413,
-    "payload_too_large",
-    `request body exceeds ${MAX_BODY_BYTES} bytes; split it into several requests`,
-  );
+export const bodyTooLarge = () =>
+  new ApiError("payload_too_large", `request body exceeds ${MAX_BODY_BYTES} bytes; split it into several requests`);
 
-export async function readBodyText(req: Request, limit = MAX_BODY_BYTES): Promise<string> {
-  const declared = Number(req.headers.get("content-length") ?? NaN);
-  if (Number.isFinite(declared) && declared > limit) throw tooLarge();
-  if (!req.body) return "";
-  const reader = req.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel().catch(() => {});
-      throw tooLarge();
-    }
-    chunks.push(value);
+/** The body as text; bytes that are not UTF-8 are a 400, never silently replaced. */
+export function decodeBody(bytes: ArrayBuffer): string {
+  try {
+    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
+  } catch {
+    throw new ApiError("invalid_json", "the body is not valid UTF-8", {
+      issues: [{ path: "", message: "holds bytes that are not valid UTF-8" }],
+    });
   }
-  const all = new Uint8Array(size);
-  let offset = 0;
-  for (const c of chunks) {
-    all.set(c, offset);
-    offset += c.byteLength;
-  }
-  return new TextDecoder().decode(all);
 }
 
 const tooMany = (n: number) =>
-  new ApiError(413, "payload_too_large", `${n} events in one request; at most ${MAX_EVENTS_PER_REQUEST} are allowed`);
+  new ApiError("payload_too_large", `${n} events in one request; at most ${MAX_EVENTS_PER_REQUEST} are allowed`);
 
 export interface ParsedBody {
   items: unknown[];
@@ -64,25 +46,25 @@ export function parseEventsBody(text: string, kind: BodyKind): ParsedBody {
       try {
         return JSON.parse(line) as unknown;
       } catch (err) {
-        throw new ApiError(400, "invalid_json", `line ${i + 1} is not valid JSON: ${(err as Error).message}`, {
+        throw new ApiError("invalid_json", `line ${i + 1} is not valid JSON: ${(err as Error).message}`, {
           issues: [{ path: `[${i}]`, message: "not valid JSON" }],
         });
       }
     });
-    if (items.length === 0) throw new ApiError(400, "invalid_json", "the body holds no events");
+    if (items.length === 0) throw new ApiError("invalid_json", "the body holds no events");
     return { items, single: false };
   }
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (err) {
-    throw new ApiError(400, "invalid_json", `body is not valid JSON: ${(err as Error).message}`);
+    throw new ApiError("invalid_json", `body is not valid JSON: ${(err as Error).message}`);
   }
   if (Array.isArray(value)) {
     if (value.length > MAX_EVENTS_PER_REQUEST) throw tooMany(value.length);
-    if (value.length === 0) throw new ApiError(400, "invalid_json", "the body holds no events");
+    if (value.length === 0) throw new ApiError("invalid_json", "the body holds no events");
     return { items: value, single: false };
   }
   if (value !== null && typeof value === "object") return { items: [value], single: true };
-  throw new ApiError(400, "invalid_json", "body must be an event object, an array of events, or NDJSON");
+  throw new ApiError("invalid_json", "body must be an event object, an array of events, or NDJSON");
 }

@@ -1,7 +1,28 @@
 // A small Prometheus registry. Counters live in the isolate that served the request: locally that is
 // one process; on Cloudflare each isolate reports its own share (scrape through Workers Analytics or
 // sum across scrapes).
+// Label values are bounded (D10): callers pass values from fixed sets (`oneOf`), and as a last guard a
+// metric never holds more than MAX_SERIES_PER_METRIC series: further label sets count under "other".
 type Labels = Record<string, string | number>;
+
+export const MAX_SERIES_PER_METRIC = 1_000;
+export const OTHER = "other";
+
+/** `value` when it is one of `allowed`, else "other": for label values that come from requests. */
+export function oneOf(value: string, allowed: ReadonlySet<string> | readonly string[]): string {
+  const has = "has" in allowed ? allowed.has(value) : allowed.includes(value);
+  return has ? value : OTHER;
+}
+
+const httpMethods = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]);
+export const httpMethodLabel = (method: string): string => oneOf(method, httpMethods);
+
+/** The key of `labels`, or of the same labels all set to "other" once the metric is full. */
+function boundedKey(labels: Labels, existing: { has(key: string): boolean; size: number }): string {
+  const key = labelKey(labels);
+  if (existing.size < MAX_SERIES_PER_METRIC || existing.has(key)) return key;
+  return labelKey(Object.fromEntries(Object.keys(labels).map((k) => [k, OTHER])));
+}
 
 const counters = new Map<string, { help: string; values: Map<string, number> }>();
 const histograms = new Map<
@@ -23,11 +44,11 @@ export function counter(name: string, help: string) {
   };
   return {
     inc(labels: Labels = {}, by = 1): void {
-      add(labelKey(labels), by);
+      add(boundedKey(labels, entry.values), by);
     },
     /** The series of one label set, its key computed once: for hot loops. */
     with(labels: Labels) {
-      const key = labelKey(labels);
+      const key = boundedKey(labels, entry.values);
       return { inc: (by = 1): void => add(key, by) };
     },
   };
@@ -52,11 +73,11 @@ export function histogram(name: string, help: string, buckets: number[]) {
   return {
     /** `times`: the same value observed for several items at once (e.g. every event of a message). */
     observe(value: number, labels: Labels = {}, times = 1): void {
-      record(seriesOf(labelKey(labels)), value, times);
+      record(seriesOf(boundedKey(labels, entry.series)), value, times);
     },
     /** The series of one label set, its key computed once: for hot loops. */
     with(labels: Labels) {
-      const s = seriesOf(labelKey(labels));
+      const s = seriesOf(boundedKey(labels, entry.series));
       return { observe: (value: number, times = 1): void => record(s, value, times) };
     },
   };
@@ -132,16 +153,24 @@ export const metrics = {
     "ClickHouse read latency by query",
     secondsBuckets,
   ),
-  predictionsDeferred: counter(
-    "matchpulse_predictions_deferred_total",
-    "Predictions left in the rooms' outboxes after a failed insert (re-sent later)",
-  ),
   rateLimited: counter("matchpulse_rate_limited_total", "Requests refused with 429, by budget (ingest, read)"),
   rateLimitFailOpen: counter(
     "matchpulse_rate_limit_fail_open_total",
     "Requests let through because the rate limiter could not be asked, by budget",
   ),
+  staleKeyAnswers: counter(
+    "matchpulse_api_key_stale_answers_total",
+    "API keys accepted from an earlier answer because Postgres could not be asked (stale-if-error)",
+  ),
   dependencyErrors: counter("matchpulse_dependency_errors_total", "Failed calls to a dependency"),
+  analyticsQuarantined: counter(
+    "matchpulse_analytics_quarantined_total",
+    "Analytics rows ClickHouse refused on their own (after splitting their batch), parked in dead_letters, by table",
+  ),
+  deadLettersParked: counter(
+    "matchpulse_dead_letters_parked_total",
+    "Queue messages parked in dead_letters (unknown version, or from a dead-letter queue), by source",
+  ),
   stageDuration: histogram(
     "matchpulse_stage_duration_seconds",
     "Wall time of one pipeline stage per request or batch (ingest_dedup, ingest_enqueue, consumer_rooms, consumer_forward, consumer_confirm). Workers clocks advance only across I/O, so this is time spent waiting, not CPU",

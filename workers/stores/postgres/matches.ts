@@ -1,11 +1,11 @@
-// Matches in the metadata store: the shape the API shows, the filtered and keyset-paginated list, and
+// Matches in Postgres: the shape the API shows, the filtered and keyset-paginated list, and
 // the teams a match may name. Lists order by start time (unscheduled last), then id.
 import { z } from "@hono/zod-openapi";
 import { and, eq, gte, inArray, lt, type SQL, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
-import type { Database } from "../clients/postgres";
-import { matches, teams } from "../clients/postgres-schema";
-import { ApiError } from "./errors";
+import type { ContractIssue } from "../../../shared/contract/event";
+import type { Database } from "../../clients/postgres";
+import { matches, teams } from "../../clients/postgres-schema";
 
 export const matchStatuses = ["scheduled", "live", "finished", "postponed", "cancelled"] as const;
 export type MatchStatus = (typeof matchStatuses)[number];
@@ -45,7 +45,7 @@ export interface MatchFilters {
 }
 
 /** Where the previous page ended: its last match's start time (null: unscheduled) and id. */
-export const matchPositionSchema = z.object({ s: z.string().nullable(), id: z.string() });
+export const matchPositionSchema = z.object({ s: z.iso.datetime({ offset: true }).nullable(), id: z.string() });
 export type MatchPosition = z.infer<typeof matchPositionSchema>;
 
 const team1 = alias(teams, "team1");
@@ -112,14 +112,14 @@ export async function findMatch(db: Database, id: string): Promise<MatchView | n
   return rows[0] ? matchView(rows[0]) : null;
 }
 
-/** Teams a match names must exist and play the match's sport. */
-export async function assertTeamsFit(
+/** Teams a match names must exist and play the match's sport: the issues with those it names. */
+export async function teamsNotFitting(
   db: Database,
   sport: string,
   named: { field: string; id: string | null | undefined }[],
-): Promise<void> {
+): Promise<ContractIssue[]> {
   const ids = named.flatMap((n) => (n.id ? [n.id] : []));
-  if (ids.length === 0) return;
+  if (ids.length === 0) return [];
   const found = await db.select({ id: teams.id, sport: teams.sport }).from(teams).where(inArray(teams.id, ids));
   const issues = named.flatMap(({ field, id }) => {
     if (!id) return [];
@@ -129,6 +129,26 @@ export async function assertTeamsFit(
       return [{ path: `body.${field}`, message: `team '${id}' plays ${team.sport}, not ${sport}` }];
     return [];
   });
-  if (issues.length > 0)
-    throw new ApiError(400, "invalid_request", issues.map((i) => i.message).join("; "), { issues });
+  return issues;
+}
+
+/** The sport of each registered match among `ids` (unregistered ids are absent). */
+export async function sportsOfMatches(db: Database, ids: string[]): Promise<Map<string, string>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db.select({ id: matches.id, sport: matches.sport }).from(matches).where(inArray(matches.id, ids));
+  return new Map(rows.map((r) => [r.id, r.sport]));
+}
+
+export type NewMatch = typeof matches.$inferInsert;
+export type MatchChanges = Partial<Omit<NewMatch, "id" | "sport" | "createdAt" | "updatedAt">>;
+
+export async function insertMatch(db: Database, values: NewMatch): Promise<void> {
+  await db.insert(matches).values(values);
+}
+
+export async function updateMatch(db: Database, id: string, changes: MatchChanges): Promise<void> {
+  await db
+    .update(matches)
+    .set({ ...changes, updatedAt: sql`now()` })
+    .where(eq(matches.id, id));
 }

@@ -1,0 +1,75 @@
+// API clients in Postgres: the auth look-up by key hash and the admin's create, list, update and revoke.
+import { and, eq, gt, inArray, isNull, sql } from "drizzle-orm";
+import type { Database } from "../../clients/postgres";
+import { apiClients } from "../../clients/postgres-schema";
+
+export type ApiClientRow = typeof apiClients.$inferSelect;
+export type NewApiClient = typeof apiClients.$inferInsert;
+
+/** The active (not revoked) client whose key hashes to `keyHash`, with what auth needs. */
+export async function activeClientByKeyHash(db: Database, keyHash: string) {
+  const rows = await db
+    .select({
+      id: apiClients.id,
+      name: apiClients.name,
+      scopes: apiClients.scopes,
+      ingestPerMinute: apiClients.ingestPerMinute,
+      readPerMinute: apiClients.readPerMinute,
+    })
+    .from(apiClients)
+    .where(and(eq(apiClients.keyHash, keyHash), isNull(apiClients.revokedAt)))
+    .limit(1);
+  return rows[0] ?? null;
+}
+
+/** Which of `ids` are active (not revoked), with their scopes. */
+export function activeClientsAmong(db: Database, ids: string[]): Promise<{ id: string; scopes: string[] }[]> {
+  return db
+    .select({ id: apiClients.id, scopes: apiClients.scopes })
+    .from(apiClients)
+    .where(and(inArray(apiClients.id, ids), isNull(apiClients.revokedAt)));
+}
+
+export async function insertApiClient(db: Database, values: NewApiClient): Promise<ApiClientRow | undefined> {
+  const rows = await db.insert(apiClients).values(values).returning();
+  return rows[0];
+}
+
+/** One page ordered by id (limit + 1 rows, to know whether another follows). */
+export function listApiClients(
+  db: Database,
+  q: { includeRevoked: boolean; afterId: string | null; limit: number },
+): Promise<ApiClientRow[]> {
+  return db
+    .select()
+    .from(apiClients)
+    .where(
+      and(
+        q.includeRevoked ? undefined : isNull(apiClients.revokedAt),
+        q.afterId !== null ? gt(apiClients.id, q.afterId) : undefined,
+      ),
+    )
+    .orderBy(apiClients.id)
+    .limit(q.limit + 1);
+}
+
+export async function updateApiClient(
+  db: Database,
+  id: string,
+  changes: Partial<Pick<ApiClientRow, "name" | "scopes" | "ingestPerMinute" | "readPerMinute">>,
+): Promise<ApiClientRow | undefined> {
+  const rows = await db.update(apiClients).set(changes).where(eq(apiClients.id, id)).returning();
+  return rows[0];
+}
+
+/** Revokes the client (idempotent: an already revoked client is returned as it is). */
+export async function revokeApiClient(db: Database, id: string): Promise<ApiClientRow | undefined> {
+  const revoked = await db
+    .update(apiClients)
+    .set({ revokedAt: sql`now()` })
+    .where(and(eq(apiClients.id, id), isNull(apiClients.revokedAt)))
+    .returning();
+  if (revoked[0]) return revoked[0];
+  const rows = await db.select().from(apiClients).where(eq(apiClients.id, id)).limit(1);
+  return rows[0];
+}
