@@ -49,6 +49,8 @@ export const matches = pgTable(
     startsAt: timestamp("starts_at", { withTimezone: true }),
     venue: text("venue"),
     neutral: boolean("neutral").notNull().default(false),
+    /** A knockout tie: a level score after 90 minutes goes to extra time and a shoot-out (football). */
+    knockout: boolean("knockout").notNull().default(false),
     tournament: text("tournament"),
     bestOf: smallint("best_of"),
     status: text("status").notNull().default("scheduled"),
