@@ -88,6 +88,12 @@ async function main(): Promise<void> {
     if (wanted("predictor")) {
       const p = benchPredictors();
       record({ name: "predictor.football", value: round(p.footballMicros, 2), unit: "µs/prediction", target: "≤ 20" });
+      record({
+        name: "predictor.football-knockout",
+        value: round(p.footballKnockoutMicros, 2),
+        unit: "µs/prediction",
+        target: "≤ 20",
+      });
       record({ name: "predictor.cs2", value: round(p.cs2Micros, 2), unit: "µs/prediction", target: "≤ 50" });
     }
 

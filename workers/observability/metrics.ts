@@ -163,6 +163,14 @@ export const metrics = {
     "API keys accepted from an earlier answer because Postgres could not be asked (stale-if-error)",
   ),
   dependencyErrors: counter("matchpulse_dependency_errors_total", "Failed calls to a dependency"),
+  analyticsQuarantined: counter(
+    "matchpulse_analytics_quarantined_total",
+    "Analytics rows ClickHouse refused on their own (after splitting their batch), parked in dead_letters, by table",
+  ),
+  deadLettersParked: counter(
+    "matchpulse_dead_letters_parked_total",
+    "Queue messages parked in dead_letters (unknown version, or from a dead-letter queue), by source",
+  ),
   stageDuration: histogram(
     "matchpulse_stage_duration_seconds",
     "Wall time of one pipeline stage per request or batch (ingest_dedup, ingest_enqueue, consumer_rooms, consumer_forward, consumer_confirm). Workers clocks advance only across I/O, so this is time spent waiting, not CPU",

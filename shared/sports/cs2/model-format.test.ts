@@ -39,7 +39,10 @@ function bruteMap(a: number, b: number, pCt: number, pT: number, firstHalfCt: bo
 }
 
 describe("cs2 model: the map's format", () => {
-  const pr = createCs2Predictor(CS2_MODEL_PARAMS);
+  // Independent future rounds (no economy dependence), so the brute force below is the exact reference.
+  const { ctAdvantage, ratingCoef } = CS2_MODEL_PARAMS.future;
+  const pr = createCs2Predictor({ ...CS2_MODEL_PARAMS, future: { ctAdvantage, ratingCoef } });
+  const fitted = createCs2Predictor(CS2_MODEL_PARAMS);
   const base: Cs2Features = {
     bestOf: 1,
     mapsWon: [0, 0],
@@ -89,9 +92,11 @@ describe("cs2 model: the map's format", () => {
     const at13 = pr({ ...base, roundScore: [13, 2], ...mr15 });
     expect(at13.pMap).toBeGreaterThan(0.9);
     expect(at13.pMap).toBeLessThan(1);
-    expect(pr({ ...base, roundScore: [5, 3], maxRounds: 24, overtimeMaxRounds: 6 })).toEqual(
-      pr({ ...base, roundScore: [5, 3] }),
+    expect(fitted({ ...base, roundScore: [5, 3], maxRounds: 24, overtimeMaxRounds: 6 })).toEqual(
+      fitted({ ...base, roundScore: [5, 3] }),
     );
+    // With the fitted economy dependence too, MR15 at 13–2 is not yet won.
+    expect(fitted({ ...base, roundScore: [13, 2], ...mr15 }).pMap).toBeLessThan(1);
   });
 
   it("the features carry the live map's format from map_start", () => {

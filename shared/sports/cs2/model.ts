@@ -8,7 +8,10 @@
 // Map: exact dynamic programme over the remaining rounds (first to 13 of 24; at 12–12 overtime sets of 6 rounds,
 // first to 4 wins the set, 3–3 → another set). Sides per round come from the reducer's rule, team1SideForRound
 // (sides.ts): swap after round 12 and at each overtime half-time, none at the start of an overtime. The live round
-// uses the round model above; future rounds use a per-side baseline σ(±ctAdvantage + ratingCoef·Δrating/400).
+// uses the round model above; future rounds use a per-side baseline σ(±ctAdvantage + ratingCoef·Δrating/400),
+// shifted towards the winner of the previous round in regulation (the economy: the winner is richer, the loser
+// saves; strongest in the two rounds after each pistol round). The DP carries the previous round's winner as
+// state, so it stays exact. Overtime halves start on equal money: future overtime rounds are independent.
 // Match: best-of-1/3/5 race over maps; the live map from the computation above, future maps from ratings
 // (the starting side of a future map is unknown: average of both).
 import params from "./model-params.json";
@@ -48,7 +51,16 @@ export interface Cs2ModelParams {
     ratingCoef: number;
     plantedTEliminatedCtWin: number;
   };
-  future: { ctAdvantage: number; ratingCoef: number };
+  future: {
+    ctAdvantage: number;
+    ratingCoef: number;
+    /**
+     * Logit shift towards the previous round's winner in regulation: in the round after a pistol round (2, 14),
+     * the round after that (3, 15) and every other round (pistol rounds 1 and 13 start on equal money: none).
+     * Absent = future rounds independent (the model before cs2-live-2026.11.3).
+     */
+    dependence?: { afterPistol: number; secondAfterPistol: number; afterWin: number };
+  };
 }
 
 export type Cs2Predictor = (f: Cs2Features) => Cs2Probability;
@@ -67,10 +79,11 @@ export function team1IsCtInRound(n: number, firstHalfCt: boolean, format: Cs2Map
   return team1SideForRound(firstHalfCt ? "CT" : "T", n, format) === "CT";
 }
 
-/** The round counts of a map format (MR12 with sets of 6 gives the constants above). */
+/** The round counts of a map format (MR12 with overtime sets of 6 gives the constants above). */
 interface MapRules {
   format: Cs2MapFormat;
-  /** Rounds that win regulation (13 in MR12). */
+  /** Rounds in a half (12 in MR12); the map is won at half + 1. */
+  half: number;
   win: number;
   overtime: boolean;
   otHalf: number;
@@ -83,6 +96,7 @@ function mapRules(format: Cs2MapFormat = DEFAULT_MAP_FORMAT): MapRules {
   const otHalf = Math.max(1, Math.floor(format.overtimeMaxRounds / 2));
   return {
     format,
+    half,
     win: half + 1,
     overtime: format.overtimeMaxRounds > 0,
     otHalf,
@@ -102,7 +116,7 @@ export function featuresFormat(f: Pick<Cs2Features, "maxRounds" | "overtimeMaxRo
 /** 1 if team 1 has won the map at this score, −1 if team 2 has, 0 if it is still going (or drawn without overtime). */
 export function mapResult(a: number, b: number, format: Cs2MapFormat = DEFAULT_MAP_FORMAT): 1 | -1 | 0 {
   const r = mapRules(format);
-  const half = r.win - 1;
+  const half = r.half;
   if (a < half || b < half || (a === half && b === half) || a + b < 2 * half || !r.overtime) {
     if (a >= r.win && a > b) return 1;
     if (b >= r.win && b > a) return -1;
@@ -129,7 +143,11 @@ export const OT_SET_PERIOD = 2;
  * Future-round map DP for fixed per-side round probabilities. Returns value(a, b) = P(team 1 wins the map | score
  * a–b before round a+b+1). Regulation values are tabulated; overtime is closed-form per set.
  */
+/** The previous round's winner: none (pistol round next, or unknown), team 1, team 2. */
+export type PreviousWinner = 0 | 1 | 2;
+
 class MapTable {
+  /** reg[(a·W + b)·3 + previous winner] */
   private readonly reg: Float64Array;
   /** Overtime values by set parity k: ot[k][x·4 + y] = value at x–y into a set of parity k. */
   private readonly ot: Float64Array[] = [];
@@ -140,11 +158,12 @@ class MapTable {
     readonly pCt: number, // P(team 1 wins a future round | team 1 CT)
     readonly pT: number, // P(team 1 wins a future round | team 1 T)
     readonly firstHalfCt: boolean,
+    dependence?: Cs2ModelParams["future"]["dependence"],
     private readonly rules: MapRules = mapRules(),
   ) {
     const W = rules.win;
-    const regulation = 2 * (W - 1);
-    this.reg = new Float64Array(W * W);
+    const regulation = 2 * rules.half;
+    this.reg = new Float64Array(W * W * 3);
     // Overtime set of parity k (sides of rounds 25 + 6k … 30 + 6k): A_k(x, y) = P(team 1 wins this set | x–y),
     // B_k(x, y) = P(it reaches 3–3 | x–y). The value at x–y is A_k + B_k·V_{k+1}, V_k the value at the start of a set
     // of parity k, and the parities alternate: V_0 = A_0 + B_0·(A_1 + B_1·V_0).
@@ -188,29 +207,46 @@ class MapTable {
       for (let i = 0; i < t.length; i++) t[i] = A[k]![i]! + B[k]![i]! * next;
       this.ot.push(t);
     }
-    // Regulation: first to W (13 in MR12); tied at W−1 → overtime
+    // Regulation: first to W (13 in MR12); tied at W−1 → overtime. Round n's probability depends on the previous
+    // round's winner.
+    const lCt = Math.log(pCt / (1 - pCt));
+    const lT = Math.log(pT / (1 - pT));
+    const shiftFor = (n: number): number => {
+      if (!dependence || n === 1 || n === rules.half + 1) return 0; // pistol rounds
+      const k = (n - 1) % rules.half; // rounds since the half's pistol round
+      return k === 1 ? dependence.afterPistol : k === 2 ? dependence.secondAfterPistol : dependence.afterWin;
+    };
     for (let a = W - 1; a >= 0; a--)
       for (let b = W - 1; b >= 0; b--) {
+        const i = (a * W + b) * 3;
         if (a === W - 1 && b === W - 1) {
-          this.reg[a * W + b] = v0;
+          this.reg[i] = this.reg[i + 1] = this.reg[i + 2] = v0;
           continue;
         }
-        const p = team1IsCtInRound(a + b + 1, firstHalfCt, rules.format) ? pCt : pT;
-        const win = a + 1 === W ? 1 : this.reg[(a + 1) * W + b]!;
-        const lose = b + 1 === W ? 0 : this.reg[a * W + b + 1]!;
-        this.reg[a * W + b] = p * win + (1 - p) * lose;
+        const n = a + b + 1;
+        const l = team1IsCtInRound(n, firstHalfCt, rules.format) ? lCt : lT;
+        const shift = shiftFor(n);
+        const winNext = a + 1 === W ? -1 : ((a + 1) * W + b) * 3 + 1; // the next state: team 1 won this round
+        const loseNext = b + 1 === W ? -1 : (a * W + b + 1) * 3 + 2;
+        const win = winNext < 0 ? 1 : this.reg[winNext]!;
+        const lose = loseNext < 0 ? 0 : this.reg[loseNext]!;
+        for (let prev = 0; prev < 3; prev++) {
+          const p = 1 / (1 + Math.exp(-(l + (prev === 1 ? shift : prev === 2 ? -shift : 0))));
+          this.reg[i + prev] = p * win + (1 - p) * lose;
+        }
       }
   }
 
-  value(a: number, b: number): number {
+  /** P(team 1 wins the map | a–b before round a+b+1, the previous round won by `prev`). */
+  value(a: number, b: number, prev: PreviousWinner = 0): number {
     const R = this.rules;
     const r = mapResult(a, b, R.format);
     if (r !== 0) return r === 1 ? 1 : 0;
-    if (a < R.win && b < R.win) return this.reg[a * R.win + b]!;
+    if (a < R.win && b < R.win) return this.reg[(a * R.win + b) * 3 + prev]!;
     if (!R.overtime) return 0.5; // only the drawn half–half is left
-    const sets = Math.floor((Math.min(a, b) - (R.win - 1)) / R.otHalf); // completed overtime sets
-    const x = a - (R.win - 1) - R.otHalf * sets;
-    const y = b - (R.win - 1) - R.otHalf * sets;
+    const sets = Math.floor((Math.min(a, b) - R.half) / R.otHalf); // completed overtime sets
+    const x = a - R.half - R.otHalf * sets;
+    const y = b - R.half - R.otHalf * sets;
     return this.ot[sets % OT_SET_PERIOD]![x * R.otWin + y]!;
   }
 }
@@ -226,7 +262,13 @@ export function createCs2Predictor(p: Cs2ModelParams): Cs2Predictor {
     let t = cache.get(key);
     if (!t) {
       const r = (F.ratingCoef * rd) / 400;
-      t = new MapTable(sigmoid(F.ctAdvantage + r), sigmoid(-F.ctAdvantage + r), firstHalfCt, mapRules(format));
+      t = new MapTable(
+        sigmoid(F.ctAdvantage + r),
+        sigmoid(-F.ctAdvantage + r),
+        firstHalfCt,
+        F.dependence,
+        mapRules(format),
+      );
       if (cache.size > 4096) cache.clear();
       cache.set(key, t);
     }
@@ -283,7 +325,7 @@ export function createCs2Predictor(p: Cs2ModelParams): Cs2Predictor {
       const ct = f.team1Side === "CT";
       const firstHalfCt = team1IsCtInRound(n, true, format) ? ct : !ct;
       const t = table(ratingDiff, firstHalfCt, format);
-      pMap = pRound * t.value(a + 1, b) + (1 - pRound) * t.value(a, b + 1);
+      pMap = pRound * t.value(a + 1, b, 1) + (1 - pRound) * t.value(a, b + 1, 2);
     }
     const need = f.bestOf === 5 ? 3 : f.bestOf === 3 ? 2 : 1;
     const m1 = nonNeg(f.mapsWon[0] | 0);
