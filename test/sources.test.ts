@@ -4,11 +4,11 @@
 // through vitest.config.ts (see sources-replay-data.ts).
 import { SELF } from "cloudflare:test";
 import { describe, expect, inject, it } from "vitest";
+import { seededRng } from "../shared/random";
 import { newGsiCursor, parseGsiPost } from "../shared/sources/cs2-gsi/parse";
 import { cs2 } from "../shared/sports/cs2";
 import type { Cs2State } from "../shared/sports/cs2/state";
 import type { MatchEvent } from "../shared/sports/sport";
-import { seededRng } from "../shared/random";
 import { BASE, call, createApiKey, eventually, getState, uniqueMatchId } from "./fixtures";
 
 const data = inject("sourcesReplay");

@@ -3,8 +3,8 @@
 // checked against the contract before they leave (an adapter bug must not poison a queue message).
 import { parseEvent } from "../contract/event";
 import type { MatchEvent } from "../sports/sport";
-import { type Cs2LogCursor, newCs2LogCursor, parseCs2LogBatch } from "./cs2-log/parse";
 import { type GsiCursor, gsiToken, newGsiCursor, parseGsiPost } from "./cs2-gsi/parse";
+import { type Cs2LogCursor, newCs2LogCursor, parseCs2LogBatch } from "./cs2-log/parse";
 import { pushIssue, type SourceIssue } from "./source";
 
 export const sourceKinds = ["cs2-log", "cs2-gsi"] as const;

@@ -11,7 +11,6 @@
 // cursor (the server retries, the same lines give the same events and eventIds); a cursor lost after the
 // enqueue re-emits the same eventIds, which the rooms drop.
 import { DurableObject } from "cloudflare:workers";
-import { MAX_ISSUES, type SourceIssue } from "../../shared/sources/source";
 import {
   batchToken,
   newSourceCursor,
@@ -20,6 +19,7 @@ import {
   type SourceConfig,
   type SourceCursor,
 } from "../../shared/sources/session";
+import { MAX_ISSUES, type SourceIssue } from "../../shared/sources/source";
 import { hashApiKey } from "../api/api-keys";
 import type { Env } from "../env";
 import { packEvents, toSendBatches } from "../ingest/pack";

@@ -2,10 +2,10 @@
 // independent brute force over rounds, for MR15 with overtime and MR12 without.
 import { describe, expect, it } from "vitest";
 import type { TeamStrength } from "../sport";
-import { initialCs2State } from "./state";
 import { cs2Features } from "./index";
 import { CS2_MODEL_PARAMS, type Cs2Features, createCs2Predictor, mapResult } from "./model";
 import { type Cs2MapFormat, team1SideForRound } from "./sides";
+import { initialCs2State } from "./state";
 
 const sig = (x: number): number => 1 / (1 + Math.exp(-x));
 
