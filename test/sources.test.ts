@@ -149,12 +149,19 @@ describe("sources: a CS2 server's log through POST /v1/sources/{id}/ingest", () 
     expect(active.data).toEqual([]);
   });
 
-  it("needs the admin scope to register", async () => {
+  it("needs the admin scope and a CS2 match to register", async () => {
     const key = await createApiKey(["ingest", "read"]);
     const res = await call(key, "/v1/sources", { body: { kind: "cs2-log", matchId: "m-1" } });
     expect(res.status).toBe(403);
-    const bad = await call(await createApiKey(["admin"]), "/v1/sources", { body: { kind: "csgo", matchId: "m-1" } });
+    const admin = await createApiKey(["admin"]);
+    const bad = await call(admin, "/v1/sources", { body: { kind: "csgo", matchId: "m-1" } });
     expect(bad.status).toBe(400);
+    // A match registered as football cannot take a CS2 source.
+    const football = uniqueMatchId("src-football");
+    expect((await call(admin, "/v1/matches", { body: { id: football, sport: "football" } })).status).toBe(201);
+    const wrong = await call(admin, "/v1/sources", { body: { kind: "cs2-log", matchId: football } });
+    expect(wrong.status).toBe(400);
+    expect(await wrong.json()).toMatchObject({ error: { code: "invalid_request", issues: [{ path: "matchId" }] } });
   });
 });
 

@@ -8,6 +8,7 @@ import { hex } from "../../shared/digest";
 import { type SourceConfig, sourceKinds } from "../../shared/sources/session";
 import { bodyTooLarge, MAX_BODY_BYTES } from "../ingest/parse-body";
 import { errorMessage, log } from "../observability/log";
+import { sportsOfMatches } from "../stores/postgres/matches";
 import { insertSource, listSources, revokeSource, type SourceRow } from "../stores/postgres/sources";
 import { hashApiKey, keyPrefix } from "./api-keys";
 import type { AppEnv } from "./app-env";
@@ -134,6 +135,17 @@ app.openapi(createSourceRoute, async (c) => {
   const id = crypto.randomUUID();
   const token = newSourceToken();
   const tokenHash = await hashApiKey(token, c.env.API_KEY_PEPPER);
+  // Every source kind sends CS2 events: a match registered as another sport would refuse them all.
+  const registered = await withMetadata(c.env, (db) => sportsOfMatches(db, [body.matchId]));
+  const sport = registered.get(body.matchId);
+  if (sport !== undefined && sport !== "cs2")
+    throw new ApiError(
+      "invalid_request",
+      `match '${body.matchId}' is registered as ${sport}; a ${body.kind} source sends cs2`,
+      {
+        issues: [{ path: "matchId", message: `is a ${sport} match` }],
+      },
+    );
   const config: SourceConfig = { sourceId: id, ...body };
   // The session first: should the insert fail, an object nobody has the token of is left, never a listed
   // source that cannot ingest.
@@ -180,10 +192,17 @@ app.openapi(revokeSourceRoute, async (c) => {
 // Ingest: no API key (a game server cannot set headers); the source's token authenticates, checked by its
 // session. Answers 200 as soon as the events are queued; bad lines are counted, not refused (a server
 // cannot act on errors), and logged.
+app.openAPIRegistry.registerComponent("securitySchemes", "sourceToken", {
+  type: "apiKey",
+  in: "query",
+  name: "token",
+  description: "The source's token (POST /v1/sources); a GSI body carries it as `auth.token` instead.",
+});
 app.openAPIRegistry.registerPath({
   method: "post",
   path: "/v1/sources/{sourceId}/ingest",
   tags: ["ingest"],
+  security: [{ sourceToken: [] }],
   summary: "A source's batch: CS2 log lines (text/plain) or a GSI body (application/json)",
   description:
     "cs2-log: lines in the HTTP form `MM/DD/YYYY - HH:MM:SS.mmm - <event>` or the file form " +
