@@ -9,6 +9,7 @@ import { migrate } from "../dev/migrate";
 import { DEFAULT_DEV_API_KEY, seedDevClient } from "../dev/seed";
 import { PROJECT_ROOT, portsFrom, startStack } from "../dev/stack";
 import { startWorker } from "../dev/stack/worker";
+import { buildPage } from "../web/build";
 import { benchAnalytics } from "./analytics";
 import {
   type BenchTarget,
@@ -67,6 +68,7 @@ async function main(): Promise<void> {
   try {
     await migrate(stack.env);
     await seedDevClient(stack.env, DEFAULT_DEV_API_KEY);
+    await buildPage(); // wrangler.toml's [assets] directory must exist for the bundle
     // Measure the production bundle, not the watch-mode dev build.
     const bundleDir = join(dataDir, "bundle");
     execSync(`"${process.execPath}" node_modules/wrangler/bin/wrangler.js deploy --dry-run --outdir "${bundleDir}"`, {

@@ -23,7 +23,7 @@ import {
 } from "../workers/consumer/dead-letters";
 import { writeEventLog } from "../workers/consumer/event-log";
 import { writePredictionLog } from "../workers/consumer/prediction-log";
-import { releaseEventIds } from "../workers/ingest/dedup";
+import { forgetEventIds } from "../workers/ingest/dedup";
 import { type EventLogRow, type PredictionLogRow, readQueueMessage } from "../workers/queue/messages";
 import { DEFAULT_DEV_API_KEY } from "./seed";
 import { CLICKHOUSE_DATABASE, DEV_PORT_BASE, portsFrom } from "./stack";
@@ -159,7 +159,7 @@ async function redriveMessages(client: ClickHouseClient, rows: Parked[]): Promis
         console.log(`${row.id} analytics: ${m.events.length} event rows, ${m.predictions.length} predictions written`);
       } else {
         const { events } = read.message;
-        await releaseEventIds(
+        await forgetEventIds(
           redis,
           events.map((e) => e.eventId),
         );

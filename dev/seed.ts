@@ -13,7 +13,11 @@ export async function seedDevClient(env: Record<string, string>, key: string): P
     const db = drizzle(pool);
     const keyHash = await hashApiKey(key, env.API_KEY_PEPPER);
     // Budgets far above the defaults: the demo feed, benches and thousands of sockets share this key.
-    const grant = { scopes: ["ingest", "read", "admin"], ingestPerMinute: 10_000_000, readPerMinute: 1_000_000 };
+    const grant = {
+      scopes: ["ingest", "read", "admin", "games"],
+      ingestPerMinute: 10_000_000,
+      readPerMinute: 1_000_000,
+    };
     await db
       .insert(apiClients)
       .values({ name: "local developer", keyHash, keyPrefix: keyPrefix(key), ...grant })

@@ -15,7 +15,7 @@ import { join } from "node:path";
 import { Redis } from "@upstash/redis";
 import WebSocket from "ws";
 import type { MatchEvent } from "../../shared/sports/sport";
-import { releaseEventIds } from "../../workers/ingest/dedup";
+import { forgetEventIds } from "../../workers/ingest/dedup";
 import { migrate } from "../migrate";
 import { DEFAULT_DEV_API_KEY, seedDevClient } from "../seed";
 import { portsFrom, startStack } from "../stack";
@@ -269,7 +269,7 @@ async function main(): Promise<void> {
         token: stack.env.UPSTASH_REDIS_REST_TOKEN!,
         enableTelemetry: false,
       });
-      await releaseEventIds(
+      await forgetEventIds(
         redis,
         lost.map((s) => s.event.eventId),
       );

@@ -19,7 +19,7 @@ import { adminRoute, errors, okJson } from "./openapi";
 import { cursorQuery, decodeCursor, limitQuery, nextCursorSchema, page } from "./pagination";
 import { changesSomething, NOTHING_TO_CHANGE, storableText } from "./params";
 
-const scopes = ["ingest", "read", "admin"] as const satisfies readonly Scope[];
+const scopes = ["ingest", "read", "admin", "games"] as const satisfies readonly Scope[];
 
 export const apiClientSchema = z
   .object({

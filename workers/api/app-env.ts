@@ -1,6 +1,6 @@
 import type { Env } from "../env";
 
-export type Scope = "ingest" | "read" | "admin";
+export type Scope = "ingest" | "read" | "admin" | "games";
 
 export interface ApiClient {
   id: string;

@@ -12,6 +12,7 @@
 // accepted event reaches ClickHouse, and counts there exactly once.
 import { openClickHouse } from "../clients/clickhouse";
 import type { Env } from "../env";
+import { settleFinishedMatches } from "../games/settlement";
 import type { MatchRoom } from "../match-room/match-room";
 import type { ApplyResult } from "../match-room/rpc";
 import { errorMessage, log } from "../observability/log";
@@ -119,6 +120,8 @@ export async function consumeEvents(batch: MessageBatch<unknown>, env: Env): Pro
   const forwardDone = performance.now();
   metrics.stageDuration.observe((forwardDone - roomsDone) / 1000, { stage: "consumer_forward" });
   const confirmed = forwarded ? confirmPredictions(calls) : Promise.resolve();
+  // A room that applied match_end starts the prediction game's settlement (a repeat changes nothing).
+  const unsettled = await settleFinishedMatches(env, events, calls);
 
   [...byMatch].forEach(([matchId, msgs], i) => {
     const room = roomResults[i]!;
@@ -126,7 +129,7 @@ export async function consumeEvents(batch: MessageBatch<unknown>, env: Env): Pro
       metrics.dependencyErrors.inc({ dependency: "match_room" });
       log("error", "match room failed; messages will be retried", { matchId, error: errorMessage(room.reason) });
     }
-    const ok = room.status === "fulfilled" && forwarded;
+    const ok = room.status === "fulfilled" && forwarded && !unsettled.has(matchId);
     for (const { msg } of msgs) {
       if (ok) msg.ack();
       else msg.retry({ delaySeconds: retryDelaySeconds(msg.attempts) });

@@ -176,4 +176,29 @@ export const metrics = {
     "Wall time of one pipeline stage per request or batch (ingest_dedup, ingest_enqueue, consumer_rooms, consumer_forward, consumer_confirm). Workers clocks advance only across I/O, so this is time spent waiting, not CPU",
     secondsBuckets,
   ),
+  settlementJobs: counter(
+    "matchpulse_settlement_jobs_total",
+    "Prediction-game settlement messages by kind (final, page) and outcome (queued, acked, retried)",
+  ),
+  settlementStepDuration: histogram(
+    "matchpulse_settlement_step_duration_seconds",
+    "Time to handle one settlement message (a final score, or one page of guesses)",
+    secondsBuckets,
+  ),
+  settlementDuration: histogram(
+    "matchpulse_settlement_duration_seconds",
+    "Final score to the last page settled, per game and match revision",
+    [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+  ),
+  settlementWrite: histogram(
+    "matchpulse_settlement_write_duration_seconds",
+    "Settlement round trips by store (postgres, redis)",
+    secondsBuckets,
+  ),
+  settlementPages: counter("matchpulse_settlement_pages_total", "Settlement pages scored (each one transaction)"),
+  guessesScored: counter("matchpulse_guesses_scored_total", "Guesses whose points a settlement page changed"),
+  guessesAccepted: counter(
+    "matchpulse_guesses_accepted_total",
+    "Guesses stored, by outcome (accepted, rejected, locked)",
+  ),
 };

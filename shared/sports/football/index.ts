@@ -20,7 +20,7 @@ export const EXTRA_TIME_MINUTE_CAP = 119;
  * What the football predictor reads besides the state. `knockout` (a level score at 90 goes to extra time and a
  * shoot-out) is not in the shared `TeamStrength` yet; it is read here when the caller provides it.
  */
-export type FootballStrength = TeamStrength & { knockout?: boolean };
+export type FootballStrength = TeamStrength;
 
 const EXTRA_TIME_PERIOD = 3;
 const SHOOTOUT_PERIOD = 5;
