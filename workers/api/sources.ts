@@ -220,7 +220,10 @@ app.openAPIRegistry.registerPath({
   },
   responses: {
     200: json(
-      z.object({ events: z.int().describe("Events queued from this batch."), issues: z.int() }),
+      z.object({
+        events: z.int().describe("Events queued from this batch."),
+        issues: z.int().describe("Problems met: lines or bodies that are not events (at most 20 per batch); logged."),
+      }),
       "Taken (lines that are not events are counted in `issues`)",
     ),
     ...errors(401, 413, 503),
