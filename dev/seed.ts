@@ -1,6 +1,7 @@
 // Local seed data: the developer's API key (all scopes). Idempotent: running it again re-enables the key.
 import { drizzle } from "drizzle-orm/neon-serverless";
 import { hashApiKey, keyPrefix } from "../workers/api/api-keys";
+import { scopes } from "../workers/api/app-env";
 import { apiClients } from "../workers/clients/postgres-schema";
 import { neonPool } from "./migrate";
 
@@ -14,7 +15,7 @@ export async function seedDevClient(env: Record<string, string>, key: string): P
     const keyHash = await hashApiKey(key, env.API_KEY_PEPPER);
     // Budgets far above the defaults: the demo feed, benches and thousands of sockets share this key.
     const grant = {
-      scopes: ["ingest", "read", "admin", "games"],
+      scopes: [...scopes],
       ingestPerMinute: 10_000_000,
       readPerMinute: 1_000_000,
     };

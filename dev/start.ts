@@ -4,6 +4,7 @@
 import { existsSync, openSync, readSync, statSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
+import { scopes } from "../workers/api/app-env";
 import { migrate } from "./migrate";
 import { DEFAULT_DEV_API_KEY, seedDevClient } from "./seed";
 import { type DemoFeed, runDemoFeed } from "./simulator/feed";
@@ -79,7 +80,7 @@ async function main(): Promise<void> {
   console.log(`
   Page       ${pageUrl()}   (live matches in a browser)
   API        ${base}            (health: ${base}/health, readiness: ${base}/ready, metrics: ${base}/metrics)
-  API key    ${apiKey}   (scopes ingest, read, admin; set MATCHPULSE_DEV_API_KEY to change)
+  API key    ${apiKey}   (every scope: ${scopes.join(", ")}; set MATCHPULSE_DEV_API_KEY to change)
   Post       curl -X POST ${base}/v1/events -H 'authorization: Bearer ${apiKey}' -H 'content-type: application/json' -d @event.json
   Watch      npm run watch -- <matchId>   (or ${base.replace("http", "ws")}/v1/matches/<matchId>/live?token=${apiKey})
   Data       ${dataDir}  (npm run reset to wipe)   Logs: ${join(dataDir, "logs")}
