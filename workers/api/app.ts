@@ -17,6 +17,7 @@ import { healthRoutes } from "./health";
 import { matchesRoutes } from "./matches";
 import { serveDocument } from "./openapi";
 import { playersRoutes } from "./players";
+import { sourcesRoutes } from "./sources";
 import { teamsRoutes } from "./teams";
 
 /** Longest X-Request-ID kept (it is copied into queue messages and every ClickHouse row of the request). */
@@ -53,6 +54,7 @@ app.route("/", analyticsRoutes);
 app.route("/", teamsRoutes);
 app.route("/", playersRoutes);
 app.route("/", apiClientsRoutes);
+app.route("/", sourcesRoutes);
 app.route("/", gamesRoutes);
 serveDocument(app);
 
