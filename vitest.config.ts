@@ -59,6 +59,7 @@ export default defineConfig({
                 CLICKHOUSE_PASSWORD: stackEnv("CLICKHOUSE_PASSWORD"),
                 CLICKHOUSE_DATABASE: stackEnv("CLICKHOUSE_DATABASE"),
                 API_KEY_PEPPER: stackEnv("API_KEY_PEPPER"),
+                VIEWER_TOKEN_KEYS: stackEnv("VIEWER_TOKEN_KEYS"),
               },
             },
           }),

@@ -17,6 +17,7 @@ import { matchesRoutes } from "./matches";
 import { serveDocument } from "./openapi";
 import { playersRoutes } from "./players";
 import { teamsRoutes } from "./teams";
+import { viewerTokensRoutes } from "./viewer-tokens";
 
 /** Longest X-Request-ID kept (it is copied into queue messages and every ClickHouse row of the request). */
 export const MAX_REQUEST_ID_LENGTH = 128;
@@ -52,6 +53,7 @@ app.route("/", analyticsRoutes);
 app.route("/", teamsRoutes);
 app.route("/", playersRoutes);
 app.route("/", apiClientsRoutes);
+app.route("/", viewerTokensRoutes);
 serveDocument(app);
 
 // Through c.newResponse (as Hono's default handler does) so headers set earlier, like X-Request-ID, stay.

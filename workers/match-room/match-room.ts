@@ -30,6 +30,7 @@ import {
   echoCloseCode,
   isBenignTeardownError,
   SocketRegistry,
+  VIEWER_HEADER,
 } from "./sockets";
 import { RoomStore } from "./store";
 import { loadStrength } from "./strength";
@@ -118,7 +119,8 @@ export class MatchRoom extends DurableObject<Env> {
     if (!room) return Response.json(errorBody("not_found", "no events for this match yet"), { status: 404 });
     const record = room.record;
     const clientId = request.headers.get(CLIENT_ID_HEADER);
-    if (clientId !== null) {
+    const viewer = request.headers.get(VIEWER_HEADER) === "1";
+    if (clientId !== null && !viewer) {
       const cap = numberVar(this.env.LIVE_SOCKETS_PER_CLIENT, DEFAULT_SOCKETS_PER_CLIENT);
       if (this.ctx.getWebSockets(clientTag(clientId)).length >= cap) {
         return Response.json(
@@ -131,7 +133,7 @@ export class MatchRoom extends DurableObject<Env> {
     const since = sinceText === null ? null : Number(sinceText);
     const pair = new WebSocketPair();
     const [client, server] = [pair[0], pair[1]];
-    this.sockets.accept(this.ctx, server, { clientId, acked: null });
+    this.sockets.accept(this.ctx, server, { clientId, acked: null }, !viewer);
     const opening = this.openingFrame(record, since);
     if (opening) server.send(JSON.stringify(opening));
     await this.scheduleAlarm();
