@@ -7,6 +7,7 @@ import type { Env } from "./env";
 import type { EventsMessage } from "./ingest/pack";
 
 export { MatchRoom } from "./match-room/match-room";
+export { MatchRelay } from "./relay/match-relay";
 
 /** The analytics queue is the one whose name ends in "-analytics" (wrangler.toml). */
 export const isAnalyticsQueue = (name: string): boolean => name.endsWith("-analytics");

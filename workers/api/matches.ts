@@ -12,6 +12,7 @@ import type { Env } from "../env";
 import { CLIENT_ID_HEADER, VIEWER_HEADER } from "../match-room/sockets";
 import { errorMessage, log } from "../observability/log";
 import { metrics } from "../observability/metrics";
+import { forwardLive } from "../relay/route";
 import {
   findMatch,
   insertMatch,
@@ -370,7 +371,7 @@ app.get("/v1/matches/:matchId/live", every(...liveAccess), async (c) => {
   headers.set(CLIENT_ID_HEADER, c.get("client").id);
   // A viewer's socket is checked against its issuer's revocation but not counted in the key's socket cap.
   if (c.get("viewer")) headers.set(VIEWER_HEADER, "1");
-  return room(c.env, matchId.data).fetch(new Request(forwarded.url, { headers }));
+  return forwardLive(c.env, matchId.data, forwarded.url, headers);
 });
 
 export const matchesRoutes = app;
