@@ -2,11 +2,21 @@
 // promoted at 3 sockets with 2 planned per relay (vitest.config.ts), so a dozen sockets spread over the
 // room and several relays. Every socket must see every update exactly once, in order: under a burst, with
 // a correction, and when resuming with ?since= (from a relay's buffer or, beyond it, from the room).
-import { env, listDurableObjectIds, runInDurableObject } from "cloudflare:test";
+import { env, listDurableObjectIds, runInDurableObject, SELF } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { ServerFrame } from "../shared/contract/live-protocol";
 import { relayName } from "../workers/relay/plan";
-import { createApiKey, eventually, footballEvent, getState, openLive, postEvents, uniqueMatchId } from "./fixtures";
+import {
+  BASE,
+  call,
+  createApiKey,
+  eventually,
+  footballEvent,
+  getState,
+  openLive,
+  postEvents,
+  uniqueMatchId,
+} from "./fixtures";
 
 let ingestKey: string;
 let readKey: string;
@@ -145,5 +155,37 @@ describe("relay fan-out", () => {
     expect(await runInDurableObject(room, (_room, state) => state.getWebSockets().length)).toBe(1);
     later.close();
     expect((await listDurableObjectIds(env.MATCH_RELAY)).length).toBeGreaterThan(0);
+  });
+
+  it("a relay closes with 4001 the sockets of a viewer token whose issuer was revoked", async () => {
+    const matchId = uniqueMatchId("relay-revoke");
+    await postEvents(ingestKey, [footballEvent(matchId, "match_start", { seq: 1 })]);
+    await applied(matchId, 1);
+    const onRoom: Live[] = [];
+    for (let i = 0; i < 3; i++) onRoom.push(await openLive(readKey, matchId));
+    await pause(1_300);
+    const admin = await createApiKey(["admin"]);
+    const created = await call(admin, "/v1/api-clients", { body: { name: "relay issuer", scopes: ["read"] } });
+    const { client, key } = (await created.json()) as { client: { id: string }; key: string };
+    const minted = await call(key, "/v1/viewer-tokens", { body: { matchIds: [matchId] } });
+    const { token } = (await minted.json()) as { token: string };
+    const closes: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const res = await SELF.fetch(`${BASE}/v1/matches/${matchId}/live?access_token=${token}`, {
+        headers: { upgrade: "websocket" },
+      });
+      const ws = res.webSocket;
+      if (!ws) throw new Error(`no socket: ${res.status}`);
+      ws.addEventListener("close", (e) => closes.push(e.code));
+      ws.accept();
+    }
+    expect((await relaySockets(matchId)).reduce((a, b) => a + b, 0)).toBe(3);
+    expect((await call(admin, `/v1/api-clients/${client.id}/revoke`, { method: "POST" })).status).toBe(200);
+    await eventually(async () => closes.length === 3, 12_000);
+    expect(closes).toEqual([4001, 4001, 4001]);
+    // The key's own sockets on the room are untouched.
+    await postEvents(ingestKey, [footballEvent(matchId, "pass", { seq: 2, teamId: 1, payload: { minute: 1 } })]);
+    await eventually(async () => onRoom.every((s) => s.frames.some((f) => f.seq === 2)));
+    for (const s of onRoom) s.close();
   });
 });
