@@ -1,8 +1,9 @@
-// Three projects. "unit": pure tests in Node, no services (`npm run test:unit` runs only these, in
+// Four projects. "unit": pure tests in Node, no services (`npm run test:unit` runs only these, in
 // seconds): every `*.unit.test.ts`, plus the folders of pure code listed below. "adapters": Node tests
 // that need the local services (the dev adapters against their real servers, migrations). "workers": the
 // Worker, its queues and Durable Object inside workerd (Miniflare), against the local stack that
-// `npm test` (dev/test.ts) starts and describes through environment variables.
+// `npm test` (dev/test.ts) starts and describes through environment variables. "browser": the live match
+// page in Chromium against `wrangler dev` (test/browser).
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 import { readSourcesReplayData } from "./test/sources-replay-data";
@@ -84,10 +85,21 @@ export default defineConfig({
         "workers",
         {},
         ["workers/**/*.test.ts", "test/**/*.test.ts", "packages/*/test/**/*.test.ts"],
-        [relayTests],
+        [relayTests, "test/browser/**"],
       ),
       // The same Worker with relays promoted at a handful of sockets, so a test can spread a match over several.
       workersProject("relays", { RELAY_THRESHOLD: "3", RELAY_SOCKETS: "2", RELAY_MAX: "4" }, [relayTests], []),
+      {
+        // The live match page in Debian's Chromium (playwright-core), in Node: workerd cannot launch a
+        // browser. The test starts its own `wrangler dev` against the stack `npm test` started.
+        test: {
+          name: "browser",
+          environment: "node",
+          include: ["test/browser/**/*.test.ts"],
+          testTimeout: 90_000,
+          hookTimeout: 240_000,
+        },
+      },
     ],
   },
 });

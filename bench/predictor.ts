@@ -3,10 +3,12 @@
 
 import { seededRng } from "../shared/random";
 import { type Cs2Features, cs2WinProbability } from "../shared/sports/cs2/model";
-import { type FootballFeatures, footballWinProbability } from "../shared/sports/football/model";
+import { type FootballFeatures, footballPrediction, footballWinProbability } from "../shared/sports/football/model";
 
 export interface PredictorBench {
   footballMicros: number;
+  /** Knockout matches: the 90-minute result plus the advance probabilities (extra time, shoot-out). */
+  footballKnockoutMicros: number;
   cs2Micros: number;
   footballRunsMicros: number[];
   cs2RunsMicros: number[];
@@ -24,6 +26,16 @@ export function footballStates(n: number, seed = 1): FootballFeatures[] {
     redCards: [r() < 0.1 ? 1 : 0, r() < 0.1 ? 1 : 0],
     elo: [1200 + r() * 1000, 1200 + r() * 1000],
     neutral: r() < 0.3,
+  }));
+}
+
+/** Knockout states: the same mix, a third of them in extra time (minutes 90–120). */
+export function footballKnockoutStates(n: number, seed = 3): FootballFeatures[] {
+  const r = rng(seed);
+  return footballStates(n, seed).map((s) => ({
+    ...s,
+    knockout: true,
+    ...(r() < 1 / 3 ? { minute: 90 + r() * 30, score: [s.score[0], s.score[0]] as [number, number] } : {}),
   }));
 }
 
@@ -49,7 +61,9 @@ export function cs2States(n: number, seed = 2): Cs2Features[] {
 function timeRuns<T>(states: T[], f: (s: T) => unknown, runs: number): number[] {
   let sink = 0;
   const sinkOf = (v: unknown): number =>
-    Array.isArray(v) ? (v[0] as number) : ((v as { pMatch: number }).pMatch ?? 0);
+    Array.isArray(v)
+      ? (v[0] as number)
+      : ((v as { pMatch?: number }).pMatch ?? (v as { advance?: number[] }).advance?.[0] ?? 0);
   for (let i = 0; i < 2; i++) for (const s of states) sink += sinkOf(f(s)); // warm-up (JIT)
   const out: number[] = [];
   for (let k = 0; k < runs; k++) {
@@ -71,10 +85,12 @@ export function benchPredictors(opts: { states?: number; runs?: number } = {}): 
   const n = opts.states ?? 20000;
   const runs = opts.runs ?? 7;
   const fb = timeRuns(footballStates(n), footballWinProbability, runs);
+  const ko = timeRuns(footballKnockoutStates(n), footballPrediction, runs);
   const cs = timeRuns(cs2States(n), cs2WinProbability, runs);
   const round = (v: number): number => Math.round(v * 1000) / 1000;
   return {
     footballMicros: round(median(fb)),
+    footballKnockoutMicros: round(median(ko)),
     cs2Micros: round(median(cs)),
     footballRunsMicros: fb.map(round),
     cs2RunsMicros: cs.map(round),

@@ -3,7 +3,7 @@ import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { CS2_MODEL_VERSION, cs2WinProbability } from "../shared/sports/cs2/model";
-import { FOOTBALL_MODEL_VERSION, footballWinProbability } from "../shared/sports/football/model";
+import { FOOTBALL_MODEL_VERSION, footballPrediction, footballWinProbability } from "../shared/sports/football/model";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const run = (args: string[], input: string) =>
@@ -54,6 +54,31 @@ describe("predict CLI", () => {
     expect(out[5]).toMatchObject({ id: "d", p: [1, 0, 0] });
     const p = out[0]!.p as number[];
     expect(p[0]! + p[1]! + p[2]!).toBeCloseTo(1, 12);
+  });
+
+  it("answers knockout football states with advance probabilities (extra time included)", () => {
+    const input = [
+      JSON.stringify({ id: 1, minute: 60, score: [0, 0], elo: [1700, 1800], neutral: true, knockout: true }),
+      JSON.stringify({ id: 2, minute: 105, score: [1, 1], elo: [1700, 1800], neutral: true, knockout: true }),
+      JSON.stringify({ id: 3, minute: 60, score: [0, 0], elo: [1700, 1800], knockout: "yes" }),
+    ].join("\n");
+    const r = run(["football"], input);
+    const out = lines(r.stdout);
+    const p1 = footballPrediction({
+      minute: 60,
+      score: [0, 0],
+      redCards: [0, 0],
+      elo: [1700, 1800],
+      neutral: true,
+      knockout: true,
+    });
+    expect(out[0]).toEqual({ id: 1, p: p1.result, advance: p1.advance, modelVersion: FOOTBALL_MODEL_VERSION });
+    expect(out[1]).toMatchObject({ id: 2, p: [0, 1, 0] });
+    const a = out[1]!.advance as number[];
+    expect(a[0]! + a[1]!).toBeCloseTo(1, 12);
+    expect(a[1]).toBeGreaterThan(0.5);
+    expect(out[2]).toMatchObject({ line: 3 });
+    expect(String(out[2]!.error)).toMatch(/knockout/);
   });
 
   it("answers CS2 states", () => {

@@ -4,8 +4,10 @@
 //   npm run --silent predict -- cs2 < states.ndjson
 //
 // Football input:  {"id":"m1","minute":57,"score":[1,0],"redCards":[0,0],"elo":[1912,1850],"neutral":false}
-//                  (team 1 is the home side; redCards default [0,0], neutral default false)
-// Football output: {"id":"m1","p":[pTeam1,pDraw,pTeam2],"modelVersion":"…"}
+//                  (team 1 is the home side; redCards default [0,0], neutral default false; optional
+//                  "knockout":true — a level score at 90 goes to extra time and a shoot-out; minute may then run to 120)
+// Football output: {"id":"m1","p":[pTeam1,pDraw,pTeam2],"modelVersion":"…"}  (p = the 90-minute result)
+//                  plus "advance":[pTeam1,pTeam2] (goes through) when knockout
 // CS2 input:       {"id":"m2","bestOf":3,"mapsWon":[1,0],"roundScore":[7,5],"team1Side":"CT","equipmentValue":[22000,9000],
 //                   "alive":[5,4],"bomb":"none","rating":[1650,1600]}
 // CS2 output:      {"id":"m2","p":[pTeam1,pTeam2],"pRound":…,"pMap":…,"modelVersion":"…"}   (p = match win)
@@ -14,7 +16,7 @@
 import { createInterface } from "node:readline";
 import { z } from "zod";
 import { CS2_MODEL_VERSION, cs2WinProbability } from "../shared/sports/cs2/model";
-import { FOOTBALL_MODEL_VERSION, footballWinProbability } from "../shared/sports/football/model";
+import { FOOTBALL_MODEL_VERSION, footballPrediction } from "../shared/sports/football/model";
 
 const finite = z.number().finite();
 const count = (max: number) => z.number().int().min(0).max(max);
@@ -28,6 +30,7 @@ export const footballInput = z.object({
   redCards: pair(count(5)).default([0, 0]),
   elo: pair(finite.min(0).max(5000)),
   neutral: z.boolean().default(false),
+  knockout: z.boolean().default(false),
 });
 
 export const cs2Input = z
@@ -65,14 +68,19 @@ export function answerLine(sport: Sport, line: string, lineNo: number): string {
     const r = footballInput.safeParse(raw);
     if (!r.success) return JSON.stringify({ line: lineNo, error: formatIssues(r.error) });
     const s = r.data;
-    const p = footballWinProbability({
+    const p = footballPrediction({
       minute: s.minute,
       score: s.score,
       redCards: s.redCards,
       elo: s.elo,
       neutral: s.neutral,
+      knockout: s.knockout,
     });
-    return JSON.stringify({ id: s.id, p, modelVersion: FOOTBALL_MODEL_VERSION });
+    return JSON.stringify(
+      p.advance
+        ? { id: s.id, p: p.result, advance: p.advance, modelVersion: FOOTBALL_MODEL_VERSION }
+        : { id: s.id, p: p.result, modelVersion: FOOTBALL_MODEL_VERSION },
+    );
   }
   const r = cs2Input.safeParse(raw);
   if (!r.success) return JSON.stringify({ line: lineNo, error: formatIssues(r.error) });

@@ -1,6 +1,7 @@
 // Local seed data: the developer's API key (all scopes). Idempotent: running it again re-enables the key.
 import { drizzle } from "drizzle-orm/neon-serverless";
 import { hashApiKey, keyPrefix } from "../workers/api/api-keys";
+import { scopes } from "../workers/api/app-env";
 import { apiClients } from "../workers/clients/postgres-schema";
 import { neonPool } from "./migrate";
 
@@ -13,7 +14,11 @@ export async function seedDevClient(env: Record<string, string>, key: string): P
     const db = drizzle(pool);
     const keyHash = await hashApiKey(key, env.API_KEY_PEPPER);
     // Budgets far above the defaults: the demo feed, benches and thousands of sockets share this key.
-    const grant = { scopes: ["ingest", "read", "admin"], ingestPerMinute: 10_000_000, readPerMinute: 1_000_000 };
+    const grant = {
+      scopes: [...scopes],
+      ingestPerMinute: 10_000_000,
+      readPerMinute: 1_000_000,
+    };
     await db
       .insert(apiClients)
       .values({ name: "local developer", keyHash, keyPrefix: keyPrefix(key), ...grant })

@@ -4,6 +4,7 @@
 import { existsSync, openSync, readSync, statSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
+import { scopes } from "../workers/api/app-env";
 import { migrate } from "./migrate";
 import { DEFAULT_DEV_API_KEY, seedDevClient } from "./seed";
 import { type DemoFeed, runDemoFeed } from "./simulator/feed";
@@ -73,9 +74,13 @@ async function main(): Promise<void> {
   }
   const base = `http://127.0.0.1:${port}`;
   say(`ready in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  // The key rides in the fragment, which the browser never sends: it stays out of server logs. The page
+  // will take a viewer token here instead once those exist (web/src/location.ts, TOKEN_PARAM).
+  const pageUrl = (path = "") => `${base}/#${path}${path ? "?" : ""}token=${apiKey}`;
   console.log(`
+  Page       ${pageUrl()}   (live matches in a browser)
   API        ${base}            (health: ${base}/health, readiness: ${base}/ready, metrics: ${base}/metrics)
-  API key    ${apiKey}   (scopes ingest, read, admin; set MATCHPULSE_DEV_API_KEY to change)
+  API key    ${apiKey}   (every scope: ${scopes.join(", ")}; set MATCHPULSE_DEV_API_KEY to change)
   Post       curl -X POST ${base}/v1/events -H 'authorization: Bearer ${apiKey}' -H 'content-type: application/json' -d @event.json
   Watch      npm run watch -- <matchId>   (or ${base.replace("http", "ws")}/v1/matches/<matchId>/live?token=${apiKey})
   Data       ${dataDir}  (npm run reset to wipe)   Logs: ${join(dataDir, "logs")}
@@ -86,7 +91,8 @@ async function main(): Promise<void> {
     const wsBase = base.replace("http", "ws");
     console.log("  Demo feed (MATCHPULSE_DEMO=0 turns it off):");
     for (const m of demo.matches) {
-      console.log(`    ${m.sport.padEnd(8)} ${base}/v1/matches/${m.matchId}/state?token=${apiKey}`);
+      console.log(`    ${m.sport.padEnd(8)} ${pageUrl(`/match/${m.matchId}`)}`);
+      console.log(`             ${base}/v1/matches/${m.matchId}/state?token=${apiKey}`);
       console.log(
         `             ${wsBase}/v1/matches/${m.matchId}/live?token=${apiKey}   npm run watch -- ${m.matchId}`,
       );

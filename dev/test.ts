@@ -5,6 +5,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { buildPage } from "../web/build";
 import { migrate } from "./migrate";
 import {
   deleteDataDir,
@@ -48,6 +49,8 @@ async function main(): Promise<number> {
     if (interrupted) return 130;
     await migrate(stack.env, (m) => say(m));
     if (interrupted) return 130;
+    // wrangler.toml serves web/dist as the Worker's assets: the workers and browser projects need it built.
+    await buildPage();
 
     const vitestBin = join(PROJECT_ROOT, "node_modules", ".bin", "vitest");
     // vitest's script runs on our own Node (22), not whatever `node` comes first on PATH, and gets

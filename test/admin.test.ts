@@ -3,7 +3,7 @@
 // metrics with keys the API itself issued.
 import { SELF } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import { BASE, call, createApiKey, eventually, postEvents, uniqueMatchId } from "./fixtures";
+import { BASE, call, createApiKey, eventually, footballEvent, postEvents, uniqueMatchId } from "./fixtures";
 
 let admin: string;
 beforeAll(async () => {
@@ -149,6 +149,39 @@ interface MatchItem {
 }
 
 describe("matches", () => {
+  it("a knockout match's predictions carry who goes through; an ordinary match's do not", async () => {
+    const cup = uniqueMatchId("cup");
+    const league = uniqueMatchId("league");
+    const created = await ok<{ knockout: boolean }>(
+      await call(admin, "/v1/matches", { body: { id: cup, sport: "football", knockout: true } }),
+      201,
+    );
+    expect(created.knockout).toBe(true);
+    await ok(await call(admin, "/v1/matches", { body: { id: league, sport: "football" } }), 201);
+    const ingest = await createApiKey(["ingest", "read"], "knockout test");
+    for (const id of [cup, league]) {
+      const res = await postEvents(ingest, [
+        footballEvent(id, "match_start", { seq: 1, payload: {} }),
+        footballEvent(id, "goal", { seq: 2, teamId: 1, payload: { minute: 30 } }),
+      ]);
+      expect(res.status).toBe(202);
+    }
+    type Prediction = { pTeam1: number; pDraw: number; pTeam2: number; pAdvanceTeam1?: number; pAdvanceTeam2?: number };
+    const predictionOf = (id: string) =>
+      eventually(async () => {
+        const res = await call(ingest, `/v1/matches/${id}/state`);
+        if (res.status !== 200) return undefined;
+        const body = (await res.json()) as { eventsApplied: number; prediction: Prediction | null };
+        return body.eventsApplied === 2 ? body.prediction : undefined;
+      });
+    const knockout = await predictionOf(cup);
+    expect(knockout?.pAdvanceTeam1).toBeGreaterThan(knockout?.pTeam1 ?? 1);
+    expect((knockout?.pAdvanceTeam1 ?? 0) + (knockout?.pAdvanceTeam2 ?? 0)).toBeCloseTo(1, 9);
+    const ordinary = await predictionOf(league);
+    expect(ordinary).toBeDefined();
+    expect(ordinary?.pAdvanceTeam1).toBeUndefined();
+  });
+
   it("registers a match with its teams and checks them", async () => {
     const [home, away, other] = [uid("home"), uid("away"), uid("cs")];
     await ok(

@@ -9,7 +9,7 @@ import { consumeEvents } from "../workers/consumer/consume-events";
 import { eventLogRows } from "../workers/consumer/event-log";
 import type { Env } from "../workers/env";
 import { acceptEvents } from "../workers/ingest/accept-events";
-import type { EventsMessage } from "../workers/ingest/pack";
+import type { EventsMessage } from "../workers/queue/messages";
 import { createApiKey, eventually, footballEvent, getState, postEvents, uniqueMatchId } from "./fixtures";
 
 const DEAD = "http://127.0.0.1:9"; // discard port: nothing listens
@@ -55,6 +55,7 @@ describe("dependency failures", () => {
   it("applies to the room and acks without ClickHouse: the live path never touches it", async () => {
     const matchId = uniqueMatchId("noch");
     const body: EventsMessage = {
+      kind: "events",
       v: 1,
       matchId,
       requestId: "test-noch",
@@ -76,6 +77,7 @@ describe("dependency failures", () => {
     const matchId = uniqueMatchId("chdown");
     const rows = eventLogRows([
       {
+        kind: "events",
         v: 1,
         matchId,
         requestId: "test-chdown",
@@ -83,7 +85,7 @@ describe("dependency failures", () => {
         events: [footballEvent(matchId, "match_start")],
       },
     ]);
-    const body: AnalyticsMessage = { v: 1, events: rows, predictions: [] };
+    const body: AnalyticsMessage = { kind: "analytics", v: 1, events: rows, predictions: [] };
     const batch = createMessageBatch<AnalyticsMessage>("matchpulse-analytics", [
       { id: "a1", timestamp: new Date(), attempts: 1, body },
       { id: "a2", timestamp: new Date(), attempts: 1, body },
@@ -98,6 +100,7 @@ describe("dependency failures", () => {
   it("retries the events batch when the analytics queue refuses it, after the room applied it", async () => {
     const matchId = uniqueMatchId("noanalytics");
     const body: EventsMessage = {
+      kind: "events",
       v: 1,
       matchId,
       requestId: "test-noanalytics",

@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { withPostgres } from "../workers/clients/postgres";
 import { modelVersions } from "../workers/clients/postgres-schema";
 import worker from "../workers/index";
-import type { EventsMessage } from "../workers/ingest/pack";
+import type { EventsMessage } from "../workers/queue/messages";
 import {
   BASE,
   clickhouseRows,
@@ -104,6 +104,7 @@ describe("live path", () => {
   it("a message redelivered by the queue changes nothing and is acked", async () => {
     const matchId = uniqueMatchId("redeliver");
     const body: EventsMessage = {
+      kind: "events",
       v: 1,
       matchId,
       requestId: "test",

@@ -96,6 +96,9 @@ describe("responses conform to their declared schemas", () => {
   let matchId: string;
   let cs2MatchId: string;
   let clientId: string;
+  let gamesKey: string;
+  let gameId: string;
+  let openMatchId: string;
 
   beforeAll(async () => {
     [admin, reader, ingest] = await Promise.all([
@@ -120,6 +123,17 @@ describe("responses conform to their declared schemas", () => {
       }),
       201,
     );
+    gamesKey = await createApiKey(["games"]);
+    openMatchId = uniqueMatchId("conf-open");
+    await must(
+      await call(admin, "/v1/matches", {
+        body: { id: openMatchId, sport: "football", startsAt: new Date(Date.now() + 3_600_000).toISOString() },
+      }),
+      201,
+    );
+    const game = await call(admin, "/v1/games", { body: { name: "conformance", matchIds: [matchId, openMatchId] } });
+    await must(game.clone(), 201);
+    gameId = ((await game.json()) as { id: string }).id;
     const client = (await (
       await call(admin, "/v1/api-clients", { body: { name: "to revoke", scopes: ["read"] } })
     ).json()) as { client: { id: string } };
@@ -499,6 +513,130 @@ describe("responses conform to their declared schemas", () => {
       url: () => "/v1/teams?limit=1",
       key: () => limited,
       status: 200,
+    },
+    // the prediction game
+    {
+      name: "create game",
+      method: "post",
+      route: "/v1/games",
+      url: () => "/v1/games",
+      key: () => admin,
+      body: () => ({ name: "g", matchIds: [matchId], scoring: { exact: 5, outcome: 2 } }),
+      status: 201,
+    },
+    {
+      name: "create game: unknown match",
+      method: "post",
+      route: "/v1/games",
+      url: () => "/v1/games",
+      key: () => admin,
+      body: () => ({ name: "g", matchIds: [uniqueMatchId("none")] }),
+      status: 400,
+    },
+    {
+      name: "one game",
+      method: "get",
+      route: "/v1/games/{gameId}",
+      url: () => `/v1/games/${gameId}`,
+      key: () => reader,
+      status: 200,
+    },
+    {
+      name: "one game: unknown",
+      method: "get",
+      route: "/v1/games/{gameId}",
+      url: () => `/v1/games/${crypto.randomUUID()}`,
+      key: () => reader,
+      status: 404,
+    },
+    {
+      name: "add matches",
+      method: "patch",
+      route: "/v1/games/{gameId}",
+      url: () => `/v1/games/${gameId}`,
+      key: () => admin,
+      body: () => ({ matchIds: [openMatchId] }),
+      status: 200,
+    },
+    {
+      name: "guesses",
+      method: "post",
+      route: "/v1/games/{gameId}/guesses",
+      url: () => `/v1/games/${gameId}/guesses`,
+      key: () => gamesKey,
+      body: () => [
+        { fanId: "fan-1", matchId: openMatchId, home: 1, away: 0 },
+        { fanId: "fan-2", matchId: openMatchId, home: -1, away: 0 },
+      ],
+      status: 202,
+    },
+    {
+      name: "guesses: locked",
+      method: "post",
+      route: "/v1/games/{gameId}/guesses",
+      url: () => `/v1/games/${gameId}/guesses`,
+      key: () => gamesKey,
+      body: () => [{ fanId: "fan-1", matchId, home: 1, away: 0 }],
+      status: 409,
+    },
+    {
+      name: "guesses: nothing valid",
+      method: "post",
+      route: "/v1/games/{gameId}/guesses",
+      url: () => `/v1/games/${gameId}/guesses`,
+      key: () => gamesKey,
+      body: () => [{ fanId: "fan-1" }],
+      status: 400,
+    },
+    {
+      name: "leaderboard",
+      method: "get",
+      route: "/v1/games/{gameId}/leaderboard",
+      url: () => `/v1/games/${gameId}/leaderboard?limit=10`,
+      key: () => reader,
+      status: 200,
+    },
+    {
+      name: "fan",
+      method: "get",
+      route: "/v1/games/{gameId}/fans/{fanId}",
+      url: () => `/v1/games/${gameId}/fans/fan-1`,
+      key: () => reader,
+      status: 200,
+    },
+    {
+      name: "settlement (live: provisional points)",
+      method: "get",
+      route: "/v1/games/{gameId}/matches/{matchId}/settlement",
+      url: () => `/v1/games/${gameId}/matches/${matchId}/settlement`,
+      key: () => reader,
+      status: 200,
+    },
+    {
+      name: "settlement: unknown match",
+      method: "get",
+      route: "/v1/games/{gameId}/matches/{matchId}/settlement",
+      url: () => `/v1/games/${gameId}/matches/${uniqueMatchId("none")}/settlement`,
+      key: () => reader,
+      status: 404,
+    },
+    {
+      name: "final score",
+      method: "post",
+      route: "/v1/matches/{matchId}/final-score",
+      url: () => `/v1/matches/${uniqueMatchId("none")}/final-score`,
+      key: () => admin,
+      body: () => ({ home: 2, away: 1 }),
+      status: 202,
+    },
+    {
+      name: "final score: wrong scope",
+      method: "post",
+      route: "/v1/matches/{matchId}/final-score",
+      url: () => `/v1/matches/${matchId}/final-score`,
+      key: () => reader,
+      body: () => ({ home: 2, away: 1 }),
+      status: 403,
     },
     {
       name: "over budget",

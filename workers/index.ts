@@ -1,10 +1,12 @@
-// The Worker's entry: HTTP → the Hono app; queue batches → the events consumer (rooms) or the analytics
-// consumer (ClickHouse), told apart by queue name; exports the MatchRoom class.
+// The Worker's entry: HTTP → the Hono app; queue batches → the events consumer (rooms), the analytics
+// consumer (ClickHouse), the prediction game's settlement or the dead-letter consumer, told apart by queue name; exports the MatchRoom class.
+// Bodies reach the consumers as `unknown`: each reads them by kind and version (workers/queue/messages).
 import { app } from "./api/app";
-import { type AnalyticsMessage, consumeAnalytics } from "./consumer/analytics-queue";
+import { consumeAnalytics } from "./consumer/analytics-queue";
 import { consumeEvents } from "./consumer/consume-events";
+import { consumeDeadLetterQueue, isDeadLetterQueue } from "./consumer/dead-letter-queue";
 import type { Env } from "./env";
-import type { EventsMessage } from "./ingest/pack";
+import { consumeSettlement, isSettlementQueue } from "./games/settlement";
 
 export { MatchRoom } from "./match-room/match-room";
 export { MatchRelay } from "./relay/match-relay";
@@ -14,8 +16,10 @@ export const isAnalyticsQueue = (name: string): boolean => name.endsWith("-analy
 
 export default {
   fetch: app.fetch,
-  async queue(batch: MessageBatch<EventsMessage | AnalyticsMessage>, env: Env): Promise<void> {
-    if (isAnalyticsQueue(batch.queue)) await consumeAnalytics(batch as MessageBatch<AnalyticsMessage>, env);
-    else await consumeEvents(batch as MessageBatch<EventsMessage>, env);
+  async queue(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+    if (isDeadLetterQueue(batch.queue)) await consumeDeadLetterQueue(batch, env);
+    else if (isSettlementQueue(batch.queue)) await consumeSettlement(batch, env);
+    else if (isAnalyticsQueue(batch.queue)) await consumeAnalytics(batch, env);
+    else await consumeEvents(batch, env);
   },
-} satisfies ExportedHandler<Env, EventsMessage | AnalyticsMessage>;
+} satisfies ExportedHandler<Env, unknown>;

@@ -2,7 +2,16 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { MatchEvent } from "../../shared/sports/sport";
-import { FeedAuthError, type FeedStats, mergeByTime, releaseOffsets, runDemoFeed, streamEvents } from "./feed";
+import {
+  DEMO_FANS,
+  demoGuesses,
+  FeedAuthError,
+  type FeedStats,
+  mergeByTime,
+  releaseOffsets,
+  runDemoFeed,
+  streamEvents,
+} from "./feed";
 
 interface Received {
   at: number;
@@ -306,6 +315,15 @@ describe("runDemoFeed", () => {
       .map((r) => r.events as unknown as { id: string; rating: number });
     expect(teams).toHaveLength(2 * demo.matches.length);
     for (const t of teams) expect(t.rating).toBeGreaterThan(1000);
+    // Each football match gets a prediction game whose fans guess before its first event (guesses lock then).
+    for (const m of demo.matches.filter((x) => x.sport === "football")) {
+      const game = received.findIndex(
+        (r) => r.url === "/v1/games" && (r.events as unknown as { matchIds: string[] }).matchIds[0] === m.matchId,
+      );
+      const firstEvent = received.findIndex((r) => r.url === "/v1/events" && r.events[0]?.matchId === m.matchId);
+      expect(game).toBeGreaterThanOrEqual(0);
+      expect(game).toBeLessThan(firstEvent);
+    }
     // Restamped to the wall clock: nothing from the future.
     const latest = Math.max(...posts.flatMap((r) => r.events.map((e) => Date.parse(e.timestamp))));
     expect(latest).toBeLessThanOrEqual(Date.now());
@@ -314,6 +332,17 @@ describe("runDemoFeed", () => {
     const after = received.length;
     await new Promise((r) => setTimeout(r, 200));
     expect(received.length).toBe(after);
+  });
+
+  it("simulated fans guess plausible, seeded scores, the stronger side favoured", () => {
+    const guesses = demoGuesses("demo-football-x-1", [1900, 1500]);
+    expect(guesses).toHaveLength(DEMO_FANS);
+    expect(new Set(guesses.map((g) => g.fanId)).size).toBe(DEMO_FANS);
+    expect(demoGuesses("demo-football-x-1", [1900, 1500])).toEqual(guesses);
+    const homeWins = guesses.filter((g) => g.home > g.away).length;
+    const awayWins = guesses.filter((g) => g.home < g.away).length;
+    expect(homeWins).toBeGreaterThan(2 * awayWins);
+    expect(guesses.every((g) => g.home >= 0 && g.home <= 9 && g.away >= 0 && g.away <= 9)).toBe(true);
   });
 
   it("uses fresh ids on every run by default", async () => {

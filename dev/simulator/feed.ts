@@ -332,11 +332,54 @@ async function registerDemoMatch(
     sport: match.sport,
     team1Id: teamIds[0],
     team2Id: teamIds[1],
-    startsAt: new Date().toISOString(),
+    // A minute ahead: fans' guesses are taken until the first live event or the scheduled start.
+    startsAt: new Date(Date.now() + 60_000).toISOString(),
     tournament: "Matchpulse demo",
     neutral: false,
     ...(match.sport === "cs2" ? { bestOf: 3 } : {}),
   });
+}
+
+/** Simulated fans per demo football match: enough for a leaderboard with ties and movement. */
+export const DEMO_FANS = 3_000;
+
+/**
+ * Fans' guesses of a football match: scores drawn around the teams' ratings (a Poisson per team), seeded, so
+ * a rerun guesses the same. Pure.
+ */
+export function demoGuesses(
+  matchId: string,
+  ratings: [number, number],
+  fans = DEMO_FANS,
+): { fanId: string; matchId: string; home: number; away: number }[] {
+  const rng = seededRng("demo-guesses", matchId);
+  const edge = (ratings[0] - ratings[1]) / 400;
+  const means = [1.4 * 10 ** (edge / 4), 1.1 * 10 ** (-edge / 4)];
+  return Array.from({ length: fans }, (_, i) => ({
+    fanId: `fan-${String(i + 1).padStart(5, "0")}`,
+    matchId,
+    home: Math.min(9, rng.poisson(means[0]!)),
+    away: Math.min(9, rng.poisson(means[1]!)),
+  }));
+}
+
+/**
+ * A prediction game over one demo football match, with DEMO_FANS guesses posted before kickoff, so a
+ * newcomer sees a leaderboard settle at the final whistle. Returns the game's leaderboard path.
+ */
+async function startDemoGame(base: string, apiKey: string, match: DemoMatch, ratings: [number, number]) {
+  const call = async (path: string, body: unknown) => {
+    const res = await fetch(`${base}${path}`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    if (!res.ok) throw new Error(`POST ${path}: ${res.status} ${await res.text()}`);
+    return (await res.json()) as { id?: string; accepted?: number };
+  };
+  const game = await call("/v1/games", { name: `Demo predictions ${match.matchId}`, matchIds: [match.matchId] });
+  const sent = await call(`/v1/games/${game.id}/guesses`, demoGuesses(match.matchId, ratings));
+  return { path: `/v1/games/${game.id}/leaderboard`, guesses: sent.accepted ?? 0 };
 }
 
 /**
@@ -389,6 +432,11 @@ export async function runDemoFeed(options: DemoFeedOptions): Promise<DemoFeed> {
         await registerDemoMatch(base, apiKey, next.match, next.ratings).catch((err: unknown) =>
           log(`demo: could not register ${next.match.matchId} (predictions use default ratings): ${describe(err)}`),
         );
+        if (sport === "football")
+          await startDemoGame(base, apiKey, next.match, next.ratings).then(
+            (game) => log(`demo: ${game.guesses} fans guessed ${next.match.matchId}; leaderboard: ${base}${game.path}`),
+            (err: unknown) => log(`demo: no prediction game for ${next.match.matchId}: ${describe(err)}`),
+          );
         const stats = await streamEvents({
           baseUrl,
           apiKey,

@@ -1,5 +1,6 @@
-// Finds the PostgreSQL and Redis server binaries (Debian packages `postgresql`, `redis-server`);
-// installs them with apt-get when they are missing and we may (root on Debian/Ubuntu).
+// Finds the PostgreSQL and Redis server binaries (Debian packages `postgresql`, `redis-server`) and, for
+// the browser test, Chromium (`chromium`); installs them with apt-get when they are missing and we may
+// (root on Debian/Ubuntu).
 import { spawn } from "node:child_process";
 import { accessSync, closeSync, constants, existsSync, openSync, readdirSync, readFileSync } from "node:fs";
 import { delimiter, join } from "node:path";
@@ -35,6 +36,34 @@ export async function findOrInstallBinaries(logDir: string, log: (msg: string) =
     throw new Error(`apt-get finished but ${stillMissing.join(" and ")} still cannot be found; see ${logFile}`);
   }
   return found as SystemBinaries;
+}
+
+/** Debian's Chromium, which the browser test drives through playwright-core. */
+export const CHROMIUM = "/usr/bin/chromium";
+
+/**
+ * The Chromium binary; installed with apt-get when missing (as root on Debian/Ubuntu), else an error that
+ * names the command. `at` and `asRoot` exist for the test of that error.
+ */
+export async function findOrInstallChromium(
+  logDir: string,
+  log: (msg: string) => void,
+  { at = CHROMIUM, asRoot = process.getuid?.() === 0 }: { at?: string; asRoot?: boolean } = {},
+): Promise<string> {
+  if (isExecutable(at)) return at;
+  const command = "apt-get update && apt-get install -y chromium";
+  if (!asRoot || !existsSync("/etc/debian_version") || !onPath("apt-get")) {
+    throw new Error(
+      `chromium is not installed (looked for ${at}); the browser test needs it. ` +
+        `Install with: ${asRoot ? command : `sudo sh -c '${command}'`}`,
+    );
+  }
+  const logFile = join(logDir, "apt-get.log");
+  log(`installing chromium with apt-get (it is missing; output in ${logFile})`);
+  await runLogged("apt-get", ["update"], logFile);
+  await runLogged("apt-get", ["install", "-y", "--no-install-recommends", "chromium"], logFile);
+  if (!isExecutable(at)) throw new Error(`apt-get finished but ${at} still cannot be found; see ${logFile}`);
+  return at;
 }
 
 function findBinaries(): Partial<SystemBinaries> {

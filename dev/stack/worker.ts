@@ -4,6 +4,7 @@
 // never on the command line: the service log records the command, and `ps` shows it to every user.
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { buildPage } from "../../web/build";
 import { PROJECT_ROOT } from "./index";
 import { assertPortFree, type RunningService, startService } from "./service-process";
 
@@ -19,6 +20,8 @@ export interface WorkerOptions {
 
 export async function startWorker(stackEnv: Record<string, string>, opts: WorkerOptions): Promise<RunningService> {
   await assertPortFree(opts.port, "wrangler dev (set PORT to use another)");
+  // wrangler.toml serves web/dist as the Worker's static assets (the live match page): wrangler needs it.
+  await buildPage();
   const runDir = join(opts.dataDir, "run");
   const envFile = join(runDir, "worker.env");
   const lines = Object.entries({ ...stackEnv, ...opts.vars }).map(([k, v]) => `${k}=${JSON.stringify(v)}`);

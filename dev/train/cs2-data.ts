@@ -103,6 +103,10 @@ export interface Cs2Rounds {
   ratingDiff: Float64Array;
   /** 1 if team 1 won the round. */
   y: Uint8Array;
+  /** Round number within the map (1-based). */
+  roundNo: Uint16Array;
+  /** Winner of the previous round of the same map: 0 none (first round), 1 team 1, 2 team 2. */
+  prev: Uint8Array;
 }
 
 export interface Cs2Dataset {
@@ -187,6 +191,8 @@ export function simulateDataset(seeds: readonly number[]): Cs2Dataset {
     eq2: new Column(i32(0), i32),
     ratingDiff: new Column(f64(0), f64),
     y: new Column(u8(0), u8),
+    roundNo: new Column(u16(0), u16),
+    prev: new Column(u8(0), u8),
   };
   const eventCode = new Map<string, number>(EVENT_TYPES.map((t, i) => [t, i]));
   const matches: SimMatchSpec[] = [];
@@ -228,6 +234,8 @@ export function simulateDataset(seeds: readonly number[]): Cs2Dataset {
         rc.eq2.set(liveRound, f.equipmentValue[1]);
         rc.ratingDiff.set(liveRound, spec.rating[0] - spec.rating[1]);
         rc.y.set(liveRound, y === 1 ? 1 : 0);
+        rc.roundNo.set(liveRound, state.round);
+        rc.prev.set(liveRound, out.rounds.get(`${map}:${state.round - 1}`) ?? 0);
       }
       const inRound = state.roundInProgress;
       col.match.set(n, m);

@@ -24,6 +24,8 @@ import {
   type Cs2ModelParams,
   type Cs2Predictor,
   createCs2Predictor,
+  HALF_ROUNDS,
+  REGULATION_ROUNDS,
   seriesWin,
 } from "../../shared/sports/cs2/model";
 import { roundWinProbability } from "../simulator/cs2";
@@ -41,7 +43,7 @@ import { PROJECT_ROOT } from "./football-data";
 import type { CalibrationBin } from "./metrics";
 import { goldenSection, nelderMead } from "./optim";
 
-export const MODEL_VERSION = "cs2-live-2026.11.2";
+export const MODEL_VERSION = "cs2-live-2026.11.3";
 export const MODEL_STATUS = "fitted-on-simulator";
 export const TRAIN_SEEDS = seedRange(1, 6000);
 export const HOLDOUT_SEEDS = seedRange(1_000_001, 3000);
@@ -266,8 +268,8 @@ export function fitPreRound(
   return { ctAdvantage: fit.x[0]!, equipmentCoef: fit.x[1]!, ratingCoef: fit.x[2]!, rows };
 }
 
-/** Future rounds: P(team 1 wins) = σ(ct·side + rating·Δ/400), maximum likelihood over every training round. */
-export function fitFutureModel(ds: Cs2Dataset): Cs2ModelParams["future"] {
+/** Future rounds: P(team 1 wins) = σ(ct·side + rating·Δ/400), independent rounds (the model before 11.3). */
+export function fitFutureIndependent(ds: Cs2Dataset): Cs2ModelParams["future"] {
   const R = ds.rounds;
   const f = (t: number[]): number => {
     if (t[1]! < 0) return Number.POSITIVE_INFINITY;
@@ -278,6 +280,45 @@ export function fitFutureModel(ds: Cs2Dataset): Cs2ModelParams["future"] {
   };
   const fit = nelderMead(f, [PRIORS.future.ctAdvantage, PRIORS.future.ratingCoef], { step: 0.1 });
   return { ctAdvantage: fit.x[0]!, ratingCoef: fit.x[1]! };
+}
+
+/** Which dependence coefficient applies to regulation round n (the model's rule, shared/sports/cs2/model.ts). */
+function dependenceSlot(n: number): -1 | 0 | 1 | 2 {
+  if (n > REGULATION_ROUNDS || n === 1 || n === HALF_ROUNDS + 1) return -1; // overtime, pistol rounds: none
+  const k = (n - 1) % HALF_ROUNDS;
+  return k === 1 ? 0 : k === 2 ? 1 : 2;
+}
+
+/**
+ * Future rounds with the economy's dependence: P(team 1 wins) = σ(ct·side + rating·Δ/400 ± shift), the shift towards
+ * the previous round's winner (after a pistol round, the round after that, any other regulation round); maximum
+ * likelihood over every training round.
+ */
+export function fitFutureModel(ds: Cs2Dataset): Cs2ModelParams["future"] {
+  const R = ds.rounds;
+  const slot = new Int8Array(R.n);
+  const sign = new Int8Array(R.n);
+  for (let j = 0; j < R.n; j++) {
+    slot[j] = dependenceSlot(R.roundNo[j]!);
+    sign[j] = R.prev[j] === 1 ? 1 : R.prev[j] === 2 ? -1 : 0;
+  }
+  const f = (t: number[]): number => {
+    if (t[1]! < 0) return Number.POSITIVE_INFINITY;
+    let l = 0;
+    for (let j = 0; j < R.n; j++) {
+      const k = slot[j]!;
+      const shift = k < 0 ? 0 : t[2 + k]! * sign[j]!;
+      l += binaryLogLoss(sigmoid(t[0]! * (R.ct[j] === 1 ? 1 : -1) + (t[1]! * R.ratingDiff[j]!) / 400 + shift), R.y[j]!);
+    }
+    return l;
+  };
+  const fit = nelderMead(f, [PRIORS.future.ctAdvantage, PRIORS.future.ratingCoef, 0.5, 0.3, 0.2], { step: 0.1 });
+  const x = fit.x;
+  return {
+    ctAdvantage: x[0]!,
+    ratingCoef: x[1]!,
+    dependence: { afterPistol: x[2]!, secondAfterPistol: x[3]!, afterWin: x[4]! },
+  };
 }
 
 /** Sensitivity: the future-round coefficients fitted on the live map's outcome (pMap at every round_start row). */
@@ -379,6 +420,8 @@ export interface Evaluation {
   /** Log-loss difference (first contender − each other), mean ± s.e. clustered by series. */
   diffs: Record<string, Record<Target, { mean: number; se: number }>>;
   calibration: Record<Target, CalibrationBin[]>;
+  /** Calibration of every contender, by name. */
+  calibrationOf: Record<string, Record<Target, CalibrationBin[]>>;
   /** pRound of the first contender and the score-only model by event type (log loss). */
   byEvent: { event: string; n: number; logLoss: Record<string, number> }[];
 }
@@ -395,11 +438,12 @@ export function evaluate(ds: Cs2Dataset, contenders: Contender[]): Evaluation {
     map: new PairedDifference(),
     match: new PairedDifference(),
   }));
-  const cal = {
+  const cals = contenders.map(() => ({
     round: new CalibrationAccumulator(),
     map: new CalibrationAccumulator(),
     match: new CalibrationAccumulator(),
-  };
+  }));
+  const cal = cals[0]!;
   const ev = EVENT_TYPES.map(() => contenders.map(() => new BinaryAccumulator()));
   for (let i = 0; i < r.n; i++) {
     const f = rowFeatures(r, i);
@@ -414,7 +458,9 @@ export function evaluate(ds: Cs2Dataset, contenders: Contender[]): Evaluation {
         diff[c]![t].add(r.match[i]!, l0 - binaryLogLoss(p[key], y[t]));
         if (t === "round") ev[r.event[i]!]![c]!.add(p[key], y[t]);
       });
-      cal[t].add(ps[0]![key], y[t]);
+      ps.forEach((p, c) => {
+        cals[c]![t].add(p[key], y[t]);
+      });
     }
   }
   const scores: Evaluation["scores"] = {};
@@ -432,6 +478,12 @@ export function evaluate(ds: Cs2Dataset, contenders: Contender[]): Evaluation {
     scores,
     diffs,
     calibration: { round: cal.round.result(), map: cal.map.result(), match: cal.match.result() },
+    calibrationOf: Object.fromEntries(
+      contenders.map((c, k) => [
+        c.name,
+        { round: cals[k]!.round.result(), map: cals[k]!.map.result(), match: cals[k]!.match.result() },
+      ]),
+    ),
     byEvent,
   };
 }
@@ -557,6 +609,8 @@ function main(): void {
   );
   const future = fitFutureModel(train);
   log(`future rounds: ${JSON.stringify(future)}  (${secs()})`);
+  const independent = fitFutureIndependent(train);
+  log(`future rounds, independent (before 11.3): ${JSON.stringify(independent)}  (${secs()})`);
   const fit = fitRoundModel(train, rr, future.ctAdvantage);
   log(
     `live round (CT edge tied to the future rounds'): ${JSON.stringify(fit.round)}; NLL/row ${(fit.nll / fit.rows).toFixed(5)}, ${fit.evals} evaluations  (${secs()})`,
@@ -576,6 +630,10 @@ function main(): void {
   const model = createCs2Predictor(params);
   const contenders: Contender[] = [
     { name: "fitted", predict: model },
+    {
+      name: "independent rounds (11.2)",
+      predict: createCs2Predictor({ ...params, future: independent }),
+    },
     { name: "priors (11.1)", predict: createCs2Predictor(PRIORS) },
     { name: "score-only", predict: scoreOnly(params) },
     { name: "rating-only", predict: ratingOnlyPredictor(ro) },
@@ -629,8 +687,33 @@ function main(): void {
         `| ${b.lo.toFixed(1)}–${b.hi.toFixed(1)} | ${calRow(b)} | ${calRow(ev.calibration.map[k]!)} | ${calRow(ev.calibration.match[k]!)} |`,
     ),
   ].join("\n");
+  const IND = "independent rounds (11.2)";
+  const before = ev.calibrationOf[IND]!;
+  const ece = (bins: CalibrationBin[]): number => {
+    let n = 0;
+    let e = 0;
+    for (const b of bins) {
+      n += b.n;
+      e += b.n * Math.abs(b.predicted - b.observed);
+    }
+    return e / Math.max(1, n);
+  };
+  const maxGap = (bins: CalibrationBin[]): number =>
+    Math.max(...bins.filter((b) => b.n >= 1000).map((b) => Math.abs(b.predicted - b.observed)));
+  const beforeAfterTable = [
+    "| predicted | N map (with) | mean pMap | observed | N map (independent) | mean pMap | observed | N match (with) | mean pMatch | observed | N match (independent) | mean pMatch | observed |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ...ev.calibration.map.map(
+      (b, k) =>
+        `| ${b.lo.toFixed(1)}–${b.hi.toFixed(1)} | ${calRow(b)} | ${calRow(before.map[k]!)} | ${calRow(ev.calibration.match[k]!)} | ${calRow(before.match[k]!)} |`,
+    ),
+    `| mean abs. gap (weighted) | | ${f4(ece(ev.calibration.map))} | | | ${f4(ece(before.map))} | | | ${f4(ece(ev.calibration.match))} | | | ${f4(ece(before.match))} | |`,
+    `| largest gap (bins ≥ 1,000 rows) | | ${f3(maxGap(ev.calibration.map))} | | | ${f3(maxGap(before.map))} | | | ${f3(maxGap(ev.calibration.match))} | | | ${f3(maxGap(before.match))} | |`,
+  ].join("\n");
+  const tempBefore = mapTemperature(train, holdout, contenders[1]!.predict);
   const R = params.round;
   const F = params.future;
+  const D = F.dependence;
   const paramTable = [
     "| coefficient | fitted | prior (11.1) | meaning |",
     "| --- | ---: | ---: | --- |",
@@ -643,6 +726,9 @@ function main(): void {
     `| \`round.plantedTEliminatedCtWin\` | ${R.plantedTEliminatedCtWin} | ${PRIORS.round.plantedTEliminatedCtWin} | not fitted (prior; see above) |`,
     `| \`future.ctAdvantage\` | ${f4(F.ctAdvantage)} | ${PRIORS.future.ctAdvantage} | future rounds: CT edge |`,
     `| \`future.ratingCoef\` | ${f4(F.ratingCoef)} | ${PRIORS.future.ratingCoef} | future rounds: per Δrating/400 |`,
+    `| \`future.dependence.afterPistol\` | ${D ? f4(D.afterPistol) : "–"} | 0 | future rounds 2 and 14: logits towards the pistol round's winner |`,
+    `| \`future.dependence.secondAfterPistol\` | ${D ? f4(D.secondAfterPistol) : "–"} | 0 | rounds 3 and 15: logits towards the previous round's winner |`,
+    `| \`future.dependence.afterWin\` | ${D ? f4(D.afterWin) : "–"} | 0 | other regulation rounds: logits towards the previous round's winner (overtime: independent) |`,
   ].join("\n");
   const exampleTable = [
     "| state | pRound | pMap | pMatch |",
@@ -674,6 +760,8 @@ function main(): void {
       "\n\n" +
       calTable +
       "\n\n" +
+      beforeAfterTable +
+      `\n\nmap temperature: with dependence τ = ${f4(temp.tau)}, independent τ = ${f4(tempBefore.tau)}\n\n` +
       exampleTable,
   );
   log(`\nfresh map: ${eloLine}`);
@@ -724,6 +812,16 @@ function main(): void {
     "Calibration of the fitted model on the held-out rows (bins of the predicted probability):",
     "",
     calTable,
+    "",
+    "**Dependence between rounds — before/after.** Calibration of pMap and pMatch at every published round state of the held-out " +
+      "series (every event of every round), with the economy's dependence between future rounds (*with*, shipped) and with " +
+      `future rounds independent (*independent*, the 11.2 model: the same live-round model, future rounds refitted without dependence, ` +
+      `CT edge ${f4(independent.ctAdvantage)}, rating ${f4(independent.ratingCoef)}):`,
+    "",
+    beforeAfterTable,
+    "",
+    `Temperature that would best rescale logit(pMap) (fitted on the training rows; 1 = no systematic over- or under-confidence): ` +
+      `with dependence τ = ${f4(temp.tau)}, independent rounds τ = ${f4(tempBefore.tau)}.`,
     "",
     `Sensitivity: fitting the future-round coefficients on the live map's outcome instead (pMap at every round_start) gives ` +
       `CT edge ${f4(futureMaps.ctAdvantage)}, rating ${f4(futureMaps.ratingCoef)} and held-out log loss pMap ${f4(mf["future on maps"]!.map.logLoss)} ` +

@@ -26,6 +26,8 @@ export interface FootballMatch {
   /** Final score incl. extra time (excl. shoot-outs). */
   score: [number, number];
   shootout: boolean;
+  /** Shoot-out winner (1 = home team, 2 = away team) when the match went to a shoot-out. */
+  shootoutWinner: 1 | 2 | null;
   /** Pre-match Elo [home, away]. */
   elo: [number, number];
   /** Goals sorted by minute when the goal data is complete (rows add up to the score, no missing minute), else null. */
@@ -54,7 +56,7 @@ export function loadFootballMatches(dir = FOOTBALL_DATA_DIR): FootballMatch[] {
     if (list) list.push(g);
     else goalRows.set(k, [g]);
   }
-  const shootoutKeys = new Set(shootouts.map(key));
+  const shootoutWinners = new Map(shootouts.map((r) => [key(r), r.winner ?? ""]));
 
   const ratings = new Map<string, number>();
   const matches: FootballMatch[] = [];
@@ -69,7 +71,9 @@ export function loadFootballMatches(dir = FOOTBALL_DATA_DIR): FootballMatch[] {
     const neutral = r.neutral === "TRUE";
     const tournament = r.tournament!;
     const k = key(r);
-    const shootout = shootoutKeys.has(k);
+    const winner = shootoutWinners.get(k);
+    const shootout = winner !== undefined;
+    const shootoutWinner = winner === home ? 1 : winner === away ? 2 : null;
     const elo: [number, number] = [ratings.get(home) ?? ELO_START, ratings.get(away) ?? ELO_START];
     const rows = goalRows.get(k) ?? [];
     let goals: Goal[] | null = null;
@@ -95,6 +99,7 @@ export function loadFootballMatches(dir = FOOTBALL_DATA_DIR): FootballMatch[] {
       neutral,
       score,
       shootout,
+      shootoutWinner,
       elo,
       goals,
       score90,

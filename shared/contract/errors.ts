@@ -14,6 +14,7 @@ export const errorStatus = {
   forbidden: 403,
   not_found: 404,
   conflict: 409,
+  guess_locked: 409,
   upgrade_required: 426,
   rate_limited: 429,
   queue_unavailable: 503,

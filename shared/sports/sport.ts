@@ -28,6 +28,8 @@ export type BaseSportState = {
 export interface TeamStrength {
   rating: Pair;
   neutral: boolean;
+  /** A knockout tie (football): a level score at 90 minutes goes to extra time and a shoot-out. */
+  knockout?: boolean;
 }
 
 export type { WinProbability } from "../contract/prediction";

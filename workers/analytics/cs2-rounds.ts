@@ -2,6 +2,7 @@
 // 0004): which map a round was on, who won it and how, kills and headshots. The side each winner played
 // comes from the map's starting side and the sport's half-time rules, the same code the reducer uses.
 import type { ClickHouseClient } from "@clickhouse/client-web";
+import { z } from "zod";
 import type { Side } from "../../shared/sports/cs2/events";
 import { team1SideForRound } from "../../shared/sports/cs2/sides";
 import { type BoundQuery, type Int, isoFromMs, selectRows, toNumber } from "./clickhouse-rows";
@@ -20,21 +21,24 @@ export interface Cs2RoundRow {
   kills_team2: Int;
 }
 
-export interface Cs2Round {
-  /** Map number from its map_start; 0 for rounds before any map_start. */
-  map: number;
-  mapName: string | null;
-  round: number;
-  /** null while the round has no round_end yet. */
-  winnerTeam: 1 | 2 | null;
-  /** The side the winner played; null when the map's starting side is unknown. */
-  winnerSide: Side | null;
-  reason: string | null;
-  endedAt: string | null;
-  kills: number;
-  headshots: number;
-  killsByTeam: [number, number];
-}
+const count = z.int().min(0);
+
+export const roundSchema = z
+  .object({
+    map: count.describe("Map number (0: before any map_start)."),
+    mapName: z.string().nullable(),
+    round: z.int().min(1),
+    winnerTeam: z.union([z.literal(1), z.literal(2), z.null()]),
+    winnerSide: z.union([z.literal("CT"), z.literal("T"), z.null()]),
+    reason: z.string().nullable(),
+    endedAt: z.string().nullable(),
+    kills: count,
+    headshots: count,
+    killsByTeam: z.tuple([count, count]),
+  })
+  .meta({ id: "Cs2Round" });
+/** A round; `map` 0 for rounds before any map_start, `winnerTeam` null while the round has no round_end. */
+export type Cs2Round = z.infer<typeof roundSchema>;
 
 export function cs2RoundsQuery(matchId: string): BoundQuery {
   return {

@@ -2,13 +2,14 @@
 // event counts once, whether or not ClickHouse has merged it away yet). One pass with GROUPING SETS
 // yields the total row, one row per type and one per minute; a CS2 match then adds its per-round view.
 import type { ClickHouseClient } from "@clickhouse/client-web";
-import { type BoundQuery, type Int, isoFromMs, isoFromSeconds, selectRows, toNumber } from "./clickhouse-rows";
+import { z } from "zod";
+import { type BoundQuery, type Int, isoFromMs, selectRows, toNumber } from "./clickhouse-rows";
 import { type Cs2Round, type Cs2RoundRow, cs2RoundsQuery, shapeCs2Rounds } from "./cs2-rounds";
 
 export interface MetricsRow {
   kind: "total" | "type" | "minute";
   type: string;
-  minute_s: Int;
+  minute_ms: Int;
   events: Int;
   sport: string;
   first_ms: Int;
@@ -17,48 +18,59 @@ export interface MetricsRow {
   accepted_to_written_ms: number[];
 }
 
-export interface Percentiles {
-  p50: number;
-  p95: number;
-  p99: number;
-}
+const count = z.int().min(0);
 
-export interface Cs2Metrics {
-  maps: number;
-  roundsPlayed: number;
-  kills: number;
-  headshots: number;
-  /** headshots / kills, 0 without kills. */
-  headshotRate: number;
-  roundWinsByTeam: [number, number];
-  roundWinsBySide: { CT: number; T: number };
-}
+export const percentilesSchema = z
+  .object({ p50: z.number(), p95: z.number(), p99: z.number() })
+  .meta({ id: "Percentiles" });
+export type Percentiles = z.infer<typeof percentilesSchema>;
 
-export interface MatchMetrics {
-  matchId: string;
-  sport: string;
-  totalEvents: number;
-  eventsByType: Record<string, number>;
-  goals: number;
-  yellowCards: number;
-  redCards: number;
-  firstEventAt: string;
-  lastEventAt: string;
-  /** The minute (by source timestamp) with the most events; the earliest on ties. */
-  peakMinute: { minute: string; eventCount: number };
-  /** Per event: source timestamp → accepted at the edge, and accepted → written to the event log. */
-  latency: { sourceToAcceptedMs: Percentiles; acceptedToWrittenMs: Percentiles };
-  cs2: Cs2Metrics | null;
-}
+export const cs2MetricsSchema = z
+  .object({
+    maps: count.describe("Maps with at least one finished round."),
+    roundsPlayed: count,
+    kills: count,
+    headshots: count,
+    headshotRate: z.number().min(0).max(1).describe("headshots / kills, 0 without kills."),
+    roundWinsByTeam: z.tuple([count, count]),
+    roundWinsBySide: z.object({ CT: count, T: count }).describe("Rounds won while playing each side."),
+  })
+  .meta({ id: "Cs2Metrics" });
+export type Cs2Metrics = z.infer<typeof cs2MetricsSchema>;
 
-// The inner query collapses repeats of an event (same id) before anything is counted; min() keeps the
-// first acceptance and the first write of an event for its latency.
+export const matchMetricsSchema = z
+  .object({
+    matchId: z.string(),
+    sport: z.string(),
+    totalEvents: count.describe("Distinct events accepted (by eventId): redeliveries and repeats count once."),
+    eventsByType: z.record(z.string(), count),
+    goals: count,
+    yellowCards: count,
+    redCards: count,
+    firstEventAt: z.string().describe("Earliest source timestamp."),
+    lastEventAt: z.string().describe("Latest source timestamp."),
+    peakMinute: z
+      .object({ minute: z.string(), eventCount: count })
+      .describe("The busiest minute by source timestamp (earliest on ties)."),
+    latency: z
+      .object({ sourceToAcceptedMs: percentilesSchema, acceptedToWrittenMs: percentilesSchema })
+      .describe(
+        "Per event, in milliseconds: source timestamp → accepted at the edge, accepted → written to the event log.",
+      ),
+    cs2: z.union([cs2MetricsSchema, z.null()]).describe("CS2 matches only."),
+  })
+  .meta({ id: "MatchMetrics" });
+export type MatchMetrics = z.infer<typeof matchMetricsSchema>;
+
+// The inner query collapses repeats of an event (same id, whatever timestamp it was re-sent with) before
+// anything is counted; min() keeps the first acceptance and the first write of an event for its latency.
+// Minutes are epoch milliseconds (Int64): the 32-bit DateTime of toStartOfMinute wraps outside 1970–2106.
 export function matchMetricsQuery(matchId: string): BoundQuery {
   return {
     query: `SELECT
               multiIf(grouping(type) = 0, 'type', grouping(minute) = 0, 'minute', 'total') AS kind,
               type,
-              toUInt32(toUnixTimestamp(minute)) AS minute_s,
+              toInt64(minute) AS minute_ms,
               toUInt32(count()) AS events,
               any(sport) AS sport,
               toInt64(toUnixTimestamp64Milli(min(ts))) AS first_ms,
@@ -73,7 +85,7 @@ export function matchMetricsQuery(matchId: string): BoundQuery {
               WHERE match_id = {matchId:String}
               GROUP BY event_id
             )
-            GROUP BY GROUPING SETS ((), (type), (toStartOfMinute(ts) AS minute))`,
+            GROUP BY GROUPING SETS ((), (type), (toUnixTimestamp64Milli(ts) - positiveModulo(toUnixTimestamp64Milli(ts), 60000) AS minute))`,
     params: { matchId },
   };
 }
@@ -122,7 +134,7 @@ export function shapeMatchMetrics(matchId: string, rows: MetricsRow[], rounds: C
     const better =
       !peak ||
       toNumber(r.events) > toNumber(peak.events) ||
-      (toNumber(r.events) === toNumber(peak.events) && toNumber(r.minute_s) < toNumber(peak.minute_s));
+      (toNumber(r.events) === toNumber(peak.events) && toNumber(r.minute_ms) < toNumber(peak.minute_ms));
     if (better) peak = r;
   }
 
@@ -136,7 +148,7 @@ export function shapeMatchMetrics(matchId: string, rows: MetricsRow[], rounds: C
     redCards: eventsByType.red_card ?? 0,
     firstEventAt: isoFromMs(total.first_ms),
     lastEventAt: isoFromMs(total.last_ms),
-    peakMinute: { minute: isoFromSeconds(peak!.minute_s), eventCount: toNumber(peak!.events) },
+    peakMinute: { minute: isoFromMs(peak!.minute_ms), eventCount: toNumber(peak!.events) },
     latency: {
       sourceToAcceptedMs: percentiles(total.source_to_accepted_ms),
       acceptedToWrittenMs: percentiles(total.accepted_to_written_ms),

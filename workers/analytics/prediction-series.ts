@@ -1,6 +1,8 @@
 // The win-probability time series of one match (one point per applied event), in room seq order, for
 // charts. Keyset pagination on seq; FINAL collapses predictions the consumer wrote more than once.
 import type { ClickHouseClient } from "@clickhouse/client-web";
+import { z } from "zod";
+import { predictionSchema } from "../../shared/contract/prediction";
 import { type BoundQuery, type Int, isoFromMs, selectRows, toNumber } from "./clickhouse-rows";
 
 export interface PredictionRow {
@@ -14,16 +16,16 @@ export interface PredictionRow {
   event_type: string;
 }
 
-export interface PredictionPoint {
-  seq: number;
-  at: string;
-  pTeam1: number;
-  pDraw?: number;
-  pTeam2: number;
-  modelVersion: string;
-  eventId: string;
-  eventType: string;
-}
+// The published prediction (shared/contract/prediction.ts) with where it sits in the series.
+export const predictionPointSchema = predictionSchema
+  .omit({ pAdvanceTeam1: true, pAdvanceTeam2: true })
+  .extend({
+    seq: z.int().min(1).describe("The room's update seq that produced it."),
+    eventId: z.string(),
+    eventType: z.string(),
+  })
+  .meta({ id: "PredictionPoint" });
+export type PredictionPoint = z.infer<typeof predictionPointSchema>;
 
 export interface SeriesWindow {
   /** Epoch ms, inclusive. */

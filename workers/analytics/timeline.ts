@@ -1,34 +1,46 @@
-// Event counts of one match per time bucket (by source timestamp) and type, read from the per-minute
-// rollup (events_per_minute): merging the uniqExact states of a bucket's minutes counts each event once.
+// Event counts of one match per time bucket (by source timestamp) and type, from the event log grouped
+// by event_id first: an event redelivered, or re-sent with another timestamp, counts once (at its
+// earliest timestamp). Buckets are computed on epoch milliseconds (Int64), so a timestamp outside the
+// 32-bit DateTime range (year 0001, 2299) still lands in its own bucket instead of a wrapped one.
 import type { ClickHouseClient } from "@clickhouse/client-web";
-import { type BoundQuery, type Int, isoFromSeconds, selectRows, toNumber } from "./clickhouse-rows";
+import { z } from "zod";
+import { type BoundQuery, type Int, isoFromMs, selectRows, toNumber } from "./clickhouse-rows";
 
 export const timelineBuckets = { "1m": 1, "5m": 5 } as const;
 export type TimelineBucket = keyof typeof timelineBuckets;
 
 export interface TimelineRow {
-  bucket_s: Int;
+  bucket_ms: Int;
   type: string;
   events: Int;
 }
 
-export interface TimelinePoint {
-  start: string;
-  total: number;
-  byType: Record<string, number>;
-}
+const count = z.int().min(0);
+
+export const timelinePointSchema = z.object({ start: z.string(), total: count, byType: z.record(z.string(), count) });
+export type TimelinePoint = z.infer<typeof timelinePointSchema>;
+
+export const timelineSchema = z
+  .object({
+    matchId: z.string(),
+    bucket: z.enum(Object.keys(timelineBuckets) as [TimelineBucket, ...TimelineBucket[]]),
+    buckets: z.array(timelinePointSchema).describe("Buckets with events, in time order."),
+  })
+  .meta({ id: "MatchTimeline" });
 
 export function timelineQuery(matchId: string, bucket: TimelineBucket): BoundQuery {
   return {
-    query: `SELECT
-              toUInt32(toUnixTimestamp(toStartOfInterval(minute, toIntervalMinute({bucketMinutes:UInt8})))) AS bucket_s,
-              type,
-              toUInt32(uniqExactMerge(events)) AS events
-            FROM events_per_minute
-            WHERE match_id = {matchId:String}
-            GROUP BY bucket_s, type
-            ORDER BY bucket_s, type`,
-    params: { matchId, bucketMinutes: timelineBuckets[bucket] },
+    query: `SELECT toInt64(ms - positiveModulo(ms, {bucketMs:Int64})) AS bucket_ms, type, toUInt32(count()) AS events
+            FROM
+            (
+              SELECT event_id, any(type) AS type, toInt64(toUnixTimestamp64Milli(min(ts))) AS ms
+              FROM events
+              WHERE match_id = {matchId:String}
+              GROUP BY event_id
+            )
+            GROUP BY bucket_ms, type
+            ORDER BY bucket_ms, type`,
+    params: { matchId, bucketMs: timelineBuckets[bucket] * 60_000 },
   };
 }
 
@@ -38,9 +50,9 @@ export function shapeTimeline(rows: TimelineRow[]): TimelinePoint[] {
   let current: TimelinePoint | undefined;
   let currentStart: number | undefined;
   for (const r of rows) {
-    const start = toNumber(r.bucket_s);
+    const start = toNumber(r.bucket_ms);
     if (start !== currentStart) {
-      current = { start: isoFromSeconds(start), total: 0, byType: {} };
+      current = { start: isoFromMs(start), total: 0, byType: {} };
       currentStart = start;
       points.push(current);
     }

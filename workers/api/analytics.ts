@@ -2,10 +2,10 @@
 // series. Routes only validate and shape; the SQL lives in workers/analytics.
 import type { ClickHouseClient } from "@clickhouse/client-web";
 import { OpenAPIHono, z } from "@hono/zod-openapi";
-import { cs2Rounds } from "../analytics/cs2-rounds";
-import { matchMetrics } from "../analytics/match-metrics";
-import { OPEN_FROM_MS, OPEN_TO_MS, predictionSeries } from "../analytics/prediction-series";
-import { matchTimeline, type TimelineBucket, timelineBuckets } from "../analytics/timeline";
+import { cs2Rounds, roundSchema } from "../analytics/cs2-rounds";
+import { matchMetrics, matchMetricsSchema } from "../analytics/match-metrics";
+import { OPEN_FROM_MS, OPEN_TO_MS, predictionPointSchema, predictionSeries } from "../analytics/prediction-series";
+import { matchTimeline, type TimelineBucket, timelineBuckets, timelineSchema } from "../analytics/timeline";
 import { withClickHouse } from "../clients/clickhouse";
 import type { Env } from "../env";
 import { errorMessage, log } from "../observability/log";
@@ -15,83 +15,6 @@ import { ApiError, validationHook } from "./errors";
 import { errors, okJson, readRoute } from "./openapi";
 import { cursorQuery, decodeCursor, encodeCursor, limitQuery, nextCursorSchema } from "./pagination";
 import { instantQuery, matchIdParams } from "./params";
-
-const count = z.int().min(0);
-
-const percentilesSchema = z.object({ p50: z.number(), p95: z.number(), p99: z.number() }).meta({ id: "Percentiles" });
-
-const cs2MetricsSchema = z
-  .object({
-    maps: count.describe("Maps with at least one finished round."),
-    roundsPlayed: count,
-    kills: count,
-    headshots: count,
-    headshotRate: z.number().min(0).max(1).describe("headshots / kills, 0 without kills."),
-    roundWinsByTeam: z.tuple([count, count]),
-    roundWinsBySide: z.object({ CT: count, T: count }).describe("Rounds won while playing each side."),
-  })
-  .meta({ id: "Cs2Metrics" });
-
-const matchMetricsSchema = z
-  .object({
-    matchId: z.string(),
-    sport: z.string(),
-    totalEvents: count.describe("Distinct events accepted (by eventId): redeliveries and repeats count once."),
-    eventsByType: z.record(z.string(), count),
-    goals: count,
-    yellowCards: count,
-    redCards: count,
-    firstEventAt: z.string().describe("Earliest source timestamp."),
-    lastEventAt: z.string().describe("Latest source timestamp."),
-    peakMinute: z
-      .object({ minute: z.string(), eventCount: count })
-      .describe("The busiest minute by source timestamp (earliest on ties)."),
-    latency: z
-      .object({ sourceToAcceptedMs: percentilesSchema, acceptedToWrittenMs: percentilesSchema })
-      .describe(
-        "Per event, in milliseconds: source timestamp → accepted at the edge, accepted → written to the event log.",
-      ),
-    cs2: z.union([cs2MetricsSchema, z.null()]).describe("CS2 matches only."),
-  })
-  .meta({ id: "MatchMetrics" });
-
-const timelineSchema = z
-  .object({
-    matchId: z.string(),
-    bucket: z.enum(Object.keys(timelineBuckets) as [TimelineBucket, ...TimelineBucket[]]),
-    buckets: z
-      .array(z.object({ start: z.string(), total: count, byType: z.record(z.string(), count) }))
-      .describe("Buckets with events, in time order."),
-  })
-  .meta({ id: "MatchTimeline" });
-
-const roundSchema = z
-  .object({
-    map: count.describe("Map number (0: before any map_start)."),
-    mapName: z.string().nullable(),
-    round: z.int().min(1),
-    winnerTeam: z.union([z.literal(1), z.literal(2), z.null()]),
-    winnerSide: z.union([z.literal("CT"), z.literal("T"), z.null()]),
-    reason: z.string().nullable(),
-    endedAt: z.string().nullable(),
-    kills: count,
-    headshots: count,
-    killsByTeam: z.tuple([count, count]),
-  })
-  .meta({ id: "Cs2Round" });
-
-const predictionPointSchema = z
-  .object({
-    seq: z.int().min(1).describe("The room's update seq that produced it."),
-    at: z.string(),
-    pTeam1: z.number(),
-    pDraw: z.number().optional(),
-    pTeam2: z.number(),
-    modelVersion: z.string(),
-    eventId: z.string(),
-    eventType: z.string(),
-  })
-  .meta({ id: "PredictionPoint" });
 
 /** A read of the analytics store; an unreachable or failing store is 503 (retry later). */
 async function queryAnalytics<T>(env: Env, query: string, work: (client: ClickHouseClient) => Promise<T>): Promise<T> {
@@ -130,7 +53,7 @@ export const timelineRoute = readRoute({
   path: "/v1/matches/{matchId}/timeline",
   tags: ["analytics"],
   summary: "Events per time bucket and type",
-  description: "From the per-minute rollups; buckets by source timestamp. Scope: read.",
+  description: "From the event log, each eventId counted once; buckets by source timestamp. Scope: read.",
   request: {
     params: matchIdParams,
     query: z.object({

@@ -11,15 +11,13 @@ import {
   updateApiClient,
 } from "../stores/postgres/api-clients";
 import { hashApiKey, keyPrefix, newApiKey } from "./api-keys";
-import type { AppEnv, Scope } from "./app-env";
+import { type AppEnv, scopes } from "./app-env";
 import { forgetClient, KEY_CACHE_TTL_MS } from "./auth";
 import { ApiError, validationHook } from "./errors";
 import { withMetadata } from "./metadata-store";
 import { adminRoute, errors, okJson } from "./openapi";
 import { cursorQuery, decodeCursor, limitQuery, nextCursorSchema, page } from "./pagination";
 import { changesSomething, NOTHING_TO_CHANGE, storableText } from "./params";
-
-const scopes = ["ingest", "read", "admin"] as const satisfies readonly Scope[];
 
 export const apiClientSchema = z
   .object({

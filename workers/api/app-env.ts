@@ -1,6 +1,8 @@
 import type { Env } from "../env";
 
-export type Scope = "ingest" | "read" | "admin";
+/** Every scope a key can carry (the developer key carries them all). */
+export const scopes = ["ingest", "read", "admin", "games"] as const;
+export type Scope = (typeof scopes)[number];
 
 export interface ApiClient {
   id: string;

@@ -5,6 +5,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { requestId } from "hono/request-id";
+import { gamesRoutes } from "../games/routes";
 import { errorMessage, log, setLogLevel } from "../observability/log";
 import { httpMethodLabel, metrics } from "../observability/metrics";
 import { analyticsRoutes } from "./analytics";
@@ -54,6 +55,7 @@ app.route("/", teamsRoutes);
 app.route("/", playersRoutes);
 app.route("/", apiClientsRoutes);
 app.route("/", viewerTokensRoutes);
+app.route("/", gamesRoutes);
 serveDocument(app);
 
 // Through c.newResponse (as Hono's default handler does) so headers set earlier, like X-Request-ID, stay.

@@ -82,6 +82,7 @@ const matchBody = z.object({
   startsAt: storableInstant.nullable().optional(),
   venue: storableText(1, 200).nullable().optional(),
   neutral: z.boolean().optional(),
+  knockout: z.boolean().optional(),
   tournament: storableText(1, 200).nullable().optional(),
   bestOf: z
     .union([z.literal(1), z.literal(3), z.literal(5)])
@@ -304,6 +305,7 @@ app.openapi(createMatchRoute, async (c) => {
         startsAt: body.startsAt ? new Date(body.startsAt) : null,
         venue: body.venue ?? null,
         neutral: body.neutral ?? false,
+        knockout: body.knockout ?? false,
         tournament: body.tournament ?? null,
         bestOf: body.bestOf ?? null,
         status: body.status ?? "scheduled",

@@ -17,7 +17,7 @@ const errorDescriptions = {
   401: "Missing, unknown or revoked API key (`unauthorized`)",
   403: "The key lacks the route's scope (`forbidden`)",
   404: "No such resource (`not_found`)",
-  409: "The resource already exists (`conflict`)",
+  409: "The resource already exists (`conflict`), or a guess for a match that has started (`guess_locked`)",
   413: "Body over 1 MB or over 1,000 events (`payload_too_large`)",
   415: "Unsupported content type (`unsupported_media_type`)",
   426: "WebSocket endpoint called without `Upgrade: websocket` (`upgrade_required`)",
@@ -92,8 +92,8 @@ export function serveDocument(app: OpenAPIHono<AppEnv>): void {
     type: "http",
     scheme: "bearer",
     description:
-      "An API key (`mp_…`) with the route's scope: `ingest`, `read` or `admin`. Read routes also take `?token=<key>`; " +
-      "the live routes take a viewer token (POST /v1/viewer-tokens) as `?access_token=`.",
+      "An API key (`mp_…`) with the route's scope: `ingest`, `read`, `admin` or `games`. Read routes also take " +
+      "`?token=<key>`; the live routes take a viewer token (POST /v1/viewer-tokens) as `?access_token=`.",
   });
   app.openAPIRegistry.registerPath({
     method: "get",
@@ -117,6 +117,7 @@ export function serveDocument(app: OpenAPIHono<AppEnv>): void {
       { name: "analytics", description: "Match metrics, timelines and prediction series (ClickHouse)" },
       { name: "metadata", description: "Teams, players and matches" },
       { name: "admin", description: "API clients" },
+      { name: "games", description: "The fan prediction game: games, guesses, leaderboards, settlement" },
       { name: "operations", description: "Health, readiness, metrics" },
     ],
   });

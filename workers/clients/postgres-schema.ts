@@ -7,6 +7,7 @@ import {
   integer,
   jsonb,
   pgTable,
+  primaryKey,
   smallint,
   text,
   timestamp,
@@ -48,6 +49,8 @@ export const matches = pgTable(
     startsAt: timestamp("starts_at", { withTimezone: true }),
     venue: text("venue"),
     neutral: boolean("neutral").notNull().default(false),
+    /** A knockout tie: a level score after 90 minutes goes to extra time and a shoot-out (football). */
+    knockout: boolean("knockout").notNull().default(false),
     tournament: text("tournament"),
     bestOf: smallint("best_of"),
     status: text("status").notNull().default("scheduled"),
@@ -94,17 +97,70 @@ export const apiClients = pgTable(
   (t) => [uniqueIndex("api_clients_key_hash_idx").on(t.keyHash)],
 );
 
-export const fanGuesses = pgTable(
-  "fan_guesses",
+/** A prediction competition over a set of matches, with its points for an exact score and an outcome. */
+export const games = pgTable("games", {
+  id: uuid("id").primaryKey().defaultRandom(),
+  name: text("name").notNull(),
+  exactPoints: smallint("exact_points").notNull().default(3),
+  outcomePoints: smallint("outcome_points").notNull().default(1),
+  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+});
+
+/**
+ * A match of a game and its settlement: `revision` counts the final scores seen (a correction is the
+ * next revision); a settlement job scores the match's guesses at one revision, page by page.
+ */
+export const gameMatches = pgTable(
+  "game_matches",
   {
-    id: uuid("id").primaryKey().defaultRandom(),
-    matchId: text("match_id")
+    gameId: uuid("game_id")
       .notNull()
-      .references(() => matches.id),
-    fanId: text("fan_id").notNull(),
-    guess: jsonb("guess").notNull(),
-    points: integer("points"),
-    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+      .references(() => games.id),
+    matchId: text("match_id").notNull(),
+    /** open (taking guesses until kick-off) | settling | settled */
+    status: text("status").notNull().default("open"),
+    revision: integer("revision").notNull().default(0),
+    finalHome: smallint("final_home"),
+    finalAway: smallint("final_away"),
+    settlingSince: timestamp("settling_since", { withTimezone: true }),
+    settledAt: timestamp("settled_at", { withTimezone: true }),
+    durationMs: integer("duration_ms"),
+    guessesScored: integer("guesses_scored").notNull().default(0),
   },
-  (t) => [uniqueIndex("fan_guesses_match_fan_idx").on(t.matchId, t.fanId)],
+  (t) => [primaryKey({ columns: [t.gameId, t.matchId] }), index("game_matches_match_idx").on(t.matchId)],
+);
+
+/** One fan's guess of one match in one game; `points` as of `scored_revision` (null until settled). */
+export const guesses = pgTable(
+  "guesses",
+  {
+    gameId: uuid("game_id").notNull(),
+    matchId: text("match_id").notNull(),
+    fanId: text("fan_id").notNull(),
+    home: smallint("home").notNull(),
+    away: smallint("away").notNull(),
+    points: smallint("points"),
+    /** Points before the last scoring: lets one UPDATE return each fan's difference without a join. */
+    prevPoints: smallint("prev_points"),
+    /** The settlement revision these points belong to: a page retried at the same revision skips the row. */
+    scoredRevision: integer("scored_revision").notNull().default(0),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    // Settlement pages walk this key in order (keyset: fan_id > cursor).
+    primaryKey({ columns: [t.gameId, t.matchId, t.fanId] }),
+    index("guesses_fan_idx").on(t.gameId, t.fanId),
+  ],
+);
+
+/** A fan's settled points in a game (the truth the Redis leaderboard mirrors); `version` orders its writes. */
+export const fanTotals = pgTable(
+  "fan_totals",
+  {
+    gameId: uuid("game_id").notNull(),
+    fanId: text("fan_id").notNull(),
+    points: integer("points").notNull().default(0),
+    version: integer("version").notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.gameId, t.fanId] })],
 );

@@ -2,29 +2,37 @@
 // to a second queue, whose consumer waits up to max_batch_timeout to gather large batches and writes
 // each table with one insert per batch. ClickHouse wants few, large inserts (≥1,000 rows, about one per
 // second per table); the live path wants every batch done in milliseconds. The queue gives both, durably.
+//
+// One bad row never holds back another: a refused insert is split (writeIsolated) until the rows that
+// ClickHouse still refuses on their own are isolated; those are parked in dead_letters (counted, logged
+// by eventId and matchId, re-driven with `npm run redrive -- quarantine`) and the rest is written.
 import { openClickHouse } from "../clients/clickhouse";
 import type { Env } from "../env";
 import { chunkBySize, MAX_MESSAGE_BYTES, type Packed, toSendBatches } from "../ingest/pack";
 import { errorMessage, log } from "../observability/log";
 import { metrics } from "../observability/metrics";
-import { type EventLogRow, writeEventLog } from "./event-log";
-import { type PredictionLogRow, writePredictionLog } from "./prediction-log";
+import {
+  type AnalyticsMessage,
+  type EventLogRow,
+  type PredictionLogRow,
+  readQueueMessage,
+  retryDelaySeconds,
+} from "../queue/messages";
+import { type DeadLetter, parkDeadLetters, type Refused, writeIsolated } from "./dead-letters";
+import { writeEventLog } from "./event-log";
+import { writePredictionLog } from "./prediction-log";
 
-export interface AnalyticsMessage {
-  v: 1;
-  events: EventLogRow[];
-  predictions: PredictionLogRow[];
-}
+export type { AnalyticsMessage };
 
 export function packAnalytics(events: EventLogRow[], predictions: PredictionLogRow[]): Packed<AnalyticsMessage>[] {
   const budget = MAX_MESSAGE_BYTES - 100;
   return [
     ...chunkBySize(events, budget).map((c) => ({
-      message: { v: 1 as const, events: c.items, predictions: [] },
+      message: { kind: "analytics" as const, v: 1 as const, events: c.items, predictions: [] },
       bytes: c.bytes + 100,
     })),
     ...chunkBySize(predictions, budget).map((c) => ({
-      message: { v: 1 as const, events: [], predictions: c.items },
+      message: { kind: "analytics" as const, v: 1 as const, events: [], predictions: c.items },
       bytes: c.bytes + 100,
     })),
   ];
@@ -41,12 +49,14 @@ export async function forwardToAnalytics(
   }
 }
 
-async function insertTimed(table: string, rows: unknown[], write: () => Promise<void>): Promise<void> {
-  if (rows.length === 0) return;
+async function insertTimed<R>(table: string, rows: R[], write: (rows: R[]) => Promise<void>) {
   const started = Date.now();
-  await write();
-  metrics.clickhouseRows.inc({ table }, rows.length);
-  metrics.clickhouseInsert.observe((Date.now() - started) / 1000, { table });
+  const result = await writeIsolated(rows, write);
+  if (result.written > 0) {
+    metrics.clickhouseRows.inc({ table }, result.written);
+    metrics.clickhouseInsert.observe((Date.now() - started) / 1000, { table });
+  }
+  return result;
 }
 
 let writeLag: ReturnType<typeof metrics.ingestLatency.with> | undefined;
@@ -64,21 +74,58 @@ function observeWriteLag(rows: EventLogRow[], now: number): void {
   }
 }
 
-/** The analytics queue's handler: one insert per table per batch; all acked, or all retried. */
-export async function consumeAnalytics(batch: MessageBatch<AnalyticsMessage>, env: Env): Promise<void> {
-  const events = batch.messages.flatMap((m) => m.body.events);
-  const predictions = batch.messages.flatMap((m) => m.body.predictions);
+const quarantined = (table: string, refused: Refused<EventLogRow | PredictionLogRow>[]): DeadLetter[] =>
+  refused.map(({ row, error }) => ({
+    source: "quarantine",
+    target: table,
+    eventId: row.event_id,
+    matchId: row.match_id,
+    error: errorMessage(error),
+    body: row,
+  }));
+
+/** The analytics queue's handler: one insert per table per batch (split only on refusal); all acked, or all retried. */
+export async function consumeAnalytics(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+  const events: EventLogRow[] = [];
+  const predictions: PredictionLogRow[] = [];
+  const unreadable: DeadLetter[] = [];
+  for (const msg of batch.messages) {
+    const read = readQueueMessage(msg.body);
+    if (read.ok && read.message.kind === "analytics") {
+      events.push(...read.message.events);
+      predictions.push(...read.message.predictions);
+    } else {
+      const error = read.ok ? `a ${read.message.kind} message on the analytics queue` : read.reason;
+      log("error", "unreadable analytics message parked", { messageId: msg.id, error });
+      unreadable.push({ source: "unknown_message", target: batch.queue, error, body: msg.body });
+    }
+  }
   const clickhouse = openClickHouse(env);
   try {
-    await Promise.all([
-      insertTimed("events", events, () => writeEventLog(clickhouse, events)),
-      insertTimed("predictions", predictions, () => writePredictionLog(clickhouse, predictions)),
+    const [ev, pr] = await Promise.all([
+      insertTimed("events", events, (rows) => writeEventLog(clickhouse, rows)),
+      insertTimed("predictions", predictions, (rows) => writePredictionLog(clickhouse, rows)),
     ]);
-    observeWriteLag(events, Date.now());
+    const parked = [...quarantined("events", ev.refused), ...quarantined("predictions", pr.refused)];
+    await parkDeadLetters(clickhouse, [...parked, ...unreadable]);
+    for (const p of parked) {
+      log("warn", "analytics row quarantined", {
+        table: p.target,
+        eventId: p.eventId,
+        matchId: p.matchId,
+        error: p.error,
+      });
+      metrics.analyticsQuarantined.inc({ table: p.target });
+    }
+    if (unreadable.length > 0) metrics.deadLettersParked.inc({ source: "unknown_message" }, unreadable.length);
+    const refusedIds = new Set(ev.refused.map((r) => r.row));
+    observeWriteLag(refusedIds.size === 0 ? events : events.filter((r) => !refusedIds.has(r)), Date.now());
     // The request ids tie these rows to the edge's "events accepted" lines (and to events.request_id).
     log("info", "analytics written", {
-      events: events.length,
-      predictions: predictions.length,
+      events: ev.written,
+      predictions: pr.written,
+      quarantined: parked.length,
+      inserts: ev.inserts + pr.inserts,
       requestIds: [...new Set(events.map((r) => r.request_id))],
     });
     batch.ackAll();
@@ -90,7 +137,7 @@ export async function consumeAnalytics(batch: MessageBatch<AnalyticsMessage>, en
       predictions: predictions.length,
     });
     const attempts = Math.max(...batch.messages.map((m) => m.attempts));
-    batch.retryAll({ delaySeconds: Math.min(2 ** attempts, 60) });
+    batch.retryAll({ delaySeconds: retryDelaySeconds(attempts) });
   } finally {
     await clickhouse.close().catch(() => {});
   }

@@ -3,18 +3,52 @@
 // in one sendBatch. ClickHouse is never on this path, so a slow or dead ClickHouse cannot hold up live
 // updates. A message is acked when its room applied it and the analytics queue holds its rows; otherwise
 // it is retried with backoff (rooms and the log are idempotent), and after max_retries it goes to the DLQ.
+//
+// Only what a room accepted reaches the event log: the rows of a match whose room call failed wait for
+// the retry, and events the room rejected (another sport or match than the room's) are never forwarded.
+// Everything else is forwarded: applied events, events held behind a seq gap (the room applies them on
+// its alarm, or with a recorded gap, never drops them) and duplicates (an earlier attempt may have been
+// applied without its rows reaching the analytics queue; the log collapses repeats by event_id). So every
+// accepted event reaches ClickHouse, and counts there exactly once.
+import { openClickHouse } from "../clients/clickhouse";
 import type { Env } from "../env";
-import type { EventsMessage } from "../ingest/pack";
+import { settleFinishedMatches } from "../games/settlement";
 import type { MatchRoom } from "../match-room/match-room";
 import type { ApplyResult } from "../match-room/rpc";
 import { errorMessage, log } from "../observability/log";
 import { metrics } from "../observability/metrics";
+import { type EventsMessage, readQueueMessage, retryDelaySeconds } from "../queue/messages";
 import { forwardToAnalytics } from "./analytics-queue";
+import { type DeadLetter, parkDeadLetters } from "./dead-letters";
 import { eventLogRows } from "./event-log";
 import { advanceMatchStatus } from "./match-status";
 import { predictionLogRows } from "./prediction-log";
 
-export const retryDelaySeconds = (attempts: number): number => Math.min(2 ** attempts, 60);
+export { retryDelaySeconds };
+
+/** A message this deploy cannot read is parked where the DLQ consumer parks dead letters, or retried. */
+async function parkUnreadable(env: Env, queue: string, msgs: { msg: Message<unknown>; reason: string }[]) {
+  const letters: DeadLetter[] = msgs.map(({ msg, reason }) => ({
+    source: "unknown_message",
+    target: queue,
+    error: reason,
+    body: msg.body,
+  }));
+  const clickhouse = openClickHouse(env);
+  try {
+    await parkDeadLetters(clickhouse, letters);
+    metrics.deadLettersParked.inc({ source: "unknown_message" }, letters.length);
+    for (const { msg, reason } of msgs) {
+      log("error", "unreadable events message parked", { messageId: msg.id, error: reason });
+      msg.ack();
+    }
+  } catch (err) {
+    log("error", "unreadable events message could not be parked; retried", { error: errorMessage(err) });
+    for (const { msg } of msgs) msg.retry({ delaySeconds: retryDelaySeconds(msg.attempts) });
+  } finally {
+    await clickhouse.close().catch(() => {});
+  }
+}
 
 interface RoomCall {
   matchId: string;
@@ -22,17 +56,31 @@ interface RoomCall {
   result: ApplyResult;
 }
 
-export async function consumeEvents(batch: MessageBatch<EventsMessage>, env: Env): Promise<void> {
+interface Received {
+  msg: Message<unknown>;
+  body: EventsMessage;
+}
+
+export async function consumeEvents(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   const started = performance.now();
   metrics.queueBatchSize.observe(batch.messages.length);
-  const byMatch = new Map<string, Message<EventsMessage>[]>();
+  const byMatch = new Map<string, Received[]>();
+  const unreadable: { msg: Message<unknown>; reason: string }[] = [];
   for (const msg of batch.messages) {
-    const list = byMatch.get(msg.body.matchId);
-    if (list) list.push(msg);
-    else byMatch.set(msg.body.matchId, [msg]);
+    const read = readQueueMessage(msg.body);
+    if (!read.ok || read.message.kind !== "events") {
+      unreadable.push({ msg, reason: read.ok ? `a ${read.message.kind} message on the events queue` : read.reason });
+      continue;
+    }
+    const body = read.message;
+    const list = byMatch.get(body.matchId);
+    if (list) list.push({ msg, body });
+    else byMatch.set(body.matchId, [{ msg, body }]);
   }
-  const events = batch.messages.flatMap((m) => m.body.events);
-  observeSourceLag(batch.messages);
+  const parked = unreadable.length > 0 ? parkUnreadable(env, batch.queue, unreadable) : Promise.resolve();
+  const received = [...byMatch.values()].flat();
+  const events = received.flatMap((r) => r.body.events);
+  observeSourceLag(received);
   const statusAdvanced = advanceMatchStatus(env, events);
 
   const roomResults = await Promise.allSettled(
@@ -58,7 +106,7 @@ export async function consumeEvents(batch: MessageBatch<EventsMessage>, env: Env
   try {
     await forwardToAnalytics(
       env,
-      eventLogRows(batch.messages.map((m) => m.body)),
+      acceptedRows(byMatch, roomResults),
       predictionLogRows(calls.flatMap((c) => c.result.predictions)),
     );
   } catch (err) {
@@ -72,6 +120,8 @@ export async function consumeEvents(batch: MessageBatch<EventsMessage>, env: Env
   const forwardDone = performance.now();
   metrics.stageDuration.observe((forwardDone - roomsDone) / 1000, { stage: "consumer_forward" });
   const confirmed = forwarded ? confirmPredictions(calls) : Promise.resolve();
+  // A room that applied match_end starts the prediction game's settlement (a repeat changes nothing).
+  const unsettled = await settleFinishedMatches(env, events, calls);
 
   [...byMatch].forEach(([matchId, msgs], i) => {
     const room = roomResults[i]!;
@@ -79,8 +129,8 @@ export async function consumeEvents(batch: MessageBatch<EventsMessage>, env: Env
       metrics.dependencyErrors.inc({ dependency: "match_room" });
       log("error", "match room failed; messages will be retried", { matchId, error: errorMessage(room.reason) });
     }
-    const ok = room.status === "fulfilled" && forwarded;
-    for (const msg of msgs) {
+    const ok = room.status === "fulfilled" && forwarded && !unsettled.has(matchId);
+    for (const { msg } of msgs) {
       if (ok) msg.ack();
       else msg.retry({ delaySeconds: retryDelaySeconds(msg.attempts) });
     }
@@ -95,14 +145,33 @@ export async function consumeEvents(batch: MessageBatch<EventsMessage>, env: Env
       });
     }
   });
-  await Promise.all([confirmed, statusAdvanced]);
+  await Promise.all([confirmed, statusAdvanced, parked]);
   metrics.stageDuration.observe((performance.now() - forwardDone) / 1000, { stage: "consumer_confirm" });
   metrics.consumerBatchDuration.observe((performance.now() - started) / 1000);
 }
 
 let sourceLag: ReturnType<typeof metrics.ingestLatency.with> | undefined;
 
-function observeSourceLag(messages: readonly Message<EventsMessage>[]): void {
+/** Event-log rows of the matches whose room call succeeded, minus the events their room rejected. */
+export function acceptedRows(
+  byMatch: Map<string, { body: EventsMessage }[]>,
+  roomResults: PromiseSettledResult<{ result: Pick<ApplyResult, "rejectedIds"> }>[],
+) {
+  const messages: EventsMessage[] = [];
+  [...byMatch.values()].forEach((msgs, i) => {
+    const room = roomResults[i];
+    if (room?.status !== "fulfilled") return;
+    const rejected = new Set(room.value.result.rejectedIds ?? []);
+    for (const { body } of msgs) {
+      messages.push(
+        rejected.size === 0 ? body : { ...body, events: body.events.filter((e) => !rejected.has(e.eventId)) },
+      );
+    }
+  });
+  return eventLogRows(messages);
+}
+
+function observeSourceLag(messages: readonly { body: EventsMessage }[]): void {
   sourceLag ??= metrics.ingestLatency.with({ stage: "source_to_accepted" });
   for (const m of messages) {
     for (const e of m.body.events) {

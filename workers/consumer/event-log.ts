@@ -1,21 +1,9 @@
-// Rows for the ClickHouse event log. One insert per consumer batch; redelivered events collapse in the
-// ReplacingMergeTree on (match_id, ts, event_id).
+// Rows for the ClickHouse event log. One insert per consumer batch; redelivered events (and an event
+// re-sent with another timestamp) collapse in the ReplacingMergeTree on (match_id, event_id).
 import type { ClickHouseClient } from "@clickhouse/client-web";
-import type { EventsMessage } from "../ingest/pack";
+import type { EventLogRow, EventsMessage } from "../queue/messages";
 
-export interface EventLogRow {
-  event_id: string;
-  match_id: string;
-  sport: string;
-  type: string;
-  ts: string;
-  seq: number;
-  team_id: number;
-  player_id: string;
-  payload: string;
-  request_id: string;
-  accepted_at: string;
-}
+export type { EventLogRow };
 
 export function eventLogRows(messages: EventsMessage[]): EventLogRow[] {
   const rows: EventLogRow[] = [];

@@ -4,19 +4,9 @@
 // in the ReplacingMergeTree on (match_id, seq).
 import type { ClickHouseClient } from "@clickhouse/client-web";
 import type { PublishedPrediction } from "../match-room/rpc";
+import type { PredictionLogRow } from "../queue/messages";
 
-export interface PredictionLogRow {
-  match_id: string;
-  seq: number;
-  sport: string;
-  event_id: string;
-  event_type: string;
-  p_team1: number;
-  p_draw: number | null;
-  p_team2: number;
-  model_version: string;
-  at: string;
-}
+export type { PredictionLogRow };
 
 export function predictionLogRows(predictions: PublishedPrediction[]): PredictionLogRow[] {
   return predictions.map((p) => ({

@@ -69,6 +69,14 @@ export async function confirmEventIds(redis: Redis, ids: string[], ttlSeconds: n
   await runScript(redis, CONFIRM_SCRIPT, ids.map(keyOf), [String(ttlSeconds)]);
 }
 
+/**
+ * Forgets the ids whatever their state, pending or confirmed: for operator tools (`npm run redrive`, the
+ * fault suite) that re-send events the pipeline lost after accepting them. The room still deduplicates.
+ */
+export async function forgetEventIds(redis: Redis, ids: string[]): Promise<void> {
+  for (let i = 0; i < ids.length; i += 500) await redis.del(...ids.slice(i, i + 500).map(keyOf));
+}
+
 /** Drops pending claims (after the queue refused the events), so the client's retry is accepted at once. */
 export async function releaseEventIds(redis: Redis, ids: string[]): Promise<void> {
   if (ids.length === 0) return;

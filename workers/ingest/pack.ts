@@ -1,15 +1,7 @@
 // Packing items into queue messages: each message under the 128 KB message limit, each sendBatch under
 // 100 messages and 256 KB. Events are also grouped by match, so the consumer calls each room once.
 import type { MatchEvent } from "../../shared/sports/sport";
-
-export interface EventsMessage {
-  v: 1;
-  matchId: string;
-  requestId: string;
-  /** Epoch ms when the edge accepted the events. */
-  acceptedAt: number;
-  events: MatchEvent[];
-}
+import type { EventsMessage } from "../queue/messages";
 
 // Margins below the platform limits: the queue's own serialisation adds a little per message.
 export const MAX_MESSAGE_BYTES = 100_000;
@@ -61,9 +53,12 @@ export function packEvents(
   }
   const out: Packed<EventsMessage>[] = [];
   for (const [matchId, list] of byMatch) {
-    const envelope = sizeOf({ v: 1, matchId, ...meta, events: [] });
+    const envelope = sizeOf({ kind: "events", v: 1, matchId, ...meta, events: [] });
     for (const chunk of chunkBySize(list, MAX_MESSAGE_BYTES - envelope)) {
-      out.push({ message: { v: 1, matchId, ...meta, events: chunk.items }, bytes: envelope + chunk.bytes });
+      out.push({
+        message: { kind: "events", v: 1, matchId, ...meta, events: chunk.items },
+        bytes: envelope + chunk.bytes,
+      });
     }
   }
   return out;

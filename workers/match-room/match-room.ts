@@ -84,9 +84,9 @@ export class MatchRoom extends DurableObject<Env> {
 
   /** Called by the queue consumer once per match per batch. Idempotent per eventId. */
   async applyEvents(matchId: string, events: MatchEvent[]): Promise<ApplyResult> {
-    const result: ApplyResult = { applied: 0, duplicates: 0, held: 0, rejected: 0, predictions: [] };
+    const result: ApplyResult = { applied: 0, duplicates: 0, held: 0, rejected: 0, rejectedIds: [], predictions: [] };
     const room = await this.openRoom(matchId, events[0]);
-    if (!room) return { ...result, rejected: events.length };
+    if (!room) return { ...result, rejected: events.length, rejectedIds: events.map((e) => e.eventId) };
 
     // Confirmations ride in a delivery's commit, at most every CONFIRM_FLUSH_MS / 2.
     this.store.flushConfirmations(CONFIRM_FLUSH_MS / 2);
@@ -95,6 +95,7 @@ export class MatchRoom extends DurableObject<Env> {
     for (const e of events) {
       if (e.sport !== room.record.sport || e.matchId !== room.record.matchId) {
         result.rejected++;
+        result.rejectedIds?.push(e.eventId);
         log("warn", "event does not belong to this room", { matchId, eventId: e.eventId, sport: e.sport });
       } else if (seen.has(e.eventId)) result.duplicates++;
       else {

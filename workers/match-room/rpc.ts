@@ -18,6 +18,8 @@ export interface ApplyResult {
   duplicates: number;
   held: number;
   rejected: number;
+  /** The ids of the rejected events (another sport or match than the room's): the consumer keeps them out of the event log. */
+  rejectedIds?: string[];
   /** Predictions not yet confirmed by the consumer (this call's and any earlier ones), oldest first. */
   predictions: PublishedPrediction[];
 }

@@ -16,7 +16,7 @@ export async function loadStrength(env: Env, matchId: string): Promise<TeamStren
   try {
     const rows = await withPostgres(env, ({ db }) =>
       db
-        .select({ neutral: matches.neutral, rating1: team1.rating, rating2: team2.rating })
+        .select({ neutral: matches.neutral, knockout: matches.knockout, rating1: team1.rating, rating2: team2.rating })
         .from(matches)
         .leftJoin(team1, eq(matches.team1Id, team1.id))
         .leftJoin(team2, eq(matches.team2Id, team2.id))
@@ -25,7 +25,11 @@ export async function loadStrength(env: Env, matchId: string): Promise<TeamStren
     );
     const row = rows[0];
     if (!row) return DEFAULT_STRENGTH;
-    return { rating: [row.rating1 ?? DEFAULT_RATING, row.rating2 ?? DEFAULT_RATING], neutral: row.neutral };
+    return {
+      rating: [row.rating1 ?? DEFAULT_RATING, row.rating2 ?? DEFAULT_RATING],
+      neutral: row.neutral,
+      ...(row.knockout ? { knockout: true } : {}),
+    };
   } catch (err) {
     log("warn", "team strength unavailable, using defaults for now", { matchId, error: errorMessage(err) });
     return null;

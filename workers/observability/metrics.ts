@@ -163,9 +163,42 @@ export const metrics = {
     "API keys accepted from an earlier answer because Postgres could not be asked (stale-if-error)",
   ),
   dependencyErrors: counter("matchpulse_dependency_errors_total", "Failed calls to a dependency"),
+  analyticsQuarantined: counter(
+    "matchpulse_analytics_quarantined_total",
+    "Analytics rows ClickHouse refused on their own (after splitting their batch), parked in dead_letters, by table",
+  ),
+  deadLettersParked: counter(
+    "matchpulse_dead_letters_parked_total",
+    "Queue messages parked in dead_letters (unknown version, or from a dead-letter queue), by source",
+  ),
   stageDuration: histogram(
     "matchpulse_stage_duration_seconds",
     "Wall time of one pipeline stage per request or batch (ingest_dedup, ingest_enqueue, consumer_rooms, consumer_forward, consumer_confirm). Workers clocks advance only across I/O, so this is time spent waiting, not CPU",
     secondsBuckets,
+  ),
+  settlementJobs: counter(
+    "matchpulse_settlement_jobs_total",
+    "Prediction-game settlement messages by kind (final, page) and outcome (queued, acked, retried)",
+  ),
+  settlementStepDuration: histogram(
+    "matchpulse_settlement_step_duration_seconds",
+    "Time to handle one settlement message (a final score, or one page of guesses)",
+    secondsBuckets,
+  ),
+  settlementDuration: histogram(
+    "matchpulse_settlement_duration_seconds",
+    "Final score to the last page settled, per game and match revision",
+    [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+  ),
+  settlementWrite: histogram(
+    "matchpulse_settlement_write_duration_seconds",
+    "Settlement round trips by store (postgres, redis)",
+    secondsBuckets,
+  ),
+  settlementPages: counter("matchpulse_settlement_pages_total", "Settlement pages scored (each one transaction)"),
+  guessesScored: counter("matchpulse_guesses_scored_total", "Guesses whose points a settlement page changed"),
+  guessesAccepted: counter(
+    "matchpulse_guesses_accepted_total",
+    "Guesses stored, by outcome (accepted, rejected, locked)",
   ),
 };

@@ -38,7 +38,8 @@ export function isServerFrame(value: unknown): value is ServerFrame {
   if (typeof value !== "object" || value === null) return false;
   const { type, seq, state } = value as Record<string, unknown>;
   return (
-    (type === "snapshot" || type === "update") &&
+    // A correction frame is applied like an update: it takes a room seq and carries the correcting event.
+    (type === "snapshot" || type === "update" || type === "correction") &&
     typeof seq === "number" &&
     Number.isInteger(seq) &&
     typeof state === "object" &&

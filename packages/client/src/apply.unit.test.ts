@@ -43,6 +43,7 @@ describe("isServerFrame", () => {
   it("accepts frames and rejects other JSON", () => {
     expect(isServerFrame(update(1))).toBe(true);
     expect(isServerFrame(snapshot(0))).toBe(true);
+    expect(isServerFrame({ ...update(2), type: "correction" })).toBe(true);
     for (const value of [
       null,
       "pong",

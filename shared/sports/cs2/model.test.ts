@@ -68,12 +68,30 @@ const swap = (s: Cs2Features): Cs2Features => ({
   rating: [s.rating[1], s.rating[0]],
 });
 
-// Independent brute-force map value with constant per-side probabilities (regulation, then overtime sets
-// truncated after 60 sets), for checking the model's DP.
-function bruteMap(a: number, b: number, pCt: number, pT: number, firstHalfCt: boolean): number {
+type Dependence = { afterPistol: number; secondAfterPistol: number; afterWin: number } | undefined;
+
+// Independent brute-force map value with per-side probabilities (regulation, then overtime sets truncated after
+// 60 sets), for checking the model's DP. With `dep`, a regulation round's logit moves towards the previous round's
+// winner (`prev` = 1 team 1, 2 team 2, 0 none): by afterPistol in rounds 2/14, secondAfterPistol in 3/15, afterWin
+// in other rounds except the pistol rounds 1/13; overtime rounds are independent.
+function bruteMap(
+  a: number,
+  b: number,
+  pCt: number,
+  pT: number,
+  firstHalfCt: boolean,
+  dep?: Dependence,
+  prev0 = 0,
+): number {
   const sideCt = (n: number): boolean => sideCtIn(n, firstHalfCt);
   const memo = new Map<string, number>();
-  const rec = (x: number, y: number): number => {
+  const shift = (n: number): number => {
+    if (!dep || n > 24 || n === 1 || n === 13) return 0;
+    if (n === 2 || n === 14) return dep.afterPistol;
+    if (n === 3 || n === 15) return dep.secondAfterPistol;
+    return dep.afterWin;
+  };
+  const rec = (x: number, y: number, prev: number): number => {
     // regulation
     if (x + y < 24 || x < 12 || y < 12) {
       if (x === 13) return 1;
@@ -86,15 +104,17 @@ function bruteMap(a: number, b: number, pCt: number, pT: number, firstHalfCt: bo
       if (sx === 4) return 1;
       if (sy === 4) return 0;
     }
-    const k = `${x}:${y}`;
+    const k = `${x}:${y}:${prev}`;
     const m = memo.get(k);
     if (m !== undefined) return m;
-    const p = sideCt(x + y + 1) ? pCt : pT;
-    const v = p * rec(x + 1, y) + (1 - p) * rec(x, y + 1);
+    const p0 = sideCt(x + y + 1) ? pCt : pT;
+    const sh = shift(x + y + 1) * (prev === 1 ? 1 : prev === 2 ? -1 : 0);
+    const p = 1 / (1 + Math.exp(-(Math.log(p0 / (1 - p0)) + sh)));
+    const v = p * rec(x + 1, y, 1) + (1 - p) * rec(x, y + 1, 2);
     memo.set(k, v);
     return v;
   };
-  return rec(a, b);
+  return rec(a, b, prev0);
 }
 
 describe("cs2 model", () => {
@@ -269,8 +289,10 @@ describe("cs2 model", () => {
       const ctNow = side === "CT";
       const sideCt = sideCtIn;
       const firstHalfCt = sideCt(n, true) === ctNow;
+      const dep = f.dependence;
       const expected =
-        p.pRound * bruteMap(a + 1, b, pCt, pT, firstHalfCt) + (1 - p.pRound) * bruteMap(a, b + 1, pCt, pT, firstHalfCt);
+        p.pRound * bruteMap(a + 1, b, pCt, pT, firstHalfCt, dep, 1) +
+        (1 - p.pRound) * bruteMap(a, b + 1, pCt, pT, firstHalfCt, dep, 2);
       expect(p.pMap).toBeCloseTo(expected, 9);
       expect(p.pMatch).toBeCloseTo(p.pMap, 12); // best of 1
     }
@@ -283,6 +305,26 @@ describe("cs2 model", () => {
     expect(P(s).pMatch).toBeCloseTo(0.5, 12); // equal ratings: the decider is a coin flip
     // best of 5 at 0–0 with the live map at 0.5 → 0.5
     expect(P(base({ bestOf: 5 })).pMatch).toBeCloseTo(0.5, 12);
+  });
+
+  it("models the economy's dependence between rounds: fitted, positive, strongest after a pistol round", () => {
+    const d = CS2_MODEL_PARAMS.future.dependence;
+    expect(d).toBeDefined();
+    expect(d!.afterPistol).toBeGreaterThan(d!.afterWin);
+    expect(d!.afterWin).toBeGreaterThan(0);
+    // the pistol round's winner is favoured in the next round: a map at 1–0 after the pistol is worth more than a
+    // generic one-round lead would be with independent rounds
+    const independent = createCs2Predictor({
+      ...CS2_MODEL_PARAMS,
+      future: { ctAdvantage: CS2_MODEL_PARAMS.future.ctAdvantage, ratingCoef: CS2_MODEL_PARAMS.future.ratingCoef },
+    });
+    const afterPistol = base({ roundScore: [0, 0], bomb: "defused", team1Side: "CT" }); // team 1 wins round 1
+    expect(P(afterPistol).pMap).toBeGreaterThan(independent(afterPistol).pMap);
+    // runs are longer than independent rounds allow: a stronger team's fresh-map edge is smaller with the same
+    // per-round coefficients (more variance in the round count)
+    const fresh = base({ rating: [1700, 1600], roundScore: [0, 0], bestOf: 1 });
+    expect(P(fresh).pMap).toBeLessThan(independent(fresh).pMap);
+    expect(P(fresh).pMap).toBeGreaterThan(0.5);
   });
 
   it("a stronger team is favoured on a future map roughly as an Elo expectation", () => {

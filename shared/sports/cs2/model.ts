@@ -8,7 +8,10 @@
 // Map: exact dynamic programme over the remaining rounds (first to 13 of 24; at 12–12 overtime sets of 6 rounds,
 // first to 4 wins the set, 3–3 → another set). Sides per round come from the reducer's rule, team1SideForRound
 // (sides.ts): swap after round 12 and at each overtime half-time, none at the start of an overtime. The live round
-// uses the round model above; future rounds use a per-side baseline σ(±ctAdvantage + ratingCoef·Δrating/400).
+// uses the round model above; future rounds use a per-side baseline σ(±ctAdvantage + ratingCoef·Δrating/400),
+// shifted towards the winner of the previous round in regulation (the economy: the winner is richer, the loser
+// saves; strongest in the two rounds after each pistol round). The DP carries the previous round's winner as
+// state, so it stays exact. Overtime halves start on equal money: future overtime rounds are independent.
 // Match: best-of-1/3/5 race over maps; the live map from the computation above, future maps from ratings
 // (the starting side of a future map is unknown: average of both).
 import params from "./model-params.json";
@@ -44,7 +47,16 @@ export interface Cs2ModelParams {
     ratingCoef: number;
     plantedTEliminatedCtWin: number;
   };
-  future: { ctAdvantage: number; ratingCoef: number };
+  future: {
+    ctAdvantage: number;
+    ratingCoef: number;
+    /**
+     * Logit shift towards the previous round's winner in regulation: in the round after a pistol round (2, 14),
+     * the round after that (3, 15) and every other round (pistol rounds 1 and 13 start on equal money: none).
+     * Absent = future rounds independent (the model before cs2-live-2026.11.3).
+     */
+    dependence?: { afterPistol: number; secondAfterPistol: number; afterWin: number };
+  };
 }
 
 export type Cs2Predictor = (f: Cs2Features) => Cs2Probability;
@@ -92,8 +104,12 @@ export const OT_SET_PERIOD = 2;
  * Future-round map DP for fixed per-side round probabilities. Returns value(a, b) = P(team 1 wins the map | score
  * a–b before round a+b+1). Regulation values are tabulated; overtime is closed-form per set.
  */
+/** The previous round's winner: none (pistol round next, or unknown), team 1, team 2. */
+export type PreviousWinner = 0 | 1 | 2;
+
 class MapTable {
-  private readonly reg = new Float64Array(WIN_ROUNDS * WIN_ROUNDS);
+  /** reg[(a·W + b)·3 + previous winner] */
+  private readonly reg = new Float64Array(WIN_ROUNDS * WIN_ROUNDS * 3);
   /** Overtime values by set parity k: ot[k][x·4 + y] = value at x–y into a set of parity k. */
   private readonly ot: Float64Array[] = [];
   /** P(team 1 wins the map) at 12–12 (the start of the first overtime set). */
@@ -103,6 +119,7 @@ class MapTable {
     readonly pCt: number, // P(team 1 wins a future round | team 1 CT)
     readonly pT: number, // P(team 1 wins a future round | team 1 T)
     readonly firstHalfCt: boolean,
+    dependence?: Cs2ModelParams["future"]["dependence"],
   ) {
     // Overtime set of parity k (sides of rounds 25 + 6k … 30 + 6k): A_k(x, y) = P(team 1 wins this set | x–y),
     // B_k(x, y) = P(it reaches 3–3 | x–y). The value at x–y is A_k + B_k·V_{k+1}, V_k the value at the start of a set
@@ -145,25 +162,41 @@ class MapTable {
       for (let i = 0; i < t.length; i++) t[i] = A[k]![i]! + B[k]![i]! * next;
       this.ot.push(t);
     }
-    // Regulation: first to 13; 12–12 → overtime
+    // Regulation: first to 13; 12–12 → overtime. Round n's probability depends on the previous round's winner.
     const W = WIN_ROUNDS;
+    const lCt = Math.log(pCt / (1 - pCt));
+    const lT = Math.log(pT / (1 - pT));
+    const shiftFor = (n: number): number => {
+      if (!dependence || n === 1 || n === HALF_ROUNDS + 1) return 0; // pistol rounds
+      const k = (n - 1) % HALF_ROUNDS; // rounds since the half's pistol round
+      return k === 1 ? dependence.afterPistol : k === 2 ? dependence.secondAfterPistol : dependence.afterWin;
+    };
     for (let a = W - 1; a >= 0; a--)
       for (let b = W - 1; b >= 0; b--) {
+        const i = (a * W + b) * 3;
         if (a === W - 1 && b === W - 1) {
-          this.reg[a * W + b] = v0;
+          this.reg[i] = this.reg[i + 1] = this.reg[i + 2] = v0;
           continue;
         }
-        const p = team1IsCtInRound(a + b + 1, firstHalfCt) ? pCt : pT;
-        const win = a + 1 === W ? 1 : this.reg[(a + 1) * W + b]!;
-        const lose = b + 1 === W ? 0 : this.reg[a * W + b + 1]!;
-        this.reg[a * W + b] = p * win + (1 - p) * lose;
+        const n = a + b + 1;
+        const l = team1IsCtInRound(n, firstHalfCt) ? lCt : lT;
+        const shift = shiftFor(n);
+        const winNext = a + 1 === W ? -1 : ((a + 1) * W + b) * 3 + 1; // the next state: team 1 won this round
+        const loseNext = b + 1 === W ? -1 : (a * W + b + 1) * 3 + 2;
+        const win = winNext < 0 ? 1 : this.reg[winNext]!;
+        const lose = loseNext < 0 ? 0 : this.reg[loseNext]!;
+        for (let prev = 0; prev < 3; prev++) {
+          const p = 1 / (1 + Math.exp(-(l + (prev === 1 ? shift : prev === 2 ? -shift : 0))));
+          this.reg[i + prev] = p * win + (1 - p) * lose;
+        }
       }
   }
 
-  value(a: number, b: number): number {
+  /** P(team 1 wins the map | a–b before round a+b+1, the previous round won by `prev`). */
+  value(a: number, b: number, prev: PreviousWinner = 0): number {
     const r = mapResult(a, b);
     if (r !== 0) return r === 1 ? 1 : 0;
-    if (a < WIN_ROUNDS && b < WIN_ROUNDS) return this.reg[a * WIN_ROUNDS + b]!;
+    if (a < WIN_ROUNDS && b < WIN_ROUNDS) return this.reg[(a * WIN_ROUNDS + b) * 3 + prev]!;
     const sets = Math.floor((Math.min(a, b) - (WIN_ROUNDS - 1)) / OT_HALF_ROUNDS); // completed overtime sets
     const x = a - (WIN_ROUNDS - 1) - OT_HALF_ROUNDS * sets;
     const y = b - (WIN_ROUNDS - 1) - OT_HALF_ROUNDS * sets;
@@ -182,7 +215,7 @@ export function createCs2Predictor(p: Cs2ModelParams): Cs2Predictor {
     let t = cache.get(key);
     if (!t) {
       const r = (F.ratingCoef * rd) / 400;
-      t = new MapTable(sigmoid(F.ctAdvantage + r), sigmoid(-F.ctAdvantage + r), firstHalfCt);
+      t = new MapTable(sigmoid(F.ctAdvantage + r), sigmoid(-F.ctAdvantage + r), firstHalfCt, F.dependence);
       if (cache.size > 4096) cache.clear();
       cache.set(key, t);
     }
@@ -238,7 +271,7 @@ export function createCs2Predictor(p: Cs2ModelParams): Cs2Predictor {
       const ct = f.team1Side === "CT";
       const firstHalfCt = team1IsCtInRound(n, true) ? ct : !ct;
       const t = table(ratingDiff, firstHalfCt);
-      pMap = pRound * t.value(a + 1, b) + (1 - pRound) * t.value(a, b + 1);
+      pMap = pRound * t.value(a + 1, b, 1) + (1 - pRound) * t.value(a, b + 1, 2);
     }
     const need = f.bestOf === 5 ? 3 : f.bestOf === 3 ? 2 : 1;
     const m1 = nonNeg(f.mapsWon[0] | 0);

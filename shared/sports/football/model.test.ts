@@ -1,12 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { seededRng } from "../../random";
+import { type FootballStrength, football, footballWinProbabilityOf } from "./index";
 import {
   createFootballPredictor,
   FOOTBALL_MODEL_PARAMS,
   FOOTBALL_MODEL_VERSION,
   type FootballFeatures,
+  footballPrediction,
   footballWinProbability,
 } from "./model";
+import { type FootballState, initialFootballState } from "./state";
 
 const P = footballWinProbability;
 const state = (o: Partial<FootballFeatures> = {}): FootballFeatures => ({
@@ -231,5 +234,130 @@ describe("football model", () => {
     for (let k = 0; k < 5; k++) for (const s of states) P(s);
     const micros = ((performance.now() - t0) * 1000) / (5 * states.length);
     expect(micros).toBeLessThan(200); // generous in CI; the bench reports the real figure
+  });
+});
+
+describe("football model: knockout matches (extra time, shoot-out)", () => {
+  const ko = (o: Partial<FootballFeatures> = {}) => footballPrediction(state({ knockout: true, ...o }));
+
+  it("has fitted extra-time and shoot-out parameters", () => {
+    const k = FOOTBALL_MODEL_PARAMS.knockout;
+    // extra time is played at a lower goal rate than regulation (fitted ≈ 0.65), the stronger side and the home side
+    // win shoot-outs somewhat more often (not the placeholders 1 / 0 / 0)
+    expect(k.extraTimeRate).toBeGreaterThan(0.4);
+    expect(k.extraTimeRate).toBeLessThan(0.9);
+    expect(k.shootoutSlope).toBeGreaterThan(0.1);
+    expect(k.shootoutSlope).toBeLessThan(1.5);
+    expect(Math.abs(k.shootoutHome)).toBeLessThan(1);
+  });
+
+  it("without knockout there is no advance probability and the result is unchanged", () => {
+    const f = state({ minute: 30, score: [1, 0] });
+    expect(footballPrediction(f).advance).toBeUndefined();
+    expect(ko({ minute: 30, score: [1, 0] }).result).toEqual(footballWinProbability(f));
+  });
+
+  it("advance probabilities sum to 1, lie in [0, 1] and are at least the 90-minute win probability", () => {
+    const r = rng(7);
+    for (let i = 0; i < 3000; i++) {
+      const f = { ...randomState(r), knockout: true };
+      if (r() < 0.3) f.minute = 90 + r() * 30; // extra time
+      const { result, advance } = footballPrediction(f);
+      expect(advance).toBeDefined();
+      const [a1, a2] = advance!;
+      expect(a1 + a2).toBeCloseTo(1, 12);
+      for (const v of [a1, a2]) {
+        expect(v).toBeGreaterThanOrEqual(0);
+        expect(v).toBeLessThanOrEqual(1);
+      }
+      expect(a1).toBeGreaterThanOrEqual(result[0] - 1e-12);
+      expect(a2).toBeGreaterThanOrEqual(result[2] - 1e-12);
+      expect(a1).toBeLessThanOrEqual(result[0] + result[1] + 1e-12);
+    }
+  });
+
+  it("at full time level the 90-minute result is a draw and going through comes from extra time and the shoot-out", () => {
+    const strong = ko({ minute: 90, score: [1, 1], elo: [2000, 1700], neutral: true });
+    expect(strong.result).toEqual([0, 1, 0]);
+    expect(strong.advance![0]).toBeGreaterThan(0.5);
+    expect(strong.advance![0]).toBeLessThan(0.8); // extra time is short, the shoot-out close to a coin flip
+    const even = ko({ minute: 90, score: [0, 0], elo: [1800, 1800], neutral: true });
+    expect(even.advance![0]).toBeCloseTo(0.5, 10);
+    // decided at 90: no extra time
+    expect(ko({ minute: 90, score: [2, 1] }).advance).toEqual([1, 0]);
+  });
+
+  it("in extra time the 90-minute result is a draw, the leader's chance rises with time and only the shoot-out is left at 120", () => {
+    let last = 0;
+    for (const minute of [91, 100, 105, 110, 115, 119.5]) {
+      const p = ko({ minute, score: [2, 1], elo: [1800, 1800], neutral: true });
+      expect(p.result).toEqual([0, 1, 0]);
+      expect(p.advance![0]).toBeGreaterThan(last);
+      last = p.advance![0];
+    }
+    const k = FOOTBALL_MODEL_PARAMS.knockout;
+    const shoot = 1 / (1 + Math.exp(-(k.shootoutSlope * 0.5)));
+    expect(ko({ minute: 120, score: [1, 1], elo: [1900, 1700], neutral: true }).advance![0]).toBeCloseTo(shoot, 12);
+  });
+
+  it("is monotone in the score and Elo for going through", () => {
+    const r = rng(11);
+    for (let i = 0; i < 1000; i++) {
+      const f = { ...randomState(r), knockout: true };
+      if (r() < 0.3) f.minute = 90 + r() * 30;
+      const base = footballPrediction(f).advance![0];
+      const more = footballPrediction({ ...f, score: [f.score[0] + 1, f.score[1]] }).advance![0];
+      const stronger = footballPrediction({ ...f, elo: [f.elo[0] + 100, f.elo[1]] }).advance![0];
+      expect(more).toBeGreaterThanOrEqual(base - 1e-9);
+      expect(stronger).toBeGreaterThanOrEqual(base - 1e-9);
+    }
+  });
+});
+
+describe("football sport module: knockout wiring", () => {
+  const live = (o: Partial<FootballState>): FootballState => ({
+    ...initialFootballState(),
+    status: "live",
+    period: 2,
+    ...o,
+  });
+  const strength = { rating: [1800, 1750] as [number, number], neutral: true };
+
+  it("publishes advance probabilities only for knockout matches", () => {
+    const s = live({ minute: 70, score: [1, 1] });
+    const league = footballWinProbabilityOf(s, strength);
+    expect(league.pAdvanceTeam1).toBeUndefined();
+    // through the sport module, as the room calls it (TeamStrength gains `knockout` from the match metadata)
+    const cupStrength: FootballStrength = { ...strength, knockout: true };
+    const cup = football.winProbability(s, cupStrength);
+    expect(cup.pTeam1).toBe(league.pTeam1);
+    expect(cup.pAdvanceTeam1! + cup.pAdvanceTeam2!).toBeCloseTo(1, 12);
+    expect(cup.pAdvanceTeam1!).toBeGreaterThan(cup.pTeam1);
+  });
+
+  it("in extra time the 90-minute result is a draw; after the shoot-out the winner goes through", () => {
+    const et = footballWinProbabilityOf(live({ period: 3, minute: 100, score: [2, 1] }), {
+      ...strength,
+      knockout: true,
+    });
+    expect([et.pTeam1, et.pDraw, et.pTeam2]).toEqual([0, 1, 0]);
+    expect(et.pAdvanceTeam1!).toBeGreaterThan(0.6);
+    // extra time started but no event with a minute yet: still extra time, not a decided match
+    const etStart = footballWinProbabilityOf(live({ period: 3, minute: 90, score: [1, 1] }), {
+      ...strength,
+      knockout: true,
+    });
+    expect(etStart.pAdvanceTeam1!).toBeGreaterThan(0.3);
+    expect(etStart.pAdvanceTeam1!).toBeLessThan(0.7);
+    const done = footballWinProbabilityOf(
+      live({ status: "finished", period: 5, minute: 120, score: [1, 1], penaltyShootout: [3, 4] }),
+      { ...strength, knockout: true },
+    );
+    expect(done).toMatchObject({ pTeam1: 0, pDraw: 1, pTeam2: 0, pAdvanceTeam1: 0, pAdvanceTeam2: 1 });
+    const won90 = footballWinProbabilityOf(live({ status: "finished", period: 2, minute: 90, score: [2, 0] }), {
+      ...strength,
+      knockout: true,
+    });
+    expect(won90).toMatchObject({ pTeam1: 1, pDraw: 0, pAdvanceTeam1: 1, pAdvanceTeam2: 0 });
   });
 });

@@ -24,6 +24,19 @@ export interface FootballFeatures {
   redCards: [number, number];
   elo: [number, number];
   neutral: boolean;
+  /**
+   * Knockout match: a level score at 90 minutes goes to 30 minutes of extra time and then a shoot-out. With
+   * `knockout`, `minute` may run past 90 into extra time (90–120; the 90-minute result is then a draw).
+   */
+  knockout?: boolean;
+}
+
+/** The 90-minute result and, for knockout matches, the probability that each team goes through. */
+export interface FootballPrediction {
+  /** [pTeam1, pDraw, pTeam2] after 90 minutes (plus stoppage time). */
+  result: [number, number, number];
+  /** [team 1, team 2] advances (extra time and shoot-out included); only for knockout matches. */
+  advance?: [number, number];
 }
 
 export interface FootballModelParams {
@@ -54,9 +67,16 @@ export interface FootballModelParams {
   redCard: { own: number; opponent: number };
   /** Draw inflation δ: P(draw) += δ·(remaining share of goal expectation)·P(win or loss) (taken proportionally). */
   drawInflation: number;
+  /**
+   * Extra time and shoot-out: in extra time each team scores a Poisson number of goals with mean
+   * extraTimeRate · λ_i · (remaining extra-time minutes)/90 (λ_i the level-score rates above, red cards included);
+   * a shoot-out is won by team 1 with probability σ(shootoutHome·[not neutral] + shootoutSlope·x).
+   */
+  knockout: { extraTimeRate: number; shootoutHome: number; shootoutSlope: number };
 }
 
 export type FootballPredictor = (f: FootballFeatures) => [number, number, number];
+export type FootballKnockoutPredictor = (f: FootballFeatures) => FootballPrediction;
 
 const LIM = 10; // goal differences beyond ±LIM are clamped (their outcome is settled)
 const WIDTH = 2 * LIM + 1;
@@ -102,6 +122,8 @@ export function createFootballPredictor(p: FootballModelParams): FootballPredict
     let l2 = Math.exp(base - b * x - (f.neutral ? 0 : h2));
     const s1 = f.score[0] > 0 ? f.score[0] | 0 : 0;
     const s2 = f.score[1] > 0 ? f.score[1] | 0 : 0;
+    // in extra time (knockout only) the 90-minute result was a draw
+    if (f.knockout && f.minute > 90) return [0, 1, 0];
     let net = (f.redCards[0] | 0) - (f.redCards[1] | 0);
     if (net > MAX_NET_RED) net = MAX_NET_RED;
     if (net < -MAX_NET_RED) net = -MAX_NET_RED;
@@ -213,11 +235,73 @@ export function createFootballPredictor(p: FootballModelParams): FootballPredict
   };
 }
 
+/** P(X₁ − X₂ > −d) and P(X₁ − X₂ = −d) for independent Poisson X₁ ~ μ₁, X₂ ~ μ₂ (team 1 leads by d now). */
+function skellamAhead(mu1: number, mu2: number, d: number): [number, number] {
+  const N = 12;
+  let win = 0;
+  let level = 0;
+  let pa = Math.exp(-mu1);
+  for (let i = 0; i <= N; i++) {
+    let pb = Math.exp(-mu2);
+    for (let j = 0; j <= N; j++) {
+      const diff = d + i - j;
+      if (diff > 0) win += pa * pb;
+      else if (diff === 0) level += pa * pb;
+      pb = (pb * mu2) / (j + 1);
+    }
+    pa = (pa * mu1) / (i + 1);
+  }
+  return [win, level];
+}
+
+/** Builds the predictor with advance probabilities for knockout matches (90-minute result from `createFootballPredictor`). */
+export function createFootballKnockoutPredictor(p: FootballModelParams): FootballKnockoutPredictor {
+  const predict = createFootballPredictor(p);
+  const { intercept: a, slope: b, quad: cq, level: lv, homeAttack: h1, homeDefence: h2 } = p.rate;
+  const xMax2 = (p.rate.maxEloDiff / 400) ** 2;
+  const { extraTimeRate: rho, shootoutHome, shootoutSlope } = p.knockout;
+  return function predictKnockout(f: FootballFeatures): FootballPrediction {
+    const result = predict(f);
+    if (!f.knockout) return { result };
+    const e1 = clampElo(f.elo[0]);
+    const e2 = clampElo(f.elo[1]);
+    const x = (e1 - e2) / 400;
+    const base = a + cq * Math.min(x * x, xMax2) + (lv * ((e1 + e2) / 2 - 1500)) / 400;
+    let l1 = Math.exp(base + b * x + (f.neutral ? 0 : h1));
+    let l2 = Math.exp(base - b * x - (f.neutral ? 0 : h2));
+    let net = (f.redCards[0] | 0) - (f.redCards[1] | 0);
+    net = Math.max(-MAX_NET_RED, Math.min(MAX_NET_RED, net));
+    if (net > 0) {
+      l1 *= p.redCard.own ** net;
+      l2 *= p.redCard.opponent ** net;
+    } else if (net < 0) {
+      l1 *= p.redCard.opponent ** -net;
+      l2 *= p.redCard.own ** -net;
+    }
+    const pShoot = 1 / (1 + Math.exp(-((f.neutral ? 0 : shootoutHome) + shootoutSlope * x)));
+    const m = f.minute > 90 ? Math.min(f.minute, 120) : 90;
+    const d = f.minute > 90 ? (f.score[0] | 0) - (f.score[1] | 0) : 0;
+    const share = (rho * (120 - m)) / 90;
+    const [win, level] = skellamAhead(l1 * share, l2 * share, d);
+    // through after extra time or the shoot-out, given the score is level at 90 (or the current extra-time score)
+    const q = Math.min(1, Math.max(0, win + level * pShoot));
+    const a1 = f.minute > 90 ? q : result[0] + result[1] * q;
+    return { result, advance: [a1, 1 - a1] };
+  };
+}
+
 /** Parameters shipped with the model (fitted by dev/train/football.ts). */
 export const FOOTBALL_MODEL_PARAMS: FootballModelParams = params;
 export const FOOTBALL_MODEL_VERSION: string = params.version;
 
 const predictDefault = createFootballPredictor(FOOTBALL_MODEL_PARAMS);
+
+const predictKnockoutDefault = createFootballKnockoutPredictor(FOOTBALL_MODEL_PARAMS);
+
+/** The 90-minute result and, when `f.knockout`, each team's probability of going through. */
+export function footballPrediction(f: FootballFeatures): FootballPrediction {
+  return predictKnockoutDefault(f);
+}
 
 /** [pTeam1, pDraw, pTeam2] for a live state; team 1 is the home side. Each in [0, 1], summing to 1. */
 export function footballWinProbability(f: FootballFeatures): [number, number, number] {

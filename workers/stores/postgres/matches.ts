@@ -24,6 +24,9 @@ export const matchSchema = z
     startsAt: z.string().nullable(),
     venue: z.string().nullable(),
     neutral: z.boolean().describe("Played at a neutral venue: no home advantage for team 1."),
+    knockout: z
+      .boolean()
+      .describe("A knockout tie: level after 90 minutes goes to extra time and a shoot-out; predictions add pAdvance."),
     tournament: z.string().nullable(),
     bestOf: z.int().nullable(),
     status: z
@@ -76,6 +79,7 @@ export function matchView({ match: m, team1: t1, team2: t2 }: MatchRow): MatchVi
     startsAt: m.startsAt?.toISOString() ?? null,
     venue: m.venue,
     neutral: m.neutral,
+    knockout: m.knockout,
     tournament: m.tournament,
     bestOf: m.bestOf,
     status: (matchStatuses as readonly string[]).includes(m.status) ? (m.status as MatchStatus) : "scheduled",

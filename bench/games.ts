@@ -1,0 +1,310 @@
+// Bench of the fan prediction game through the running Worker: load guesses through the API (guesses/s),
+// end the game's matches with match_end events, and measure the time from that POST to the last
+// leaderboard change (the settlement status turns `settled` only after its last Redis write), the
+// Worker's peak memory during settlement over its level before, and leaderboard / fan-rank read
+// latency while settlement runs against GET /health in the same run. Correctness: every fan's points
+// in Postgres and on the Redis leaderboard equal an independent computation, in leaderboard order.
+import { readdirSync, readFileSync } from "node:fs";
+import Redis from "ioredis";
+import { neonPool } from "../dev/migrate";
+import { seededRng } from "../shared/random";
+import type { BenchTarget } from "./pipeline";
+import { round, summary } from "./stats";
+
+export interface GamesBenchOptions {
+  /** Guesses per match (one per fan). */
+  fans: number;
+  /** Matches of the game, all ending together. */
+  matches: number;
+  /** Guesses per request (≤ 10,000). */
+  batch?: number;
+  concurrency?: number;
+  /** Concurrent readers during settlement. */
+  readers?: number;
+  /** Redis port of the local stack (ioredis reads the board directly for the correctness check). */
+  redisPort: number;
+  label?: string;
+}
+
+export interface GamesFigure {
+  name: string;
+  value: number;
+  unit: string;
+  target?: string;
+  note?: string;
+}
+
+const fanId = (i: number) => `fan-${String(i).padStart(7, "0")}`;
+const FINAL = { home: 2, away: 1 };
+
+/** The rule written out again, independently of shared/games/scoring.ts and of the SQL. */
+function expectedPoints(h: number, a: number): number {
+  if (h === FINAL.home && a === FINAL.away) return 3;
+  return Math.sign(h - a) === Math.sign(FINAL.home - FINAL.away) ? 1 : 0;
+}
+
+async function api(t: BenchTarget, path: string, init: { method?: string; body?: unknown } = {}) {
+  const res = await fetch(`${t.baseUrl}${path}`, {
+    method: init.method ?? (init.body === undefined ? "GET" : "POST"),
+    headers: { authorization: `Bearer ${t.apiKey}`, "content-type": "application/json" },
+    body: init.body === undefined ? undefined : JSON.stringify(init.body),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${init.method ?? "GET"} ${path}: ${res.status} ${text.slice(0, 300)}`);
+  return JSON.parse(text) as Record<string, unknown>;
+}
+
+/** RSS (bytes) of every process under `root` (wrangler and its workerd). */
+function treeRss(root: number): number {
+  const children = new Map<number, number[]>();
+  for (const d of readdirSync("/proc")) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      const list = children.get(ppid) ?? [];
+      list.push(Number(d));
+      children.set(ppid, list);
+    } catch {
+      // gone
+    }
+  }
+  let total = 0;
+  const stack = [root];
+  while (stack.length) {
+    const pid = stack.pop()!;
+    try {
+      const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+      if (m) total += Number(m[1]) * 1024;
+    } catch {
+      // gone
+    }
+    stack.push(...(children.get(pid) ?? []));
+  }
+  return total;
+}
+
+export async function benchGames(t: BenchTarget, workerPid: number, opts: GamesBenchOptions): Promise<GamesFigure[]> {
+  const label = opts.label ?? `${opts.matches}x${opts.fans}`;
+  const batch = opts.batch ?? 10_000;
+  const figures: GamesFigure[] = [];
+  const rng = seededRng(`games-bench-${label}`);
+  const home = new Uint8Array(opts.fans * opts.matches);
+  const away = new Uint8Array(opts.fans * opts.matches);
+  for (let i = 0; i < home.length; i++) {
+    home[i] = rng.int(0, 3);
+    away[i] = rng.int(0, 3);
+  }
+
+  const run = crypto.randomUUID().slice(0, 6);
+  const matchIds = Array.from({ length: opts.matches }, (_, m) => `bench-game-${run}-${m}`);
+  for (const id of matchIds)
+    await api(t, "/v1/matches", {
+      body: { id, sport: "football", startsAt: new Date(Date.now() + 3_600_000).toISOString() },
+    });
+  const game = await api(t, "/v1/games", { body: { name: `bench ${label}`, matchIds } });
+  const gameId = String(game.id);
+
+  // 1. Load the guesses.
+  const chunks: { m: number; from: number }[] = [];
+  for (let m = 0; m < opts.matches; m++) for (let from = 0; from < opts.fans; from += batch) chunks.push({ m, from });
+  let next = 0;
+  let accepted = 0;
+  const loadStarted = performance.now();
+  await Promise.all(
+    Array.from({ length: opts.concurrency ?? 4 }, async () => {
+      while (next < chunks.length) {
+        const { m, from } = chunks[next++]!;
+        const items = [];
+        for (let i = from; i < Math.min(from + batch, opts.fans); i++) {
+          const k = m * opts.fans + i;
+          items.push({ fanId: fanId(i), matchId: matchIds[m], home: home[k], away: away[k] });
+        }
+        const r = await api(t, `/v1/games/${gameId}/guesses`, { body: items });
+        accepted += Number(r.accepted);
+      }
+    }),
+  );
+  const loadSeconds = (performance.now() - loadStarted) / 1000;
+  const total = opts.fans * opts.matches;
+  if (accepted !== total) throw new Error(`accepted ${accepted} of ${total} guesses`);
+  figures.push({
+    name: `games.${label}.guesses_loaded`,
+    value: Math.round(total / loadSeconds),
+    unit: "guesses/s",
+    note: `${total} guesses in requests of ${batch}`,
+  });
+
+  // 2. Kick-off and goals (2-1), then every match_end in one request.
+  let clock = Date.now() - 7_200_000;
+  const ev = (matchId: string, type: string, seq: number, extra: Record<string, unknown> = {}) => {
+    clock += 1000;
+    return {
+      eventId: crypto.randomUUID(),
+      matchId,
+      sport: "football",
+      type,
+      timestamp: new Date(clock).toISOString(),
+      seq,
+      ...extra,
+    };
+  };
+  await api(t, "/v1/events", {
+    body: matchIds.flatMap((id) => [
+      ev(id, "match_start", 1),
+      ev(id, "goal", 2, { teamId: 1, payload: { minute: 10 } }),
+      ev(id, "goal", 3, { teamId: 2, payload: { minute: 30 } }),
+      ev(id, "goal", 4, { teamId: 1, payload: { minute: 70 } }),
+    ]),
+  });
+  await new Promise((r) => setTimeout(r, 1_000));
+
+  // 3. End the matches; read while settlement runs; sample the Worker's memory.
+  const rssBefore = treeRss(workerPid);
+  let rssPeak = rssBefore;
+  const rssSamples: { at: number; rss: number }[] = [];
+  const latencies = { leaderboard: [] as number[], fan: [] as number[], health: [] as number[] };
+  let settling = true;
+  const sampler = setInterval(() => {
+    const rss = treeRss(workerPid);
+    rssPeak = Math.max(rssPeak, rss);
+    rssSamples.push({ at: performance.now(), rss });
+  }, 100);
+  const timedGet = async (kind: keyof typeof latencies, path: string) => {
+    const started = performance.now();
+    const res = await fetch(`${t.baseUrl}${path}`, { headers: { authorization: `Bearer ${t.apiKey}` } });
+    await res.arrayBuffer();
+    if (!res.ok) throw new Error(`GET ${path}: ${res.status}`);
+    latencies[kind].push(performance.now() - started);
+  };
+  const readerRng = seededRng(`games-bench-readers-${label}`);
+  const readers = Array.from({ length: opts.readers ?? 4 }, async () => {
+    while (settling) {
+      await timedGet("leaderboard", `/v1/games/${gameId}/leaderboard?limit=50`);
+      await timedGet("fan", `/v1/games/${gameId}/fans/${fanId(readerRng.int(0, opts.fans - 1))}`);
+      await timedGet("health", "/health");
+    }
+  });
+  const endedAt = performance.now();
+  await api(t, "/v1/events", { body: matchIds.map((id) => ev(id, "match_end", 5)) });
+  const settledAfter: number[] = [];
+  const pending = new Set(matchIds);
+  while (pending.size > 0) {
+    for (const id of [...pending]) {
+      const s = await api(t, `/v1/games/${gameId}/matches/${id}/settlement`);
+      if (s.status === "settled") {
+        pending.delete(id);
+        settledAfter.push(performance.now() - endedAt);
+      }
+    }
+    if (performance.now() - endedAt > 900_000) throw new Error("settlement did not finish within 15 minutes");
+    if (pending.size > 0) await new Promise((r) => setTimeout(r, 100));
+  }
+  settling = false;
+  await Promise.all(readers);
+  clearInterval(sampler);
+  figures.push({
+    name: `games.${label}.match_end_to_last_leaderboard_change`,
+    value: round(Math.max(...settledAfter) / 1000, 2),
+    unit: "s",
+    target: "≤ 10 (1M guesses), ceiling 30",
+    note: `${total} guesses over ${opts.matches} match(es)`,
+  });
+  figures.push({
+    name: `games.${label}.settled_per_second`,
+    value: Math.round(total / (Math.max(...settledAfter) / 1000)),
+    unit: "guesses/s",
+  });
+  figures.push({
+    name: `games.${label}.worker_peak_memory_growth`,
+    value: round((rssPeak - rssBefore) / 1_048_576, 1),
+    unit: "MiB",
+    note: `wrangler + workerd RSS ${round(rssBefore / 1_048_576, 0)} MiB before match_end, peak ${round(rssPeak / 1_048_576, 0)} MiB`,
+  });
+  // Flat memory shows as the same peak in the second half of settlement as in the first.
+  const half = endedAt + Math.max(...settledAfter) / 2;
+  const peakOf = (xs: { rss: number }[]) => round(Math.max(rssBefore, ...xs.map((x) => x.rss)) / 1_048_576, 0);
+  figures.push({
+    name: `games.${label}.worker_peak_memory_second_half_minus_first_half`,
+    value: round(
+      peakOf(rssSamples.filter((x) => x.at > half)) - peakOf(rssSamples.filter((x) => x.at >= endedAt && x.at <= half)),
+      0,
+    ),
+    unit: "MiB",
+    note: "≈ 0 when the settlement's memory does not grow with the guesses settled",
+  });
+  for (const kind of ["leaderboard", "fan", "health"] as const) {
+    const s = summary(latencies[kind]);
+    figures.push({
+      name: `games.${label}.read_${kind}.p50`,
+      value: s.p50,
+      unit: "ms",
+      note: `${s.n} reads during settlement`,
+    });
+    figures.push({
+      name: `games.${label}.read_${kind}.p99`,
+      value: s.p99,
+      unit: "ms",
+      ...(kind === "health" ? {} : { target: "≤ 2 × health p99, ≤ 100" }),
+    });
+  }
+
+  // 4. Correctness against the independent computation.
+  const expected = new Int32Array(opts.fans);
+  for (let m = 0; m < opts.matches; m++)
+    for (let i = 0; i < opts.fans; i++)
+      expected[i]! += expectedPoints(home[m * opts.fans + i]!, away[m * opts.fans + i]!);
+  let mismatches = 0;
+  const pool = neonPool(t.env);
+  try {
+    let cursor = "";
+    let seen = 0;
+    for (;;) {
+      const { rows } = await pool.query<{ fan_id: string; points: number }>(
+        "SELECT fan_id, points FROM fan_totals WHERE game_id = $1 AND fan_id > $2 ORDER BY fan_id LIMIT 50000",
+        [gameId, cursor],
+      );
+      if (rows.length === 0) break;
+      for (const r of rows) {
+        seen++;
+        if (expected[Number(r.fan_id.slice(4))] !== r.points) mismatches++;
+      }
+      cursor = rows.at(-1)!.fan_id;
+    }
+    if (seen !== opts.fans) mismatches += Math.abs(opts.fans - seen);
+  } finally {
+    await pool.end();
+  }
+  const redis = new Redis({ port: opts.redisPort, host: "127.0.0.1", lazyConnect: true });
+  await redis.connect();
+  let orderErrors = 0;
+  try {
+    const key = `mp:game:${gameId}:board`;
+    let prev: { fan: string; points: number } | null = null;
+    let onBoard = 0;
+    for (let start = 0; ; start += 50_000) {
+      const flat = await redis.zrange(key, String(start), String(start + 49_999), "WITHSCORES");
+      if (flat.length === 0) break;
+      for (let i = 0; i < flat.length; i += 2) {
+        const fan = flat[i]!;
+        const points = -Number(flat[i + 1]);
+        onBoard++;
+        if (expected[Number(fan.slice(4))] !== points) mismatches++;
+        if (prev && (prev.points < points || (prev.points === points && prev.fan >= fan))) orderErrors++;
+        prev = { fan, points };
+      }
+    }
+    if (onBoard !== opts.fans) mismatches += Math.abs(opts.fans - onBoard);
+  } finally {
+    redis.disconnect();
+  }
+  figures.push({
+    name: `games.${label}.points_mismatches`,
+    value: mismatches,
+    unit: "fans",
+    target: "0",
+    note: "Postgres totals and the Redis board against an independent computation",
+  });
+  figures.push({ name: `games.${label}.leaderboard_order_errors`, value: orderErrors, unit: "pairs", target: "0" });
+  return figures;
+}

@@ -1,0 +1,1 @@
+ALTER TABLE "matches" ADD COLUMN "knockout" boolean DEFAULT false NOT NULL;

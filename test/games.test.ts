@@ -1,0 +1,504 @@
+// The fan prediction game end to end against the real Postgres, Redis and local queues: games, guesses
+// (array and NDJSON, every bad field named, the kick-off lock), settlement started by a room's
+// match_end through the real settlement queue, leaderboards with shared ranks, exactly-once pages under
+// redelivery and dependency failures, and re-settlement of a corrected score.
+import { createExecutionContext, createMessageBatch, env, getQueueResult, SELF } from "cloudflare:test";
+import { beforeAll, describe, expect, it } from "vitest";
+import { guessPoints } from "../shared/games/scoring";
+import { withPostgres } from "../workers/clients/postgres";
+import { consumeEvents } from "../workers/consumer/consume-events";
+import type { Env } from "../workers/env";
+import { openLeaderboardRedis, readPage, writeTotals } from "../workers/games/leaderboard";
+import { consumeSettlement, type SettlementMessage } from "../workers/games/settlement";
+import type { EventsMessage } from "../workers/queue/messages";
+import { BASE, call, createApiKey, eventually, footballEvent, postEvents, uniqueMatchId } from "./fixtures";
+
+const DEAD = "http://127.0.0.1:9"; // discard port: nothing listens
+
+let admin: string;
+let operator: string;
+let reader: string;
+let ingest: string;
+beforeAll(async () => {
+  [admin, operator, reader, ingest] = await Promise.all([
+    createApiKey(["admin"]),
+    createApiKey(["games"]),
+    createApiKey(["read"]),
+    createApiKey(["ingest"]),
+  ]);
+});
+
+async function ok<T>(res: Response, status = 200): Promise<T> {
+  const body = await res.text();
+  expect(res.status, body).toBe(status);
+  return JSON.parse(body) as T;
+}
+
+const inAnHour = () => new Date(Date.now() + 3_600_000).toISOString();
+
+async function registerMatch(label: string, startsAt: string | null = inAnHour()): Promise<string> {
+  const id = uniqueMatchId(label);
+  await ok(await call(admin, "/v1/matches", { body: { id, sport: "football", startsAt } }), 201);
+  return id;
+}
+
+async function createGame(matchIds: string[], scoring?: { exact: number; outcome: number }): Promise<string> {
+  const game = await ok<{ id: string }>(
+    await call(admin, "/v1/games", { body: { name: "test game", matchIds, ...(scoring ? { scoring } : {}) } }),
+    201,
+  );
+  return game.id;
+}
+
+interface GuessInput {
+  fanId: string;
+  matchId: string;
+  home: number;
+  away: number;
+}
+
+function postGuesses(gameId: string, body: unknown, contentType = "application/json", key = operator) {
+  return SELF.fetch(`${BASE}/v1/games/${gameId}/guesses`, {
+    method: "POST",
+    headers: { "content-type": contentType, authorization: `Bearer ${key}` },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
+}
+
+interface Board {
+  entries: { rank: number; fanId: string; points: number }[];
+  nextCursor: string | null;
+  fans: number;
+  settledMatches: number;
+  updatedAt: string | null;
+}
+
+interface Settlement {
+  status: string;
+  finalScore: { home: number; away: number } | null;
+  guesses: number;
+  revision: number;
+  settledAt: string | null;
+  durationMs: number | null;
+}
+
+const settlement = (gameId: string, matchId: string) =>
+  call(reader, `/v1/games/${gameId}/matches/${matchId}/settlement`).then((r) => ok<Settlement>(r));
+
+async function settled(gameId: string, matchId: string, revision = 1): Promise<Settlement> {
+  return eventually(async () => {
+    const s = await settlement(gameId, matchId);
+    return s.status === "settled" && s.revision === revision ? s : null;
+  }, 20_000);
+}
+
+async function fullBoard(gameId: string, limit = 2): Promise<Board["entries"]> {
+  const all: Board["entries"] = [];
+  let cursor: string | null = null;
+  for (let pages = 0; pages < 100; pages++) {
+    const page: Board = await ok(
+      await call(reader, `/v1/games/${gameId}/leaderboard?limit=${limit}${cursor ? `&cursor=${cursor}` : ""}`),
+    );
+    all.push(...page.entries);
+    cursor = page.nextCursor;
+    if (!cursor) break;
+  }
+  return all;
+}
+
+/** Points per fan as Postgres holds them (the truth). */
+async function totals(gameId: string): Promise<Record<string, number>> {
+  const rows = await withPostgres(env, ({ pool }) =>
+    pool.query<{ fan_id: string; points: number }>("SELECT fan_id, points FROM fan_totals WHERE game_id = $1", [
+      gameId,
+    ]),
+  );
+  return Object.fromEntries(rows.rows.map((r) => [r.fan_id, r.points]));
+}
+
+describe("games and guesses", () => {
+  it("creates a game over registered matches and refuses unknown ones, naming them", async () => {
+    const m1 = await registerMatch("g-create");
+    const gameId = await createGame([m1]);
+    const game = await ok<{ matchIds: string[]; scoring: unknown }>(await call(reader, `/v1/games/${gameId}`));
+    expect(game).toMatchObject({ matchIds: [m1], scoring: { exact: 3, outcome: 1 } });
+    const bad = await call(admin, "/v1/games", { body: { name: "x", matchIds: [m1, "nope-never-registered"] } });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: { issues: { path: string }[] } }).error.issues).toEqual([
+      expect.objectContaining({ path: "body.matchIds.1" }),
+    ]);
+    const m2 = await registerMatch("g-add");
+    const added = await ok<{ matchIds: string[] }>(
+      await call(admin, `/v1/games/${gameId}`, { method: "PATCH", body: { matchIds: [m2] } }),
+    );
+    expect(added.matchIds.sort()).toEqual([m1, m2].sort());
+    expect((await call(reader, "/v1/games", { body: { name: "x", matchIds: [m1] } })).status).toBe(403);
+    expect((await call(reader, `/v1/games/${crypto.randomUUID()}`)).status).toBe(404);
+  });
+
+  it("takes an array and NDJSON, replaces a fan's earlier guess, and names every bad field per item", async () => {
+    const m = await registerMatch("g-guess");
+    const gameId = await createGame([m]);
+    const first = await ok<{ accepted: number; rejected: unknown[] }>(
+      await postGuesses(gameId, [
+        { fanId: "a", matchId: m, home: 1, away: 0 },
+        { fanId: "b", matchId: m, home: -1, away: "2", extra: 1 },
+        { fanId: "c", matchId: "other-match", home: 0, away: 0 },
+        { fanId: "a", matchId: m, home: 2, away: 0 },
+      ]),
+      202,
+    );
+    expect(first.accepted).toBe(2);
+    expect(first.rejected).toEqual([
+      {
+        index: 1,
+        code: "invalid_request",
+        issues: expect.arrayContaining([
+          expect.objectContaining({ path: "home" }),
+          expect.objectContaining({ path: "away" }),
+          expect.objectContaining({ path: "extra" }),
+        ]),
+      },
+      { index: 2, code: "invalid_request", issues: [{ path: "matchId", message: "is not a match of this game" }] },
+    ]);
+    const nd = [
+      JSON.stringify({ fanId: "007", matchId: m, home: 0, away: 0 }),
+      "{not json",
+      JSON.stringify({ fanId: "a", matchId: m, home: 3, away: 1 }),
+    ].join("\n");
+    const second = await ok<{ accepted: number; rejected: { index: number }[] }>(
+      await postGuesses(gameId, nd, "application/x-ndjson"),
+      202,
+    );
+    expect(second.accepted).toBe(2);
+    expect(second.rejected.map((r) => r.index)).toEqual([1]);
+    const fan = await ok<{ guesses: { home: number; away: number; status: string; points: null }[] }>(
+      await call(reader, `/v1/games/${gameId}/fans/a`),
+    );
+    expect(fan.guesses).toEqual([{ matchId: m, home: 3, away: 1, points: null, status: "open" }]);
+    const none = await postGuesses(gameId, [{ fanId: "" }]);
+    expect(none.status).toBe(400);
+    expect(
+      (await postGuesses(gameId, [{ fanId: "a", matchId: m, home: 1, away: 1 }], "application/json", reader)).status,
+    ).toBe(403);
+    const tooMany = Array.from({ length: 10_001 }, (_, i) => ({ fanId: `f${i}`, matchId: m, home: 0, away: 0 }));
+    expect((await postGuesses(gameId, tooMany)).status).toBe(413);
+  });
+
+  it("rejects guesses after kick-off (scheduled start passed, or first live event) with guess_locked", async () => {
+    const started = await registerMatch("g-started", new Date(Date.now() - 60_000).toISOString());
+    const later = await registerMatch("g-later");
+    const gameId = await createGame([started, later]);
+    const locked = await postGuesses(gameId, [{ fanId: "a", matchId: started, home: 1, away: 0 }]);
+    expect(locked.status).toBe(409);
+    const body = (await locked.json()) as { error: { code: string; rejected: { code: string }[] } };
+    expect(body.error.code).toBe("guess_locked");
+    expect(body.error.rejected).toEqual([expect.objectContaining({ index: 0, code: "guess_locked" })]);
+
+    // Before its first event the later match takes guesses; its first live event locks it.
+    await ok(await postGuesses(gameId, [{ fanId: "a", matchId: later, home: 1, away: 0 }]), 202);
+    await ok(await postEvents(ingest, footballEvent(later, "match_start")), 202);
+    await eventually(async () => (await settlement(gameId, later)).status === "locked");
+    const after = await postGuesses(gameId, [
+      { fanId: "b", matchId: later, home: 0, away: 0 },
+      { fanId: "b", matchId: started, home: 0, away: 0 },
+    ]);
+    expect(after.status).toBe(409);
+    expect(((await after.json()) as { error: { code: string } }).error.code).toBe("guess_locked");
+  });
+});
+
+describe("settlement", () => {
+  it("settles on the room's match_end through the queue: leaderboard and fan ranks, ties shared", async () => {
+    const m = await registerMatch("g-e2e");
+    const gameId = await createGame([m]);
+    // Final 2-1. Exact: f1, f2 (3). Outcome: f3, f4, f5 (1). Wrong: f6, f7 (0).
+    const guesses: GuessInput[] = [
+      { fanId: "f1", matchId: m, home: 2, away: 1 },
+      { fanId: "f2", matchId: m, home: 2, away: 1 },
+      { fanId: "f3", matchId: m, home: 1, away: 0 },
+      { fanId: "f4", matchId: m, home: 3, away: 0 },
+      { fanId: "f5", matchId: m, home: 4, away: 2 },
+      { fanId: "f6", matchId: m, home: 0, away: 0 },
+      { fanId: "f7", matchId: m, home: 0, away: 3 },
+    ];
+    await ok(await postGuesses(gameId, guesses), 202);
+    await ok(
+      await postEvents(ingest, [
+        footballEvent(m, "match_start", { seq: 1 }),
+        footballEvent(m, "goal", { seq: 2, teamId: 1, payload: { minute: 10 } }),
+        footballEvent(m, "goal", { seq: 3, teamId: 2, payload: { minute: 20 } }),
+        footballEvent(m, "goal", { seq: 4, teamId: 1, payload: { minute: 80 } }),
+      ]),
+      202,
+    );
+    // While live: provisional points at the current score (2-1 after the third goal).
+    const live = await eventually(async () => {
+      const s = (await settlement(gameId, m)) as Settlement & {
+        currentScore?: { home: number; away: number };
+        provisional?: { home: number; away: number; guesses: number; points: number }[];
+      };
+      return s.status === "locked" && s.currentScore?.home === 2 && s.currentScore.away === 1 ? s : null;
+    });
+    expect(live.provisional).toContainEqual({ home: 2, away: 1, guesses: 2, points: 3 });
+    expect(live.provisional).toContainEqual({ home: 0, away: 0, guesses: 1, points: 0 });
+    const provisionalFan = await ok<{ guesses: { provisionalPoints?: number; points: null }[] }>(
+      await call(reader, `/v1/games/${gameId}/fans/f3`),
+    );
+    expect(provisionalFan.guesses[0]).toMatchObject({ provisionalPoints: 1, points: null, status: "locked" });
+
+    await ok(await postEvents(ingest, footballEvent(m, "match_end", { seq: 5 })), 202);
+    const done = await settled(gameId, m);
+    expect(done).toMatchObject({ finalScore: { home: 2, away: 1 }, guesses: 7, revision: 1 });
+    expect(done.durationMs).toBeGreaterThanOrEqual(0);
+
+    const board = await fullBoard(gameId, 2);
+    expect(board).toEqual([
+      { rank: 1, fanId: "f1", points: 3 },
+      { rank: 1, fanId: "f2", points: 3 },
+      { rank: 3, fanId: "f3", points: 1 },
+      { rank: 3, fanId: "f4", points: 1 },
+      { rank: 3, fanId: "f5", points: 1 },
+      { rank: 6, fanId: "f6", points: 0 },
+      { rank: 6, fanId: "f7", points: 0 },
+    ]);
+    const top = await ok<Board>(await call(reader, `/v1/games/${gameId}/leaderboard`));
+    expect(top).toMatchObject({ fans: 7, settledMatches: 1, nextCursor: null });
+    expect(top.updatedAt).not.toBeNull();
+    const fan = await ok<{ rank: number; points: number; around: { fanId: string }[]; guesses: unknown[] }>(
+      await call(reader, `/v1/games/${gameId}/fans/f4`),
+    );
+    expect(fan).toMatchObject({ fanId: "f4", rank: 3, points: 1 });
+    expect(fan.around.map((e) => e.fanId)).toEqual(["f2", "f3", "f5", "f6"]);
+    expect(fan.guesses).toEqual([{ matchId: m, home: 3, away: 0, points: 1, status: "settled" }]);
+    // A match_end delivered again (a repeat from the source) changes nothing.
+    await ok(await postEvents(ingest, footballEvent(m, "match_end", { seq: 6 })), 202);
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await settlement(gameId, m)).revision).toBe(1);
+    expect(await totals(gameId)).toEqual({ f1: 3, f2: 3, f3: 1, f4: 1, f5: 1, f6: 0, f7: 0 });
+  });
+
+  it("re-settles a corrected final score: points move by exactly the difference", async () => {
+    const m1 = await registerMatch("g-fix1");
+    const m2 = await registerMatch("g-fix2");
+    const gameId = await createGame([m1, m2], { exact: 5, outcome: 2 });
+    await ok(
+      await postGuesses(gameId, [
+        { fanId: "x", matchId: m1, home: 1, away: 0 },
+        { fanId: "y", matchId: m1, home: 1, away: 1 },
+        { fanId: "z", matchId: m1, home: 2, away: 0 },
+        { fanId: "x", matchId: m2, home: 0, away: 2 },
+        { fanId: "y", matchId: m2, home: 0, away: 1 },
+      ]),
+      202,
+    );
+    const correct = (matchId: string, home: number, away: number) =>
+      call(admin, `/v1/matches/${matchId}/final-score`, { body: { home, away } });
+    await ok(await correct(m2, 0, 2), 202);
+    await settled(gameId, m2);
+    await ok(await correct(m1, 1, 0), 202);
+    await settled(gameId, m1);
+    // m1 1-0: x 5, y 0, z 2; m2 0-2: x 5, y 2.
+    expect(await totals(gameId)).toEqual({ x: 10, y: 2, z: 2 });
+    // The goal is retracted: 0-0. x loses 5 on m1, y gains 2 (the draw), z loses 2.
+    await ok(await correct(m1, 0, 0), 202);
+    const fixed = await settled(gameId, m1, 2);
+    expect(fixed.finalScore).toEqual({ home: 0, away: 0 });
+    expect(await totals(gameId)).toEqual({ x: 5, y: 4, z: 0 });
+    const board = await eventually(async () => {
+      const b = await fullBoard(gameId, 10);
+      return b[0]?.points === 5 ? b : null;
+    });
+    expect(board).toEqual([
+      { rank: 1, fanId: "x", points: 5 },
+      { rank: 2, fanId: "y", points: 4 },
+      { rank: 3, fanId: "z", points: 0 },
+    ]);
+    // The same score again is not a new revision.
+    await ok(await correct(m1, 0, 0), 202);
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await settlement(gameId, m1)).revision).toBe(2);
+    expect(await totals(gameId)).toEqual({ x: 5, y: 4, z: 0 });
+    expect((await correct(m1, -1, 0)).status).toBe(400);
+  });
+});
+
+/** A queue that records what the handler sends instead of delivering it. */
+function capturingQueue() {
+  const sent: SettlementMessage[] = [];
+  const queue = {
+    send: async (body: SettlementMessage) => {
+      sent.push(body);
+    },
+    sendBatch: async (items: Iterable<{ body: SettlementMessage }>) => {
+      for (const i of items) sent.push(i.body);
+    },
+  } as unknown as Env["SETTLEMENT_QUEUE"];
+  return { sent, queue };
+}
+
+async function deliver(messages: SettlementMessage[], over: Partial<Env>): Promise<{ acked: number; retried: number }> {
+  const batch = createMessageBatch<SettlementMessage>(
+    "matchpulse-settlement",
+    messages.map((body, i) => ({ id: `s${i}`, timestamp: new Date(), attempts: 1, body })),
+  );
+  const ctx = createExecutionContext();
+  await consumeSettlement(batch, { ...env, ...over });
+  const result = await getQueueResult(batch, ctx);
+  return { acked: result.explicitAcks.length, retried: result.retryMessages.length };
+}
+
+describe("settlement under redelivery and failures", () => {
+  /** A game over one match with `n` fans whose guesses cycle through a few scores. */
+  async function scenario(label: string, n: number) {
+    const m = await registerMatch(label);
+    const gameId = await createGame([m]);
+    const scores = [
+      [1, 0],
+      [2, 1],
+      [0, 0],
+      [0, 1],
+    ] as const;
+    const guesses = Array.from({ length: n }, (_, i) => ({
+      fanId: `fan-${String(i).padStart(3, "0")}`,
+      matchId: m,
+      home: scores[i % 4]![0],
+      away: scores[i % 4]![1],
+    }));
+    await ok(await postGuesses(gameId, guesses), 202);
+    const final = { home: 1, away: 0 };
+    const expected = Object.fromEntries(guesses.map((g) => [g.fanId, guessPoints(g, final)]));
+    return { m, gameId, final, expected };
+  }
+
+  /** Runs a final score through the handler with a capturing queue: returns the first page job (pages of 4). */
+  async function firstPage(m: string, final: { home: number; away: number }) {
+    const { sent, queue } = capturingQueue();
+    expect(
+      await deliver([{ v: 1, kind: "final", matchId: m, final, source: "correction" }], { SETTLEMENT_QUEUE: queue }),
+    ).toEqual({ acked: 1, retried: 0 });
+    expect(sent).toHaveLength(1);
+    const page = sent[0]!;
+    if (page.kind !== "page") throw new Error("expected a page job");
+    return { ...page, pageSize: 4, maxPages: 1 };
+  }
+
+  it("changes nothing twice when every page is delivered twice", async () => {
+    const { m, gameId, final, expected } = await scenario("g-twice", 10);
+    let job: SettlementMessage | undefined = await firstPage(m, final);
+    let pages = 0;
+    while (job) {
+      const { sent, queue } = capturingQueue();
+      // The same message twice in one batch, then once more in another: one effect.
+      expect(await deliver([job, job], { SETTLEMENT_QUEUE: queue })).toEqual({ acked: 2, retried: 0 });
+      expect(await deliver([job], { SETTLEMENT_QUEUE: queue })).toEqual({ acked: 1, retried: 0 });
+      job = sent[0];
+      pages++;
+      expect(sent.every((s) => JSON.stringify(s) === JSON.stringify(sent[0]))).toBe(true);
+    }
+    expect(pages).toBe(3); // 4 + 4 + 2
+    expect(await totals(gameId)).toEqual(expected);
+    expect((await settlement(gameId, m)).status).toBe("settled");
+    const board = await fullBoard(gameId, 100);
+    expect(Object.fromEntries(board.map((e) => [e.fanId, e.points]))).toEqual(expected);
+  });
+
+  it("retries a page while Redis is down, then completes it without doubling points", async () => {
+    const { m, gameId, final, expected } = await scenario("g-noredis", 6);
+    const job = await firstPage(m, final);
+    const { sent, queue } = capturingQueue();
+    const down = await deliver([job], { SETTLEMENT_QUEUE: queue, UPSTASH_REDIS_REST_URL: DEAD });
+    expect(down).toEqual({ acked: 0, retried: 1 });
+    expect(sent).toHaveLength(0); // no next page before this one is on the leaderboard
+    // Postgres committed that page before Redis failed; the retries below must not add it again.
+    expect(Object.keys(await totals(gameId))).toHaveLength(4);
+    // Several pages in one message (the next page is scored while a write is in flight): retried too.
+    const whole = await deliver([{ ...job, maxPages: undefined }], {
+      SETTLEMENT_QUEUE: queue,
+      UPSTASH_REDIS_REST_URL: DEAD,
+    });
+    expect(whole).toEqual({ acked: 0, retried: 1 });
+    expect(sent).toHaveLength(0);
+    expect(Object.keys(await totals(gameId))).toHaveLength(6);
+    let next: SettlementMessage | undefined = job;
+    while (next) {
+      const capture = capturingQueue();
+      expect(await deliver([next], { SETTLEMENT_QUEUE: capture.queue })).toEqual({ acked: 1, retried: 0 });
+      next = capture.sent[0];
+    }
+    expect(await totals(gameId)).toEqual(expected);
+    const board = await fullBoard(gameId, 100);
+    expect(Object.fromEntries(board.map((e) => [e.fanId, e.points]))).toEqual(expected);
+  });
+
+  it("retries while Postgres is down (final score and pages), then settles exactly once", async () => {
+    const { m, gameId, final, expected } = await scenario("g-nopg", 6);
+    const noPostgres = { DATABASE_URL: "postgres://u:p@127.0.0.1:9/db", NEON_WS_PROXY: "ws://127.0.0.1:9" };
+    const finalMsg: SettlementMessage = { v: 1, kind: "final", matchId: m, final, source: "correction" };
+    expect(await deliver([finalMsg], noPostgres)).toEqual({ acked: 0, retried: 1 });
+    // The queue refuses the page jobs after the revision was opened: the retry queues them again.
+    const refusing = {
+      send: async () => Promise.reject(new Error("queue down")),
+      sendBatch: async () => Promise.reject(new Error("queue down")),
+    } as unknown as Env["SETTLEMENT_QUEUE"];
+    expect(await deliver([finalMsg], { SETTLEMENT_QUEUE: refusing })).toEqual({ acked: 0, retried: 1 });
+    const job = await firstPage(m, final);
+    expect(job.revision).toBe(1);
+    expect(await deliver([job], noPostgres)).toEqual({ acked: 0, retried: 1 });
+    expect(await totals(gameId)).toEqual({});
+    let next: SettlementMessage | undefined = job;
+    while (next) {
+      const capture = capturingQueue();
+      expect(await deliver([next], { SETTLEMENT_QUEUE: capture.queue })).toEqual({ acked: 1, retried: 0 });
+      next = capture.sent[0];
+    }
+    expect(await totals(gameId)).toEqual(expected);
+    expect(await settlement(gameId, m)).toMatchObject({ status: "settled", revision: 1, guesses: 6 });
+  });
+});
+
+describe("the trigger and the leaderboard's write order", () => {
+  it("retries the events message when the settlement queue refuses the match's final score", async () => {
+    const matchId = uniqueMatchId("g-trigger");
+    const events = [footballEvent(matchId, "match_start"), footballEvent(matchId, "match_end")];
+    const body: EventsMessage = {
+      kind: "events",
+      v: 1,
+      matchId,
+      requestId: "test-trigger",
+      acceptedAt: Date.now(),
+      events,
+    };
+    const run = async (queue: Env["SETTLEMENT_QUEUE"]) => {
+      const batch = createMessageBatch<EventsMessage>("matchpulse-events", [
+        { id: "e1", timestamp: new Date(), attempts: 1, body },
+      ]);
+      const ctx = createExecutionContext();
+      await consumeEvents(batch, { ...env, SETTLEMENT_QUEUE: queue });
+      return getQueueResult(batch, ctx);
+    };
+    const refusing = {
+      send: async () => Promise.reject(new Error("queue down")),
+    } as unknown as Env["SETTLEMENT_QUEUE"];
+    expect((await run(refusing)).retryMessages.map((m) => m.msgId)).toEqual(["e1"]);
+    // The redelivery (the room sees duplicates) queues the final score.
+    const { sent, queue } = capturingQueue();
+    expect((await run(queue)).explicitAcks).toEqual(["e1"]);
+    expect(sent).toEqual([{ v: 1, kind: "final", matchId, final: { home: 0, away: 0 }, source: "match_end" }]);
+  });
+
+  it("keeps a fan's newer total when an older one arrives later (two matches settling at once)", async () => {
+    const gameId = crypto.randomUUID();
+    const redis = openLeaderboardRedis(env);
+    await writeTotals(redis, gameId, [{ fanId: "007", points: 6, version: 2 }]);
+    await writeTotals(redis, gameId, [
+      { fanId: "007", points: 3, version: 1 },
+      { fanId: "008", points: 3, version: 1 },
+    ]);
+    const page = await readPage(redis, gameId, 10, null);
+    expect(page.entries).toEqual([
+      { rank: 1, fanId: "007", points: 6 },
+      { rank: 2, fanId: "008", points: 3 },
+    ]);
+  });
+});

@@ -1,0 +1,353 @@
+// Postgres access of the prediction game: games and their matches, fans' guesses, settlement pages and
+// fans' totals. Postgres is the truth; the Redis leaderboard (workers/games/leaderboard.ts) mirrors
+// fan_totals. Every statement takes bound parameters; a settlement page is one statement (atomic).
+import type { Pool } from "@neondatabase/serverless";
+import type { GameScore, Guess, Scoring } from "../../../shared/games/scoring";
+
+export interface GameRow {
+  id: string;
+  name: string;
+  scoring: Scoring;
+  createdAt: string;
+  matchIds: string[];
+}
+
+interface GameDbRow {
+  id: string;
+  name: string;
+  exact_points: number;
+  outcome_points: number;
+  created_at: Date;
+  match_ids: string[] | null;
+}
+
+const toGame = (r: GameDbRow): GameRow => ({
+  id: r.id,
+  name: r.name,
+  scoring: { exact: r.exact_points, outcome: r.outcome_points },
+  createdAt: r.created_at.toISOString(),
+  matchIds: r.match_ids ?? [],
+});
+
+const GAME_SELECT = `SELECT g.id, g.name, g.exact_points, g.outcome_points, g.created_at,
+  (SELECT array_agg(gm.match_id ORDER BY gm.match_id) FROM game_matches gm WHERE gm.game_id = g.id) AS match_ids
+  FROM games g WHERE g.id = $1`;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const isGameId = (id: string): boolean => UUID.test(id);
+
+/** The ids among `matchIds` that are not registered matches. */
+export async function unknownMatches(pool: Pool, matchIds: string[]): Promise<string[]> {
+  const { rows } = await pool.query<{ id: string }>("SELECT id FROM matches WHERE id = ANY($1::text[])", [matchIds]);
+  const known = new Set(rows.map((r) => r.id));
+  return matchIds.filter((id) => !known.has(id));
+}
+
+export async function createGame(pool: Pool, name: string, scoring: Scoring, matchIds: string[]): Promise<GameRow> {
+  const { rows } = await pool.query<{ id: string }>(
+    `WITH g AS (INSERT INTO games (name, exact_points, outcome_points) VALUES ($1, $2, $3) RETURNING id),
+     m AS (INSERT INTO game_matches (game_id, match_id) SELECT g.id, u FROM g, unnest($4::text[]) u)
+     SELECT id FROM g`,
+    [name, scoring.exact, scoring.outcome, matchIds],
+  );
+  return (await findGame(pool, rows[0]!.id))!;
+}
+
+export async function findGame(pool: Pool, gameId: string): Promise<GameRow | null> {
+  if (!isGameId(gameId)) return null;
+  const { rows } = await pool.query<GameDbRow>(GAME_SELECT, [gameId]);
+  return rows[0] ? toGame(rows[0]) : null;
+}
+
+export async function addGameMatches(pool: Pool, gameId: string, matchIds: string[]): Promise<void> {
+  await pool.query(
+    `INSERT INTO game_matches (game_id, match_id) SELECT $1, u FROM unnest($2::text[]) u
+     ON CONFLICT (game_id, match_id) DO NOTHING`,
+    [gameId, matchIds],
+  );
+}
+
+/**
+ * When a match stops taking guesses: at its first live event (matches.status leaves 'scheduled'), at its
+ * scheduled start, or once its settlement began, whichever comes first. As SQL over game_matches gm and
+ * matches m, so the insert below checks it in the same statement that writes.
+ */
+const OPEN_SQL = `gm.status = 'open' AND coalesce(m.status, 'scheduled') = 'scheduled'
+  AND (m.starts_at IS NULL OR m.starts_at > now())`;
+
+/** Which of `matchIds` belong to the game, and whether each still takes guesses. */
+export async function matchLocks(pool: Pool, gameId: string, matchIds: string[]): Promise<Map<string, boolean>> {
+  const { rows } = await pool.query<{ match_id: string; open: boolean }>(
+    `SELECT gm.match_id, (${OPEN_SQL}) AS open FROM game_matches gm LEFT JOIN matches m ON m.id = gm.match_id
+     WHERE gm.game_id = $1 AND gm.match_id = ANY($2::text[])`,
+    [gameId, matchIds],
+  );
+  return new Map(rows.map((r) => [r.match_id, r.open]));
+}
+
+/**
+ * Writes guesses (a later guess of the same fan and match replaces the earlier one) for matches still
+ * open, in one statement. Returns the keys (`matchId\u0000fanId`) written; a guess missing from it hit
+ * the lock between the caller's check and this write.
+ */
+export async function upsertGuesses(pool: Pool, gameId: string, items: Guess[]): Promise<Set<string>> {
+  if (items.length === 0) return new Set();
+  const { rows } = await pool.query<{ match_id: string; fan_id: string }>(
+    `INSERT INTO guesses (game_id, match_id, fan_id, home, away, updated_at)
+     SELECT $1, u.match_id, u.fan_id, u.home, u.away, now()
+     FROM unnest($2::text[], $3::text[], $4::smallint[], $5::smallint[]) AS u(match_id, fan_id, home, away)
+     JOIN game_matches gm ON gm.game_id = $1 AND gm.match_id = u.match_id
+     LEFT JOIN matches m ON m.id = u.match_id
+     WHERE ${OPEN_SQL}
+     ON CONFLICT (game_id, match_id, fan_id)
+       DO UPDATE SET home = excluded.home, away = excluded.away, updated_at = excluded.updated_at
+     RETURNING match_id, fan_id`,
+    [
+      gameId,
+      items.map((g) => g.matchId),
+      items.map((g) => g.fanId),
+      items.map((g) => g.home),
+      items.map((g) => g.away),
+    ],
+  );
+  return new Set(rows.map((r) => `${r.match_id}\u0000${r.fan_id}`));
+}
+
+/** One game's settlement job at one revision, as it travels in the queue. */
+export interface SettlementTarget {
+  gameId: string;
+  matchId: string;
+  revision: number;
+  final: GameScore;
+  scoring: Scoring;
+}
+
+/**
+ * A match's final score arrived (match_end or a correction): every game holding it settles. A new score
+ * is the next revision; the same score again re-opens only games not yet settled (a retried trigger
+ * whose page jobs may not have been queued), so a repeat never starts a second revision.
+ */
+export async function openSettlements(pool: Pool, matchId: string, final: GameScore): Promise<SettlementTarget[]> {
+  const { rows } = await pool.query<{
+    game_id: string;
+    revision: number;
+    exact_points: number;
+    outcome_points: number;
+  }>(
+    `UPDATE game_matches gm SET
+       revision = CASE WHEN gm.final_home IS DISTINCT FROM $2::smallint OR gm.final_away IS DISTINCT FROM $3::smallint
+                       THEN gm.revision + 1 ELSE gm.revision END,
+       settling_since = CASE WHEN gm.final_home IS DISTINCT FROM $2::smallint OR gm.final_away IS DISTINCT FROM $3::smallint
+                       THEN now() ELSE gm.settling_since END,
+       status = 'settling', final_home = $2::smallint, final_away = $3::smallint
+     FROM games g
+     WHERE gm.match_id = $1 AND g.id = gm.game_id
+       AND (gm.final_home IS DISTINCT FROM $2::smallint OR gm.final_away IS DISTINCT FROM $3::smallint
+            OR gm.status <> 'settled')
+     RETURNING gm.game_id, gm.revision, g.exact_points, g.outcome_points`,
+    [matchId, final.home, final.away],
+  );
+  return rows.map((r) => ({
+    gameId: r.game_id,
+    matchId,
+    revision: r.revision,
+    final,
+    scoring: { exact: r.exact_points, outcome: r.outcome_points },
+  }));
+}
+
+export interface PageResult {
+  /** Guesses in the page (0: the match is done). */
+  size: number;
+  /** The page's last fanId: the next page's cursor. */
+  lastFanId: string | null;
+  /** Guesses whose points changed in this call (0 when the page was already scored at this revision). */
+  scored: number;
+  /** False when a newer revision superseded this job: it stops. */
+  current: boolean;
+}
+
+/**
+ * Scores one keyset page of a match's guesses at a revision and adds each fan's difference to
+ * fan_totals, in one statement. A guess already scored at this revision is skipped (its
+ * scored_revision is the per-fan, per-match, per-revision marker), so a retried page adds nothing twice.
+ */
+export async function scorePage(pool: Pool, job: SettlementTarget, cursor: string, limit: number): Promise<PageResult> {
+  const { rows } = await pool.query<{ size: number; last_fan: string | null; scored: number; revision: number }>(
+    `WITH cur AS (SELECT revision FROM game_matches WHERE game_id = $1 AND match_id = $2),
+     page AS (
+       SELECT fan_id FROM guesses WHERE game_id = $1 AND match_id = $2 AND fan_id > $3 ORDER BY fan_id LIMIT $4
+     ),
+     last AS (SELECT fan_id FROM page ORDER BY fan_id DESC LIMIT 1),
+     -- A key range, no join: the planner cannot pick a quadratic plan on stale row estimates.
+     scored AS (
+       UPDATE guesses g SET
+         prev_points = g.points,
+         points = CASE WHEN g.home = $5::smallint AND g.away = $6::smallint THEN $7::smallint
+                       WHEN sign(g.home - g.away) = sign($5::int - $6::int) THEN $8::smallint ELSE 0 END,
+         scored_revision = $9
+       WHERE g.game_id = $1 AND g.match_id = $2 AND g.fan_id > $3 AND g.fan_id <= (SELECT fan_id FROM last)
+         AND g.scored_revision < $9 AND (SELECT revision FROM cur) = $9
+       RETURNING g.fan_id, g.points - coalesce(g.prev_points, 0) AS delta
+     ),
+     totals AS (
+       INSERT INTO fan_totals AS t (game_id, fan_id, points, version)
+       SELECT $1, fan_id, delta, 1 FROM scored ORDER BY fan_id
+       ON CONFLICT (game_id, fan_id) DO UPDATE SET points = t.points + excluded.points, version = t.version + 1
+       RETURNING 1
+     )
+     SELECT (SELECT count(*) FROM page)::int AS size,
+            (SELECT fan_id FROM last) AS last_fan,
+            (SELECT count(*) FROM totals)::int AS scored,
+            (SELECT revision FROM cur) AS revision`,
+    [
+      job.gameId,
+      job.matchId,
+      cursor,
+      limit,
+      job.final.home,
+      job.final.away,
+      job.scoring.exact,
+      job.scoring.outcome,
+      job.revision,
+    ],
+  );
+  const r = rows[0]!;
+  return { size: r.size, lastFanId: r.last_fan, scored: r.scored, current: r.revision === job.revision };
+}
+
+export interface FanTotal {
+  fanId: string;
+  points: number;
+  version: number;
+}
+
+/** The absolute totals of the fans of one page (fan_id in (after, upTo]), for the leaderboard. */
+export async function pageTotals(
+  pool: Pool,
+  gameId: string,
+  matchId: string,
+  after: string,
+  upTo: string,
+): Promise<FanTotal[]> {
+  const { rows } = await pool.query<{ fan_id: string; points: number; version: number }>(
+    `SELECT t.fan_id, t.points, t.version FROM guesses g
+     JOIN fan_totals t ON t.game_id = g.game_id AND t.fan_id = g.fan_id
+     WHERE g.game_id = $1 AND g.match_id = $2 AND g.fan_id > $3 AND g.fan_id <= $4`,
+    [gameId, matchId, after, upTo],
+  );
+  return rows.map((r) => ({ fanId: r.fan_id, points: r.points, version: r.version }));
+}
+
+/** Marks a revision settled (only once: a repeat or a superseded revision changes nothing). */
+export async function finishSettlement(
+  pool: Pool,
+  job: SettlementTarget,
+  guessesScored: number,
+): Promise<{ durationMs: number } | null> {
+  const { rows } = await pool.query<{ duration_ms: number }>(
+    `UPDATE game_matches SET status = 'settled', settled_at = now(), guesses_scored = $4,
+       duration_ms = greatest(0, round(extract(epoch FROM now() - settling_since) * 1000))::int
+     WHERE game_id = $1 AND match_id = $2 AND revision = $3 AND status = 'settling'
+     RETURNING duration_ms`,
+    [job.gameId, job.matchId, job.revision, guessesScored],
+  );
+  if (!rows[0]) return null;
+  return { durationMs: rows[0].duration_ms };
+}
+
+/** Matches of the game settled, counting `settling` (the one finishing now) as settled. */
+export async function settledMatches(pool: Pool, gameId: string, settling: string): Promise<number> {
+  const { rows } = await pool.query<{ n: number }>(
+    "SELECT count(*)::int AS n FROM game_matches WHERE game_id = $1 AND (status = 'settled' OR match_id = $2)",
+    [gameId, settling],
+  );
+  return rows[0]!.n;
+}
+
+export interface MatchSettlementRow {
+  status: "open" | "locked" | "settling" | "settled";
+  finalScore: GameScore | null;
+  revision: number;
+  settledAt: string | null;
+  durationMs: number | null;
+  guesses: number;
+}
+
+export async function matchSettlement(pool: Pool, gameId: string, matchId: string): Promise<MatchSettlementRow | null> {
+  const { rows } = await pool.query<{
+    status: string;
+    open: boolean;
+    final_home: number | null;
+    final_away: number | null;
+    revision: number;
+    settled_at: Date | null;
+    duration_ms: number | null;
+    guesses: number;
+  }>(
+    `SELECT gm.status, (${OPEN_SQL}) AS open, gm.final_home, gm.final_away, gm.revision, gm.settled_at, gm.duration_ms,
+       (SELECT count(*) FROM guesses g WHERE g.game_id = gm.game_id AND g.match_id = gm.match_id)::int AS guesses
+     FROM game_matches gm LEFT JOIN matches m ON m.id = gm.match_id
+     WHERE gm.game_id = $1 AND gm.match_id = $2`,
+    [gameId, matchId],
+  );
+  const r = rows[0];
+  if (!r) return null;
+  const status = r.status === "settling" || r.status === "settled" ? r.status : r.open ? "open" : "locked";
+  return {
+    status,
+    finalScore: r.final_home === null || r.final_away === null ? null : { home: r.final_home, away: r.final_away },
+    revision: r.revision,
+    settledAt: r.settled_at?.toISOString() ?? null,
+    durationMs: r.duration_ms,
+    guesses: r.guesses,
+  };
+}
+
+/** Distinct guessed scores of a match with their counts: what provisional points are computed from. */
+export async function guessGroups(
+  pool: Pool,
+  gameId: string,
+  matchId: string,
+): Promise<(GameScore & { guesses: number })[]> {
+  const { rows } = await pool.query<{ home: number; away: number; guesses: number }>(
+    `SELECT home, away, count(*)::int AS guesses FROM guesses WHERE game_id = $1 AND match_id = $2
+     GROUP BY home, away ORDER BY count(*) DESC, home, away LIMIT 200`,
+    [gameId, matchId],
+  );
+  return rows;
+}
+
+export interface FanGuessRow {
+  matchId: string;
+  home: number;
+  away: number;
+  points: number | null;
+  status: "open" | "locked" | "settling" | "settled";
+}
+
+/** A fan's guesses in a game (at most one per match of the game). */
+export async function fanGuesses(pool: Pool, gameId: string, fanId: string): Promise<FanGuessRow[]> {
+  const { rows } = await pool.query<{
+    match_id: string;
+    home: number;
+    away: number;
+    points: number | null;
+    scored_revision: number;
+    status: string;
+    open: boolean;
+  }>(
+    `SELECT g.match_id, g.home, g.away, g.points, g.scored_revision, gm.status, (${OPEN_SQL}) AS open
+     FROM guesses g JOIN game_matches gm ON gm.game_id = g.game_id AND gm.match_id = g.match_id
+     LEFT JOIN matches m ON m.id = g.match_id
+     WHERE g.game_id = $1 AND g.fan_id = $2 ORDER BY g.match_id LIMIT 1000`,
+    [gameId, fanId],
+  );
+  return rows.map((r) => ({
+    matchId: r.match_id,
+    home: r.home,
+    away: r.away,
+    points: r.scored_revision > 0 ? r.points : null,
+    status: r.status === "settling" || r.status === "settled" ? r.status : r.open ? "open" : "locked",
+  }));
+}
