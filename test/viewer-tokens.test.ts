@@ -137,7 +137,7 @@ describe("viewer tokens", () => {
     expect(await roomExists(matchId)).toBe(false);
   });
 
-  it("revoking the issuing client ends its tokens (within the 5 s key cache bound), sockets included", async () => {
+  it("revoking the issuing client ends its tokens within the 5 s key cache bound (open sockets: test/relays.test.ts)", async () => {
     const matchId = await matchWithEvents("viewer-revoke");
     const { client, key } = (await (
       await call(adminKey, "/v1/api-clients", {
