@@ -4,10 +4,13 @@
 import { existsSync, openSync, readSync, statSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
+import { WYSCOUT_CREDIT } from "../shared/sources/wyscout/parse";
 import { scopes } from "../workers/api/app-env";
 import { migrate } from "./migrate";
 import { DEFAULT_DEV_API_KEY, seedDevClient } from "./seed";
 import { type DemoFeed, runDemoFeed } from "./simulator/feed";
+import { replayWyscoutFile } from "./simulator/replay-wyscout";
+import { WYSCOUT_DATA_DIR } from "./simulator/wyscout-data";
 import { DEV_DATA_DIR, DEV_PORT_BASE, portsFrom, type Stack, startStack } from "./stack";
 import type { RunningService } from "./stack/service-process";
 import { startWorker } from "./stack/worker";
@@ -87,7 +90,10 @@ async function main(): Promise<void> {
   Stop       Ctrl-C
 `);
   if (process.env.MATCHPULSE_DEMO !== "0") {
-    demo = await runDemoFeed({ baseUrl: base, apiKey, log: (m) => say(`demo: ${m}`) });
+    const realFootball = process.env.MATCHPULSE_DEMO === "wyscout" ? await wyscoutDemoMatch() : undefined;
+    if (realFootball)
+      say(`demo: the first football match is a real one, replayed: ${realFootball.label} (${WYSCOUT_CREDIT})`);
+    demo = await runDemoFeed({ baseUrl: base, apiKey, log: (m) => say(`demo: ${m}`), realFootball });
     const wsBase = base.replace("http", "ws");
     console.log("  Demo feed (MATCHPULSE_DEMO=0 turns it off):");
     for (const m of demo.matches) {
@@ -100,6 +106,29 @@ async function main(): Promise<void> {
     console.log("");
   }
   stopFollowing = follow(worker.logFile);
+}
+
+/**
+ * MATCHPULSE_DEMO=wyscout: the 2018 World Cup final (France–Croatia, Wyscout match 2058017) from
+ * ../shared/data/wyscout, kicked off now, as the first football demo match.
+ */
+async function wyscoutDemoMatch() {
+  const FINAL = 2058017;
+  const replay = await replayWyscoutFile(
+    join(WYSCOUT_DATA_DIR, "matches", `${FINAL}.json.gz`),
+    `demo-wyscout-${Date.now().toString(36)}`,
+    [join(WYSCOUT_DATA_DIR, "matches_World_Cup.json")],
+    new Date(),
+  );
+  const label = replay.meta?.label ?? `Wyscout match ${FINAL}`;
+  const [home, away] = label.split(",")[0]!.split(" - ");
+  return {
+    matchId: replay.events[0]!.matchId,
+    events: replay.events,
+    teamNames: [home ?? "Team 1", away ?? "Team 2"] as [string, string],
+    knockout: true,
+    label,
+  };
 }
 
 await main();

@@ -57,12 +57,16 @@ describe("the OpenAPI document", () => {
 
   it("gives every operation a summary, described responses, and security on /v1 data routes", () => {
     expect(doc.components.securitySchemes).toHaveProperty("bearerAuth");
+    expect(doc.components.securitySchemes).toHaveProperty("sourceToken");
     for (const [path, ops] of Object.entries(doc.paths)) {
       for (const [method, op] of Object.entries(ops)) {
         expect(op.summary, `${method} ${path}`).toBeTruthy();
         for (const [status, r] of Object.entries(op.responses))
           expect(r.description, `${method} ${path} ${status}`).toBeTruthy();
-        if (path.startsWith("/v1/") && path !== "/v1/openapi.json")
+        // A source sends with its own token (a game server cannot set an Authorization header).
+        if (path === "/v1/sources/{sourceId}/ingest")
+          expect(op.security, `${method} ${path}`).toEqual([{ sourceToken: [] }]);
+        else if (path.startsWith("/v1/") && path !== "/v1/openapi.json")
           expect(op.security, `${method} ${path}`).toEqual([{ bearerAuth: [] }]);
       }
     }
@@ -96,6 +100,7 @@ describe("responses conform to their declared schemas", () => {
   let matchId: string;
   let cs2MatchId: string;
   let clientId: string;
+  let sourceId: string;
   let gamesKey: string;
   let gameId: string;
   let openMatchId: string;
@@ -138,6 +143,10 @@ describe("responses conform to their declared schemas", () => {
       await call(admin, "/v1/api-clients", { body: { name: "to revoke", scopes: ["read"] } })
     ).json()) as { client: { id: string } };
     clientId = client.client.id;
+    const source = (await (
+      await call(admin, "/v1/sources", { body: { kind: "cs2-log", matchId: uniqueMatchId("conf-src") } })
+    ).json()) as { id: string };
+    sourceId = source.id;
 
     const t = (s: number) => new Date(Date.now() - 120_000 + s * 1000).toISOString();
     const e = (id: string, sport: string, type: string, s: number, extra: Record<string, unknown> = {}) => ({
@@ -504,6 +513,49 @@ describe("responses conform to their declared schemas", () => {
       url: () => `/v1/api-clients/${crypto.randomUUID()}/revoke`,
       key: () => admin,
       status: 404,
+    },
+    // sources
+    {
+      name: "create source",
+      method: "post",
+      route: "/v1/sources",
+      url: () => "/v1/sources",
+      key: () => admin,
+      body: () => ({ kind: "cs2-gsi", matchId: uniqueMatchId("conf-src") }),
+      status: 201,
+    },
+    {
+      name: "create source: invalid",
+      method: "post",
+      route: "/v1/sources",
+      url: () => "/v1/sources",
+      key: () => admin,
+      body: () => ({ kind: "csgo", matchId: "m" }),
+      status: 400,
+    },
+    {
+      name: "list sources",
+      method: "get",
+      route: "/v1/sources",
+      url: () => "/v1/sources",
+      key: () => admin,
+      status: 200,
+    },
+    {
+      name: "revoke source",
+      method: "post",
+      route: "/v1/sources/{sourceId}/revoke",
+      url: () => `/v1/sources/${sourceId}/revoke`,
+      key: () => admin,
+      status: 200,
+    },
+    {
+      name: "source ingest: no token",
+      method: "post",
+      route: "/v1/sources/{sourceId}/ingest",
+      url: () => `/v1/sources/${sourceId}/ingest`,
+      key: () => null,
+      status: 401,
     },
     // 429 last for its key: the first read spends the budget of one
     {

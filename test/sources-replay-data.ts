@@ -14,6 +14,8 @@ export interface SourcesReplayData {
   wyscout: { wyId: number; file: string; meta: string }[];
   /** The shared CS2 dedicated-server log, as text. */
   cs2Log: string;
+  /** The 192 real CS2 GSI POST bodies, in capture order (JSON text). */
+  cs2Gsi: string[];
 }
 
 export function readSourcesReplayData(): SourcesReplayData {
@@ -29,6 +31,11 @@ export function readSourcesReplayData(): SourcesReplayData {
     cs2Log: gunzipSync(readFileSync(join(WYSCOUT_DATA_DIR, "../cs/server-logs/nuel-2018-overpass.log.gz"))).toString(
       "utf8",
     ),
+    cs2Gsi: (
+      JSON.parse(
+        gunzipSync(readFileSync(join(WYSCOUT_DATA_DIR, "../cs/gsi/cs2-gsi-capture.json.gz"))).toString("utf8"),
+      ) as { body: string }[]
+    ).map((p) => p.body),
   };
 }
 

@@ -345,6 +345,30 @@ describe("runDemoFeed", () => {
     expect(guesses.every((g) => g.home >= 0 && g.home <= 9 && g.away >= 0 && g.away <= 9)).toBe(true);
   });
 
+  it("plays a real match first when given one, under its own id and team names, as a knockout", async () => {
+    const real = events(5).map((e) => ({ ...e, matchId: "demo-wyscout-x" }));
+    const demo = await runDemoFeed({
+      baseUrl,
+      apiKey: "k",
+      log: () => {},
+      football: 1,
+      cs2: 0,
+      footballSpeed: 2000,
+      realFootball: { matchId: "demo-wyscout-x", events: real, teamNames: ["France", "Croatia"], knockout: true },
+    });
+    expect(demo.matches).toEqual([{ matchId: "demo-wyscout-x", sport: "football" }]);
+    await new Promise((r) => setTimeout(r, 300));
+    await demo.stop();
+    const names = received
+      .filter((r) => r.url === "/v1/teams")
+      .map((r) => (r.events as unknown as { name: string }).name);
+    expect(names.slice(0, 2)).toEqual(["France", "Croatia"]);
+    const match = received.find((r) => r.url === "/v1/matches")?.events as unknown as { id: string; knockout: boolean };
+    expect(match).toMatchObject({ id: "demo-wyscout-x", knockout: true });
+    const sent = received.filter((r) => r.url === "/v1/events").flatMap((r) => r.events.map((e) => e.eventId));
+    expect(sent.slice(0, 5)).toEqual(real.map((e) => e.eventId));
+  });
+
   it("uses fresh ids on every run by default", async () => {
     const a = await runDemoFeed({ baseUrl, apiKey: "k", log: () => {}, football: 1, cs2: 0 });
     await a.stop();

@@ -279,6 +279,11 @@ export interface DemoFeedOptions {
   cs2Speed?: number;
   /** Part of every matchId; default: the start time in base 36, so each run's ids are new. */
   runId?: string;
+  /**
+   * A real match to play first in the first football slot instead of a simulated one (e.g. a Wyscout
+   * replay), with its team names; a knockout when it is one. Later matches in that slot are simulated.
+   */
+  realFootball?: { matchId: string; events: MatchEvent[]; teamNames: [string, string]; knockout?: boolean };
 }
 
 export interface DemoFeed {
@@ -312,6 +317,7 @@ async function registerDemoMatch(
   apiKey: string,
   match: DemoMatch,
   ratings: [number, number],
+  real?: { teamNames: [string, string]; knockout?: boolean },
 ): Promise<void> {
   const post = async (path: string, body: unknown) => {
     const res = await fetch(`${base}${path}`, {
@@ -325,7 +331,8 @@ async function registerDemoMatch(
   const teamIds = [1, 2].map((side) => `${match.matchId}-t${side}`);
   const n = Number(match.matchId.split("-").pop()) || 0;
   for (const [i, id] of teamIds.entries()) {
-    await post("/v1/teams", { id, sport: match.sport, name: names[(2 * n + i) % names.length], rating: ratings[i] });
+    const name = real?.teamNames[i] ?? names[(2 * n + i) % names.length];
+    await post("/v1/teams", { id, sport: match.sport, name, rating: ratings[i] });
   }
   await post("/v1/matches", {
     id: match.matchId,
@@ -335,7 +342,8 @@ async function registerDemoMatch(
     // A minute ahead: fans' guesses are taken until the first live event or the scheduled start.
     startsAt: new Date(Date.now() + 60_000).toISOString(),
     tournament: "Matchpulse demo",
-    neutral: false,
+    neutral: real !== undefined,
+    ...(real?.knockout ? { knockout: true } : {}),
     ...(match.sport === "cs2" ? { bestOf: 3 } : {}),
   });
 }
@@ -424,12 +432,13 @@ export async function runDemoFeed(options: DemoFeedOptions): Promise<DemoFeed> {
     return { match: { matchId, sport }, events, ratings };
   };
 
-  const slot = async (index: number, sport: DemoMatch["sport"], first: ReturnType<typeof nextMatch>) => {
-    let next = first;
+  type Next = ReturnType<typeof nextMatch> & { real?: { teamNames: [string, string]; knockout?: boolean } };
+  const slot = async (index: number, sport: DemoMatch["sport"], first: Next) => {
+    let next: Next = first;
     while (!signal.aborted) {
       current[index] = next.match;
       try {
-        await registerDemoMatch(base, apiKey, next.match, next.ratings).catch((err: unknown) =>
+        await registerDemoMatch(base, apiKey, next.match, next.ratings, next.real).catch((err: unknown) =>
           log(`demo: could not register ${next.match.matchId} (predictions use default ratings): ${describe(err)}`),
         );
         if (sport === "football")
@@ -469,7 +478,17 @@ export async function runDemoFeed(options: DemoFeedOptions): Promise<DemoFeed> {
     ...Array<DemoMatch["sport"]>(options.cs2 ?? 2).fill("cs2"),
   ];
   // Generate every first match before any await, so `matches` is complete when this returns.
-  const firsts = sports.map((sport) => nextMatch(sport));
+  const real = options.realFootball;
+  const firsts: Next[] = sports.map((sport, i) =>
+    real && sport === "football" && i === 0
+      ? {
+          match: { matchId: real.matchId, sport },
+          events: real.events,
+          ratings: [1500, 1500] as [number, number],
+          real: { teamNames: real.teamNames, ...(real.knockout ? { knockout: true } : {}) },
+        }
+      : nextMatch(sport),
+  );
   for (const [i, f] of firsts.entries()) current[i] = f.match;
   const loops = sports.map((sport, i) => slot(i, sport, firsts[i]!));
 

@@ -4,6 +4,7 @@
 import type { ClickHouseClient } from "@clickhouse/client-web";
 import { z } from "zod";
 import { type BoundQuery, type Int, isoFromMs, selectRows, toNumber } from "./clickhouse-rows";
+import { CORRECTED_EVENTS } from "./corrected-events";
 import { type Cs2Round, type Cs2RoundRow, cs2RoundsQuery, shapeCs2Rounds } from "./cs2-rounds";
 
 export interface MetricsRow {
@@ -42,7 +43,10 @@ export const matchMetricsSchema = z
   .object({
     matchId: z.string(),
     sport: z.string(),
-    totalEvents: count.describe("Distinct events accepted (by eventId): redeliveries and repeats count once."),
+    totalEvents: count.describe(
+      "Distinct events accepted (by eventId), as corrected: redeliveries and repeats count once, retracted " +
+        "events and the corrections themselves (retract, amend) not at all.",
+    ),
     eventsByType: z.record(z.string(), count),
     goals: count,
     yellowCards: count,
@@ -62,8 +66,9 @@ export const matchMetricsSchema = z
   .meta({ id: "MatchMetrics" });
 export type MatchMetrics = z.infer<typeof matchMetricsSchema>;
 
-// The inner query collapses repeats of an event (same id, whatever timestamp it was re-sent with) before
-// anything is counted; min() keeps the first acceptance and the first write of an event for its latency.
+// The inner query is the corrected log (corrected-events.ts): repeats of an event collapsed (same id,
+// whatever timestamp it was re-sent with; the first acceptance and write kept for its latency), retracted
+// events left out, amendments applied, corrections themselves not counted.
 // Minutes are epoch milliseconds (Int64): the 32-bit DateTime of toStartOfMinute wraps outside 1970–2106.
 export function matchMetricsQuery(matchId: string): BoundQuery {
   return {
@@ -77,14 +82,7 @@ export function matchMetricsQuery(matchId: string): BoundQuery {
               toInt64(toUnixTimestamp64Milli(max(ts))) AS last_ms,
               quantilesExactInclusive(0.5, 0.95, 0.99)(toFloat64(dateDiff('millisecond', ts, accepted_at))) AS source_to_accepted_ms,
               quantilesExactInclusive(0.5, 0.95, 0.99)(toFloat64(dateDiff('millisecond', accepted_at, written_at))) AS accepted_to_written_ms
-            FROM
-            (
-              SELECT event_id, any(sport) AS sport, any(type) AS type, min(ts) AS ts,
-                     min(accepted_at) AS accepted_at, min(written_at) AS written_at
-              FROM events
-              WHERE match_id = {matchId:String}
-              GROUP BY event_id
-            )
+            FROM (${CORRECTED_EVENTS})
             GROUP BY GROUPING SETS ((), (type), (toUnixTimestamp64Milli(ts) - positiveModulo(toUnixTimestamp64Milli(ts), 60000) AS minute))`,
     params: { matchId },
   };

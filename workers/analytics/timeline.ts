@@ -1,10 +1,12 @@
 // Event counts of one match per time bucket (by source timestamp) and type, from the event log grouped
 // by event_id first: an event redelivered, or re-sent with another timestamp, counts once (at its
-// earliest timestamp). Buckets are computed on epoch milliseconds (Int64), so a timestamp outside the
-// 32-bit DateTime range (year 0001, 2299) still lands in its own bucket instead of a wrapped one.
+// earliest timestamp); retracted events and corrections are left out (corrected-events.ts). Buckets are
+// computed on epoch milliseconds (Int64), so a timestamp outside the 32-bit DateTime range (year 0001,
+// 2299) still lands in its own bucket instead of a wrapped one.
 import type { ClickHouseClient } from "@clickhouse/client-web";
 import { z } from "zod";
 import { type BoundQuery, type Int, isoFromMs, selectRows, toNumber } from "./clickhouse-rows";
+import { CORRECTED_EVENTS } from "./corrected-events";
 
 export const timelineBuckets = { "1m": 1, "5m": 5 } as const;
 export type TimelineBucket = keyof typeof timelineBuckets;
@@ -31,13 +33,7 @@ export const timelineSchema = z
 export function timelineQuery(matchId: string, bucket: TimelineBucket): BoundQuery {
   return {
     query: `SELECT toInt64(ms - positiveModulo(ms, {bucketMs:Int64})) AS bucket_ms, type, toUInt32(count()) AS events
-            FROM
-            (
-              SELECT event_id, any(type) AS type, toInt64(toUnixTimestamp64Milli(min(ts))) AS ms
-              FROM events
-              WHERE match_id = {matchId:String}
-              GROUP BY event_id
-            )
+            FROM (SELECT type, toInt64(toUnixTimestamp64Milli(ts)) AS ms FROM (${CORRECTED_EVENTS}))
             GROUP BY bucket_ms, type
             ORDER BY bucket_ms, type`,
     params: { matchId, bucketMs: timelineBuckets[bucket] * 60_000 },

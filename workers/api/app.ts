@@ -17,6 +17,7 @@ import { healthRoutes } from "./health";
 import { matchesRoutes } from "./matches";
 import { serveDocument } from "./openapi";
 import { playersRoutes } from "./players";
+import { sourcesRoutes } from "./sources";
 import { teamsRoutes } from "./teams";
 import { viewerTokensRoutes } from "./viewer-tokens";
 
@@ -55,6 +56,7 @@ app.route("/", teamsRoutes);
 app.route("/", playersRoutes);
 app.route("/", apiClientsRoutes);
 app.route("/", viewerTokensRoutes);
+app.route("/", sourcesRoutes);
 app.route("/", gamesRoutes);
 serveDocument(app);
 

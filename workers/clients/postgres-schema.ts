@@ -164,3 +164,23 @@ export const fanTotals = pgTable(
   },
   (t) => [primaryKey({ columns: [t.gameId, t.fanId] })],
 );
+
+/**
+ * Registered feeds of a match (issue 10 §2): a CS2 server's log stream or a GSI client. The token is shown
+ * once and stored as HMAC-SHA-256 under API_KEY_PEPPER, like API keys. The parser's cursor is not here: it
+ * lives in the source's SourceSession Durable Object, which serializes its batches.
+ */
+export const sources = pgTable(
+  "sources",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    kind: text("kind").notNull(),
+    matchId: text("match_id").notNull(),
+    tokenHash: text("token_hash").notNull(),
+    /** First characters of the token, so an operator can tell tokens apart. */
+    tokenPrefix: text("token_prefix").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    revokedAt: timestamp("revoked_at", { withTimezone: true }),
+  },
+  (t) => [index("sources_match_idx").on(t.matchId)],
+);

@@ -65,10 +65,11 @@ describe("cs2-gsi adapter on the real capture", () => {
     expectContract(events);
     const counts: Record<string, number> = {};
     for (const e of events) counts[e.type] = (counts[e.type] ?? 0) + 1;
-    // Two maps left without game over (replaced), five restarts to 0:0 on the last de_dust2.
+    // Two maps left without game over (replaced), five restarts to 0:0 on the last de_dust2 (each a map_restart).
     expect(counts).toEqual({
       match_start: 1,
       map_start: 8,
+      map_restart: 5,
       round_start: 29,
       bomb_planted: 14,
       bomb_defused: 2,
@@ -222,7 +223,13 @@ describe("cs2-gsi adapter on synthetic bodies", () => {
         ["map_end", 1, null],
         ["match_end", 1, null],
       ]);
-      expect(events[1]!.payload).toEqual({ mapNumber: 1, mapName: "de_nuke", startingSide: "CT" });
+      expect(events[1]!.payload).toEqual({
+        mapNumber: 1,
+        mapName: "de_nuke",
+        startingSide: "CT",
+        maxRounds: 24,
+        overtimeMaxRounds: 6,
+      });
       expect(events[5]!.payload).toEqual({ round: 1, reason: "bomb_defused" });
       expect(events[10]!.payload).toEqual({ round: 3, reason: "bomb_exploded" });
       const state = fold(events);
@@ -269,8 +276,8 @@ describe("cs2-gsi adapter on synthetic bodies", () => {
     expect(issues).toEqual([]);
     expectContract(events);
     expect(events.filter((e) => e.type === "map_start").map((e) => e.payload)).toEqual([
-      { mapNumber: 1, mapName: "de_nuke", startingSide: "T" },
-      { mapNumber: 2, mapName: "de_ancient", startingSide: "CT" },
+      { mapNumber: 1, mapName: "de_nuke", startingSide: "T", maxRounds: 24, overtimeMaxRounds: 6 },
+      { mapNumber: 2, mapName: "de_ancient", startingSide: "CT", maxRounds: 24, overtimeMaxRounds: 6 },
     ]);
     expect(events.at(-1)).toMatchObject({ type: "match_end", teamId: 2 });
     expect(fold(events).mapsWon).toEqual([0, 2]);

@@ -20,7 +20,6 @@ import { z } from "zod";
 import type { RoundEndReason, Side } from "../../sports/cs2/events";
 import type { MatchEvent, Pair, TeamSide } from "../../sports/sport";
 import { sha1, sourceEventId } from "../ids";
-import { EMIT_PENDING_CONTRACT } from "../pending";
 import { type ParsedBatch, pushIssue, type SourceIssue } from "../source";
 
 const name = z.string().max(256);
@@ -130,7 +129,7 @@ export function gsiToken(body: unknown): string | null {
   return typeof auth.token === "string" && auth.token.length <= 256 ? auth.token : null;
 }
 
-/** Rounds per regulation by game mode, for the pending contract field (GSI never says mp_maxrounds). */
+/** Rounds per regulation by game mode, for map_start's format (GSI never says mp_maxrounds). */
 const MODE_MAX_ROUNDS: Record<string, number> = { competitive: 24, scrimcomp2v2: 16, premier: 24 };
 /** At most this many body hashes kept for one second; beyond it a replay at that second could re-apply. */
 const MAX_HASHES_PER_SECOND = 64;
@@ -239,7 +238,7 @@ function startMap(e: Emitter, s: Snapshot, restart: boolean): void {
     emit(e, "match_start", { payload: { bestOf: c.bestOf } });
     c.matchStarted = true;
   }
-  if (restart && EMIT_PENDING_CONTRACT) emit(e, "map_restart");
+  if (restart) emit(e, "map_restart");
   const side = startingSide(c, s, e, restart);
   // Learn who is who from the first map: names shown then, and the owner's team.
   if (c.team1Name === undefined && c.team2Name === undefined) {
@@ -266,7 +265,7 @@ function startMap(e: Emitter, s: Snapshot, restart: boolean): void {
   };
   const payload: Record<string, unknown> = { mapNumber: Math.min(5, number), mapName: s.mapName, startingSide: side };
   const maxRounds = s.mode === undefined ? undefined : MODE_MAX_ROUNDS[s.mode];
-  if (EMIT_PENDING_CONTRACT && maxRounds !== undefined) {
+  if (maxRounds !== undefined) {
     payload.maxRounds = maxRounds;
     payload.overtimeMaxRounds = 6;
   }

@@ -76,6 +76,26 @@ describe("cs2-log adapter on the real server log", () => {
       expect(rounds).toEqual(Array.from({ length: ct + t }, (_, i) => i + 1));
       // Half-time after 15 rounds (MR15 from the server_cvar lines): round 16 is won by the side that had T.
       expect(cursor.rules.maxRounds).toBe(30);
+      expect(map[0]!.payload).toMatchObject({ maxRounds: 30, overtimeMaxRounds: 6 });
+      // The reducer follows the server's MR15: rounds 13–15 on the first-half sides, the swap before 16.
+      const sideAt = new Map<number, string>();
+      let s = cs2.initialState();
+      for (const e of events) {
+        s = cs2.applyEvent(s, e);
+        if (e.type === "round_start" && s.currentMap !== null) sideAt.set(s.round, s.currentMap.team1Side);
+      }
+      const start = s.mapResults.length === 1 ? (map[0]!.payload!.startingSide as string) : "";
+      const swapped = start === "CT" ? "T" : "CT";
+      expect([12, 13, 14, 15, 16, 30].map((r) => sideAt.get(r))).toEqual([
+        start,
+        start,
+        start,
+        start,
+        swapped,
+        swapped,
+      ]);
+      // The restart was announced: the rounds of the first start were withdrawn by a map_restart.
+      expect(events.filter((e) => e.type === "map_restart").length).toBeGreaterThanOrEqual(1);
       // Nothing after Game Over (post-match play on the same server).
       expect(events.at(-1)!.type).toBe("match_end");
       expect(events.some((e) => Date.parse(e.timestamp) > Date.parse("2018-02-24T17:02:28Z"))).toBe(false);
@@ -156,7 +176,15 @@ describe("cs2-log adapter on synthetic input", () => {
     const r = parseCs2LogBatch([...script, ...restart].join("\n"), newCs2LogCursor({ sourceId: "s", matchId: "m" }));
     expect(r.issues).toEqual([]);
     const map = finalMap(r.events);
-    expect(map[0]!.payload).toEqual({ mapNumber: 1, mapName: "de_nuke", startingSide: "T" });
+    expect(map[0]!.payload).toEqual({
+      mapNumber: 1,
+      mapName: "de_nuke",
+      startingSide: "T",
+      maxRounds: 4,
+      overtimeMaxRounds: 6,
+    });
+    expect(map.filter((e) => e.type === "map_restart")).toHaveLength(0);
+    expect(r.events.filter((e) => e.type === "map_restart")).toHaveLength(1);
     expect(map.filter((e) => e.type === "round_end").map((e) => e.teamId)).toEqual([2, 2, 1]);
     expect(fold(r.events).mapResults[0]).toMatchObject({ roundScore: [1, 2], winner: 2 });
     expect(r.events.at(-1)).toMatchObject({ type: "match_end", teamId: 2 });

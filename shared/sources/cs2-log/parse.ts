@@ -9,13 +9,13 @@
 //
 // A live server streams, so a warm-up or a restarted map cannot be waited out: a map is (re)started at the
 // first Round_Start after a `Match_Start` (or a restart), and when rounds of it had already been emitted,
-// a `map_restart` (pending contract type, see ../pending.ts) says they no longer count, followed by a fresh
+// a `map_restart` says they no longer count, followed by a fresh
 // `map_start` (which resets the round score in the reducer either way).
 
 import type { RoundEndReason, Side } from "../../sports/cs2/events";
+import { type Cs2MapFormat, sideSwapsBefore as sharedSideSwapsBefore } from "../../sports/cs2/sides";
 import type { MatchEvent, Pair, TeamSide } from "../../sports/sport";
 import { sourceEventId } from "../ids";
-import { EMIT_PENDING_CONTRACT } from "../pending";
 import { type ParsedBatch, pushIssue, type SourceIssue } from "../source";
 
 export interface Cs2ServerRules {
@@ -147,14 +147,14 @@ function lineHash(text: string): string {
 const other = (side: Side): Side => (side === "CT" ? "T" : "CT");
 const sideOf = (raw: string): Side | null => (raw === "CT" ? "CT" : raw === "TERRORIST" || raw === "T" ? "T" : null);
 
-/** Half-time swaps before `round` under the server's rules; overtime halves pair up as in sports/cs2/sides.ts. */
+/** The map format the contract's map_start carries (0 overtime rounds = overtime off). */
+export function mapFormat(rules: Cs2ServerRules): Cs2MapFormat {
+  return { maxRounds: rules.maxRounds, overtimeMaxRounds: rules.overtimeEnabled ? rules.overtimeMaxRounds : 0 };
+}
+
+/** Half-time swaps before `round` under the server's rules: the reducer's own rule (sports/cs2/sides.ts). */
 export function sideSwapsBefore(round: number, rules: Cs2ServerRules): number {
-  const half = Math.max(1, Math.floor(rules.maxRounds / 2));
-  if (round <= half) return 0;
-  if (round <= 2 * half || !rules.overtimeEnabled) return 1;
-  const otHalf = Math.max(1, Math.floor(rules.overtimeMaxRounds / 2));
-  const overtimeHalf = Math.floor((round - 2 * half - 1) / otHalf);
-  return 1 + Math.floor((overtimeHalf + 1) / 2);
+  return sharedSideSwapsBefore(round, mapFormat(rules));
 }
 
 function team1Side(map: Cs2LogMap, round: number, rules: Cs2ServerRules): Side {
@@ -251,7 +251,7 @@ function startMap(e: Emitter, name: string, startedAt: number): void {
     emit({ ...e, at: startedAt }, "match_start", { payload: { bestOf: c.bestOf } });
     c.matchStarted = true;
   }
-  if (c.map?.played === true && EMIT_PENDING_CONTRACT) emit(e, "map_restart", {});
+  if (c.map?.played === true) emit(e, "map_restart", {});
   const number = c.map?.number ?? c.mapsPlayed + 1;
   const startingSide = team1StartingSide(c);
   c.map = {
@@ -264,11 +264,12 @@ function startMap(e: Emitter, name: string, startedAt: number): void {
     played: false,
     sidesFlipped: false,
   };
-  const payload: Record<string, unknown> = { mapNumber: Math.min(5, number), mapName: name.slice(0, 64), startingSide };
-  if (EMIT_PENDING_CONTRACT) {
-    payload.maxRounds = c.rules.maxRounds;
-    payload.overtimeMaxRounds = c.rules.overtimeEnabled ? c.rules.overtimeMaxRounds : 0;
-  }
+  const payload: Record<string, unknown> = {
+    mapNumber: Math.min(5, number),
+    mapName: name.slice(0, 64),
+    startingSide,
+    ...mapFormat(c.rules),
+  };
   emit({ ...e, at: startedAt }, "map_start", { payload });
 }
 

@@ -52,6 +52,10 @@ export const cs2PayloadSchemas = {
     mapName: z.string().min(1).max(64),
     /** The side team 1 starts the map on; every later side is derived from it (see sides.ts). */
     startingSide: z.enum(sides),
+    /** The server's mp_maxrounds (regulation rounds, both halves): 24 = MR12 (the default), 30 = MR15. */
+    maxRounds: z.int().min(2).max(100).multipleOf(2).optional(),
+    /** The server's mp_overtime_maxrounds (both halves); 0 = no overtime. Default 6. */
+    overtimeMaxRounds: z.int().min(0).max(30).multipleOf(2).optional(),
   }),
   round_start: z.strictObject({
     round,

@@ -22,6 +22,11 @@ export function cs2Features(state: Cs2State, strength: TeamStrength): Cs2Feature
     alive: live ? [state.alive[0], state.alive[1]] : [PLAYERS_PER_TEAM, PLAYERS_PER_TEAM],
     bomb: live && (state.bomb === "planted" || state.bomb === "defused") ? state.bomb : "none",
     rating: [strength.rating[0], strength.rating[1]],
+    // The server's format when map_start gave it (e.g. MR15): the map recursion counts rounds by it.
+    ...(state.currentMap?.maxRounds === undefined ? {} : { maxRounds: state.currentMap.maxRounds }),
+    ...(state.currentMap?.overtimeMaxRounds === undefined
+      ? {}
+      : { overtimeMaxRounds: state.currentMap.overtimeMaxRounds }),
   };
 }
 

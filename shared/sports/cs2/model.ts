@@ -15,7 +15,7 @@
 // Match: best-of-1/3/5 race over maps; the live map from the computation above, future maps from ratings
 // (the starting side of a future map is unknown: average of both).
 import params from "./model-params.json";
-import { HALF_ROUNDS, OVERTIME_HALF_ROUNDS, REGULATION_ROUNDS, team1SideForRound } from "./sides";
+import { type Cs2MapFormat, DEFAULT_MAP_FORMAT, HALF_ROUNDS, OVERTIME_HALF_ROUNDS, team1SideForRound } from "./sides";
 
 export interface Cs2Features {
   bestOf: 1 | 3 | 5;
@@ -26,6 +26,10 @@ export interface Cs2Features {
   alive: [number, number];
   bomb: "none" | "planted" | "defused";
   rating: [number, number];
+  /** The live map's format from its map_start (mp_maxrounds, mp_overtime_maxrounds; 0 = no overtime).
+   * Absent: CS2's default MR12 with overtime sets of 6. Future maps are assumed to share it. */
+  maxRounds?: number;
+  overtimeMaxRounds?: number;
 }
 
 export interface Cs2Probability {
@@ -71,25 +75,60 @@ const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 const nonNeg = (v: number): number => Math.max(v, 0);
 
 /** Team 1's side (true = CT) in round n (1-based), given its side in the first half: the reducer's rule (sides.ts). */
-export function team1IsCtInRound(n: number, firstHalfCt: boolean): boolean {
-  return team1SideForRound(firstHalfCt ? "CT" : "T", n) === "CT";
+export function team1IsCtInRound(n: number, firstHalfCt: boolean, format: Cs2MapFormat = DEFAULT_MAP_FORMAT): boolean {
+  return team1SideForRound(firstHalfCt ? "CT" : "T", n, format) === "CT";
 }
 
-/** 1 if team 1 has won the map at this score, −1 if team 2 has, 0 if it is still going. */
-export function mapResult(a: number, b: number): 1 | -1 | 0 {
-  const half = WIN_ROUNDS - 1;
-  if (a < half || b < half || (a === half && b === half) || a + b < REGULATION_ROUNDS) {
-    if (a >= WIN_ROUNDS && a > b) return 1;
-    if (b >= WIN_ROUNDS && b > a) return -1;
+/** The round counts of a map format (MR12 with overtime sets of 6 gives the constants above). */
+interface MapRules {
+  format: Cs2MapFormat;
+  /** Rounds in a half (12 in MR12); the map is won at half + 1. */
+  half: number;
+  win: number;
+  overtime: boolean;
+  otHalf: number;
+  otSet: number;
+  otWin: number;
+}
+
+function mapRules(format: Cs2MapFormat = DEFAULT_MAP_FORMAT): MapRules {
+  const half = Math.max(1, Math.floor(format.maxRounds / 2));
+  const otHalf = Math.max(1, Math.floor(format.overtimeMaxRounds / 2));
+  return {
+    format,
+    half,
+    win: half + 1,
+    overtime: format.overtimeMaxRounds > 0,
+    otHalf,
+    otSet: 2 * otHalf,
+    otWin: otHalf + 1,
+  };
+}
+
+/** The format of the features' map: its own, else the default. */
+export function featuresFormat(f: Pick<Cs2Features, "maxRounds" | "overtimeMaxRounds">): Cs2MapFormat {
+  return {
+    maxRounds: f.maxRounds ?? DEFAULT_MAP_FORMAT.maxRounds,
+    overtimeMaxRounds: f.overtimeMaxRounds ?? DEFAULT_MAP_FORMAT.overtimeMaxRounds,
+  };
+}
+
+/** 1 if team 1 has won the map at this score, −1 if team 2 has, 0 if it is still going (or drawn without overtime). */
+export function mapResult(a: number, b: number, format: Cs2MapFormat = DEFAULT_MAP_FORMAT): 1 | -1 | 0 {
+  const r = mapRules(format);
+  const half = r.half;
+  if (a < half || b < half || (a === half && b === half) || a + b < 2 * half || !r.overtime) {
+    if (a >= r.win && a > b) return 1;
+    if (b >= r.win && b > a) return -1;
     return 0;
   }
-  // overtime: both reached 12; sets of 6 after 12–12
+  // overtime: both reached half; sets of otSet rounds after half–half
   const lo = Math.min(a, b) - half;
-  const sets = Math.floor(lo / OT_HALF_ROUNDS); // completed 3–3 sets (at most)
-  const x = a - half - OT_HALF_ROUNDS * sets;
-  const y = b - half - OT_HALF_ROUNDS * sets;
-  if (x >= OT_WIN_ROUNDS && x > y) return 1;
-  if (y >= OT_WIN_ROUNDS && y > x) return -1;
+  const sets = Math.floor(lo / r.otHalf); // completed tied sets (at most)
+  const x = a - half - r.otHalf * sets;
+  const y = b - half - r.otHalf * sets;
+  if (x >= r.otWin && x > y) return 1;
+  if (y >= r.otWin && y > x) return -1;
   return 0;
 }
 
@@ -109,7 +148,7 @@ export type PreviousWinner = 0 | 1 | 2;
 
 class MapTable {
   /** reg[(a·W + b)·3 + previous winner] */
-  private readonly reg = new Float64Array(WIN_ROUNDS * WIN_ROUNDS * 3);
+  private readonly reg: Float64Array;
   /** Overtime values by set parity k: ot[k][x·4 + y] = value at x–y into a set of parity k. */
   private readonly ot: Float64Array[] = [];
   /** P(team 1 wins the map) at 12–12 (the start of the first overtime set). */
@@ -120,11 +159,15 @@ class MapTable {
     readonly pT: number, // P(team 1 wins a future round | team 1 T)
     readonly firstHalfCt: boolean,
     dependence?: Cs2ModelParams["future"]["dependence"],
+    private readonly rules: MapRules = mapRules(),
   ) {
+    const W = rules.win;
+    const regulation = 2 * rules.half;
+    this.reg = new Float64Array(W * W * 3);
     // Overtime set of parity k (sides of rounds 25 + 6k … 30 + 6k): A_k(x, y) = P(team 1 wins this set | x–y),
     // B_k(x, y) = P(it reaches 3–3 | x–y). The value at x–y is A_k + B_k·V_{k+1}, V_k the value at the start of a set
     // of parity k, and the parities alternate: V_0 = A_0 + B_0·(A_1 + B_1·V_0).
-    const O = OT_WIN_ROUNDS;
+    const O = rules.otWin;
     const A: Float64Array[] = [];
     const B: Float64Array[] = [];
     for (let k = 0; k < OT_SET_PERIOD; k++) {
@@ -138,7 +181,8 @@ class MapTable {
             Bk[i] = 1;
             continue;
           }
-          const p = team1IsCtInRound(REGULATION_ROUNDS + 1 + k * OT_SET_ROUNDS + x + y, firstHalfCt) ? pCt : pT;
+          const n = regulation + 1 + k * rules.otSet + x + y;
+          const p = team1IsCtInRound(n, firstHalfCt, rules.format) ? pCt : pT;
           const winA = x + 1 === O ? 1 : Ak[(x + 1) * O + y]!;
           const winB = x + 1 === O ? 0 : Bk[(x + 1) * O + y]!;
           const loseA = y + 1 === O ? 0 : Ak[x * O + y + 1]!;
@@ -153,7 +197,8 @@ class MapTable {
     const b0 = B[0]![0]!;
     const a1 = A[1]![0]!;
     const b1 = B[1]![0]!;
-    const v0 = (a0 + b0 * a1) / (1 - b0 * b1);
+    // No overtime: a tie at half–half is a draw, worth half a win to either side.
+    const v0 = rules.overtime ? (a0 + b0 * a1) / (1 - b0 * b1) : 0.5;
     const V = [v0, a1 + b1 * v0];
     this.otSet = v0;
     for (let k = 0; k < OT_SET_PERIOD; k++) {
@@ -162,13 +207,13 @@ class MapTable {
       for (let i = 0; i < t.length; i++) t[i] = A[k]![i]! + B[k]![i]! * next;
       this.ot.push(t);
     }
-    // Regulation: first to 13; 12–12 → overtime. Round n's probability depends on the previous round's winner.
-    const W = WIN_ROUNDS;
+    // Regulation: first to W (13 in MR12); tied at W−1 → overtime. Round n's probability depends on the previous
+    // round's winner.
     const lCt = Math.log(pCt / (1 - pCt));
     const lT = Math.log(pT / (1 - pT));
     const shiftFor = (n: number): number => {
-      if (!dependence || n === 1 || n === HALF_ROUNDS + 1) return 0; // pistol rounds
-      const k = (n - 1) % HALF_ROUNDS; // rounds since the half's pistol round
+      if (!dependence || n === 1 || n === rules.half + 1) return 0; // pistol rounds
+      const k = (n - 1) % rules.half; // rounds since the half's pistol round
       return k === 1 ? dependence.afterPistol : k === 2 ? dependence.secondAfterPistol : dependence.afterWin;
     };
     for (let a = W - 1; a >= 0; a--)
@@ -179,7 +224,7 @@ class MapTable {
           continue;
         }
         const n = a + b + 1;
-        const l = team1IsCtInRound(n, firstHalfCt) ? lCt : lT;
+        const l = team1IsCtInRound(n, firstHalfCt, rules.format) ? lCt : lT;
         const shift = shiftFor(n);
         const winNext = a + 1 === W ? -1 : ((a + 1) * W + b) * 3 + 1; // the next state: team 1 won this round
         const loseNext = b + 1 === W ? -1 : (a * W + b + 1) * 3 + 2;
@@ -194,28 +239,36 @@ class MapTable {
 
   /** P(team 1 wins the map | a–b before round a+b+1, the previous round won by `prev`). */
   value(a: number, b: number, prev: PreviousWinner = 0): number {
-    const r = mapResult(a, b);
+    const R = this.rules;
+    const r = mapResult(a, b, R.format);
     if (r !== 0) return r === 1 ? 1 : 0;
-    if (a < WIN_ROUNDS && b < WIN_ROUNDS) return this.reg[(a * WIN_ROUNDS + b) * 3 + prev]!;
-    const sets = Math.floor((Math.min(a, b) - (WIN_ROUNDS - 1)) / OT_HALF_ROUNDS); // completed overtime sets
-    const x = a - (WIN_ROUNDS - 1) - OT_HALF_ROUNDS * sets;
-    const y = b - (WIN_ROUNDS - 1) - OT_HALF_ROUNDS * sets;
-    return this.ot[sets % OT_SET_PERIOD]![x * OT_WIN_ROUNDS + y]!;
+    if (a < R.win && b < R.win) return this.reg[(a * R.win + b) * 3 + prev]!;
+    if (!R.overtime) return 0.5; // only the drawn half–half is left
+    const sets = Math.floor((Math.min(a, b) - R.half) / R.otHalf); // completed overtime sets
+    const x = a - R.half - R.otHalf * sets;
+    const y = b - R.half - R.otHalf * sets;
+    return this.ot[sets % OT_SET_PERIOD]![x * R.otWin + y]!;
   }
 }
 
 export function createCs2Predictor(p: Cs2ModelParams): Cs2Predictor {
   const R = p.round;
   const F = p.future;
-  // memo of map tables by (first-half side, rating difference rounded to 1 point)
-  const cache = new Map<number, MapTable>();
-  const table = (ratingDiff: number, firstHalfCt: boolean): MapTable => {
+  // memo of map tables by (first-half side, rating difference rounded to 1 point, map format)
+  const cache = new Map<string, MapTable>();
+  const table = (ratingDiff: number, firstHalfCt: boolean, format: Cs2MapFormat): MapTable => {
     const rd = Math.round(ratingDiff);
-    const key = rd * 2 + (firstHalfCt ? 1 : 0);
+    const key = `${rd}|${firstHalfCt ? 1 : 0}|${format.maxRounds}|${format.overtimeMaxRounds}`;
     let t = cache.get(key);
     if (!t) {
       const r = (F.ratingCoef * rd) / 400;
-      t = new MapTable(sigmoid(F.ctAdvantage + r), sigmoid(-F.ctAdvantage + r), firstHalfCt, F.dependence);
+      t = new MapTable(
+        sigmoid(F.ctAdvantage + r),
+        sigmoid(-F.ctAdvantage + r),
+        firstHalfCt,
+        F.dependence,
+        mapRules(format),
+      );
       if (cache.size > 4096) cache.clear();
       cache.set(key, t);
     }
@@ -255,22 +308,23 @@ export function createCs2Predictor(p: Cs2ModelParams): Cs2Predictor {
   };
 
   // P(team 1 wins a future map), the starting side unknown (50/50)
-  const futureMap = (ratingDiff: number): number =>
-    0.5 * (table(ratingDiff, true).value(0, 0) + table(ratingDiff, false).value(0, 0));
+  const futureMap = (ratingDiff: number, format: Cs2MapFormat): number =>
+    0.5 * (table(ratingDiff, true, format).value(0, 0) + table(ratingDiff, false, format).value(0, 0));
 
   return function predict(f: Cs2Features): Cs2Probability {
     const ratingDiff = Number.isFinite(f.rating[0] - f.rating[1]) ? f.rating[0] - f.rating[1] : 0;
     const a = nonNeg(f.roundScore[0] | 0);
     const b = nonNeg(f.roundScore[1] | 0);
     const pRound = roundProbability(f, ratingDiff);
+    const format = featuresFormat(f);
     let pMap: number;
-    const decided = mapResult(a, b);
+    const decided = mapResult(a, b, format);
     if (decided !== 0) pMap = decided === 1 ? 1 : 0;
     else {
       const n = a + b + 1; // the live round
       const ct = f.team1Side === "CT";
-      const firstHalfCt = team1IsCtInRound(n, true) ? ct : !ct;
-      const t = table(ratingDiff, firstHalfCt);
+      const firstHalfCt = team1IsCtInRound(n, true, format) ? ct : !ct;
+      const t = table(ratingDiff, firstHalfCt, format);
       pMap = pRound * t.value(a + 1, b, 1) + (1 - pRound) * t.value(a, b + 1, 2);
     }
     const need = f.bestOf === 5 ? 3 : f.bestOf === 3 ? 2 : 1;
@@ -280,7 +334,7 @@ export function createCs2Predictor(p: Cs2ModelParams): Cs2Predictor {
     if (m1 >= need) pMatch = 1;
     else if (m2 >= need) pMatch = 0;
     else {
-      const q = need - m1 - 1 > 0 || need - m2 - 1 > 0 ? futureMap(ratingDiff) : 0.5;
+      const q = need - m1 - 1 > 0 || need - m2 - 1 > 0 ? futureMap(ratingDiff, format) : 0.5;
       pMatch = pMap * seriesWin(need - m1 - 1, need - m2, q) + (1 - pMap) * seriesWin(need - m1, need - m2 - 1, q);
     }
     return { pRound, pMap, pMatch };

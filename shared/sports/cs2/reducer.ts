@@ -2,9 +2,10 @@
 import { appendCapped, bump, otherTeam } from "../helpers";
 import type { Pair, TeamSide } from "../sport";
 import type { Cs2Event, Side } from "./events";
-import { team1SideForRound } from "./sides";
+import { DEFAULT_MAP_FORMAT, team1SideForRound } from "./sides";
 import {
   type BombState,
+  type Cs2MapInfo,
   type Cs2RecentEvent,
   type Cs2State,
   EQUIPMENT_ROUNDS,
@@ -26,7 +27,11 @@ function recent(list: Cs2RecentEvent[], event: Cs2Event): Cs2RecentEvent[] {
 function withSide(state: Cs2State, round: number): Cs2State["currentMap"] {
   const map = state.currentMap;
   if (map === null) return null;
-  const team1Side: Side = team1SideForRound(map.team1StartingSide, round);
+  const format = {
+    maxRounds: map.maxRounds ?? DEFAULT_MAP_FORMAT.maxRounds,
+    overtimeMaxRounds: map.overtimeMaxRounds ?? DEFAULT_MAP_FORMAT.overtimeMaxRounds,
+  };
+  const team1Side: Side = team1SideForRound(map.team1StartingSide, round, format);
   return team1Side === map.team1Side ? map : { ...map, team1Side };
 }
 
@@ -40,12 +45,14 @@ function step(state: Cs2State, event: Cs2Event): Cs2State {
     case "map_start": {
       const p = event.payload;
       if (p === undefined) return state;
-      const currentMap = {
+      const currentMap: Cs2MapInfo = {
         number: p.mapNumber,
         name: p.mapName,
         team1Side: p.startingSide,
         team1StartingSide: p.startingSide,
       };
+      if (p.maxRounds !== undefined) currentMap.maxRounds = p.maxRounds;
+      if (p.overtimeMaxRounds !== undefined) currentMap.overtimeMaxRounds = p.overtimeMaxRounds;
       return { ...state, ...freshMap(), currentMap, mapStart: { kills: state.kills, headshots: state.headshots } };
     }
     case "map_restart": {

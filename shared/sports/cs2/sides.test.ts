@@ -22,8 +22,22 @@ describe("team1SideForRound", () => {
   });
 
   it("counts half-time swaps", () => {
-    expect([1, 12, 13, 24, 25, 27, 28, 30, 31, 33, 34, 37, 40].map(sideSwapsBefore)).toEqual([
+    expect([1, 12, 13, 24, 25, 27, 28, 30, 31, 33, 34, 37, 40].map((r) => sideSwapsBefore(r))).toEqual([
       0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 4,
     ]);
+  });
+
+  it("follows the map's format: MR15 swaps after 15, no overtime keeps the second half", () => {
+    const mr15 = { maxRounds: 30, overtimeMaxRounds: 6 };
+    expect([13, 15, 16, 30, 31, 33, 34].map((r) => team1SideForRound("CT", r, mr15))).toEqual([
+      "CT",
+      "CT",
+      "T",
+      "T",
+      "T",
+      "T",
+      "CT",
+    ]);
+    expect(team1SideForRound("CT", 40, { maxRounds: 24, overtimeMaxRounds: 0 })).toBe("T");
   });
 });

@@ -16,6 +16,9 @@ export interface Cs2MapInfo {
   team1Side: Side;
   /** Side team 1 started the map on; every later side is derived from it. */
   team1StartingSide: Side;
+  /** The map's format from map_start (absent: CS2's default MR12 with overtimes of 6). */
+  maxRounds?: number;
+  overtimeMaxRounds?: number;
 }
 
 export interface Cs2MapResult {
