@@ -23,6 +23,42 @@ const pureTests = [
 ];
 const serviceTests = ["dev/adapters/**/*.test.ts", "dev/migrate.test.ts"];
 
+const relayTests = "test/relays.test.ts";
+
+function workersProject(name: string, vars: Record<string, string>, include: string[], exclude: string[]) {
+  return {
+    plugins: [
+      cloudflareTest({
+        wrangler: { configPath: "./wrangler.toml" },
+        miniflare: {
+          bindings: {
+            DATABASE_URL: stackEnv("DATABASE_URL"),
+            NEON_WS_PROXY: stackEnv("NEON_WS_PROXY"),
+            UPSTASH_REDIS_REST_URL: stackEnv("UPSTASH_REDIS_REST_URL"),
+            UPSTASH_REDIS_REST_TOKEN: stackEnv("UPSTASH_REDIS_REST_TOKEN"),
+            CLICKHOUSE_URL: stackEnv("CLICKHOUSE_URL"),
+            CLICKHOUSE_USER: stackEnv("CLICKHOUSE_USER"),
+            CLICKHOUSE_PASSWORD: stackEnv("CLICKHOUSE_PASSWORD"),
+            CLICKHOUSE_DATABASE: stackEnv("CLICKHOUSE_DATABASE"),
+            API_KEY_PEPPER: stackEnv("API_KEY_PEPPER"),
+            VIEWER_TOKEN_KEYS: stackEnv("VIEWER_TOKEN_KEYS"),
+            ...vars,
+          },
+        },
+      }),
+    ],
+    test: {
+      name,
+      // Real data for test/sources-replay.test.ts (workerd cannot read ../shared/data itself).
+      ...(name === "workers" ? { provide: { sourcesReplay: readSourcesReplayData() } } : {}),
+      include,
+      exclude: ["**/node_modules/**", ...pureTests, ...exclude],
+      testTimeout: 30_000,
+      hookTimeout: 60_000,
+    },
+  };
+}
+
 export default defineConfig({
   test: {
     projects: [
@@ -45,35 +81,14 @@ export default defineConfig({
           hookTimeout: 60_000,
         },
       },
-      {
-        plugins: [
-          cloudflareTest({
-            wrangler: { configPath: "./wrangler.toml" },
-            miniflare: {
-              bindings: {
-                DATABASE_URL: stackEnv("DATABASE_URL"),
-                NEON_WS_PROXY: stackEnv("NEON_WS_PROXY"),
-                UPSTASH_REDIS_REST_URL: stackEnv("UPSTASH_REDIS_REST_URL"),
-                UPSTASH_REDIS_REST_TOKEN: stackEnv("UPSTASH_REDIS_REST_TOKEN"),
-                CLICKHOUSE_URL: stackEnv("CLICKHOUSE_URL"),
-                CLICKHOUSE_USER: stackEnv("CLICKHOUSE_USER"),
-                CLICKHOUSE_PASSWORD: stackEnv("CLICKHOUSE_PASSWORD"),
-                CLICKHOUSE_DATABASE: stackEnv("CLICKHOUSE_DATABASE"),
-                API_KEY_PEPPER: stackEnv("API_KEY_PEPPER"),
-              },
-            },
-          }),
-        ],
-        test: {
-          name: "workers",
-          // Real data for test/sources-replay.test.ts (workerd cannot read ../shared/data itself).
-          provide: { sourcesReplay: readSourcesReplayData() },
-          include: ["workers/**/*.test.ts", "test/**/*.test.ts", "packages/*/test/**/*.test.ts"],
-          exclude: ["**/node_modules/**", ...pureTests, "test/browser/**"],
-          testTimeout: 30_000,
-          hookTimeout: 60_000,
-        },
-      },
+      workersProject(
+        "workers",
+        {},
+        ["workers/**/*.test.ts", "test/**/*.test.ts", "packages/*/test/**/*.test.ts"],
+        [relayTests, "test/browser/**"],
+      ),
+      // The same Worker with relays promoted at a handful of sockets, so a test can spread a match over several.
+      workersProject("relays", { RELAY_THRESHOLD: "3", RELAY_SOCKETS: "2", RELAY_MAX: "4" }, [relayTests], []),
       {
         // The live match page in Debian's Chromium (playwright-core), in Node: workerd cannot launch a
         // browser. The test starts its own `wrangler dev` against the stack `npm test` started.

@@ -23,6 +23,7 @@ import {
   singleEventLatency,
 } from "./pipeline";
 import { benchPredictors } from "./predictor";
+import { benchRelays } from "./relays";
 import { round } from "./stats";
 
 interface Figure {
@@ -288,6 +289,22 @@ async function main(): Promise<void> {
       const events = quick ? 1_000_000 : 10_000_000;
       for (const f of await benchAnalytics(stack.env, { events, http: { baseUrl: t.baseUrl, apiKey: t.apiKey } }))
         record(f);
+    }
+    if (wanted("relays")) {
+      // Its own runtimes (Miniflare, no wrangler proxy): the room alone versus relays, in this run.
+      const sizes = (process.env.MATCHPULSE_BENCH_RELAYS ?? (quick ? "500" : "1000,5000,8000")).split(",").map(Number);
+      await benchRelays(
+        stack.env,
+        DEFAULT_DEV_API_KEY,
+        join(bundleDir, "index.js"),
+        {
+          sizes,
+          port: port + 1,
+          updates: quick ? 3 : 5,
+          stormSockets: sizes.includes(5_000) ? 5_000 : (sizes[0] ?? 0),
+        },
+        record,
+      );
     }
     if (wanted("fanout")) {
       // Last, because past the machine's file-descriptor limit (20,000 here, for wrangler's proxy and

@@ -9,6 +9,7 @@ import type { Env } from "./env";
 import { consumeSettlement, isSettlementQueue } from "./games/settlement";
 
 export { MatchRoom } from "./match-room/match-room";
+export { MatchRelay } from "./relay/match-relay";
 export { SourceSession } from "./sources/source-session";
 
 /** The analytics queue is the one whose name ends in "-analytics" (wrangler.toml). */

@@ -157,6 +157,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       CLICKHOUSE_PASSWORD: "",
       CLICKHOUSE_DATABASE: CLICKHOUSE_DATABASE,
       API_KEY_PEPPER: localPepper(dataDir),
+      VIEWER_TOKEN_KEYS: localViewerTokenKeys(dataDir),
     },
     stop,
   };
@@ -174,6 +175,17 @@ export function localPepper(dataDir: string): string {
   const pepper = randomBytes(32).toString("hex");
   writeFileSync(file, `${pepper}\n`, { mode: 0o600 });
   return pepper;
+}
+
+/** The stack's viewer token key set (one key), generated once per data directory like the pepper. */
+export function localViewerTokenKeys(dataDir: string): string {
+  const dir = join(dataDir, "secrets");
+  const file = join(dir, "viewer-token-keys.json");
+  if (existsSync(file)) return readFileSync(file, "utf8").trim();
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const keys = JSON.stringify({ current: "local-1", keys: { "local-1": randomBytes(32).toString("base64") } });
+  writeFileSync(file, `${keys}\n`, { mode: 0o600 });
+  return keys;
 }
 
 /** A throwaway token for a stack nobody outside this machine talks to. */

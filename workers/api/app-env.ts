@@ -15,5 +15,6 @@ export interface ApiClient {
 /** Hono's environment for every route: bindings plus what middleware puts on the context. */
 export interface AppEnv {
   Bindings: Env;
-  Variables: { requestId: string; client: ApiClient };
+  /** `viewer`: the request came with a viewer token of `client` (not with its API key). */
+  Variables: { requestId: string; client: ApiClient; viewer?: boolean };
 }

@@ -19,6 +19,7 @@ import { serveDocument } from "./openapi";
 import { playersRoutes } from "./players";
 import { sourcesRoutes } from "./sources";
 import { teamsRoutes } from "./teams";
+import { viewerTokensRoutes } from "./viewer-tokens";
 
 /** Longest X-Request-ID kept (it is copied into queue messages and every ClickHouse row of the request). */
 export const MAX_REQUEST_ID_LENGTH = 128;
@@ -54,6 +55,7 @@ app.route("/", analyticsRoutes);
 app.route("/", teamsRoutes);
 app.route("/", playersRoutes);
 app.route("/", apiClientsRoutes);
+app.route("/", viewerTokensRoutes);
 app.route("/", sourcesRoutes);
 app.route("/", gamesRoutes);
 serveDocument(app);

@@ -5,11 +5,12 @@
 // from that answer, so a metadata outage does not take the API down; unknown keys get 503 with
 // Retry-After. During an outage a revocation can thus take up to KEY_STALE_IF_ERROR_MS to apply.
 import { createMiddleware } from "hono/factory";
-import { describeDbError, postgresBreaker, withPostgres } from "../clients/postgres";
+import { type ViewerGrant, ViewerKeysError, verifyViewerToken, viewerKeySet } from "../auth/viewer-token";
+import { type Database, describeDbError, postgresBreaker, withPostgres } from "../clients/postgres";
 import type { Env } from "../env";
 import { log } from "../observability/log";
 import { metrics } from "../observability/metrics";
-import { activeClientByKeyHash, activeClientsAmong } from "../stores/postgres/api-clients";
+import { activeClientById, activeClientByKeyHash, activeClientsAmong } from "../stores/postgres/api-clients";
 import { hashApiKey, MissingPepperError } from "./api-keys";
 import type { ApiClient, AppEnv, Scope } from "./app-env";
 import { ApiError } from "./errors";
@@ -33,14 +34,31 @@ function remember(keyHash: string, client: ApiClient | null, now: number): void 
 }
 
 /** The active client of a key hash: cached, from Postgres, or during an outage from the last good answer. */
-export async function findClient(env: Env, keyHash: string, now = Date.now()): Promise<ApiClient | null> {
-  const hit = cache.get(keyHash);
+export function findClient(env: Env, keyHash: string, now = Date.now()): Promise<ApiClient | null> {
+  return cachedClient(env, keyHash, (db) => activeClientByKeyHash(db, keyHash), now);
+}
+
+/**
+ * The active client with this id, through the same cache and bounds as keys: a viewer token of a revoked
+ * client stops working within KEY_CACHE_TTL_MS. Cached under "id:<id>" (key hashes are hex, never colliding).
+ */
+export function findClientById(env: Env, clientId: string, now = Date.now()): Promise<ApiClient | null> {
+  return cachedClient(env, `id:${clientId}`, (db) => activeClientById(db, clientId), now);
+}
+
+async function cachedClient(
+  env: Env,
+  cacheKey: string,
+  query: (db: Database) => Promise<ApiClient | null>,
+  now: number,
+): Promise<ApiClient | null> {
+  const hit = cache.get(cacheKey);
   if (hit && now - hit.fetchedAt < (hit.client ? KEY_CACHE_TTL_MS : NEGATIVE_TTL_MS)) return hit.client;
   let failure: unknown = new Error("postgres breaker open");
   if (!postgresBreaker.isOpen(env.DATABASE_URL, now)) {
     try {
-      const client = await withPostgres(env, ({ db }) => activeClientByKeyHash(db, keyHash));
-      remember(keyHash, client, now);
+      const client = await withPostgres(env, ({ db }) => query(db));
+      remember(cacheKey, client, now);
       return client;
     } catch (err) {
       failure = err;
@@ -78,12 +96,44 @@ function presentedKey(req: Request, allowQueryToken: boolean): string | null {
   return null;
 }
 
-/** The request without its ?token= (for forwarding: a runtime may log the URL it was given). */
+/** The query parameter a viewer token travels in (OAuth 2.0 bearer tokens' URI form, RFC 6750 §2.3). */
+export const VIEWER_TOKEN_PARAM = "access_token";
+
+/** The request without its ?token= or ?access_token= (for forwarding: a runtime may log the URL it was given). */
 export function withoutQueryToken(req: Request): Request {
   const url = new URL(req.url);
-  if (!url.searchParams.has("token")) return req;
+  if (!url.searchParams.has("token") && !url.searchParams.has(VIEWER_TOKEN_PARAM)) return req;
   url.searchParams.delete("token");
+  url.searchParams.delete(VIEWER_TOKEN_PARAM);
   return new Request(url, req);
+}
+
+/**
+ * Checks a viewer token for the route's match: signature and expiry (no I/O), the match among the token's,
+ * then the issuing client still active with the read scope (the per-isolate cache). Any failure is 401,
+ * thrown before the route runs, so no Durable Object is touched for a refused token.
+ */
+export async function checkViewerToken(
+  env: Env,
+  token: string,
+  matchId: string | undefined,
+): Promise<ViewerGrant & { client: ApiClient }> {
+  let keys: ReturnType<typeof viewerKeySet>;
+  try {
+    keys = viewerKeySet(env.VIEWER_TOKEN_KEYS);
+  } catch (err) {
+    if (!(err instanceof ViewerKeysError)) throw err;
+    log("error", err.message);
+    throw new ApiError("internal", "the server cannot check viewer tokens (misconfigured)");
+  }
+  const grant = await verifyViewerToken(keys, token);
+  if (!grant) throw new ApiError("unauthorized", "invalid or expired viewer token");
+  if (matchId === undefined || !grant.matchIds.includes(matchId)) {
+    throw new ApiError("unauthorized", "this viewer token is not valid for this match");
+  }
+  const client = await findClientById(env, grant.clientId);
+  if (!client?.scopes.includes("read")) throw new ApiError("unauthorized", "the viewer token's issuer was revoked");
+  return { ...grant, client };
 }
 
 /** Lets the request through when its key holds one of `scopes` (e.g. ["read", "admin"]). */

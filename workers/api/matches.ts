@@ -9,9 +9,10 @@ import { type MatchActivity, matchActivity, NO_ACTIVITY } from "../analytics/mat
 import { withClickHouse } from "../clients/clickhouse";
 import type { Database } from "../clients/postgres";
 import type { Env } from "../env";
-import { CLIENT_ID_HEADER } from "../match-room/sockets";
+import { CLIENT_ID_HEADER, VIEWER_HEADER } from "../match-room/sockets";
 import { errorMessage, log } from "../observability/log";
 import { metrics } from "../observability/metrics";
+import { forwardLive } from "../relay/route";
 import {
   findMatch,
   insertMatch,
@@ -195,8 +196,18 @@ export const matchStateRoute = liveRoute({
   path: "/v1/matches/{matchId}/state",
   tags: ["live"],
   summary: "Live state and current prediction",
-  description: "From the match's room. 404 before any event reached it. Scope: read (also as ?token=).",
-  request: { params: matchIdParams },
+  description:
+    "From the match's room. 404 before any event reached it. Scope: read (also as ?token=), or a viewer token " +
+    "for this match as ?access_token=.",
+  request: {
+    params: matchIdParams,
+    query: z.object({
+      access_token: z
+        .string()
+        .optional()
+        .openapi({ param: { name: "access_token", in: "query" }, description: "A viewer token for this match." }),
+    }),
+  },
   responses: {
     200: okJson(liveStateSchema, "The live state"),
     ...errors(404),
@@ -209,9 +220,9 @@ export const liveStreamRoute = createRoute({
   tags: ["live"],
   summary: "WebSocket stream of a match",
   description:
-    "Upgrade to a WebSocket (`?token=<key>` where headers cannot be set). The first frame is a snapshot, then one " +
+    "Upgrade to a WebSocket (a browser sends `?access_token=<viewer token>`; a server its key). The first frame is a snapshot, then one " +
     "`update` frame per change (coalesced under bursts). Reconnect with `?since=<last seq>` to receive what you missed. " +
-    "Send `ping` for `pong`. Close codes: 4001 key revoked, 4008 too slow (resume with ?since=); 429 `rate_limited` when the key has too many sockets open on the match. Scope: read.",
+    "Send `ping` for `pong`. Close codes: 4001 key (or the viewer token's issuer) revoked, 4008 too slow (resume with ?since=); 429 `rate_limited` when the key has too many sockets open on the match. Scope: read.",
   security: bearerAuth,
   request: {
     params: matchIdParams,
@@ -225,7 +236,14 @@ export const liveStreamRoute = createRoute({
       token: z
         .string()
         .optional()
-        .openapi({ param: { name: "token", in: "query" }, description: "The API key, for browsers." }),
+        .openapi({ param: { name: "token", in: "query" }, description: "An API key (servers; never in a page)." }),
+      access_token: z
+        .string()
+        .optional()
+        .openapi({
+          param: { name: "access_token", in: "query" },
+          description: "A viewer token for this match (POST /v1/viewer-tokens): what a browser sends.",
+        }),
     }),
   },
   responses: {
@@ -353,7 +371,9 @@ app.get("/v1/matches/:matchId/live", every(...liveAccess), async (c) => {
   const forwarded = withoutQueryToken(c.req.raw);
   const headers = new Headers(forwarded.headers);
   headers.set(CLIENT_ID_HEADER, c.get("client").id);
-  return room(c.env, matchId.data).fetch(new Request(forwarded.url, { headers }));
+  // A viewer's socket is checked against its issuer's revocation but not counted in the key's socket cap.
+  if (c.get("viewer")) headers.set(VIEWER_HEADER, "1");
+  return forwardLive(c.env, matchId.data, forwarded.url, headers);
 });
 
 export const matchesRoutes = app;

@@ -92,7 +92,8 @@ export function serveDocument(app: OpenAPIHono<AppEnv>): void {
     type: "http",
     scheme: "bearer",
     description:
-      "An API key (`mp_…`) with the route's scope: `ingest`, `read`, `admin` or `games`. Read routes also take `?token=<key>`.",
+      "An API key (`mp_…`) with the route's scope: `ingest`, `read`, `admin` or `games`. Read routes also take " +
+      "`?token=<key>`; the live routes take a viewer token (POST /v1/viewer-tokens) as `?access_token=`.",
   });
   app.openAPIRegistry.registerPath({
     method: "get",

@@ -17,6 +17,12 @@ export const MAX_UNACKED = HISTORY_LIMIT;
 /** Whether a socket that acknowledged `acked` is too far behind `seq` (never, for a client that never acks). */
 export const tooFarBehind = (acked: number | null, seq: number): boolean => acked !== null && seq - acked > MAX_UNACKED;
 
+/** Where frames also go: the match's relays, each frame once (workers/relay/publisher.ts). */
+export interface FrameSink {
+  active(): boolean;
+  publish(frames: RoomFrame[], texts: string[]): void;
+}
+
 export class Broadcaster {
   private pending: RoomFrame[] = [];
   private lastSentAt = 0;
@@ -27,6 +33,7 @@ export class Broadcaster {
     private readonly registry: SocketRegistry,
     /** Called when frames go out to at least one socket (the room re-checks its clients' keys then). */
     private readonly onSend: () => void = () => {},
+    private readonly relays: FrameSink | null = null,
   ) {}
 
   /** Queues frames for every socket; sends now unless frames went out less than COALESCE_MS ago. */
@@ -47,23 +54,34 @@ export class Broadcaster {
     const frames = coalesce(this.pending);
     this.pending = [];
     this.lastSentAt = Date.now();
+    const relaying = this.relays?.active() ?? false;
     // Nobody listening (a feed without fans, or a bench): nothing to serialise.
+    if (sockets.length === 0 && !relaying) return;
+    const texts = frames.map((f) => JSON.stringify(f));
+    // Each frame once to every relay, before the room's own sockets: relays fan out in parallel.
+    if (relaying) this.relays?.publish(frames, texts);
     if (sockets.length === 0) return;
     this.onSend();
-    const texts = frames.map((f) => JSON.stringify(f));
-    const lastSeq = frames[frames.length - 1]?.seq ?? 0;
-    for (const ws of sockets) {
-      if (tooFarBehind(this.registry.state(ws).acked, lastSeq)) {
-        this.registry.forget(ws);
-        closeQuietly(ws, closeCodes.slowConsumer, closeReasons[closeCodes.slowConsumer]);
-        continue;
-      }
-      try {
-        for (const text of texts) ws.send(text);
-      } catch {
-        // The socket is closing or its buffer is full: close it with the documented code; it resumes with ?since=.
-        closeQuietly(ws, closeCodes.slowConsumer, closeReasons[closeCodes.slowConsumer]);
-      }
+    fanOut(sockets, this.registry, texts, frames[frames.length - 1]?.seq ?? 0);
+  }
+}
+
+/**
+ * Sends serialized frames to every socket, closing with 4008 those too far behind their last ack or whose
+ * send fails (they resume with ?since=). The room and the relays fan out alike.
+ */
+export function fanOut(sockets: WebSocket[], registry: SocketRegistry, texts: string[], lastSeq: number): void {
+  for (const ws of sockets) {
+    if (tooFarBehind(registry.state(ws).acked, lastSeq)) {
+      registry.forget(ws);
+      closeQuietly(ws, closeCodes.slowConsumer, closeReasons[closeCodes.slowConsumer]);
+      continue;
+    }
+    try {
+      for (const text of texts) ws.send(text);
+    } catch {
+      // The socket is closing or its buffer is full: close it with the documented code; it resumes with ?since=.
+      closeQuietly(ws, closeCodes.slowConsumer, closeReasons[closeCodes.slowConsumer]);
     }
   }
 }

@@ -17,6 +17,7 @@ import type { MatchEvent, SportModule } from "../../shared/sports/sport";
 import { activeClients } from "../api/auth";
 import { type Env, numberVar } from "../env";
 import { errorMessage, log } from "../observability/log";
+import { RelayPublisher } from "../relay/publisher";
 import { Broadcaster } from "./broadcast";
 import { foldDelivery } from "./fold";
 import { type RoomFrame, snapshotFrame, updateFrame } from "./frames";
@@ -30,6 +31,7 @@ import {
   echoCloseCode,
   isBenignTeardownError,
   SocketRegistry,
+  VIEWER_HEADER,
 } from "./sockets";
 import { RoomStore, type SqlRowCounts } from "./store";
 import { loadStrength } from "./strength";
@@ -48,6 +50,8 @@ export class MatchRoom extends DurableObject<Env> {
   private readonly store: RoomStore;
   private readonly sockets = new SocketRegistry();
   private readonly broadcaster: Broadcaster;
+  /** Past a threshold of sockets, frames also go once to each of the match's relays (workers/relay). */
+  private readonly relays: RelayPublisher;
   /** Null until the first event: such a room writes nothing (reads of unknown matches leave no storage). */
   private room: Room | null = null;
   private lastAccessCheck = 0;
@@ -59,10 +63,17 @@ export class MatchRoom extends DurableObject<Env> {
     const record = this.store.loadRecord(sportOf);
     const sport = record && sportOf(record.sport);
     if (record && sport) this.room = { record, sport };
+    this.relays = new RelayPublisher(
+      ctx,
+      env,
+      () => this.room?.record.matchId ?? null,
+      () => ctx.getWebSockets().length,
+    );
     this.broadcaster = new Broadcaster(
       () => ctx.getWebSockets(),
       this.sockets,
       () => this.checkAccessSoon(),
+      this.relays,
     );
     // Keep-alive pings are answered by the runtime without waking a hibernated room.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_TEXT, PONG_TEXT));
@@ -118,13 +129,35 @@ export class MatchRoom extends DurableObject<Env> {
     return this.room ? { state: stateView(this.room.record), prediction: this.room.record.prediction } : null;
   }
 
+  /** How many relays take the match's new sockets (0: the room itself); the Worker caches it briefly. */
+  async liveRoute(): Promise<{ relays: number }> {
+    return { relays: this.room ? this.relays.relays() : 0 };
+  }
+
+  /** A relay's socket count, reported when its audience changes. */
+  async relayReport(k: number, sockets: number): Promise<void> {
+    this.relays.report(k, sockets);
+  }
+
+  /**
+   * For a relay: what a socket opening with `since` gets (as from the room itself, serialized; null when
+   * nothing was missed), whether that is a snapshot, and the room's seq; null before the first event.
+   */
+  async openingFor(since: number | null): Promise<{ text: string | null; snapshot: boolean; seq: number } | null> {
+    const room = this.room;
+    if (!room) return null;
+    const frame = this.openingFrame(room.record, since);
+    return { text: frame && JSON.stringify(frame), snapshot: frame?.type === "snapshot", seq: room.record.seq };
+  }
+
   /** The live socket: a snapshot (or what a resuming client missed), then every update. */
   override async fetch(request: Request): Promise<Response> {
     const room = this.room;
     if (!room) return Response.json(errorBody("not_found", "no events for this match yet"), { status: 404 });
     const record = room.record;
     const clientId = request.headers.get(CLIENT_ID_HEADER);
-    if (clientId !== null) {
+    const viewer = request.headers.get(VIEWER_HEADER) === "1";
+    if (clientId !== null && !viewer) {
       const cap = numberVar(this.env.LIVE_SOCKETS_PER_CLIENT, DEFAULT_SOCKETS_PER_CLIENT);
       if (this.ctx.getWebSockets(clientTag(clientId)).length >= cap) {
         return Response.json(
@@ -137,7 +170,7 @@ export class MatchRoom extends DurableObject<Env> {
     const since = sinceText === null ? null : Number(sinceText);
     const pair = new WebSocketPair();
     const [client, server] = [pair[0], pair[1]];
-    this.sockets.accept(this.ctx, server, { clientId, acked: null });
+    this.sockets.accept(this.ctx, server, { clientId, acked: null }, !viewer);
     const opening = this.openingFrame(record, since);
     if (opening) server.send(JSON.stringify(opening));
     await this.scheduleAlarm();

@@ -4,6 +4,8 @@
 
 /** The API puts the authenticated client's id on the upgrade request it forwards to the room. */
 export const CLIENT_ID_HEADER = "x-matchpulse-client-id";
+/** Set on the upgrade when a viewer token (not the client's key) opened the socket: not counted in the cap. */
+export const VIEWER_HEADER = "x-matchpulse-viewer";
 
 /** What the room knows about one socket. */
 export interface SocketState {
@@ -27,8 +29,9 @@ function readAttachment(ws: WebSocket): SocketState {
 export class SocketRegistry {
   private readonly states = new Map<WebSocket, SocketState>();
 
-  accept(ctx: DurableObjectState, ws: WebSocket, state: SocketState): void {
-    ctx.acceptWebSocket(ws, state.clientId === null ? [] : [clientTag(state.clientId)]);
+  /** `counted`: tag the socket with its client, for the per-key socket cap (viewers' sockets are not). */
+  accept(ctx: DurableObjectState, ws: WebSocket, state: SocketState, counted = true): void {
+    ctx.acceptWebSocket(ws, state.clientId === null || !counted ? [] : [clientTag(state.clientId)]);
     ws.serializeAttachment(state);
     this.states.set(ws, state);
   }

@@ -4,6 +4,7 @@ import { env, runInDurableObject } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { serverFrameSchema } from "../../../shared/contract/live-protocol";
 import {
+  call,
   createApiKey,
   eventually,
   footballEvent,
@@ -12,6 +13,7 @@ import {
   uniqueMatchId,
   watchMatch,
 } from "../../../test/fixtures";
+import { signViewerToken, viewerKeySet } from "../../../workers/auth/viewer-token";
 
 let ingestKey: string;
 let readKey: string;
@@ -114,6 +116,44 @@ describe("connectMatch against the live endpoint", () => {
     expect(renewed.urls.map((u) => u.searchParams.get("token"))).toEqual(["mp_not_a_key", readKey]);
     expect(renewed.states).toContain("open");
     renewed.connection.close();
+  });
+
+  it("an expired viewer token (access_token) is replaced by the token function before the resume", async () => {
+    const matchId = uniqueMatchId("client-viewer");
+    const events = passes(matchId, 6);
+    await postEvents(ingestKey, events.slice(0, 3));
+    await appliedAtLeast(matchId, 3);
+    const mint = async (): Promise<string> => {
+      const res = await call(readKey, "/v1/viewer-tokens", { body: { matchIds: [matchId], ttlSeconds: 60 } });
+      expect(res.status).toBe(201);
+      return ((await res.json()) as { token: string }).token;
+    };
+    // A token of the same client that expires in about a second (minted tokens live 30 s at least).
+    const fresh = await mint();
+    const payload = JSON.parse(atob(fresh.split(".")[1]!.replace(/-/g, "+").replace(/_/g, "/"))) as { sub: string };
+    const now = Math.floor(Date.now() / 1000);
+    const keys = viewerKeySet(env.VIEWER_TOKEN_KEYS);
+    const shortLived = (await signViewerToken(keys, { clientId: payload.sub, matchIds: [matchId], ttlSeconds: 2 }, now))
+      .token;
+    // First connect: the short-lived token; after the drop the page's cached (expired) token, then a new one.
+    const issued = [shortLived, shortLived];
+    const client = watchMatch("unused", matchId, {
+      token: async () => issued.shift() ?? mint(),
+      tokenParam: "access_token",
+      backoff: { minMs: 10, maxMs: 50 },
+    });
+    await eventually(async () => client.connection.lastSeq === 3);
+    await new Promise((r) => setTimeout(r, (now + 3) * 1000 - Date.now()));
+    await serverCloses(matchId, 1001, "deploy");
+    await postEvents(ingestKey, events.slice(3));
+    await eventually(async () => client.connection.lastSeq === 6);
+    const sent = client.urls.map((u) => u.searchParams.get("access_token"));
+    expect(sent.slice(0, 2)).toEqual([shortLived, shortLived]);
+    expect(sent[2]).not.toBe(shortLived);
+    expect(client.urls.every((u) => u.searchParams.get("token") === null)).toBe(true);
+    expect(client.urls.map((u) => u.searchParams.get("since"))).toEqual([null, "3", "3"]);
+    expect(client.events().map((e) => e.eventId)).toEqual(events.slice(3).map((e) => e.eventId));
+    client.connection.close();
   });
 
   it("resuming from further back than the history: the fresh snapshot (resumed:false) replaces the state", async () => {

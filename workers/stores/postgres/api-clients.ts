@@ -22,6 +22,22 @@ export async function activeClientByKeyHash(db: Database, keyHash: string) {
   return rows[0] ?? null;
 }
 
+/** The active (not revoked) client with this id, with what auth needs (viewer tokens name their client). */
+export async function activeClientById(db: Database, id: string) {
+  const rows = await db
+    .select({
+      id: apiClients.id,
+      name: apiClients.name,
+      scopes: apiClients.scopes,
+      ingestPerMinute: apiClients.ingestPerMinute,
+      readPerMinute: apiClients.readPerMinute,
+    })
+    .from(apiClients)
+    .where(and(eq(apiClients.id, id), isNull(apiClients.revokedAt)))
+    .limit(1);
+  return rows[0] ?? null;
+}
+
 /** Which of `ids` are active (not revoked), with their scopes. */
 export function activeClientsAmong(db: Database, ids: string[]): Promise<{ id: string; scopes: string[] }[]> {
   return db
