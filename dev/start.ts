@@ -81,7 +81,7 @@ async function main(): Promise<void> {
   // will take a viewer token here instead once those exist (web/src/location.ts, TOKEN_PARAM).
   const pageUrl = (path = "") => `${base}/#${path}${path ? "?" : ""}token=${apiKey}`;
   console.log(`
-  Page       ${pageUrl()}   (live matches in a browser)
+  Page       ${pageUrl()}   (every match, as the operator: your API key)
   API        ${base}            (health: ${base}/health, readiness: ${base}/ready, metrics: ${base}/metrics)
   API key    ${apiKey}   (every scope: ${scopes.join(", ")}; set MATCHPULSE_DEV_API_KEY to change)
   Post       curl -X POST ${base}/v1/events -H 'authorization: Bearer ${apiKey}' -H 'content-type: application/json' -d @event.json
@@ -103,6 +103,17 @@ async function main(): Promise<void> {
         `             ${wsBase}/v1/matches/${m.matchId}/live?token=${apiKey}   npm run watch -- ${m.matchId}`,
       );
     }
+    // What a fan's browser gets: a viewer token for these matches (never the key), minted as an operator's
+    // server would. An hour at most: reload from a fresh `npm start` line, or mint another.
+    const viewer = await mintViewerToken(
+      base,
+      apiKey,
+      demo.matches.map((m) => m.matchId),
+    ).catch((err: unknown) => say(`no viewer token: ${err instanceof Error ? err.message : String(err)}`));
+    if (viewer)
+      console.log(
+        `  Fan view   ${base}/#access_token=${viewer.token}\n             (a viewer token for the demo matches, valid until ${viewer.expiresAt})`,
+      );
     console.log("");
   }
   stopFollowing = follow(worker.logFile);
@@ -129,6 +140,17 @@ async function wyscoutDemoMatch() {
     knockout: true,
     label,
   };
+}
+
+/** POST /v1/viewer-tokens for the given matches, for an hour (the longest a token lives). */
+async function mintViewerToken(base: string, apiKey: string, matchIds: string[]) {
+  const res = await fetch(`${base}/v1/viewer-tokens`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json" },
+    body: JSON.stringify({ matchIds, ttlSeconds: 3600 }),
+  });
+  if (res.status !== 201) throw new Error(`POST /v1/viewer-tokens: ${res.status} ${await res.text()}`);
+  return (await res.json()) as { token: string; expiresAt: string };
 }
 
 await main();

@@ -81,6 +81,23 @@ describe("viewer tokens", () => {
     ws.close(1000, "done");
   });
 
+  it("a page reads its match's metadata and prediction series with the token as a Bearer credential", async () => {
+    const matchId = await matchWithEvents("viewer-page");
+    const other = await matchWithEvents("viewer-page-other");
+    const token = await tokenFor(readKey, [matchId]);
+    const bearer = (path: string, t: string) =>
+      SELF.fetch(`${BASE}${path}`, { headers: { authorization: `Bearer ${t}` } });
+    expect((await bearer(`/v1/matches/${matchId}/state`, token)).status).toBe(200);
+    expect((await bearer(`/v1/matches/${matchId}/predictions`, token)).status).toBe(200);
+    // Not registered: the metadata route answers 404 to a viewer of that match like to a key.
+    expect((await bearer(`/v1/matches/${matchId}`, token)).status).toBe(404);
+    await expect401(await bearer(`/v1/matches/${other}/predictions`, token));
+    await expect401(await bearer(`/v1/matches/${other}`, token));
+    // The directory and analytics beyond the prediction series stay for keys.
+    expect((await bearer("/v1/matches", token)).status).toBe(401);
+    expect((await bearer(`/v1/matches/${matchId}/metrics`, token)).status).toBe(401);
+  });
+
   it("minting needs the read scope, a bounded TTL and 1-20 valid match ids", async () => {
     const matchId = uniqueMatchId("viewer-mint");
     expect((await mint(ingestKey, { matchIds: [matchId] })).status).toBe(403);

@@ -2,8 +2,26 @@
 // the fragment (`/#token=…`, `/#/match/<id>?token=…`), which browsers never send to a server, so it does
 // not reach access logs; `?token=` in the query is accepted too. Pure: tested without a browser.
 
-/** The query parameter the live socket carries the credential in. Viewer tokens: "access_token". */
-export const TOKEN_PARAM = "token";
+/**
+ * The query parameter the live socket carries the credential in: `access_token` for a viewer token (a
+ * compact JWS minted by the operator's server with POST /v1/viewer-tokens), `token` for an API key.
+ */
+export function tokenParamFor(token: string): "access_token" | "token" {
+  return viewerMatchIds(token) === null ? "token" : "access_token";
+}
+
+/** The matches a viewer token is good for (its `mid` claim, read without checking: the server checks), or null. */
+export function viewerMatchIds(token: string): string[] | null {
+  const parts = token.split(".");
+  if (parts.length !== 3 || !parts[1]) return null;
+  try {
+    const json = atob(parts[1].replace(/-/g, "+").replace(/_/g, "/"));
+    const claims = JSON.parse(json) as { mid?: unknown };
+    return Array.isArray(claims.mid) && claims.mid.every((m) => typeof m === "string") ? claims.mid : null;
+  } catch {
+    return null;
+  }
+}
 
 export type Route = { view: "list" } | { view: "match"; matchId: string };
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { matchHref, parseLocation } from "./location";
+import { matchHref, parseLocation, tokenParamFor, viewerMatchIds } from "./location";
 
 describe("parseLocation", () => {
   it("takes the token from the fragment and leaves the route without it", () => {
@@ -32,5 +32,20 @@ describe("parseLocation", () => {
     expect(parseLocation("", "#/elsewhere").route).toEqual({ view: "list" });
     expect(parseLocation("", "#/match/%E0%A4%A").route).toEqual({ view: "list" });
     expect(parseLocation("", "").route).toEqual({ view: "list" });
+  });
+});
+
+describe("viewer tokens in the page", () => {
+  const jws = (claims: unknown) =>
+    `eyJhbGciOiJIUzI1NiJ9.${btoa(JSON.stringify(claims)).replace(/=+$/, "").replace(/\+/g, "-").replace(/\//g, "_")}.sig`;
+
+  it("reads the token's matches and sends it as access_token; an API key goes as token", () => {
+    const token = jws({ sub: "c1", mid: ["final-1", "semi-2"], exp: 1 });
+    expect(viewerMatchIds(token)).toEqual(["final-1", "semi-2"]);
+    expect(tokenParamFor(token)).toBe("access_token");
+    expect(viewerMatchIds("mp_dev_local_only_key")).toBeNull();
+    expect(tokenParamFor("mp_dev_local_only_key")).toBe("token");
+    expect(viewerMatchIds(jws({ mid: "not-a-list" }))).toBeNull();
+    expect(viewerMatchIds("a.!!!.c")).toBeNull();
   });
 });

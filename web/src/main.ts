@@ -10,7 +10,7 @@ import {
 } from "../../packages/client/src";
 import { ApiFailure, getMatch, getPredictions, listMatches, tokenRefused } from "./api";
 import { type ProbabilityChart, probabilityChart } from "./chart";
-import { matchHref, parseLocation, TOKEN_PARAM } from "./location";
+import { matchHref, parseLocation, tokenParamFor, viewerMatchIds } from "./location";
 import {
   clockText,
   correctionOf,
@@ -143,7 +143,11 @@ async function showList(token: string): Promise<void> {
   };
   const load = async () => {
     try {
-      const { data } = await listMatches(token);
+      // A viewer token lists only its own matches (it may not read the directory).
+      const own = viewerMatchIds(token);
+      const data = own
+        ? (await Promise.all(own.map((id) => getMatch(id, token)))).filter((m): m is MatchSummary => m !== null)
+        : (await listMatches(token)).data;
       if (stopped) return;
       body.replaceChildren(...orderMatches(data).map(matchRow));
       setText(
@@ -341,7 +345,7 @@ async function showMatch(matchId: string, token: string): Promise<void> {
     baseUrl: location.origin,
     matchId,
     token: () => sessionStorage.getItem(TOKEN_KEY) ?? token,
-    tokenParam: TOKEN_PARAM,
+    tokenParam: tokenParamFor(token),
     WebSocket: TrackedWebSocket,
     onFrame: render,
     onState: (s, detail) => {

@@ -12,7 +12,7 @@ import { errorMessage, log } from "../observability/log";
 import { metrics } from "../observability/metrics";
 import type { AppEnv } from "./app-env";
 import { ApiError, validationHook } from "./errors";
-import { errors, okJson, readRoute } from "./openapi";
+import { errors, matchReadRoute, okJson, readRoute } from "./openapi";
 import { cursorQuery, decodeCursor, encodeCursor, limitQuery, nextCursorSchema } from "./pagination";
 import { instantQuery, matchIdParams } from "./params";
 
@@ -83,12 +83,13 @@ export const roundsRoute = readRoute({
 
 const seriesPositionSchema = z.object({ seq: z.int().min(0) });
 
-export const predictionsRoute = readRoute({
+export const predictionsRoute = matchReadRoute({
   method: "get",
   path: "/v1/matches/{matchId}/predictions",
   tags: ["analytics"],
   summary: "Prediction time series",
-  description: "Every published win probability with its model version, in order, for charts. Scope: read.",
+  description:
+    "Every published win probability with its model version, in order, for charts. Scope: read, or a viewer token for this match.",
   request: {
     params: matchIdParams,
     query: z.object({

@@ -30,7 +30,7 @@ import type { AppEnv } from "./app-env";
 import { withoutQueryToken } from "./auth";
 import { ApiError, validationHook } from "./errors";
 import { withMetadata } from "./metadata-store";
-import { adminRoute, bearerAuth, errors, liveRoute, okJson, readRoute } from "./openapi";
+import { adminRoute, bearerAuth, errors, liveRoute, matchReadRoute, okJson, readRoute } from "./openapi";
 import { cursorQuery, decodeCursor, limitQuery, nextCursorSchema, page } from "./pagination";
 import {
   changesSomething,
@@ -148,12 +148,12 @@ export const listMatchesRoute = readRoute({
   },
 });
 
-export const getMatchRoute = readRoute({
+export const getMatchRoute = matchReadRoute({
   method: "get",
   path: "/v1/matches/{matchId}",
   tags: ["metadata"],
   summary: "One match: metadata, activity and live state",
-  description: "Scope: read or admin.",
+  description: "Scope: read or admin, or a viewer token for this match.",
   request: { params: matchIdParams },
   responses: {
     200: okJson(matchDetailSchema, "The match"),

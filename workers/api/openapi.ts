@@ -1,7 +1,7 @@
 // The OpenAPI 3.1 document at /v1/openapi.json and the pieces every route declaration shares: JSON
 // bodies, the error responses, the bearer scheme and the rate-limit headers.
 import { createRoute, type OpenAPIHono, type RouteConfig, z } from "@hono/zod-openapi";
-import { adminAccess, liveAccess, readAccess } from "./access";
+import { adminAccess, liveAccess, matchReadAccess, readAccess } from "./access";
 import type { AppEnv } from "./app-env";
 import { apiErrorBodySchema } from "./errors";
 
@@ -71,6 +71,16 @@ export function liveRoute<P extends string, R extends RouteSpec<P>>(route: R) {
     ...route,
     security: bearerAuth,
     middleware: liveAccess,
+    responses: { ...route.responses, ...errors(400, 401, 403, 429, 503) },
+  });
+}
+
+/** A read of one match's data that a viewer token for that match may also make. */
+export function matchReadRoute<P extends string, R extends RouteSpec<P>>(route: R) {
+  return createRoute({
+    ...route,
+    security: bearerAuth,
+    middleware: matchReadAccess,
     responses: { ...route.responses, ...errors(400, 401, 403, 429, 503) },
   });
 }
