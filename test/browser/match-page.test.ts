@@ -184,4 +184,23 @@ describe("the live match page", () => {
     );
     await context.close();
   });
+
+  it("a fan's page runs on a viewer token: its matches only, the live socket with access_token", async () => {
+    const minted = await api("POST", "/v1/viewer-tokens", { matchIds: [matchId], ttlSeconds: 300 });
+    expect(minted.status).toBe(201);
+    const { token } = (await minted.json()) as { token: string };
+    const context = await rt.browser.newContext();
+    const page = await context.newPage();
+    const sockets: string[] = [];
+    page.on("websocket", (ws) => sockets.push(ws.url()));
+    await page.goto(`${rt.baseUrl}/#access_token=${token}`);
+    const link = page.getByRole("link", { name: "Harbour City vs Northvale" });
+    await link.waitFor({ timeout: SHOW_WITHIN_MS });
+    expect(await page.locator("#list tbody tr, table tbody tr").count()).toBe(1);
+    expect(page.url()).not.toContain(token);
+    await link.click();
+    await page.waitForSelector('body[data-connection="open"]', { timeout: SHOW_WITHIN_MS });
+    expect(sockets.at(-1)).toContain(`/v1/matches/${matchId}/live?access_token=`);
+    await context.close();
+  });
 });
