@@ -2,8 +2,7 @@
 // ClickHouse does, and the consumer's choice of rows to forward.
 import { ClickHouseError } from "@clickhouse/client-web";
 import { describe, expect, it } from "vitest";
-import type { ApplyResult } from "../match-room/rpc";
-import type { EventsMessage } from "../queue/messages";
+import type { ApplyResult, EventsMessage } from "../queue/messages";
 import { acceptedRows } from "./consume-events";
 import { fromBase64, storableText, toBase64, writeIsolated } from "./dead-letters";
 

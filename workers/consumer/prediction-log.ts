@@ -3,8 +3,7 @@
 // so a failed insert loses nothing: the next call to that room returns them again, and repeats collapse
 // in the ReplacingMergeTree on (match_id, seq).
 import type { ClickHouseClient } from "@clickhouse/client-web";
-import type { PublishedPrediction } from "../match-room/rpc";
-import type { PredictionLogRow } from "../queue/messages";
+import type { PredictionLogRow, PublishedPrediction } from "../queue/messages";
 
 export type { PredictionLogRow };
 

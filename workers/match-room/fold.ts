@@ -4,10 +4,10 @@
 // write leaves nothing to undo in memory.
 import { isCorrectionType } from "../../shared/sports/corrections";
 import type { MatchEvent, SportModule } from "../../shared/sports/sport";
+import type { PublishedPrediction } from "../queue/messages";
 import { correctionFrame, MAX_FRAME_EVENTS, type RoomFrame, updateFrame } from "./frames";
 import { type Correction, insertEntry, type LogEntry, lateOrd, replay, resolveLog } from "./log";
 import type { RoomRecord } from "./record";
-import type { PublishedPrediction } from "./rpc";
 import type { Delivery } from "./sequencer";
 
 /** One applied event's rows, written together by `RoomStore.recordApplied`. */

@@ -17,12 +17,12 @@ import type { MatchEvent, SportModule } from "../../shared/sports/sport";
 import { activeClients } from "../api/auth";
 import { type Env, numberVar } from "../env";
 import { errorMessage, log } from "../observability/log";
+import type { ApplyResult } from "../queue/messages";
 import { RelayPublisher } from "../relay/publisher";
 import { Broadcaster } from "./broadcast";
 import { foldDelivery } from "./fold";
 import { type RoomFrame, snapshotFrame, updateFrame } from "./frames";
 import { DEFAULT_STRENGTH, newRecord, type RoomRecord, stateView } from "./record";
-import type { ApplyResult } from "./rpc";
 import { planDelivery } from "./sequencer";
 import {
   CLIENT_ID_HEADER,

@@ -5,9 +5,9 @@ import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { sportOf } from "../../shared/sports";
 import type { MatchEvent } from "../../shared/sports/sport";
+import type { PublishedPrediction } from "../queue/messages";
 import type { AppliedRow } from "./fold";
 import { DEFAULT_STRENGTH, newRecord } from "./record";
-import type { PublishedPrediction } from "./rpc";
 import { HISTORY_LIMIT, RoomStore } from "./store";
 
 const ev = (i: number, seq?: number): MatchEvent => ({

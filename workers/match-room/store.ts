@@ -13,10 +13,10 @@
 // no database behind.
 import type { MatchEvent, SportModule } from "../../shared/sports/sport";
 import { metrics } from "../observability/metrics";
+import type { PublishedPrediction } from "../queue/messages";
 import type { AppliedRow } from "./fold";
 import type { LogEntry } from "./log";
 import { type RoomRecord, upcastRecord } from "./record";
-import type { PublishedPrediction } from "./rpc";
 
 export const HISTORY_LIMIT = 1_000;
 export const OUTBOX_LIMIT = 1_000;

@@ -1,8 +1,10 @@
-// The two queues' message contracts, in one place beside the queues: the events queue (edge → rooms)
-// and the analytics queue (events consumer → ClickHouse). Every message carries its `kind` and a format
+// The pipeline's message contracts, in one place beside the queues: the events queue (edge → rooms), the
+// analytics queue (events consumer → ClickHouse), and the RPC between the events consumer and a room
+// (MatchRoom.applyEvents: ApplyResult, PublishedPrediction). Every message carries its `kind` and a format
 // version `v`; consumers read a body through `readQueueMessage`, which narrows it by kind and version
 // instead of casting, so a message from a newer (or older) deploy is recognised as such and parked
 // rather than misread.
+import type { Prediction } from "../../shared/contract/prediction";
 import type { MatchEvent } from "../../shared/sports/sport";
 
 /** A row of the ClickHouse event log (`events`), as the analytics consumer inserts it. */
@@ -107,3 +109,27 @@ const pick = (m: EventsMessage) => ({
 
 /** One back-off for both consumers: 2, 4, 8 … seconds after each failed attempt, at most a minute. */
 export const retryDelaySeconds = (attempts: number): number => Math.min(2 ** attempts, 60);
+
+// --- events consumer ↔ MatchRoom (RPC) ---------------------------------------------------------------
+/** One published prediction, as the analytics store records it (the prediction shape, keyed by update). */
+export type PublishedPrediction = Pick<Prediction, "pTeam1" | "pTeam2" | "modelVersion" | "at"> & {
+  matchId: string;
+  sport: string;
+  /** Room seq of the update that produced it. */
+  seq: number;
+  eventId: string;
+  eventType: string;
+  /** Null for sports without draws (the analytics column is nullable). */
+  pDraw: number | null;
+};
+
+export interface ApplyResult {
+  applied: number;
+  duplicates: number;
+  held: number;
+  rejected: number;
+  /** The ids of the rejected events (another sport or match than the room's): the consumer keeps them out of the event log. */
+  rejectedIds?: string[];
+  /** Predictions not yet confirmed by the consumer (this call's and any earlier ones), oldest first. */
+  predictions: PublishedPrediction[];
+}
