@@ -256,6 +256,18 @@ describe("a real match with a goal retracted after a VAR review", () => {
       var_review: 1,
       var_decision: 1,
     });
+    // The prediction series marks the correction: its point is keyed by the retraction (eventType
+    // "retract"), and the points published before it stay (auditable).
+    const retraction = injected.at(-1)!;
+    const series = await eventually(async () => {
+      const page = await json<{ data: { eventId: string; eventType: string }[] }>(
+        key,
+        `/v1/matches/${matchId}/predictions?limit=1000`,
+      );
+      return page.data.some((p) => p.eventId === retraction.eventId) ? page.data : undefined;
+    }, 30_000);
+    expect(series.find((p) => p.eventId === retraction.eventId)?.eventType).toBe("retract");
+    expect(series.length).toBeGreaterThan(1);
     // The event log itself keeps everything: the goal and the correction are both there.
     const kept = await clickhouseRows<{ type: string }>(
       "SELECT DISTINCT type FROM events WHERE match_id = {m:String} AND event_id IN ({ids:Array(UUID)})",
