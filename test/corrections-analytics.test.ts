@@ -6,7 +6,7 @@ import { describe, expect, inject, it } from "vitest";
 import { seededRng } from "../shared/random";
 import { type WyscoutMatchMeta, wyscoutEvents, wyscoutOfficial } from "../shared/sources/wyscout/parse";
 import type { MatchEvent } from "../shared/sports/sport";
-import { cs2Event } from "../shared/testing/events";
+import { cs2Event, footballEvent } from "../shared/testing/events";
 import {
   call,
   clickhouseRows,
@@ -175,6 +175,81 @@ describe("corrections in the analytics: any delivery of a corrected feed reads a
       const cs2 = got.metrics.cs2 as { roundWinsByTeam: number[]; kills: number };
       expect(room.roundScore).toEqual(cs2.roundWinsByTeam);
       expect(room.kills[0]! + room.kills[1]!).toBe(cs2.kills);
+    }, 120_000);
+  }
+});
+
+/** A random football match: passes, shots, goals and cards, then its corrections (goals and cards retracted, goals re-credited). */
+function correctedFootball(matchId: string, rng: Rng): Corrected & { feed: MatchEvent[] } {
+  const events: MatchEvent[] = [footballEvent(matchId, "match_start", { payload: {} })];
+  for (let minute = 1; minute <= 90; minute += rng.int(1, 3)) {
+    const teamId = rng.chance(0.5) ? 1 : 2;
+    const roll = rng.next();
+    const type =
+      roll < 0.06 ? "goal" : roll < 0.12 ? "yellow_card" : roll < 0.14 ? "red_card" : roll < 0.3 ? "shot" : "pass";
+    events.push(footballEvent(matchId, type, { teamId, payload: { minute } }));
+  }
+  events.push(footballEvent(matchId, "match_end", { payload: { minute: 90 } }));
+  const feed = events.map((e, i) => ({ ...e, seq: i + 1 }));
+  const truth = new Map(feed.map((e) => [e.eventId, structuredClone(e)]));
+  const retracted = new Set<string>();
+  const corrections: MatchEvent[] = [];
+  let seq = feed.length;
+  const at = feed.at(-1)!.timestamp;
+  const correction = (type: "retract" | "amend", payload: Record<string, unknown>) =>
+    corrections.push(footballEvent(matchId, type, { seq: ++seq, timestamp: at, payload }));
+  const goals = feed.filter((e) => e.type === "goal");
+  const cards = feed.filter((e) => e.type === "yellow_card" || e.type === "red_card");
+  for (const target of [rng.pick(goals), rng.pick(cards)]) {
+    if (!target || retracted.has(target.eventId)) continue;
+    retracted.add(target.eventId);
+    correction("retract", { targetEventId: target.eventId, reason: "var_no_goal" });
+  }
+  const credited = goals.filter((g) => !retracted.has(g.eventId));
+  if (credited.length > 0) {
+    const target = rng.pick(credited);
+    const teamId = target.teamId === 1 ? 2 : 1;
+    correction("amend", { targetEventId: target.eventId, changes: { teamId } });
+    truth.get(target.eventId)!.teamId = teamId;
+  }
+  return {
+    feed,
+    sent: [...feed, ...corrections],
+    truth: [...truth.values()].filter((e) => !retracted.has(e.eventId)),
+    retracted,
+  };
+}
+
+describe("corrections in the analytics, football", () => {
+  for (const seed of [1, 2]) {
+    it(`football, seed ${seed}: a shuffled, repeated, corrected feed reads as the corrected feed`, async () => {
+      const key = await createApiKey(["ingest", "read"]);
+      const rng = seededRng("corrections-analytics-football", seed);
+      const messy = uniqueMatchId("fcorr-messy");
+      const clean = uniqueMatchId("fcorr-clean");
+      const { feed, sent, truth } = correctedFootball(messy, rng);
+      const truthFeed = truth.map((e, i) => ({ ...e, eventId: crypto.randomUUID(), matchId: clean, seq: i + 1 }));
+      await post(key, truthFeed);
+      const shuffled = rng.shuffle([...sent, ...sent.filter(() => rng.chance(0.2))]);
+      for (let i = 0; i < shuffled.length; ) {
+        const n = rng.int(5, 40);
+        await post(key, shuffled.slice(i, i + n));
+        i += n;
+      }
+      await logged(clean, truthFeed.length);
+      await logged(messy, sent.length);
+      const got = await analytics(key, messy);
+      const want = await analytics(key, clean);
+      expect(got.metrics).toEqual(want.metrics);
+      expect(got.buckets).toEqual(want.buckets);
+      expect(got.metrics.eventsByType).not.toHaveProperty("retract");
+      // The room agrees: its score is the corrected feed's.
+      const score = (id: string, n: number) =>
+        eventually(async () => {
+          const s = (await (await getState(key, id)).json()) as { eventsApplied: number; score: number[] };
+          return s.eventsApplied >= n ? s.score : undefined;
+        }, 30_000);
+      expect(await score(messy, feed.length)).toEqual(await score(clean, truthFeed.length));
     }, 120_000);
   }
 });
