@@ -2,6 +2,7 @@
 // rate limits) is an optimisation and fails open, so a slow Redis must not slow ingest. One breaker for
 // all of them: once a call fails, no Redis call is made from this isolate for REDIS_BREAKER_MS.
 import { Redis } from "@upstash/redis/cloudflare";
+import { digestHex } from "../../shared/digest";
 import type { Env } from "../env";
 import { Breaker } from "./breaker";
 
@@ -19,4 +20,24 @@ export function openRedis(
     signal: () => AbortSignal.timeout(timeoutMs),
     enableTelemetry: false,
   });
+}
+
+const scriptShas = new Map<string, Promise<string>>();
+
+/**
+ * Runs a Lua script by its SHA-1 (one short command on the wire), loading it with EVAL when Redis does not
+ * know it yet (NOSCRIPT: a fresh or restarted Redis).
+ */
+export async function runScript(redis: Redis, script: string, keys: string[], args: string[]): Promise<unknown> {
+  let sha = scriptShas.get(script);
+  if (!sha) {
+    sha = digestHex("SHA-1", script);
+    scriptShas.set(script, sha);
+  }
+  try {
+    return await redis.evalsha(await sha, keys, args);
+  } catch (err) {
+    if (!(err instanceof Error && err.message.toLowerCase().includes("noscript"))) throw err;
+    return await redis.eval(script, keys, args);
+  }
 }

@@ -4,8 +4,8 @@
 // newer one when several matches settle at once), and a small meta hash. Writes and reads are Lua
 // scripts over bounded inputs (≤ WRITE_CHUNK fans, ≤ 100 entries), one round trip each, none long.
 import { Redis } from "@upstash/redis/cloudflare";
-import { digestHex } from "../../shared/digest";
 import { pointsOfBoardScore, rankEntries } from "../../shared/games/scoring";
+import { runScript } from "../clients/redis";
 import type { Env } from "../env";
 import type { FanTotal } from "../stores/postgres/games";
 
@@ -64,22 +64,6 @@ local s = math.max(0, r - tonumber(ARGV[2]))
 local around = redis.call('ZRANGE', KEYS[1], s, r + tonumber(ARGV[2]), 'WITHSCORES')
 local better = redis.call('ZCOUNT', KEYS[1], '-inf', '(' .. around[2])
 return {r, card, s, better, around}`;
-
-const shas = new Map<string, Promise<string>>();
-
-async function runScript(redis: Redis, script: string, keys: string[], args: string[]): Promise<unknown> {
-  let sha = shas.get(script);
-  if (!sha) {
-    sha = digestHex("SHA-1", script);
-    shas.set(script, sha);
-  }
-  try {
-    return await redis.evalsha(await sha, keys, args);
-  } catch (err) {
-    if (!(err instanceof Error && err.message.toLowerCase().includes("noscript"))) throw err;
-    return await redis.eval(script, keys, args);
-  }
-}
 
 /** Writes fans' absolute totals (idempotent; older versions ignored), in chunks of WRITE_CHUNK. */
 export async function writeTotals(redis: Redis, gameId: string, totals: readonly FanTotal[]): Promise<number> {

@@ -14,7 +14,7 @@
 //   PENDING_TTL_SECONDS, which only means a later repeat reaches the room. After a refused send,
 //   `releaseEventIds` drops our pending claims (a command only on that failure path).
 import type { Redis } from "@upstash/redis/cloudflare";
-import { digestHex } from "../../shared/digest";
+import { runScript } from "../clients/redis";
 
 const keyOf = (eventId: string) => `mp:event:${eventId}`;
 
@@ -137,23 +137,6 @@ export async function admit(
     });
   }
   return { rate: budget ? { allowed, remaining: Number(replies[1]), resetMs } : null, claims };
-}
-
-const shas = new Map<string, Promise<string>>();
-
-/** Runs a script by its hash, loading it with EVAL when Redis does not know it yet. */
-async function runScript(redis: Redis, script: string, keys: string[], args: string[]): Promise<unknown> {
-  let sha = shas.get(script);
-  if (!sha) {
-    sha = digestHex("SHA-1", script);
-    shas.set(script, sha);
-  }
-  try {
-    return await redis.evalsha(await sha, keys, args);
-  } catch (err) {
-    if (!(err instanceof Error && err.message.toLowerCase().includes("noscript"))) throw err;
-    return await redis.eval(script, keys, args);
-  }
 }
 
 /** Claims the ids (pending) and says, per id, whether it is new, pending elsewhere, or a confirmed duplicate. */
