@@ -4,17 +4,10 @@
 // that the keys of open sockets are still valid (workers/api/auth).
 import { DurableObject } from "cloudflare:workers";
 import { errorBody } from "../../shared/contract/errors";
-import {
-  closeCodes,
-  closeReasons,
-  PING_TEXT,
-  PONG_TEXT,
-  parseClientMessage,
-} from "../../shared/contract/live-protocol";
+import { PING_TEXT, PONG_TEXT, parseClientMessage } from "../../shared/contract/live-protocol";
 import type { Prediction } from "../../shared/contract/prediction";
 import { sportOf } from "../../shared/sports";
 import type { MatchEvent, SportModule } from "../../shared/sports/sport";
-import { activeClients } from "../api/auth";
 import { type Env, numberVar } from "../env";
 import { errorMessage, log } from "../observability/log";
 import type { ApplyResult } from "../queue/messages";
@@ -23,6 +16,7 @@ import { Broadcaster } from "./broadcast";
 import { foldDelivery } from "./fold";
 import { type RoomFrame, snapshotFrame, updateFrame } from "./frames";
 import { DEFAULT_STRENGTH, newRecord, type RoomRecord, stateView } from "./record";
+import { closeRevokedSockets } from "./revocation";
 import { planDelivery } from "./sequencer";
 import {
   CLIENT_ID_HEADER,
@@ -304,24 +298,6 @@ export class MatchRoom extends DurableObject<Env> {
   /** Closes, with 4001, the sockets whose API key was revoked or lost the read scope. */
   private async checkAccess(): Promise<void> {
     this.lastAccessCheck = Date.now();
-    const byClient = new Map<string, WebSocket[]>();
-    for (const ws of this.ctx.getWebSockets()) {
-      const { clientId } = this.sockets.state(ws);
-      if (clientId === null) continue;
-      const list = byClient.get(clientId);
-      if (list) list.push(ws);
-      else byClient.set(clientId, [ws]);
-    }
-    if (byClient.size === 0) return;
-    // Unreachable metadata store: keep the sockets (logged by activeClients); the next check asks again.
-    const allowed = await activeClients(this.env, [...byClient.keys()], ["read"]);
-    if (allowed === null) return;
-    for (const [clientId, sockets] of byClient) {
-      if (allowed.has(clientId)) continue;
-      for (const ws of sockets) {
-        this.sockets.forget(ws);
-        closeQuietly(ws, closeCodes.unauthorized, closeReasons[closeCodes.unauthorized]);
-      }
-    }
+    await closeRevokedSockets(this.env, this.ctx.getWebSockets(), this.sockets, (ws) => this.sockets.forget(ws));
   }
 }

@@ -4,18 +4,11 @@
 // of recent frames, else asked of the room), then every frame in order, the same pings, acks and 4008.
 import { DurableObject } from "cloudflare:workers";
 import { errorBody } from "../../shared/contract/errors";
-import {
-  closeCodes,
-  closeReasons,
-  PING_TEXT,
-  PONG_TEXT,
-  PROTOCOL_VERSION,
-  parseClientMessage,
-} from "../../shared/contract/live-protocol";
-import { activeClients } from "../api/auth";
+import { PING_TEXT, PONG_TEXT, PROTOCOL_VERSION, parseClientMessage } from "../../shared/contract/live-protocol";
 import { type Env, numberVar } from "../env";
 import { fanOut } from "../match-room/broadcast";
 import { ACCESS_CHECK_MS, DEFAULT_SOCKETS_PER_CLIENT } from "../match-room/match-room";
+import { closeRevokedSockets } from "../match-room/revocation";
 import {
   CLIENT_ID_HEADER,
   clientTag,
@@ -265,23 +258,6 @@ export class MatchRelay extends DurableObject<Env> {
   /** Closes, with 4001, the sockets whose key (or viewer token's issuer) was revoked, as the room does. */
   private async checkAccess(): Promise<void> {
     this.lastAccessCheck = Date.now();
-    const byClient = new Map<string, WebSocket[]>();
-    for (const ws of this.ctx.getWebSockets()) {
-      const { clientId } = this.sockets.state(ws);
-      if (clientId === null) continue;
-      const list = byClient.get(clientId);
-      if (list) list.push(ws);
-      else byClient.set(clientId, [ws]);
-    }
-    if (byClient.size === 0) return;
-    const allowed = await activeClients(this.env, [...byClient.keys()], ["read"]);
-    if (allowed === null) return;
-    for (const [clientId, sockets] of byClient) {
-      if (allowed.has(clientId)) continue;
-      for (const ws of sockets) {
-        this.forget(ws);
-        closeQuietly(ws, closeCodes.unauthorized, closeReasons[closeCodes.unauthorized]);
-      }
-    }
+    await closeRevokedSockets(this.env, this.ctx.getWebSockets(), this.sockets, (ws) => this.forget(ws));
   }
 }
