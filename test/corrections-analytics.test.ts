@@ -34,6 +34,16 @@ async function json<T>(key: string, path: string): Promise<T> {
   return (await res.json()) as T;
 }
 
+/** Sends a feed the way a messy source does: shuffled, a fifth of it twice, in requests of 5-40 events. */
+async function postMessily(key: string, events: MatchEvent[], rng: Rng): Promise<void> {
+  const shuffled = rng.shuffle([...events, ...events.filter(() => rng.chance(0.2))]);
+  for (let i = 0; i < shuffled.length; ) {
+    const n = rng.int(5, 40);
+    await post(key, shuffled.slice(i, i + n));
+    i += n;
+  }
+}
+
 /** Waits until ClickHouse holds `n` distinct events of the match (corrections included). */
 async function logged(matchId: string, n: number): Promise<void> {
   await eventually(async () => {
@@ -148,12 +158,7 @@ describe("corrections in the analytics: any delivery of a corrected feed reads a
       const truthFeed = truth.map((e, i) => ({ ...e, eventId: crypto.randomUUID(), matchId: clean, seq: i + 1 }));
       await post(key, truthFeed);
       // The real feed: shuffled, a fifth of it sent twice, in several requests.
-      const shuffled = rng.shuffle([...sent, ...sent.filter(() => rng.chance(0.2))]);
-      for (let i = 0; i < shuffled.length; ) {
-        const n = rng.int(5, 40);
-        await post(key, shuffled.slice(i, i + n));
-        i += n;
-      }
+      await postMessily(key, sent, rng);
       await logged(clean, truthFeed.length);
       await logged(messy, sent.length);
 
@@ -230,12 +235,7 @@ describe("corrections in the analytics, football", () => {
       const { feed, sent, truth } = correctedFootball(messy, rng);
       const truthFeed = truth.map((e, i) => ({ ...e, eventId: crypto.randomUUID(), matchId: clean, seq: i + 1 }));
       await post(key, truthFeed);
-      const shuffled = rng.shuffle([...sent, ...sent.filter(() => rng.chance(0.2))]);
-      for (let i = 0; i < shuffled.length; ) {
-        const n = rng.int(5, 40);
-        await post(key, shuffled.slice(i, i + n));
-        i += n;
-      }
+      await postMessily(key, sent, rng);
       await logged(clean, truthFeed.length);
       await logged(messy, sent.length);
       const got = await analytics(key, messy);
