@@ -276,6 +276,34 @@ export async function singleEventLatency(t: BenchTarget, samples = 100) {
 }
 
 /** Time for one update to reach all N sockets of one match. */
+/**
+ * Posts one event and times it until every client has it (ms from just before the POST to the last
+ * arrival); NaN when some client has not had it within 30 s.
+ */
+export async function timeOneUpdate(
+  t: BenchTarget,
+  matchId: string,
+  minute: number,
+  clients: readonly { onEvent?: (eventId: string, at: number) => void }[],
+): Promise<number> {
+  const e = passEvent(matchId, minute);
+  let remaining = clients.length;
+  let last = 0;
+  const all = new Promise<void>((resolve) => {
+    for (const c of clients) {
+      c.onEvent = (id, at) => {
+        if (id !== e.eventId) return;
+        last = Math.max(last, at);
+        if (--remaining === 0) resolve();
+      };
+    }
+  });
+  const at = performance.now();
+  await postEvents(t, [e]);
+  await Promise.race([all, new Promise((r) => setTimeout(r, 30_000))]);
+  return remaining === 0 ? last - at : Number.NaN;
+}
+
 export async function fanOut(t: BenchTarget, sockets: number, repeats = 3) {
   const matchId = `fan-${sockets}-${Date.now().toString(36)}`;
   await postEvents(t, [passEvent(matchId, 0)]);
@@ -296,22 +324,7 @@ export async function fanOut(t: BenchTarget, sockets: number, repeats = 3) {
   if (refused > 0) console.log(`[bench] fan-out: ${refused} of ${sockets} sockets could not connect (${lastError})`);
   const times: number[] = [];
   for (let r = 0; r < repeats; r++) {
-    const e = passEvent(matchId, r + 1);
-    let remaining = clients.length;
-    let last = 0;
-    const all = new Promise<void>((resolve) => {
-      for (const c of clients) {
-        c.onEvent = (id, at) => {
-          if (id !== e.eventId) return;
-          last = Math.max(last, at);
-          if (--remaining === 0) resolve();
-        };
-      }
-    });
-    const at = performance.now();
-    await postEvents(t, [e]);
-    await Promise.race([all, new Promise((r) => setTimeout(r, 30_000))]);
-    times.push(remaining === 0 ? last - at : NaN);
+    times.push(await timeOneUpdate(t, matchId, r + 1, clients));
     await new Promise((r) => setTimeout(r, 200));
   }
   for (const c of clients) c.close();

@@ -12,7 +12,7 @@ import { unstable_getMiniflareWorkerOptions } from "wrangler";
 import { WebSocket } from "ws";
 import { PROJECT_ROOT } from "../dev/stack";
 import { connectMatch, type MatchConnection } from "../packages/client/src";
-import { type BenchTarget, passEvent, pool, postEvents } from "./pipeline";
+import { type BenchTarget, passEvent, pool, postEvents, timeOneUpdate } from "./pipeline";
 import { round, summary } from "./stats";
 
 export interface RelayFigure {
@@ -161,22 +161,7 @@ async function fanOutOnce(t: BenchTarget, n: number, updates: number) {
   const times: number[] = [];
   const cpuBefore = workerdCpuSeconds();
   for (let u = 0; u < updates; u++) {
-    const e = passEvent(matchId, u + 1);
-    let remaining = clients.length;
-    let last = 0;
-    const all = new Promise<void>((resolve) => {
-      for (const c of clients) {
-        c.onEvent = (id, at) => {
-          if (id !== e.eventId) return;
-          last = Math.max(last, at);
-          if (--remaining === 0) resolve();
-        };
-      }
-    });
-    const at = performance.now();
-    await postEvents(t, [e]);
-    await Promise.race([all, new Promise((r) => setTimeout(r, 30_000))]);
-    times.push(remaining === 0 ? last - at : Number.NaN);
+    times.push(await timeOneUpdate(t, matchId, u + 1, clients));
     await new Promise((r) => setTimeout(r, 200));
   }
   const cpuPerUpdate = (workerdCpuSeconds() - cpuBefore) / updates;
