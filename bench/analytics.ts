@@ -176,7 +176,7 @@ export async function benchAnalytics(
       await pool.query(
         `INSERT INTO matches (id, sport, starts_at, status)
          SELECT id, sport, starts_at, status FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[]) AS t(id, sport, starts_at, status)
-         ON CONFLICT (id) DO NOTHING`,
+         ON CONFLICT (tenant_id, id) DO NOTHING`,
         [
           ids,
           ids.map((_, m) => (m % 2 === 0 ? "football" : "cs2")),

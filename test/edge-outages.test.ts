@@ -119,6 +119,8 @@ describe("a Redis outage", () => {
 
     const client: ApiClient = {
       id: crypto.randomUUID(),
+      tenantId: "default",
+      quotas: { eventsPerDay: null, liveSockets: null, storedMatches: null },
       name: "x",
       scopes: ["ingest"],
       ingestPerMinute: 10,

@@ -1,11 +1,19 @@
 import type { Env } from "../env";
+import type { TenantQuotas } from "../tenants/tenant";
 
-/** Every scope a key can carry (the developer key carries them all). */
-export const scopes = ["ingest", "read", "admin", "games"] as const;
+/**
+ * Every scope a key can carry (the developer key carries them all). `admin` manages its own tenant;
+ * `operator` is the deployment's own admin: it creates tenants and sets their quotas.
+ */
+export const scopes = ["ingest", "read", "admin", "games", "operator"] as const;
 export type Scope = (typeof scopes)[number];
 
 export interface ApiClient {
   id: string;
+  /** The tenant the key acts within: every resource it names is looked up in this tenant. */
+  tenantId: string;
+  /** The tenant's quotas, cached with the key (a change applies within the key-cache bound). */
+  quotas: TenantQuotas;
   name: string;
   scopes: string[];
   ingestPerMinute: number;

@@ -3,6 +3,7 @@ import { sql } from "drizzle-orm";
 import {
   boolean,
   doublePrecision,
+  foreignKey,
   index,
   integer,
   jsonb,
@@ -15,37 +16,72 @@ import {
   uuid,
 } from "drizzle-orm/pg-core";
 
-export const teams = pgTable("teams", {
+/** The tenant every row falls to that was written before tenants existed (migration 0005). */
+export const DEFAULT_TENANT = "default";
+
+/**
+ * A tenant: a data provider or media client sharing the deployment. It owns API clients, matches, teams,
+ * players, sources and games; ids are unique per tenant. Quotas bound what it may use on top of its
+ * clients' rate limits (null: unlimited).
+ */
+export const tenants = pgTable("tenants", {
   id: text("id").primaryKey(),
-  sport: text("sport").notNull(),
   name: text("name").notNull(),
-  country: text("country"),
-  /** Pre-match strength on the Elo scale; the predictors read it. */
-  rating: doublePrecision("rating").notNull().default(1500),
+  eventsPerDay: integer("events_per_day"),
+  liveSockets: integer("live_sockets"),
+  storedMatches: integer("stored_matches"),
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
 });
 
+const tenantId = () =>
+  text("tenant_id")
+    .notNull()
+    .default(DEFAULT_TENANT)
+    .references(() => tenants.id);
+
+export const teams = pgTable(
+  "teams",
+  {
+    tenantId: tenantId(),
+    id: text("id").notNull(),
+    sport: text("sport").notNull(),
+    name: text("name").notNull(),
+    country: text("country"),
+    /** Pre-match strength on the Elo scale; the predictors read it. */
+    rating: doublePrecision("rating").notNull().default(1500),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.id] })],
+);
+
 export const players = pgTable(
   "players",
   {
-    id: text("id").primaryKey(),
-    teamId: text("team_id").references(() => teams.id),
+    tenantId: tenantId(),
+    id: text("id").notNull(),
+    teamId: text("team_id"),
     name: text("name").notNull(),
     position: text("position"),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index("players_team_idx").on(t.teamId)],
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.id] }),
+    foreignKey({ columns: [t.tenantId, t.teamId], foreignColumns: [teams.tenantId, teams.id] }),
+    index("players_team_idx").on(t.tenantId, t.teamId),
+  ],
 );
 
 export const matches = pgTable(
   "matches",
   {
-    id: text("id").primaryKey(),
+    tenantId: tenantId(),
+    id: text("id").notNull(),
     sport: text("sport").notNull(),
-    team1Id: text("team1_id").references(() => teams.id),
-    team2Id: text("team2_id").references(() => teams.id),
+    team1Id: text("team1_id"),
+    team2Id: text("team2_id"),
     startsAt: timestamp("starts_at", { withTimezone: true }),
     venue: text("venue"),
     neutral: boolean("neutral").notNull().default(false),
@@ -58,9 +94,35 @@ export const matches = pgTable(
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
-    index("matches_sport_status_idx").on(t.sport, t.status, t.startsAt),
+    primaryKey({ columns: [t.tenantId, t.id] }),
+    foreignKey({ columns: [t.tenantId, t.team1Id], foreignColumns: [teams.tenantId, teams.id] }),
+    foreignKey({ columns: [t.tenantId, t.team2Id], foreignColumns: [teams.tenantId, teams.id] }),
+    index("matches_sport_status_idx").on(t.tenantId, t.sport, t.status, t.startsAt),
     // Match lists filter and order by start time, then id.
-    index("matches_starts_at_idx").on(t.startsAt, t.id),
+    index("matches_starts_at_idx").on(t.tenantId, t.startsAt, t.id),
+  ],
+);
+
+/**
+ * A tenant's read grant on one of its matches to another tenant (a provider syndicating a feed to media
+ * clients). Revoking deletes the row.
+ */
+export const matchGrants = pgTable(
+  "match_grants",
+  {
+    tenantId: text("tenant_id").notNull(),
+    matchId: text("match_id").notNull(),
+    granteeTenantId: text("grantee_tenant_id")
+      .notNull()
+      .references(() => tenants.id),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.matchId, t.granteeTenantId] }),
+    foreignKey({ columns: [t.tenantId, t.matchId], foreignColumns: [matches.tenantId, matches.id] }).onDelete(
+      "cascade",
+    ),
+    index("match_grants_grantee_idx").on(t.granteeTenantId),
   ],
 );
 
@@ -82,6 +144,7 @@ export const apiClients = pgTable(
   "api_clients",
   {
     id: uuid("id").primaryKey().defaultRandom(),
+    tenantId: tenantId(),
     name: text("name").notNull(),
     /** HMAC-SHA-256 hex of the key under API_KEY_PEPPER; the key itself is shown once and never stored. */
     keyHash: text("key_hash").notNull(),
@@ -94,12 +157,14 @@ export const apiClients = pgTable(
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     revokedAt: timestamp("revoked_at", { withTimezone: true }),
   },
-  (t) => [uniqueIndex("api_clients_key_hash_idx").on(t.keyHash)],
+  (t) => [uniqueIndex("api_clients_key_hash_idx").on(t.keyHash), index("api_clients_tenant_idx").on(t.tenantId, t.id)],
 );
 
 /** A prediction competition over a set of matches, with its points for an exact score and an outcome. */
 export const games = pgTable("games", {
   id: uuid("id").primaryKey().defaultRandom(),
+  /** The game's matches are this tenant's. */
+  tenantId: tenantId(),
   name: text("name").notNull(),
   exactPoints: smallint("exact_points").notNull().default(3),
   outcomePoints: smallint("outcome_points").notNull().default(1),
@@ -174,6 +239,7 @@ export const sources = pgTable(
   "sources",
   {
     id: uuid("id").primaryKey().defaultRandom(),
+    tenantId: tenantId(),
     kind: text("kind").notNull(),
     matchId: text("match_id").notNull(),
     tokenHash: text("token_hash").notNull(),
@@ -182,5 +248,5 @@ export const sources = pgTable(
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     revokedAt: timestamp("revoked_at", { withTimezone: true }),
   },
-  (t) => [index("sources_match_idx").on(t.matchId)],
+  (t) => [index("sources_match_idx").on(t.tenantId, t.matchId)],
 );

@@ -40,6 +40,8 @@ export interface PredictionLogRow {
 export interface EventsMessage {
   kind: "events";
   v: 1;
+  /** The tenant owning the match; absent in messages sent before tenants existed (the default tenant). */
+  tenantId?: string;
   matchId: string;
   requestId: string;
   /** Epoch ms when the edge accepted the events. */

@@ -1,41 +1,57 @@
 // API clients in Postgres: the auth look-up by key hash and the admin's create, list, update and revoke.
 import { and, eq, gt, inArray, isNull, sql } from "drizzle-orm";
+import type { ApiClient } from "../../api/app-env";
 import type { Database } from "../../clients/postgres";
-import { apiClients } from "../../clients/postgres-schema";
+import { apiClients, tenants } from "../../clients/postgres-schema";
 
 export type ApiClientRow = typeof apiClients.$inferSelect;
 export type NewApiClient = typeof apiClients.$inferInsert;
 
+/** What auth needs of a client: its scopes, budgets, tenant and the tenant's quotas. */
+const authColumns = {
+  id: apiClients.id,
+  tenantId: apiClients.tenantId,
+  name: apiClients.name,
+  scopes: apiClients.scopes,
+  ingestPerMinute: apiClients.ingestPerMinute,
+  readPerMinute: apiClients.readPerMinute,
+  eventsPerDay: tenants.eventsPerDay,
+  liveSockets: tenants.liveSockets,
+  storedMatches: tenants.storedMatches,
+};
+
+type AuthRow = {
+  [K in keyof typeof authColumns]: (typeof authColumns)[K]["_"]["notNull"] extends true
+    ? (typeof authColumns)[K]["_"]["data"]
+    : (typeof authColumns)[K]["_"]["data"] | null;
+};
+
+function authView(row: AuthRow | undefined): ApiClient | null {
+  if (!row) return null;
+  const { eventsPerDay, liveSockets, storedMatches, ...client } = row;
+  return { ...client, quotas: { eventsPerDay, liveSockets, storedMatches } };
+}
+
 /** The active (not revoked) client whose key hashes to `keyHash`, with what auth needs. */
 export async function activeClientByKeyHash(db: Database, keyHash: string) {
   const rows = await db
-    .select({
-      id: apiClients.id,
-      name: apiClients.name,
-      scopes: apiClients.scopes,
-      ingestPerMinute: apiClients.ingestPerMinute,
-      readPerMinute: apiClients.readPerMinute,
-    })
+    .select(authColumns)
     .from(apiClients)
+    .innerJoin(tenants, eq(tenants.id, apiClients.tenantId))
     .where(and(eq(apiClients.keyHash, keyHash), isNull(apiClients.revokedAt)))
     .limit(1);
-  return rows[0] ?? null;
+  return authView(rows[0]);
 }
 
 /** The active (not revoked) client with this id, with what auth needs (viewer tokens name their client). */
 export async function activeClientById(db: Database, id: string) {
   const rows = await db
-    .select({
-      id: apiClients.id,
-      name: apiClients.name,
-      scopes: apiClients.scopes,
-      ingestPerMinute: apiClients.ingestPerMinute,
-      readPerMinute: apiClients.readPerMinute,
-    })
+    .select(authColumns)
     .from(apiClients)
+    .innerJoin(tenants, eq(tenants.id, apiClients.tenantId))
     .where(and(eq(apiClients.id, id), isNull(apiClients.revokedAt)))
     .limit(1);
-  return rows[0] ?? null;
+  return authView(rows[0]);
 }
 
 /** Which of `ids` are active (not revoked), with their scopes. */
