@@ -17,6 +17,8 @@ export const errorStatus = {
   guess_locked: 409,
   upgrade_required: 426,
   rate_limited: 429,
+  /** A tenant's quota is spent; `quota` names which (eventsPerDay, liveSockets, storedMatches). */
+  quota_exceeded: 429,
   queue_unavailable: 503,
   dependency_unavailable: 503,
   internal: 500,
@@ -49,6 +51,10 @@ export const errorBodySchema = z
       issues: z.array(contractIssueSchema).optional(),
       issuesOmitted: z.int().min(1).optional().describe(`Issues beyond the first ${MAX_ISSUES}, not listed.`),
       rejected: z.array(z.unknown()).optional().describe("POST /v1/events only: the rejected items of a batch."),
+      quota: z
+        .enum(["eventsPerDay", "liveSockets", "storedMatches"])
+        .optional()
+        .describe("quota_exceeded only: which of the tenant's quotas is spent."),
     }),
   })
   .meta({ id: "Error", description: "Every API error: branch on `code`, never on `message`." });
@@ -93,5 +99,6 @@ export function errorBody(code: ErrorCode, message: string, details: ErrorDetail
     if (omitted > 0) error.issuesOmitted = omitted;
   }
   if (details.rejected !== undefined) error.rejected = details.rejected;
+  if (details.quota !== undefined) error.quota = details.quota;
   return { error };
 }
