@@ -19,6 +19,7 @@ import { openClickHouse } from "../workers/clients/clickhouse";
 import { withPostgres } from "../workers/clients/postgres";
 import type { Env } from "../workers/env";
 import { listMatches, type MatchFilters } from "../workers/stores/postgres/matches";
+import { DEFAULT_TENANT } from "../workers/tenants/tenant";
 import { round, summary } from "./stats";
 
 export interface Figure {
@@ -237,7 +238,7 @@ export async function benchAnalytics(
       "matches_list",
       await timed(runs, 5, async (i) => {
         const filters = listFilters[Math.abs(i) % listFilters.length]!;
-        const page = await withPostgres(env, ({ db }) => listMatches(db, filters, null, 50));
+        const page = await withPostgres(env, ({ db }) => listMatches(db, DEFAULT_TENANT, filters, null, 50));
         await matchActivity(
           client,
           page.map((m) => m.id),

@@ -1,7 +1,7 @@
 // The OpenAPI 3.1 document at /v1/openapi.json and the pieces every route declaration shares: JSON
 // bodies, the error responses, the bearer scheme and the rate-limit headers.
 import { createRoute, type OpenAPIHono, type RouteConfig, z } from "@hono/zod-openapi";
-import { adminAccess, liveAccess, matchReadAccess, readAccess } from "./access";
+import { adminAccess, liveAccess, matchReadAccess, operatorAccess, readAccess } from "./access";
 import type { AppEnv } from "./app-env";
 import { apiErrorBodySchema } from "./errors";
 
@@ -21,7 +21,7 @@ const errorDescriptions = {
   413: "Body over 1 MB or over 1,000 events (`payload_too_large`)",
   415: "Unsupported content type (`unsupported_media_type`)",
   426: "WebSocket endpoint called without `Upgrade: websocket` (`upgrade_required`)",
-  429: "Over the client's rate limit (`rate_limited`); see `Retry-After`",
+  429: "Over the client's rate limit (`rate_limited`; see `Retry-After`), or over a tenant quota (`quota_exceeded`, `quota` names it)",
   503: "A dependency is unavailable (`dependency_unavailable`, `queue_unavailable`): retry later",
 } as const;
 
@@ -95,6 +95,16 @@ export function adminRoute<P extends string, R extends RouteSpec<P>>(route: R) {
   });
 }
 
+/** An operator route (scope operator: tenants, their quotas, their first clients). */
+export function operatorRoute<P extends string, R extends RouteSpec<P>>(route: R) {
+  return createRoute({
+    ...route,
+    security: bearerAuth,
+    middleware: operatorAccess,
+    responses: { ...route.responses, ...errors(400, 401, 403, 429, 503) },
+  });
+}
+
 const retryHeaders = { ...rateLimitHeaders, "Retry-After": integerHeader("Seconds to wait before retrying.") };
 
 export function serveDocument(app: OpenAPIHono<AppEnv>): void {
@@ -102,7 +112,7 @@ export function serveDocument(app: OpenAPIHono<AppEnv>): void {
     type: "http",
     scheme: "bearer",
     description:
-      "An API key (`mp_…`) with the route's scope: `ingest`, `read`, `admin` or `games`. Read routes also take " +
+      "An API key (`mp_…`) with the route's scope: `ingest`, `read`, `admin`, `games` or `operator`. Read routes also take " +
       "`?token=<key>`; the live routes take a viewer token (POST /v1/viewer-tokens) as `?access_token=`.",
   });
   app.openAPIRegistry.registerPath({
@@ -126,7 +136,8 @@ export function serveDocument(app: OpenAPIHono<AppEnv>): void {
       { name: "live", description: "Live state and the WebSocket stream" },
       { name: "analytics", description: "Match metrics, timelines and prediction series (ClickHouse)" },
       { name: "metadata", description: "Teams, players and matches" },
-      { name: "admin", description: "API clients" },
+      { name: "admin", description: "API clients, sources, match grants" },
+      { name: "tenants", description: "Tenants and their quotas (scope operator)" },
       { name: "games", description: "The fan prediction game: games, guesses, leaderboards, settlement" },
       { name: "operations", description: "Health, readiness, metrics" },
     ],

@@ -6,6 +6,7 @@ import type { Env } from "../env";
 import { log } from "../observability/log";
 import { metrics } from "../observability/metrics";
 import { sportsOfMatches } from "../stores/postgres/matches";
+import { DEFAULT_TENANT } from "../tenants/tenant";
 
 /** A registered match's sport cannot change; a match not (yet) registered is asked again sooner. */
 export const SPORT_CACHE_TTL_MS = 5 * 60_000;
@@ -33,7 +34,8 @@ export async function registeredSports(
   if (ask.length === 0 || postgresBreaker.isOpen(env.DATABASE_URL, now)) return known;
   try {
     const found = await Promise.race([
-      withPostgres(env, ({ db }) => sportsOfMatches(db, ask)),
+      // The default tenant's matches until the tenant reaches this check (helper T2's part of issue 13).
+      withPostgres(env, ({ db }) => sportsOfMatches(db, DEFAULT_TENANT, ask)),
       new Promise<never>((_, reject) => setTimeout(() => reject(new Error("timed out")), LOOKUP_TIMEOUT_MS)),
     ]);
     if (cache.size + ask.length > MAX_CACHED_MATCHES) cache.clear();
