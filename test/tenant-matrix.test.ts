@@ -11,6 +11,7 @@ import { BASE, call, createApiKey, eventually, footballEvent, postEvents, unique
 import { createTenant, expectStatus, tenantKey } from "./tenant-fixtures";
 
 type Case = "own" | "other" | "shared";
+const CASES: Case[] = ["own", "other", "shared"];
 
 interface Req {
   method: "GET" | "POST" | "PATCH" | "DELETE";
@@ -567,7 +568,7 @@ describe("the tenant isolation matrix", () => {
   });
 
   const cells = Object.entries(table).flatMap(([route, row]) =>
-    (["own", "other", "shared"] as const).flatMap((kase) => {
+    CASES.flatMap((kase) => {
       const probe = row[kase];
       return probe ? [{ route, row, kase, probe }] : [];
     }),
