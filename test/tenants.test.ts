@@ -7,6 +7,8 @@ import { sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { KEY_CACHE_TTL_MS } from "../workers/api/auth";
 import { withPostgres } from "../workers/clients/postgres";
+import type { Env } from "../workers/env";
+import { MATCH_OWNER_TTL_MS, readableOwner } from "../workers/tenants/match-owner";
 import { call, createApiKey, eventually, footballEvent, postEvents, uniqueMatchId } from "./fixtures";
 import { createTenant, expectStatus, operator, tenantKey } from "./tenant-fixtures";
 
@@ -175,6 +177,24 @@ describe("sharing a match", () => {
     const own = await json<{ venue: string | null; live: unknown }>(await call(granteeKey, `/v1/matches/${matchId}`));
     expect(own.venue).toBe("own");
     expect(own.live).toBeNull();
+  });
+});
+
+describe("which tenant's match a read names, while Postgres is down", () => {
+  it("serves the last answer within the stale bound, else the caller's own tenant (never another's)", async () => {
+    const [owner, grantee] = await Promise.all([createTenant("outage-owner"), createTenant("outage-grantee")]);
+    const admin = (await tenantKey(owner, ["admin"])).key;
+    const matchId = uid("outage");
+    await expectStatus(await call(admin, "/v1/matches", { body: { id: matchId, sport: "football" } }), 201);
+    await expectStatus(await call(admin, `/v1/matches/${matchId}/grants`, { body: { tenantId: grantee } }), 201);
+    // One URL per test run: the breaker is per URL, so other tests' Postgres stays up.
+    const down: Env = { ...env, DATABASE_URL: `postgres://postgres@127.0.0.1:9/${crypto.randomUUID()}` };
+    const now = Date.now();
+    expect(await readableOwner(env, grantee, matchId, now)).toBe(owner);
+    // Past the cache bound, Postgres unreachable: the last answer (within the stale-if-error bound).
+    expect(await readableOwner(down, grantee, matchId, now + MATCH_OWNER_TTL_MS + 1)).toBe(owner);
+    // A match this isolate never resolved: the caller's own tenant, which shows it nothing of another's.
+    expect(await readableOwner(down, grantee, uid("unseen"), now)).toBe(grantee);
   });
 });
 
