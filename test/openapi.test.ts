@@ -826,6 +826,14 @@ describe("responses conform to their declared schemas", () => {
       status: 200,
     },
     {
+      name: "shared with the tenant",
+      method: "get",
+      route: "/v1/shared-matches",
+      url: () => "/v1/shared-matches?limit=5",
+      key: () => reader,
+      status: 200,
+    },
+    {
       name: "revoke a grant",
       method: "delete",
       route: "/v1/matches/{matchId}/grants/{tenantId}",

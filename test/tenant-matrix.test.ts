@@ -174,6 +174,14 @@ const table: Record<string, Row> = {
     other: { expect: 404, req: (w) => post(`/v1/matches/${w.matchA}/grants`, { tenantId: w.c }) },
     shared: { expect: 404, req: (w) => post(`/v1/matches/${w.matchS}/grants`, { tenantId: w.c }) },
   },
+  "GET /v1/shared-matches": {
+    scopes: READ,
+    own: {
+      expect: 200,
+      req: () => get("/v1/shared-matches?limit=500"),
+      check: (b, w) => expect((b as { data: { matchId: string }[] }).data.map((g) => g.matchId)).toEqual([w.matchS]),
+    },
+  },
   "GET /v1/matches/{matchId}/grants": matchRoute(ADMIN, (m) => get(`/v1/matches/${m}/grants`), 200, 404),
   "DELETE /v1/matches/{matchId}/grants/{tenantId}": {
     scopes: ADMIN,

@@ -121,6 +121,10 @@ describe("sharing a match", () => {
     expect(seen.id).toBe(matchId);
     expect(seen.live).not.toBeNull();
     expect((await call(granteeKey, `/v1/matches/${matchId}/state`)).status).toBe(200);
+    const shared = await json<{ data: { matchId: string; tenantId: string }[] }>(
+      await call(granteeKey, "/v1/shared-matches"),
+    );
+    expect(shared.data).toEqual([expect.objectContaining({ matchId, tenantId: "default" })]);
 
     // Read only: the grantee's admin cannot change the match, list or revoke its grants.
     expect((await call(granteeAdmin, `/v1/matches/${matchId}`, { method: "PATCH", body: { venue: "x" } })).status).toBe(
@@ -140,6 +144,7 @@ describe("sharing a match", () => {
     );
     expect(Date.now() - revokedAt).toBeLessThanOrEqual(KEY_CACHE_TTL_MS + 1_000);
     expect((await call(granteeKey, `/v1/matches/${matchId}`)).status).toBe(404);
+    expect((await json<{ data: unknown[] }>(await call(granteeKey, "/v1/shared-matches"))).data).toEqual([]);
   });
 
   it("refuses to share another tenant's match, with the own tenant, or with no tenant", async () => {

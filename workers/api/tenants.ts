@@ -11,6 +11,7 @@ import {
   insertGrant,
   insertTenant,
   listGrants,
+  listReceivedGrants,
   listTenants,
   type MatchGrantRow,
   storedMatchCount,
@@ -22,7 +23,7 @@ import type { AppEnv } from "./app-env";
 import { forgetTenant, KEY_CACHE_TTL_MS } from "./auth";
 import { ApiError, validationHook } from "./errors";
 import { withMetadata } from "./metadata-store";
-import { adminRoute, errors, okJson, operatorRoute } from "./openapi";
+import { adminRoute, errors, okJson, operatorRoute, readRoute } from "./openapi";
 import { cursorQuery, decodeCursor, limitQuery, nextCursorSchema, page } from "./pagination";
 import { changesSomething, matchIdParams, NOTHING_TO_CHANGE, storableText, tenantId, tenantIdParams } from "./params";
 
@@ -195,6 +196,29 @@ export const deleteGrantRoute = adminRoute({
   },
 });
 
+const sharedMatchSchema = z
+  .object({
+    matchId: z.string().describe("Read it under this id (GET /v1/matches/{matchId}, /state, /live, analytics)."),
+    tenantId: z.string().describe("The tenant that owns the match and shared it."),
+    sharedAt: z.string(),
+  })
+  .meta({ id: "SharedMatch" });
+
+export const listSharedMatchesRoute = readRoute({
+  method: "get",
+  path: "/v1/shared-matches",
+  tags: ["metadata"],
+  summary: "The matches other tenants shared with this key's tenant",
+  description: "Ordered by match id. Scope: read or admin.",
+  request: { query: z.object({ limit: limitQuery(100, 500), cursor: cursorQuery }) },
+  responses: {
+    200: okJson(
+      z.object({ data: z.array(sharedMatchSchema), nextCursor: nextCursorSchema }),
+      "A page of shared matches",
+    ),
+  },
+});
+
 const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
 const notFound = (id: string) => new ApiError("not_found", `no tenant '${id}'`);
@@ -298,6 +322,22 @@ app.openapi(deleteGrantRoute, async (c) => {
   forgetMatchOwners(matchId);
   log("info", "match grant revoked", { requestId: c.get("requestId"), by: c.get("client").id, matchId, grantee });
   return c.body(null, 204);
+});
+
+app.openapi(listSharedMatchesRoute, async (c) => {
+  const q = c.req.valid("query");
+  const after = decodeCursor(q.cursor, z.object({ matchId: z.string(), tenantId: z.string() }));
+  const rows = await withMetadata(c.env, (db) =>
+    listReceivedGrants(db, c.get("client").tenantId, { after, limit: q.limit }),
+  );
+  const { data, nextCursor } = page(rows, q.limit, (g) => ({ matchId: g.matchId, tenantId: g.tenantId }));
+  return c.json(
+    {
+      data: data.map((g) => ({ matchId: g.matchId, tenantId: g.tenantId, sharedAt: g.createdAt.toISOString() })),
+      nextCursor,
+    },
+    200,
+  );
 });
 
 export const tenantsRoutes = app;

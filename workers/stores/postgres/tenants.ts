@@ -75,6 +75,27 @@ export async function grantCount(db: Database, tenantId: string, matchId: string
   return row?.n ?? 0;
 }
 
+/** The matches other tenants shared with `granteeTenantId`, by match id then owner (limit + 1 rows). */
+export function listReceivedGrants(
+  db: Database,
+  granteeTenantId: string,
+  q: { after: { matchId: string; tenantId: string } | null; limit: number },
+): Promise<MatchGrantRow[]> {
+  return db
+    .select()
+    .from(matchGrants)
+    .where(
+      and(
+        eq(matchGrants.granteeTenantId, granteeTenantId),
+        q.after
+          ? sql`(${matchGrants.matchId}, ${matchGrants.tenantId}) > (${q.after.matchId}, ${q.after.tenantId})`
+          : undefined,
+      ),
+    )
+    .orderBy(asc(matchGrants.matchId), asc(matchGrants.tenantId))
+    .limit(q.limit + 1);
+}
+
 /** Revokes a grant; false when there was none. */
 export async function deleteGrant(
   db: Database,
