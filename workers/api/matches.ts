@@ -120,9 +120,9 @@ const withActivity = (m: MatchView, activity: Map<string, MatchActivity> | null)
   activity: activity ? (activity.get(m.id) ?? NO_ACTIVITY) : null,
 });
 
-/** A match room by its name (roomName: the tenant and the match id). */
-function room(env: Env, name: string) {
-  return env.MATCH_ROOM.get(env.MATCH_ROOM.idFromName(name));
+/** The tenant's room of the match (a match id is unique per tenant only). */
+function room(env: Env, tenantId: string, matchId: string) {
+  return env.MATCH_ROOM.get(env.MATCH_ROOM.idFromName(roomName(tenantId, matchId)));
 }
 
 export const listMatchesRoute = readRoute({
@@ -287,7 +287,7 @@ app.openapi(getMatchRoute, async (c) => {
   const [match, activity, live] = await Promise.all([
     withMetadata(c.env, (db) => findMatch(db, owner, matchId)),
     activityOf(c.env, [matchId]),
-    room(c.env, roomName(owner, matchId)).getState(),
+    room(c.env, owner, matchId).getState(),
   ]);
   if (!match) throw new ApiError("not_found", `no match '${matchId}' is registered`);
   const state = live ? ({ ...live.state, prediction: live.prediction } as z.infer<typeof liveStateSchema>) : null;
@@ -368,7 +368,7 @@ app.openapi(updateMatchRoute, async (c) => {
 app.openapi(matchStateRoute, async (c) => {
   const { matchId } = c.req.valid("param");
   const owner = await matchOwner(c, matchId, "read");
-  const current = await room(c.env, roomName(owner, matchId)).getState();
+  const current = await room(c.env, owner, matchId).getState();
   if (!current) throw new ApiError("not_found", `no events have reached match '${matchId}'`);
   return c.json({ ...current.state, prediction: current.prediction } as z.infer<typeof liveStateSchema>, 200);
 });
