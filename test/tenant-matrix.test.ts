@@ -71,6 +71,9 @@ interface World {
   gameA: string;
   /** A's match shared with B. */
   matchS: string;
+  /** A's match, and one shared with B, that the matrix only writes to (as B: events, final scores). */
+  writeA: string;
+  writeS: string;
   /** A third tenant B shares with. */
   c: string;
 }
@@ -89,19 +92,26 @@ async function created(res: Response): Promise<{ id: string }> {
   return JSON.parse(await expectStatus(res, 201)) as { id: string };
 }
 
-/** A match route: own, another tenant's (404), shared (readable: `sharedRead`, else 404). */
+/**
+ * A match route: own, another tenant's (404), shared (readable: `sharedRead`, else 404). Routes that write
+ * under the caller's tenant whatever the id (events, final scores) name the other tenant's and the shared
+ * match kept for writes, so the caller's own rows under those ids never answer the read cells.
+ */
 function matchRoute(
   scopesTaken: Scope[],
   build: (matchId: string) => Req,
   own: Expected,
   sharedRead: Expected,
   other: Expected = 404,
+  targets: "read" | "write" = "read",
 ): Row {
+  const otherId = (w: World) => (targets === "read" ? w.matchA : w.writeA);
+  const sharedId = (w: World) => (targets === "read" ? w.matchS : w.writeS);
   return {
     scopes: scopesTaken,
     own: { expect: own, req: (w) => build(w.matchB) },
-    other: { expect: other, req: (w) => build(w.matchA), unknown: () => build(uniqueMatchId("nowhere")) },
-    shared: { expect: sharedRead, req: (w) => build(w.matchS), unknown: () => build(uniqueMatchId("nowhere")) },
+    other: { expect: other, req: (w) => build(otherId(w)), unknown: () => build(uniqueMatchId("nowhere")) },
+    shared: { expect: sharedRead, req: (w) => build(sharedId(w)), unknown: () => build(uniqueMatchId("nowhere")) },
   };
 }
 
@@ -124,6 +134,7 @@ const table: Record<string, Row> = {
     202,
     202,
     202,
+    "write",
   ),
   "POST /v1/viewer-tokens": matchRoute(["read"], (m) => post("/v1/viewer-tokens", { matchIds: [m] }), 201, 201, 201),
 
@@ -179,7 +190,8 @@ const table: Record<string, Row> = {
     own: {
       expect: 200,
       req: () => get("/v1/shared-matches?limit=500"),
-      check: (b, w) => expect((b as { data: { matchId: string }[] }).data.map((g) => g.matchId)).toEqual([w.matchS]),
+      check: (b, w) =>
+        expect((b as { data: { matchId: string }[] }).data.map((g) => g.matchId)).toEqual([w.matchS, w.writeS].sort()),
     },
   },
   "GET /v1/matches/{matchId}/grants": matchRoute(ADMIN, (m) => get(`/v1/matches/${m}/grants`), 200, 404),
@@ -354,6 +366,7 @@ const table: Record<string, Row> = {
     202,
     "as-unknown",
     "as-unknown",
+    "write",
   ),
 };
 
@@ -551,9 +564,11 @@ describe("the tenant isolation matrix", () => {
       202,
     );
     // A's shared match, with events; A's own match with events; B's own match with events.
-    w.matchS = uid("matchS");
-    await created(await call(adminA, "/v1/matches", { body: { id: w.matchS, sport: "football" } }));
-    await expectStatus(await call(adminA, `/v1/matches/${w.matchS}/grants`, { body: { tenantId: b } }), 201);
+    [w.matchS, w.writeA, w.writeS] = [uid("matchS"), uid("writeA"), uid("writeS")];
+    for (const id of [w.matchS, w.writeA, w.writeS])
+      await created(await call(adminA, "/v1/matches", { body: { id, sport: "football" } }));
+    for (const id of [w.matchS, w.writeS])
+      await expectStatus(await call(adminA, `/v1/matches/${id}/grants`, { body: { tenantId: b } }), 201);
     for (const [key, m] of [
       [ingestA, w.matchA],
       [ingestA, w.matchS],
