@@ -292,9 +292,7 @@ app.openapi(createGrantRoute, async (c) => {
         issues: [{ path: "body.tenantId", message: "too many grants on this match" }],
       });
     }
-    await insertGrant(db, { tenantId: owner, matchId, granteeTenantId: grantee });
-    const rows = await listGrants(db, owner, matchId, MAX_GRANTS_PER_MATCH);
-    return rows.find((g) => g.granteeTenantId === grantee);
+    return insertGrant(db, { tenantId: owner, matchId, granteeTenantId: grantee });
   });
   if (!grant) throw new ApiError("internal", "the grant was not stored");
   forgetMatchOwners(matchId);

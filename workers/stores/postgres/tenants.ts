@@ -44,17 +44,25 @@ export async function storedMatchCount(db: Database, tenantId: string): Promise<
   return row?.n ?? 0;
 }
 
-/** Grants the grantee read access to the tenant's match; true when the grant is new (repeats change nothing). */
-export async function insertGrant(
-  db: Database,
-  grant: { tenantId: string; matchId: string; granteeTenantId: string },
-): Promise<boolean> {
-  const rows = await db
+type GrantKey = { tenantId: string; matchId: string; granteeTenantId: string };
+
+const grantIs = (grant: GrantKey) =>
+  and(
+    eq(matchGrants.tenantId, grant.tenantId),
+    eq(matchGrants.matchId, grant.matchId),
+    eq(matchGrants.granteeTenantId, grant.granteeTenantId),
+  );
+
+/** Grants the grantee read access to the tenant's match; a repeat changes nothing and returns the grant. */
+export async function insertGrant(db: Database, grant: GrantKey): Promise<MatchGrantRow | undefined> {
+  const [added] = await db
     .insert(matchGrants)
     .values(grant)
     .onConflictDoNothing({ target: [matchGrants.tenantId, matchGrants.matchId, matchGrants.granteeTenantId] })
-    .returning({ matchId: matchGrants.matchId });
-  return rows.length > 0;
+    .returning();
+  if (added) return added;
+  const [existing] = await db.select().from(matchGrants).where(grantIs(grant)).limit(1);
+  return existing;
 }
 
 /** The grants on one of the tenant's matches, by grantee (a match has at most MAX_GRANTS_PER_MATCH). */
@@ -97,20 +105,8 @@ export function listReceivedGrants(
 }
 
 /** Revokes a grant; false when there was none. */
-export async function deleteGrant(
-  db: Database,
-  grant: { tenantId: string; matchId: string; granteeTenantId: string },
-): Promise<boolean> {
-  const rows = await db
-    .delete(matchGrants)
-    .where(
-      and(
-        eq(matchGrants.tenantId, grant.tenantId),
-        eq(matchGrants.matchId, grant.matchId),
-        eq(matchGrants.granteeTenantId, grant.granteeTenantId),
-      ),
-    )
-    .returning({ matchId: matchGrants.matchId });
+export async function deleteGrant(db: Database, grant: GrantKey): Promise<boolean> {
+  const rows = await db.delete(matchGrants).where(grantIs(grant)).returning({ matchId: matchGrants.matchId });
   return rows.length > 0;
 }
 
