@@ -782,6 +782,14 @@ describe("responses conform to their declared schemas", () => {
       status: 200,
     },
     {
+      name: "own tenant",
+      method: "get",
+      route: "/v1/tenant",
+      url: () => "/v1/tenant",
+      key: () => admin,
+      status: 200,
+    },
+    {
       name: "tenant's first client",
       method: "post",
       route: "/v1/tenants/{tenantId}/clients",

@@ -321,6 +321,10 @@ const table: Record<string, Row> = {
     scopes: OPERATOR,
     own: { expect: 201, req: () => post("/v1/tenants", { id: uid("t"), name: "T" }) },
   },
+  "GET /v1/tenant": {
+    scopes: ADMIN,
+    own: { expect: 200, req: () => get("/v1/tenant"), check: (b, w) => expect(b).toMatchObject({ id: w.b }) },
+  },
   "GET /v1/tenants": { scopes: OPERATOR, own: { expect: 200, req: () => get("/v1/tenants?limit=5") } },
   // The operator is the deployment's: it reaches every tenant.
   "GET /v1/tenants/{tenantId}": {

@@ -276,6 +276,11 @@ describe("the storedMatches quota", () => {
     expect(burst.map((r) => r.status).sort()).toEqual([201, 201, 429, 429, 429, 429]);
     const got = await json<{ usage: { storedMatches: number } }>(await call(await operator(), `/v1/tenants/${tenant}`));
     expect(got.usage.storedMatches).toBe(3);
+    // The tenant's admin sees its own quotas and usage.
+    const own = await json<{ quotas: { storedMatches: number }; usage: { storedMatches: number } }>(
+      await call(admin, "/v1/tenant"),
+    );
+    expect(own).toMatchObject({ id: tenant, quotas: { storedMatches: 3 }, usage: { storedMatches: 3 } });
   });
 });
 

@@ -128,6 +128,15 @@ export const getTenantRoute = operatorRoute({
   },
 });
 
+export const ownTenantRoute = adminRoute({
+  method: "get",
+  path: "/v1/tenant",
+  tags: ["admin"],
+  summary: "The key's own tenant, its quotas and usage",
+  description: "Scope: admin.",
+  responses: { 200: okJson(tenantDetailSchema, "The tenant") },
+});
+
 export const updateTenantRoute = operatorRoute({
   method: "patch",
   path: "/v1/tenants/{tenantId}",
@@ -243,15 +252,18 @@ app.openapi(listTenantsRoute, async (c) => {
   return c.json({ data, nextCursor }, 200);
 });
 
-app.openapi(getTenantRoute, async (c) => {
-  const { tenantId: id } = c.req.valid("param");
-  const found = await withMetadata(c.env, async (db) => {
+async function tenantDetail(env: AppEnv["Bindings"], id: string): Promise<z.infer<typeof tenantDetailSchema>> {
+  const found = await withMetadata(env, async (db) => {
     const row = await findTenant(db, id);
     return row ? { row, storedMatches: await storedMatchCount(db, id) } : null;
   });
   if (!found) throw notFound(id);
-  return c.json({ ...tenantView(found.row), usage: { storedMatches: found.storedMatches } }, 200);
-});
+  return { ...tenantView(found.row), usage: { storedMatches: found.storedMatches } };
+}
+
+app.openapi(getTenantRoute, async (c) => c.json(await tenantDetail(c.env, c.req.valid("param").tenantId), 200));
+
+app.openapi(ownTenantRoute, async (c) => c.json(await tenantDetail(c.env, c.get("client").tenantId), 200));
 
 app.openapi(updateTenantRoute, async (c) => {
   const { tenantId: id } = c.req.valid("param");
