@@ -35,7 +35,7 @@ interface Probe {
   /** The same request naming an id that exists nowhere (for "as-unknown"). */
   unknown?: (w: World) => Req;
   /** More checks on a success (e.g. a list names no other tenant's item). */
-  check?: (body: unknown, w: World) => void | Promise<void>;
+  check?: (body: unknown, w: World, answer: Answer) => void | Promise<void>;
 }
 
 interface Row {
@@ -161,7 +161,11 @@ const table: Record<string, Row> = {
   "GET /v1/matches/{matchId}": matchRoute(READ, (m) => get(`/v1/matches/${m}`), 200, 200),
   "PATCH /v1/matches/{matchId}": matchRoute(ADMIN, (m) => patch(`/v1/matches/${m}`, { venue: "x" }), 200, 404),
   "GET /v1/matches/{matchId}/state": matchRoute(["read"], (m) => get(`/v1/matches/${m}/state`), 200, 200),
-  "GET /v1/matches/{matchId}/live": matchRoute(["read"], live, 101, 101, "as-unknown"),
+  // The stream of an own or shared match carries its events (first frame past seq 0).
+  "GET /v1/matches/{matchId}/live": withChecks(matchRoute(["read"], live, 101, 101, "as-unknown"), {
+    own: streamed,
+    shared: streamed,
+  }),
   "GET /v1/matches/{matchId}/metrics": matchRoute(READ, (m) => get(`/v1/matches/${m}/metrics`), 200, 200),
   "GET /v1/matches/{matchId}/timeline": matchRoute(
     READ,
@@ -374,6 +378,20 @@ const table: Record<string, Row> = {
   ),
 };
 
+function streamed(_body: unknown, _w: World, answer: Answer): void {
+  expect(answer.seq ?? 0).toBeGreaterThan(0);
+}
+
+function withChecks(row: Row, checks: Partial<Record<Case, NonNullable<Probe["check"]>>>): Row {
+  const out: Row = { ...row };
+  for (const kase of CASES) {
+    const probe = row[kase];
+    const check = checks[kase];
+    if (probe && check) out[kase] = { ...probe, check };
+  }
+  return out;
+}
+
 function gameRoute(scopesTaken: Scope[], build: (gameId: string, w: World) => Req, own: Expected): Row {
   return {
     scopes: scopesTaken,
@@ -475,7 +493,7 @@ async function meets(probe: Probe, answer: Answer, key: string | null, w: World)
   if (!ok) return `status ${answer.status} (${JSON.stringify(answer.body).slice(0, 300)}), expected ${probe.expect}`;
   if (probe.check && answer.status < 300) {
     try {
-      await probe.check(answer.body, w);
+      await probe.check(answer.body, w, answer);
     } catch (err) {
       return String(err);
     }
