@@ -147,6 +147,32 @@ describe("sharing a match", () => {
     expect((await json<{ data: unknown[] }>(await call(granteeKey, "/v1/shared-matches"))).data).toEqual([]);
   });
 
+  it("a grant made or revoked elsewhere (another isolate) shows within the cache bound", async () => {
+    const other = uniqueMatchId("elsewhere");
+    await expectStatus(await call(owner, "/v1/matches", { body: { id: other, sport: "football" } }), 201);
+    // The grantee's isolate resolves (and caches) the id as its own: 404.
+    expect((await call(granteeKey, `/v1/matches/${other}`)).status).toBe(404);
+    const grant = sql`(tenant_id, match_id, grantee_tenant_id) = ('default', ${other}, ${grantee})`;
+    await withPostgres(env, ({ db }) =>
+      db.execute(
+        sql`insert into match_grants (tenant_id, match_id, grantee_tenant_id) values ('default', ${other}, ${grantee})`,
+      ),
+    );
+    let since = Date.now();
+    await eventually(
+      async () => (await call(granteeKey, `/v1/matches/${other}`)).status === 200,
+      KEY_CACHE_TTL_MS + 1_000,
+    );
+    expect(Date.now() - since).toBeLessThanOrEqual(KEY_CACHE_TTL_MS + 1_000);
+    await withPostgres(env, ({ db }) => db.execute(sql`delete from match_grants where ${grant}`));
+    since = Date.now();
+    await eventually(
+      async () => (await call(granteeKey, `/v1/matches/${other}`)).status === 404,
+      KEY_CACHE_TTL_MS + 1_000,
+    );
+    expect(Date.now() - since).toBeLessThanOrEqual(KEY_CACHE_TTL_MS + 1_000);
+  });
+
   it("refuses to share another tenant's match, with the own tenant, or with no tenant", async () => {
     const other = await createTenant("sharer");
     const otherAdmin = (await tenantKey(other, ["admin"])).key;
