@@ -25,6 +25,8 @@ import {
   teamsNotFitting,
   updateMatch,
 } from "../stores/postgres/matches";
+import { matchOwner } from "../tenants/match-owner";
+import { roomName } from "../tenants/tenant";
 import { liveAccess } from "./access";
 import type { AppEnv } from "./app-env";
 import { withoutQueryToken } from "./auth";
@@ -116,8 +118,9 @@ const withActivity = (m: MatchView, activity: Map<string, MatchActivity> | null)
   activity: activity ? (activity.get(m.id) ?? NO_ACTIVITY) : null,
 });
 
-function room(env: Env, matchId: string) {
-  return env.MATCH_ROOM.get(env.MATCH_ROOM.idFromName(matchId));
+/** The tenant's room of the match (a match id is unique per tenant only). */
+function room(env: Env, tenantId: string, matchId: string) {
+  return env.MATCH_ROOM.get(env.MATCH_ROOM.idFromName(roomName(tenantId, matchId)));
 }
 
 export const listMatchesRoute = readRoute({
@@ -275,7 +278,7 @@ app.openapi(getMatchRoute, async (c) => {
   const [match, activity, live] = await Promise.all([
     withMetadata(c.env, (db) => findMatch(db, matchId)),
     activityOf(c.env, [matchId]),
-    room(c.env, matchId).getState(),
+    room(c.env, c.get("client").tenantId, matchId).getState(),
   ]);
   if (!match) throw new ApiError("not_found", `no match '${matchId}' is registered`);
   const state = live ? ({ ...live.state, prediction: live.prediction } as z.infer<typeof liveStateSchema>) : null;
@@ -338,7 +341,8 @@ app.openapi(updateMatchRoute, async (c) => {
 
 app.openapi(matchStateRoute, async (c) => {
   const { matchId } = c.req.valid("param");
-  const current = await room(c.env, matchId).getState();
+  const owner = await matchOwner(c, matchId, "read");
+  const current = await room(c.env, owner, matchId).getState();
   if (!current) throw new ApiError("not_found", `no events have reached match '${matchId}'`);
   return c.json({ ...current.state, prediction: current.prediction } as z.infer<typeof liveStateSchema>, 200);
 });
@@ -366,6 +370,7 @@ app.get("/v1/matches/:matchId/live", every(...liveAccess), async (c) => {
       issues: [{ path: "query.since", message: "not a non-negative integer" }],
     });
   }
+  const owner = await matchOwner(c, matchId.data, "read");
   // The room keeps the client with the socket: it closes it if the key is revoked and caps sockets per client.
   // It gets the request without ?token=: the runtime may log the URL it forwards.
   const forwarded = withoutQueryToken(c.req.raw);
@@ -373,7 +378,7 @@ app.get("/v1/matches/:matchId/live", every(...liveAccess), async (c) => {
   headers.set(CLIENT_ID_HEADER, c.get("client").id);
   // A viewer's socket is checked against its issuer's revocation but not counted in the key's socket cap.
   if (c.get("viewer")) headers.set(VIEWER_HEADER, "1");
-  return forwardLive(c.env, matchId.data, forwarded.url, headers);
+  return forwardLive(c.env, roomName(owner, matchId.data), forwarded.url, headers);
 });
 
 export const matchesRoutes = app;

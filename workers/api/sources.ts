@@ -136,7 +136,8 @@ app.openapi(createSourceRoute, async (c) => {
   const token = newSourceToken();
   const tokenHash = await hashApiKey(token, c.env.API_KEY_PEPPER);
   // Every source kind sends CS2 events: a match registered as another sport would refuse them all.
-  const registered = await withMetadata(c.env, (db) => sportsOfMatches(db, [body.matchId]));
+  const tenantId = c.get("client").tenantId;
+  const registered = await withMetadata(c.env, (db) => sportsOfMatches(db, tenantId, [body.matchId]));
   const sport = registered.get(body.matchId);
   if (sport !== undefined && sport !== "cs2")
     throw new ApiError(
@@ -149,7 +150,7 @@ app.openapi(createSourceRoute, async (c) => {
   const config: SourceConfig = { sourceId: id, ...body };
   // The session first: should the insert fail, an object nobody has the token of is left, never a listed
   // source that cannot ingest.
-  await session(c.env, id).configure(config, tokenHash);
+  await session(c.env, id).configure(config, tokenHash, tenantId);
   const row = await withMetadata(c.env, (db) =>
     insertSource(db, { id, kind: body.kind, matchId: body.matchId, tokenHash, tokenPrefix: keyPrefix(token) }),
   );

@@ -12,6 +12,7 @@ import { type Env, numberVar } from "../env";
 import { errorMessage, log } from "../observability/log";
 import type { ApplyResult } from "../queue/messages";
 import { RelayPublisher } from "../relay/publisher";
+import { DEFAULT_TENANT, parseRoomName } from "../tenants/tenant";
 import { Broadcaster } from "./broadcast";
 import { foldDelivery } from "./fold";
 import { type RoomFrame, snapshotFrame, updateFrame } from "./frames";
@@ -48,11 +49,17 @@ export class MatchRoom extends DurableObject<Env> {
   private readonly relays: RelayPublisher;
   /** Null until the first event: such a room writes nothing (reads of unknown matches leave no storage). */
   private room: Room | null = null;
+  /** The tenant owning the match, from the object's name (workers/tenants/tenant.ts roomName). */
+  private readonly tenantId: string;
+  /** The object's name, null when it was not made by name (tests): then the match id names it. */
+  private readonly name: string | null;
   private lastAccessCheck = 0;
   private accessCheck: Promise<void> | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
+    this.name = ctx.id.name ?? null;
+    this.tenantId = this.name === null ? DEFAULT_TENANT : parseRoomName(this.name).tenantId;
     this.store = new RoomStore(ctx.storage.sql);
     const record = this.store.loadRecord(sportOf);
     const sport = record && sportOf(record.sport);
@@ -60,7 +67,8 @@ export class MatchRoom extends DurableObject<Env> {
     this.relays = new RelayPublisher(
       ctx,
       env,
-      () => this.room?.record.matchId ?? null,
+      // Relays are named after the room (tenant and match).
+      () => (this.room ? (this.name ?? this.room.record.matchId) : null),
       () => ctx.getWebSockets().length,
     );
     this.broadcaster = new Broadcaster(
@@ -208,7 +216,7 @@ export class MatchRoom extends DurableObject<Env> {
       const sport = first && sportOf(first.sport);
       if (!sport) return null;
       // Strength is read once, before the first event, so every prediction of the match uses it.
-      const strength = await this.ctx.blockConcurrencyWhile(() => loadStrength(this.env, matchId));
+      const strength = await this.ctx.blockConcurrencyWhile(() => loadStrength(this.env, this.tenantId, matchId));
       if (!this.room) {
         this.store.ensureSchema();
         const record = newRecord(matchId, sport, strength ?? DEFAULT_STRENGTH);
@@ -216,7 +224,7 @@ export class MatchRoom extends DurableObject<Env> {
         this.room = { record, sport };
       }
     } else if (this.room.record.strengthRetryAt !== undefined && Date.now() >= this.room.record.strengthRetryAt) {
-      const strength = await this.ctx.blockConcurrencyWhile(() => loadStrength(this.env, matchId));
+      const strength = await this.ctx.blockConcurrencyWhile(() => loadStrength(this.env, this.tenantId, matchId));
       const { strengthRetryAt: _, ...record } = this.room.record;
       this.room = {
         ...this.room,

@@ -1,4 +1,5 @@
-// MatchRelay: one of a match's fan-out Durable Objects (`{matchId}:relay:{k}`). It holds hibernating
+// MatchRelay: one of a match's fan-out Durable Objects (`{room}:relay:{k}`, room the match room's name:
+// tenant and match, workers/tenants/tenant.ts; the `matchId` below is that name). It holds hibernating
 // viewer sockets, receives each frame once from the match's room (deliver) and repeats it to them. A
 // viewer sees what the room would send: a snapshot or the missed updates on open (from the relay's buffer
 // of recent frames, else asked of the room), then every frame in order, the same pings, acks and 4008.
@@ -22,7 +23,7 @@ import { HISTORY_LIMIT } from "../match-room/store";
 import { errorMessage, log } from "../observability/log";
 import { classify, type RelayedFrame, relayName, replayFrom } from "./plan";
 
-/** The upgrade the Worker forwards names the relay's match and index. */
+/** The upgrade the Worker forwards names the relay's room (tenant and match) and index. */
 export const RELAY_MATCH_HEADER = "x-matchpulse-relay-match";
 export const RELAY_INDEX_HEADER = "x-matchpulse-relay-index";
 /** Recent frames kept for resumes: as many updates as the room's history, and at most this many bytes. */

@@ -23,6 +23,7 @@ import { MAX_ISSUES, type SourceIssue } from "../../shared/sources/source";
 import { hashApiKey } from "../api/api-keys";
 import type { Env } from "../env";
 import { packEvents, toSendBatches } from "../ingest/pack";
+import { DEFAULT_TENANT } from "../tenants/tenant";
 
 export type SourceIngestResult =
   | { ok: true; events: number; issues: SourceIssue[] }
@@ -30,6 +31,8 @@ export type SourceIngestResult =
 
 interface Stored {
   config: SourceConfig;
+  /** The tenant that registered the source: its events go to that tenant's match (absent: default). */
+  tenantId?: string;
   tokenHash: string;
   revoked: boolean;
   cursor: SourceCursor;
@@ -55,9 +58,9 @@ export class SourceSession extends DurableObject<Env> {
   }
 
   /** Called once when the source is registered; a repeat with the same token hash changes nothing. */
-  async configure(config: SourceConfig, tokenHash: string): Promise<void> {
+  async configure(config: SourceConfig, tokenHash: string, tenantId: string = DEFAULT_TENANT): Promise<void> {
     if (this.session !== null && this.session.tokenHash === tokenHash) return;
-    this.save({ config, tokenHash, revoked: false, cursor: newSourceCursor(config) });
+    this.save({ config, tenantId, tokenHash, revoked: false, cursor: newSourceCursor(config) });
   }
 
   /** Idempotent; effective for every later batch at once. */
@@ -83,7 +86,9 @@ export class SourceSession extends DurableObject<Env> {
     const receivedAt = new Date();
     const parsed = parseSourceBatch(input, session.cursor, receivedAt);
     if (parsed.events.length > 0) {
-      const batches = toSendBatches(packEvents(parsed.events, { requestId, acceptedAt: receivedAt.getTime() }));
+      const batches = toSendBatches(
+        packEvents(parsed.events, { requestId, acceptedAt: receivedAt.getTime(), tenantId: session.tenantId }),
+      );
       for (const batch of batches) await this.env.EVENTS_QUEUE.sendBatch(batch.map((body) => ({ body })));
     }
     // Re-read: a revoke may have landed while the queue was awaited, and must not be overwritten.

@@ -137,9 +137,12 @@ export async function teamsNotFitting(
 }
 
 /** The sport of each registered match among `ids` (unregistered ids are absent). */
-export async function sportsOfMatches(db: Database, ids: string[]): Promise<Map<string, string>> {
+export async function sportsOfMatches(db: Database, tenantId: string, ids: string[]): Promise<Map<string, string>> {
   if (ids.length === 0) return new Map();
-  const rows = await db.select({ id: matches.id, sport: matches.sport }).from(matches).where(inArray(matches.id, ids));
+  const rows = await db
+    .select({ id: matches.id, sport: matches.sport })
+    .from(matches)
+    .where(and(eq(matches.tenantId, tenantId), inArray(matches.id, ids)));
   return new Map(rows.map((r) => [r.id, r.sport]));
 }
 
