@@ -36,8 +36,8 @@ export function statusTransitions(
   const seen = new Map<string, { seen: Set<string>; finished: Set<string> }>();
   for (const m of messages) {
     const tenantId = m.tenantId ?? DEFAULT_TENANT;
-    let t = seen.get(tenantId);
-    if (!t) seen.set(tenantId, (t = { seen: new Set(), finished: new Set() }));
+    const t = seen.get(tenantId) ?? { seen: new Set<string>(), finished: new Set<string>() };
+    seen.set(tenantId, t);
     for (const e of m.events) {
       t.seen.add(e.matchId);
       if (e.type === "match_end") t.finished.add(e.matchId);
