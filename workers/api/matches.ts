@@ -99,10 +99,10 @@ const updateMatchBody = matchBody
   .refine(changesSomething, { error: NOTHING_TO_CHANGE })
   .meta({ id: "UpdateMatch" });
 
-/** Activity for a page of matches; an unreachable analytics store degrades to `activity: null`. */
-async function activityOf(env: Env, ids: string[]): Promise<Map<string, MatchActivity> | null> {
+/** Activity for a page of one tenant's matches; an unreachable analytics store degrades to `activity: null`. */
+async function activityOf(env: Env, tenantId: string, ids: string[]): Promise<Map<string, MatchActivity> | null> {
   try {
-    return await withClickHouse(env, (client) => matchActivity(client, ids), {
+    return await withClickHouse(env, (client) => matchActivity(client, tenantId, ids), {
       requestTimeoutMs: 5_000,
       timed: (seconds) => metrics.clickhouseQuery.observe(seconds, { query: "match_activity" }),
     });
@@ -268,6 +268,7 @@ app.openapi(listMatchesRoute, async (c) => {
   const { data, nextCursor } = page(rows, q.limit, positionOf);
   const activity = await activityOf(
     c.env,
+    c.get("client").tenantId,
     data.map((m) => m.id),
   );
   return c.json({ data: data.map((m) => withActivity(m, activity)), nextCursor }, 200);
@@ -277,7 +278,7 @@ app.openapi(getMatchRoute, async (c) => {
   const { matchId } = c.req.valid("param");
   const [match, activity, live] = await Promise.all([
     withMetadata(c.env, (db) => findMatch(db, matchId)),
-    activityOf(c.env, [matchId]),
+    activityOf(c.env, c.get("client").tenantId, [matchId]),
     room(c.env, c.get("client").tenantId, matchId).getState(),
   ]);
   if (!match) throw new ApiError("not_found", `no match '${matchId}' is registered`);
