@@ -12,6 +12,7 @@ import { type Env, numberVar } from "../env";
 import { errorMessage, log } from "../observability/log";
 import type { ApplyResult } from "../queue/messages";
 import { RelayPublisher } from "../relay/publisher";
+import { LEASE_HEADER, LeaseRenewal, leaseFromHeader, releaseSocketLeases } from "../tenants/live-sockets";
 import { DEFAULT_TENANT, parseRoomName } from "../tenants/tenant";
 import { Broadcaster } from "./broadcast";
 import { foldDelivery } from "./fold";
@@ -25,6 +26,7 @@ import {
   closeQuietly,
   echoCloseCode,
   isBenignTeardownError,
+  leasesOf,
   SocketRegistry,
   VIEWER_HEADER,
 } from "./sockets";
@@ -55,6 +57,7 @@ export class MatchRoom extends DurableObject<Env> {
   private readonly name: string | null;
   private lastAccessCheck = 0;
   private accessCheck: Promise<void> | null = null;
+  private readonly leaseRenewal = new LeaseRenewal();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -172,7 +175,8 @@ export class MatchRoom extends DurableObject<Env> {
     const since = sinceText === null ? null : Number(sinceText);
     const pair = new WebSocketPair();
     const [client, server] = [pair[0], pair[1]];
-    this.sockets.accept(this.ctx, server, { clientId, acked: null }, !viewer);
+    const lease = leaseFromHeader(request.headers.get(LEASE_HEADER));
+    this.sockets.accept(this.ctx, server, { clientId, acked: null, ...(lease ? { lease } : {}) }, !viewer);
     const opening = this.openingFrame(record, since);
     if (opening) server.send(JSON.stringify(opening));
     await this.scheduleAlarm();
@@ -188,7 +192,10 @@ export class MatchRoom extends DurableObject<Env> {
         this.broadcaster.publish(this.deliver(room, [], true).frames);
       }
     }
-    if (this.ctx.getWebSockets().length > 0) await this.checkAccess();
+    const sockets = this.ctx.getWebSockets();
+    if (sockets.length > 0) await this.checkAccess();
+    if (sockets.length > 0 && this.leaseRenewal.due())
+      await this.leaseRenewal.renew(this.env, leasesOf(this.ctx.getWebSockets(), this.sockets));
     await this.scheduleAlarm();
   }
 
@@ -199,15 +206,23 @@ export class MatchRoom extends DurableObject<Env> {
   }
 
   override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
+    this.returnLease(ws);
     this.sockets.forget(ws);
     const echoed = echoCloseCode(code);
     closeQuietly(ws, echoed, echoed === code ? reason : "");
   }
 
   override async webSocketError(ws: WebSocket, error: unknown): Promise<void> {
+    this.returnLease(ws);
     this.sockets.forget(ws);
     if (!isBenignTeardownError(error)) log("warn", "live socket error", { error: errorMessage(error) });
     closeQuietly(ws, 1011, "internal error");
+  }
+
+  /** A socket closed: its lease in the tenant's live-sockets quota goes back (in the background). */
+  private returnLease(ws: WebSocket): void {
+    const { lease } = this.sockets.state(ws);
+    if (lease) this.ctx.waitUntil(releaseSocketLeases(this.env, [lease]));
   }
 
   /** The room of this match, created with the first event (and its strength); null for an event of no sport. */
