@@ -4,7 +4,7 @@
 // nothing claimed or spent) and live sockets across the tenant's rooms (refused at the upgrade).
 import { env, SELF } from "cloudflare:test";
 import { and, eq } from "drizzle-orm";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, inject, it } from "vitest";
 import type { MatchEvent } from "../shared/contract/event";
 import { cs2Rounds } from "../workers/analytics/cs2-rounds";
 import { matchActivity } from "../workers/analytics/match-activity";
@@ -348,5 +348,47 @@ describe("quota: live sockets", () => {
     });
     live.webSocket?.accept();
     live.webSocket?.close(1000, "done");
+  });
+});
+
+describe("sources ingest into their tenant", () => {
+  const data = inject("sourcesReplay");
+  /** The HTTP form a CS2 server streams (as test/sources.test.ts sends it). */
+  const lines = () =>
+    data.cs2Log
+      .split("\n")
+      .filter((l) => l !== "")
+      .slice(0, 400)
+      .map((l) => l.replace(/^L (\d\d\/\d\d\/\d{4} - \d\d:\d\d:\d\d): /, "$1.000 - "))
+      .join("\n");
+  const register = async (key: string, matchId: string) => {
+    const res = await call(key, "/v1/sources", { body: { kind: "cs2-log", matchId } });
+    expect(res.status).toBe(201);
+    return ((await res.json()) as { ingestUrl: string }).ingestUrl.replace(/^https?:\/\/[^/]+/, BASE);
+  };
+  const ingest = (url: string) =>
+    SELF.fetch(url, { method: "POST", headers: { "content-type": "text/plain" }, body: lines() });
+
+  it("a source's events reach its tenant's match, within the tenant's events-per-day quota", async () => {
+    const matchId = uniqueMatchId("src");
+    const roomy = newTenantId();
+    const roomyKey = await tenantKey(roomy, ["admin", "read"], { eventsPerDay: 100_000 });
+    const res = await ingest(await register(roomyKey, matchId));
+    expect(res.status).toBe(200);
+    const { events } = (await res.json()) as { events: number };
+    expect(events).toBeGreaterThan(1);
+    await stateOf(roomyKey, matchId, (s) => s.eventsApplied > 0);
+    expect((await getState(await createApiKey(["read"]), matchId)).status).toBe(404);
+
+    // The same batch in a tenant whose quota it passes: refused whole, nothing queued, and again on retry.
+    const tight = newTenantId();
+    const tightKey = await tenantKey(tight, ["admin", "read"], { eventsPerDay: events - 1 });
+    const url = await register(tightKey, matchId);
+    for (let i = 0; i < 2; i++) {
+      const over = await ingest(url);
+      expect(over.status).toBe(429);
+      expect(((await over.json()) as { error: { quota: string } }).error.quota).toBe("eventsPerDay");
+    }
+    expect((await getState(tightKey, matchId)).status).toBe(404);
   });
 });

@@ -10,6 +10,7 @@ import { bodyTooLarge, MAX_BODY_BYTES } from "../ingest/parse-body";
 import { errorMessage, log } from "../observability/log";
 import { sportsOfMatches } from "../stores/postgres/matches";
 import { insertSource, listSources, revokeSource, type SourceRow } from "../stores/postgres/sources";
+import { quotaExceeded } from "../tenants/quota-error";
 import { hashApiKey, keyPrefix } from "./api-keys";
 import type { AppEnv } from "./app-env";
 import { ApiError, validationHook } from "./errors";
@@ -227,7 +228,7 @@ app.openAPIRegistry.registerPath({
       }),
       "Taken (lines that are not events are counted in `issues`)",
     ),
-    ...errors(401, 413, 503),
+    ...errors(401, 413, 429, 503),
   },
 });
 
@@ -256,6 +257,12 @@ app.post("/v1/sources/:sourceId/ingest", limitBody, async (c) => {
   }
   if (!result.ok) {
     log("info", "source batch refused", { requestId, sourceId, reason: result.reason });
+    if (result.reason === "quota")
+      throw quotaExceeded(
+        "eventsPerDay",
+        `the batch's events would pass the tenant's quota of ${result.limit} events per day (UTC; ${result.remaining} left); resend it later`,
+        (result.resetMs - Date.now()) / 1000,
+      );
     throw refused();
   }
   if (result.issues.length > 0)

@@ -94,6 +94,37 @@ local refund = tonumber(ARGV[1])
 if refund > 0 and redis.call('EXISTS', KEYS[1]) == 1 then redis.call('DECRBY', KEYS[1], refund) end
 return n`;
 
+// KEYS: the day quota key. ARGV: events, limit, key ttl. Reply: {1, remaining} taken, {0, remaining} refused.
+export const CHARGE_SCRIPT = `local spent = tonumber(redis.call('GET', KEYS[1]) or '0')
+local n, limit = tonumber(ARGV[1]), tonumber(ARGV[2])
+if spent + n > limit then return {0, math.max(0, limit - spent)} end
+if n > 0 and redis.call('INCRBY', KEYS[1], n) == n then redis.call('EXPIRE', KEYS[1], ARGV[3]) end
+return {1, limit - spent - n}`;
+
+/**
+ * Takes `events` of the tenant's events of the UTC day outside the admission script (a source's batch,
+ * which has no dedup claims): false, with nothing taken, when they do not fit.
+ */
+export async function chargeDayQuota(
+  redis: Redis,
+  tenantId: string,
+  events: number,
+  limit: number,
+  now = Date.now(),
+): Promise<{ ok: boolean; remaining: number; resetMs: number }> {
+  const reply = await runScript(
+    redis,
+    CHARGE_SCRIPT,
+    [dayQuotaKey(tenantId, now)],
+    [String(events), String(limit), String(DAY_QUOTA_TTL_SECONDS)],
+  );
+  if (!Array.isArray(reply)) throw new Error("unexpected reply to the day quota script");
+  return { ok: Number(reply[0]) === 1, remaining: Number(reply[1]), resetMs: nextUtcDay(now) };
+}
+
+/** When the UTC day of `now` ends (epoch ms): a day quota's reset. */
+export const nextUtcDay = (now: number): number => (Math.floor(now / 86_400_000) + 1) * 86_400_000;
+
 /** Dedup keys of ids the queue took that Redis does not know as confirmed yet, per Redis endpoint (bounded). */
 const unconfirmed = new Map<string, string[]>();
 /** At most this many ids wait; beyond, the oldest stay pending (and expire), which costs only a room dedup. */
@@ -192,9 +223,7 @@ export async function admit(
     });
   }
   const overQuota =
-    verdict === 2 && quota !== null
-      ? { limit: quota, remaining: Number(replies[1]), resetMs: (Math.floor(now / 86_400_000) + 1) * 86_400_000 }
-      : null;
+    verdict === 2 && quota !== null ? { limit: quota, remaining: Number(replies[1]), resetMs: nextUtcDay(now) } : null;
   return {
     // Refused by the quota, the rate budget was not spent: it reads as allowed with nothing taken.
     rate: budget
