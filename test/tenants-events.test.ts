@@ -15,6 +15,7 @@ import { hashApiKey, keyPrefix, newApiKey } from "../workers/api/api-keys";
 import { openClickHouse } from "../workers/clients/clickhouse";
 import { withPostgres } from "../workers/clients/postgres";
 import { apiClients, matches, tenants } from "../workers/clients/postgres-schema";
+import { LEASE_MS, renewSocketLeases, takeSocketLease } from "../workers/tenants/live-sockets";
 import { roomName } from "../workers/tenants/tenant";
 import {
   BASE,
@@ -333,6 +334,23 @@ describe("quota: live sockets", () => {
     reopened.webSocket?.close(1000, "done");
     second.close();
     others.close();
+  });
+
+  it("a lease nobody renews (its room crashed) lapses; a renewed one holds its place", async () => {
+    const tenantId = newTenantId();
+    const now = Date.now();
+    const crashed = await takeSocketLease(env, tenantId, 1, now - LEASE_MS - 1);
+    expect(crashed).toMatchObject({ ok: true, lease: { tenantId } });
+    const next = await takeSocketLease(env, tenantId, 1, now);
+    expect(next).toMatchObject({ ok: true, lease: { tenantId } });
+    if (!next.ok || !next.lease) throw new Error("no lease");
+    // Renewed just before it would lapse, it still holds the only place a minute later.
+    await renewSocketLeases(env, [next.lease], now + LEASE_MS - 1_000);
+    expect(await takeSocketLease(env, tenantId, 1, now + LEASE_MS + 1_000)).toMatchObject({ ok: false, open: 1 });
+    // Renewing a lapsed lease does not bring it back.
+    if (!crashed.ok || !crashed.lease) throw new Error("no lease");
+    await renewSocketLeases(env, [crashed.lease], now + LEASE_MS);
+    expect(await takeSocketLease(env, tenantId, 2, now + LEASE_MS + 1_000)).toMatchObject({ ok: true });
   });
 
   it("gives the lease back when the room refuses the upgrade", async () => {

@@ -61,6 +61,7 @@ export class MatchRoom extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
+    // The name the Worker addressed it by (idFromName), also inside the object and its alarms.
     this.name = ctx.id.name ?? null;
     this.tenantId = this.name === null ? DEFAULT_TENANT : parseRoomName(this.name).tenantId;
     this.store = new RoomStore(ctx.storage.sql);
