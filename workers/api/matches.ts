@@ -25,9 +25,8 @@ import {
   teamsNotFitting,
   updateMatch,
 } from "../stores/postgres/matches";
-import { LEASE_HEADER, leaseHeaderValue, releaseSocketLeases, takeSocketLease } from "../tenants/live-sockets";
+import { withSocketLease } from "../tenants/live-sockets";
 import { matchOwner } from "../tenants/match-owner";
-import { quotaExceeded } from "../tenants/quota-error";
 import { roomName } from "../tenants/tenant";
 import { liveAccess } from "./access";
 import type { AppEnv } from "./app-env";
@@ -374,17 +373,6 @@ app.get("/v1/matches/:matchId/live", every(...liveAccess), async (c) => {
     });
   }
   const owner = await matchOwner(c, matchId.data, "read");
-  // The key's tenant spends its live-sockets quota (whoever owns the match), before any room is asked.
-  const client = c.get("client");
-  const decision = await takeSocketLease(c.env, client.tenantId, client.quotas.liveSockets);
-  if (!decision.ok) {
-    metrics.quotaExceeded.inc({ quota: "liveSockets" });
-    throw quotaExceeded(
-      "liveSockets",
-      `the tenant has ${decision.open} of its ${decision.limit} live sockets open; close one first`,
-    );
-  }
-  const lease = decision.lease;
   // The room keeps the client with the socket: it closes it if the key is revoked and caps sockets per client.
   // It gets the request without ?token=: the runtime may log the URL it forwards.
   const forwarded = withoutQueryToken(c.req.raw);
@@ -392,17 +380,8 @@ app.get("/v1/matches/:matchId/live", every(...liveAccess), async (c) => {
   headers.set(CLIENT_ID_HEADER, c.get("client").id);
   // A viewer's socket is checked against its issuer's revocation but not counted in the key's socket cap.
   if (c.get("viewer")) headers.set(VIEWER_HEADER, "1");
-  if (lease) headers.set(LEASE_HEADER, leaseHeaderValue(lease));
-  let response: Response;
-  try {
-    response = await forwardLive(c.env, roomName(owner, matchId.data), forwarded.url, headers);
-  } catch (err) {
-    if (lease) c.executionCtx.waitUntil(releaseSocketLeases(c.env, [lease]));
-    throw err;
-  }
-  // No socket opened (no events yet, the key's cap on the match): the lease goes back at once.
-  if (lease && response.status !== 101) c.executionCtx.waitUntil(releaseSocketLeases(c.env, [lease]));
-  return response;
+  // The key's tenant spends its live-sockets quota (whoever owns the match), before any room is asked.
+  return withSocketLease(c, headers, () => forwardLive(c.env, roomName(owner, matchId.data), forwarded.url, headers));
 });
 
 export const matchesRoutes = app;

@@ -7,10 +7,13 @@
 // its leases expire within LEASE_MS, so a crash costs the tenant at most that long of its quota.
 // An upgrade the object refuses (404, per-key cap) gives its lease back at once. When Redis cannot be
 // asked the upgrade goes through without a lease (fail open, as the rate limits do).
+import type { Context } from "hono";
+import type { AppEnv } from "../api/app-env";
 import { openRedis, redisBreaker, runScript } from "../clients/redis";
 import type { Env } from "../env";
 import { errorMessage, log } from "../observability/log";
 import { metrics } from "../observability/metrics";
+import { quotaExceeded } from "./quota-error";
 
 /** The Worker puts the socket's lease on the upgrade it forwards: `{tenantId} {leaseId}`. */
 export const LEASE_HEADER = "x-matchpulse-socket-lease";
@@ -77,6 +80,39 @@ export async function takeSocketLease(
 function failOpen(): LeaseDecision {
   metrics.rateLimitFailOpen.inc({ budget: "live_sockets" });
   return { ok: true, lease: null };
+}
+
+/**
+ * Opens a live socket within the key's tenant's quota: takes a lease (429 quota_exceeded when none is
+ * left), puts it on the upgrade `headers`, and gives it back when `forward` opened no socket.
+ */
+export async function withSocketLease(
+  c: Context<AppEnv>,
+  headers: Headers,
+  forward: () => Promise<Response>,
+): Promise<Response> {
+  const client = c.get("client");
+  const decision = await takeSocketLease(c.env, client.tenantId, client.quotas.liveSockets);
+  if (!decision.ok) {
+    metrics.quotaExceeded.inc({ quota: "liveSockets" });
+    throw quotaExceeded(
+      "liveSockets",
+      `the tenant has ${decision.open} of its ${decision.limit} live sockets open; close one first`,
+    );
+  }
+  const lease = decision.lease;
+  if (!lease) return forward();
+  headers.set(LEASE_HEADER, leaseHeaderValue(lease));
+  const giveBack = () => c.executionCtx.waitUntil(releaseSocketLeases(c.env, [lease]));
+  try {
+    const response = await forward();
+    // No socket opened (no events yet, the key's cap on the match): the lease goes back at once.
+    if (response.status !== 101) giveBack();
+    return response;
+  } catch (err) {
+    giveBack();
+    throw err;
+  }
 }
 
 /** Gives leases back (a socket closed, or its upgrade was refused). Never throws: an unreturned lease expires. */
