@@ -27,6 +27,7 @@ import {
   teamsNotFitting,
   updateMatch,
 } from "../stores/postgres/matches";
+import { withSocketLease } from "../tenants/live-sockets";
 import { forgetMatchOwners, matchOwner } from "../tenants/match-owner";
 import { roomName } from "../tenants/tenant";
 import { liveAccess } from "./access";
@@ -101,10 +102,10 @@ const updateMatchBody = matchBody
   .refine(changesSomething, { error: NOTHING_TO_CHANGE })
   .meta({ id: "UpdateMatch" });
 
-/** Activity for a page of matches; an unreachable analytics store degrades to `activity: null`. */
-async function activityOf(env: Env, ids: string[]): Promise<Map<string, MatchActivity> | null> {
+/** Activity for a page of one tenant's matches; an unreachable analytics store degrades to `activity: null`. */
+async function activityOf(env: Env, tenantId: string, ids: string[]): Promise<Map<string, MatchActivity> | null> {
   try {
-    return await withClickHouse(env, (client) => matchActivity(client, ids), {
+    return await withClickHouse(env, (client) => matchActivity(client, tenantId, ids), {
       requestTimeoutMs: 5_000,
       timed: (seconds) => metrics.clickhouseQuery.observe(seconds, { query: "match_activity" }),
     });
@@ -120,9 +121,9 @@ const withActivity = (m: MatchView, activity: Map<string, MatchActivity> | null)
   activity: activity ? (activity.get(m.id) ?? NO_ACTIVITY) : null,
 });
 
-/** A match room by its name (roomName: the tenant and the match id). */
-function room(env: Env, name: string) {
-  return env.MATCH_ROOM.get(env.MATCH_ROOM.idFromName(name));
+/** The tenant's room of the match (a match id is unique per tenant only). */
+function room(env: Env, tenantId: string, matchId: string) {
+  return env.MATCH_ROOM.get(env.MATCH_ROOM.idFromName(roomName(tenantId, matchId)));
 }
 
 export const listMatchesRoute = readRoute({
@@ -227,7 +228,7 @@ export const liveStreamRoute = createRoute({
   description:
     "Upgrade to a WebSocket (a browser sends `?access_token=<viewer token>`; a server its key). The first frame is a snapshot, then one " +
     "`update` frame per change (coalesced under bursts). Reconnect with `?since=<last seq>` to receive what you missed. " +
-    "Send `ping` for `pong`. Close codes: 4001 key (or the viewer token's issuer) revoked, 4008 too slow (resume with ?since=); 429 `rate_limited` when the key has too many sockets open on the match. Scope: read.",
+    "Send `ping` for `pong`. Close codes: 4001 key (or the viewer token's issuer) revoked, 4008 too slow (resume with ?since=); 429 `rate_limited` when the key has too many sockets open on the match, 429 `quota_exceeded` (quota `liveSockets`) when its tenant has all its live sockets open. Scope: read.",
   security: bearerAuth,
   request: {
     params: matchIdParams,
@@ -276,6 +277,7 @@ app.openapi(listMatchesRoute, async (c) => {
   const { data, nextCursor } = page(rows, q.limit, positionOf);
   const activity = await activityOf(
     c.env,
+    c.get("client").tenantId,
     data.map((m) => m.id),
   );
   return c.json({ data: data.map((m) => withActivity(m, activity)), nextCursor }, 200);
@@ -286,8 +288,8 @@ app.openapi(getMatchRoute, async (c) => {
   const owner = await matchOwner(c, matchId, "read");
   const [match, activity, live] = await Promise.all([
     withMetadata(c.env, (db) => findMatch(db, owner, matchId)),
-    activityOf(c.env, [matchId]),
-    room(c.env, roomName(owner, matchId)).getState(),
+    activityOf(c.env, owner, [matchId]),
+    room(c.env, owner, matchId).getState(),
   ]);
   if (!match) throw new ApiError("not_found", `no match '${matchId}' is registered`);
   const state = live ? ({ ...live.state, prediction: live.prediction } as z.infer<typeof liveStateSchema>) : null;
@@ -368,7 +370,7 @@ app.openapi(updateMatchRoute, async (c) => {
 app.openapi(matchStateRoute, async (c) => {
   const { matchId } = c.req.valid("param");
   const owner = await matchOwner(c, matchId, "read");
-  const current = await room(c.env, roomName(owner, matchId)).getState();
+  const current = await room(c.env, owner, matchId).getState();
   if (!current) throw new ApiError("not_found", `no events have reached match '${matchId}'`);
   return c.json({ ...current.state, prediction: current.prediction } as z.infer<typeof liveStateSchema>, 200);
 });
@@ -396,6 +398,7 @@ app.get("/v1/matches/:matchId/live", every(...liveAccess), async (c) => {
       issues: [{ path: "query.since", message: "not a non-negative integer" }],
     });
   }
+  const owner = await matchOwner(c, matchId.data, "read");
   // The room keeps the client with the socket: it closes it if the key is revoked and caps sockets per client.
   // It gets the request without ?token=: the runtime may log the URL it forwards.
   const forwarded = withoutQueryToken(c.req.raw);
@@ -403,7 +406,8 @@ app.get("/v1/matches/:matchId/live", every(...liveAccess), async (c) => {
   headers.set(CLIENT_ID_HEADER, c.get("client").id);
   // A viewer's socket is checked against its issuer's revocation but not counted in the key's socket cap.
   if (c.get("viewer")) headers.set(VIEWER_HEADER, "1");
-  return forwardLive(c.env, matchId.data, forwarded.url, headers);
+  // The key's tenant spends its live-sockets quota (whoever owns the match), before any room is asked.
+  return withSocketLease(c, headers, () => forwardLive(c.env, roomName(owner, matchId.data), forwarded.url, headers));
 });
 
 export const matchesRoutes = app;
