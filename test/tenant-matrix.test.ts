@@ -414,11 +414,6 @@ function sourceIngest(sourceId: string, token: string): Req {
  * T2; games: G12). Each is still run: once it passes, the test fails and asks to remove it from here.
  */
 const PENDING_OTHER_HELPERS: Record<string, string> = {
-  "GET /v1/matches/{matchId}/state own": "T2: the caller's events reach its tenant's room",
-  "GET /v1/matches/{matchId}/metrics other": "T2: the event log keyed by tenant",
-  "GET /v1/matches/{matchId}/timeline other": "T2: the event log keyed by tenant",
-  "GET /v1/matches/{matchId}/predictions other": "T2: the event log keyed by tenant",
-  "GET /v1/matches/{matchId}/live other": "T2: the live route forwards to the tenant's room",
   "POST /v1/games other": "G12: a game names its own tenant's matches",
   "GET /v1/games/{gameId} other": "G12: games keyed by tenant",
   "PATCH /v1/games/{gameId} other": "G12: games keyed by tenant",

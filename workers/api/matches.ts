@@ -27,7 +27,9 @@ import {
   teamsNotFitting,
   updateMatch,
 } from "../stores/postgres/matches";
+import { withSocketLease } from "../tenants/live-sockets";
 import { forgetMatchOwners, matchOwner } from "../tenants/match-owner";
+import { quotaExceeded } from "../tenants/quota-error";
 import { roomName } from "../tenants/tenant";
 import { liveAccess } from "./access";
 import type { AppEnv } from "./app-env";
@@ -101,10 +103,10 @@ const updateMatchBody = matchBody
   .refine(changesSomething, { error: NOTHING_TO_CHANGE })
   .meta({ id: "UpdateMatch" });
 
-/** Activity for a page of matches; an unreachable analytics store degrades to `activity: null`. */
-async function activityOf(env: Env, ids: string[]): Promise<Map<string, MatchActivity> | null> {
+/** Activity for a page of one tenant's matches; an unreachable analytics store degrades to `activity: null`. */
+async function activityOf(env: Env, tenantId: string, ids: string[]): Promise<Map<string, MatchActivity> | null> {
   try {
-    return await withClickHouse(env, (client) => matchActivity(client, ids), {
+    return await withClickHouse(env, (client) => matchActivity(client, tenantId, ids), {
       requestTimeoutMs: 5_000,
       timed: (seconds) => metrics.clickhouseQuery.observe(seconds, { query: "match_activity" }),
     });
@@ -227,7 +229,7 @@ export const liveStreamRoute = createRoute({
   description:
     "Upgrade to a WebSocket (a browser sends `?access_token=<viewer token>`; a server its key). The first frame is a snapshot, then one " +
     "`update` frame per change (coalesced under bursts). Reconnect with `?since=<last seq>` to receive what you missed. " +
-    "Send `ping` for `pong`. Close codes: 4001 key (or the viewer token's issuer) revoked, 4008 too slow (resume with ?since=); 429 `rate_limited` when the key has too many sockets open on the match. Scope: read.",
+    "Send `ping` for `pong`. Close codes: 4001 key (or the viewer token's issuer) revoked, 4008 too slow (resume with ?since=); 429 `rate_limited` when the key has too many sockets open on the match, 429 `quota_exceeded` (quota `liveSockets`) when its tenant has all its live sockets open. Scope: read.",
   security: bearerAuth,
   request: {
     params: matchIdParams,
@@ -276,6 +278,7 @@ app.openapi(listMatchesRoute, async (c) => {
   const { data, nextCursor } = page(rows, q.limit, positionOf);
   const activity = await activityOf(
     c.env,
+    c.get("client").tenantId,
     data.map((m) => m.id),
   );
   return c.json({ data: data.map((m) => withActivity(m, activity)), nextCursor }, 200);
@@ -286,7 +289,7 @@ app.openapi(getMatchRoute, async (c) => {
   const owner = await matchOwner(c, matchId, "read");
   const [match, activity, live] = await Promise.all([
     withMetadata(c.env, (db) => findMatch(db, owner, matchId)),
-    activityOf(c.env, [matchId]),
+    activityOf(c.env, owner, [matchId]),
     room(c.env, owner, matchId).getState(),
   ]);
   if (!match) throw new ApiError("not_found", `no match '${matchId}' is registered`);
@@ -330,10 +333,9 @@ app.openapi(createMatchRoute, async (c) => {
         status: body.status ?? "scheduled",
       });
       if (!stored) {
-        throw new ApiError(
-          "quota_exceeded",
+        throw quotaExceeded(
+          "storedMatches",
           "this tenant stores as many matches as its storedMatches quota allows; ask the operator to raise it",
-          { quota: "storedMatches" },
         );
       }
       return findMatch(db, tenantId, body.id);
@@ -396,6 +398,7 @@ app.get("/v1/matches/:matchId/live", every(...liveAccess), async (c) => {
       issues: [{ path: "query.since", message: "not a non-negative integer" }],
     });
   }
+  const owner = await matchOwner(c, matchId.data, "read");
   // The room keeps the client with the socket: it closes it if the key is revoked and caps sockets per client.
   // It gets the request without ?token=: the runtime may log the URL it forwards.
   const forwarded = withoutQueryToken(c.req.raw);
@@ -403,7 +406,8 @@ app.get("/v1/matches/:matchId/live", every(...liveAccess), async (c) => {
   headers.set(CLIENT_ID_HEADER, c.get("client").id);
   // A viewer's socket is checked against its issuer's revocation but not counted in the key's socket cap.
   if (c.get("viewer")) headers.set(VIEWER_HEADER, "1");
-  return forwardLive(c.env, matchId.data, forwarded.url, headers);
+  // The key's tenant spends its live-sockets quota (whoever owns the match), before any room is asked.
+  return withSocketLease(c, headers, () => forwardLive(c.env, roomName(owner, matchId.data), forwarded.url, headers));
 });
 
 export const matchesRoutes = app;

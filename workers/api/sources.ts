@@ -11,6 +11,7 @@ import { bodyTooLarge, MAX_BODY_BYTES } from "../ingest/parse-body";
 import { errorMessage, log } from "../observability/log";
 import { sportsOfMatches } from "../stores/postgres/matches";
 import { insertSource, listSources, revokeSource, type SourceRow } from "../stores/postgres/sources";
+import { quotaExceeded } from "../tenants/quota-error";
 import { hashApiKey, keyPrefix } from "./api-keys";
 import type { AppEnv } from "./app-env";
 import { ApiError, validationHook } from "./errors";
@@ -151,7 +152,7 @@ app.openapi(createSourceRoute, async (c) => {
   const config: SourceConfig = { sourceId: id, ...body };
   // The session first: should the insert fail, an object nobody has the token of is left, never a listed
   // source that cannot ingest.
-  await session(c.env, id).configure(config, tokenHash);
+  await session(c.env, id).configure(config, tokenHash, tenantId);
   const row = await withMetadata(c.env, (db) =>
     insertSource(db, {
       tenantId,
@@ -235,7 +236,7 @@ app.openAPIRegistry.registerPath({
       }),
       "Taken (lines that are not events are counted in `issues`)",
     ),
-    ...errors(401, 413, 503),
+    ...errors(401, 413, 429, 503),
   },
 });
 
@@ -264,6 +265,12 @@ app.post("/v1/sources/:sourceId/ingest", limitBody, async (c) => {
   }
   if (!result.ok) {
     log("info", "source batch refused", { requestId, sourceId, reason: result.reason });
+    if (result.reason === "quota")
+      throw quotaExceeded(
+        "eventsPerDay",
+        `the batch's events would pass the tenant's quota of ${result.limit} events per day (UTC; ${result.remaining} left); resend it later`,
+        (result.resetMs - Date.now()) / 1000,
+      );
     throw refused();
   }
   if (result.issues.length > 0)
