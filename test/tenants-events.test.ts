@@ -11,10 +11,9 @@ import { matchActivity } from "../workers/analytics/match-activity";
 import { matchMetrics } from "../workers/analytics/match-metrics";
 import { OPEN_FROM_MS, OPEN_TO_MS, predictionSeries } from "../workers/analytics/prediction-series";
 import { matchTimeline } from "../workers/analytics/timeline";
-import { hashApiKey, keyPrefix, newApiKey } from "../workers/api/api-keys";
 import { openClickHouse } from "../workers/clients/clickhouse";
 import { withPostgres } from "../workers/clients/postgres";
-import { apiClients, matches, tenants } from "../workers/clients/postgres-schema";
+import { matches } from "../workers/clients/postgres-schema";
 import { LEASE_MS, renewSocketLeases, takeSocketLease } from "../workers/tenants/live-sockets";
 import { roomName } from "../workers/tenants/tenant";
 import {
@@ -22,33 +21,18 @@ import {
   call,
   clickhouseRows,
   createApiKey,
+  createTenantKey,
   eventually,
   footballEvent,
   getState,
   openLive,
   postEvents,
   uniqueMatchId,
+  uniqueTenant,
 } from "./fixtures";
 
-const newTenantId = () => `t-${crypto.randomUUID().slice(0, 8)}`;
-
-/** A tenant (with quotas) and a key of it. */
-async function tenantKey(
-  tenantId: string,
-  scopes: string[],
-  quotas: { eventsPerDay?: number; liveSockets?: number } = {},
-): Promise<string> {
-  const key = newApiKey();
-  const keyHash = await hashApiKey(key, env.API_KEY_PEPPER);
-  await withPostgres(env, async ({ db }) => {
-    await db
-      .insert(tenants)
-      .values({ id: tenantId, name: tenantId, ...quotas })
-      .onConflictDoNothing();
-    await db.insert(apiClients).values({ tenantId, name: "tenant test", keyHash, keyPrefix: keyPrefix(key), scopes });
-  });
-  return key;
-}
+const newTenantId = () => uniqueTenant();
+const tenantKey = createTenantKey;
 
 interface StateBody {
   score: [number, number];
