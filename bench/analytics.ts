@@ -247,7 +247,7 @@ export async function benchAnalytics(
       "matches_list",
       await timed(runs, 5, async (i) => {
         const filters = listFilters[Math.abs(i) % listFilters.length]!;
-        const page = await withPostgres(env, ({ db }) => listMatches(db, filters, null, 50));
+        const page = await withPostgres(env, ({ db }) => listMatches(db, DEFAULT_TENANT, filters, null, 50));
         await matchActivity(
           client,
           DEFAULT_TENANT,

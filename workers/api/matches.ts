@@ -1,5 +1,7 @@
 // Matches: metadata from Postgres joined with what is live (the room's state, the analytics store's
-// activity), the live state and WebSocket stream of one match, and the admin's create and update.
+// activity), the live state and WebSocket stream of one match, and the admin's create and update. A key
+// lists, creates and changes its own tenant's matches; it reads those and the matches shared with its tenant
+// (matchOwner), and another tenant's match id is 404.
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { every } from "hono/combine";
 import { matchStateViewSchema, serverFrameSchema } from "../../shared/contract/live-protocol";
@@ -15,7 +17,7 @@ import { metrics } from "../observability/metrics";
 import { forwardLive } from "../relay/route";
 import {
   findMatch,
-  insertMatch,
+  insertMatchWithinQuota,
   listMatches,
   type MatchView,
   matchPositionSchema,
@@ -26,7 +28,7 @@ import {
   updateMatch,
 } from "../stores/postgres/matches";
 import { withSocketLease } from "../tenants/live-sockets";
-import { matchOwner } from "../tenants/match-owner";
+import { forgetMatchOwners, matchOwner } from "../tenants/match-owner";
 import { roomName } from "../tenants/tenant";
 import { liveAccess } from "./access";
 import type { AppEnv } from "./app-env";
@@ -264,7 +266,13 @@ app.openapi(listMatchesRoute, async (c) => {
   const q = c.req.valid("query");
   const after = decodeCursor(q.cursor, matchPositionSchema);
   const rows = await withMetadata(c.env, (db) =>
-    listMatches(db, { status: q.status, sport: q.sport, fromMs: q.from, toMs: q.to }, after, q.limit),
+    listMatches(
+      db,
+      c.get("client").tenantId,
+      { status: q.status, sport: q.sport, fromMs: q.from, toMs: q.to },
+      after,
+      q.limit,
+    ),
   );
   const { data, nextCursor } = page(rows, q.limit, positionOf);
   const activity = await activityOf(
@@ -277,10 +285,11 @@ app.openapi(listMatchesRoute, async (c) => {
 
 app.openapi(getMatchRoute, async (c) => {
   const { matchId } = c.req.valid("param");
+  const owner = await matchOwner(c, matchId, "read");
   const [match, activity, live] = await Promise.all([
-    withMetadata(c.env, (db) => findMatch(db, matchId)),
-    activityOf(c.env, c.get("client").tenantId, [matchId]),
-    room(c.env, c.get("client").tenantId, matchId).getState(),
+    withMetadata(c.env, (db) => findMatch(db, owner, matchId)),
+    activityOf(c.env, owner, [matchId]),
+    room(c.env, owner, matchId).getState(),
   ]);
   if (!match) throw new ApiError("not_found", `no match '${matchId}' is registered`);
   const state = live ? ({ ...live.state, prediction: live.prediction } as z.infer<typeof liveStateSchema>) : null;
@@ -288,8 +297,13 @@ app.openapi(getMatchRoute, async (c) => {
 });
 
 /** Teams a match names must exist and play the match's sport. */
-async function assertTeamsFit(db: Database, sport: string, body: { team1Id?: string | null; team2Id?: string | null }) {
-  const issues = await teamsNotFitting(db, sport, [
+async function assertTeamsFit(
+  db: Database,
+  tenantId: string,
+  sport: string,
+  body: { team1Id?: string | null; team2Id?: string | null },
+) {
+  const issues = await teamsNotFitting(db, tenantId, sport, [
     { field: "team1Id", id: body.team1Id },
     { field: "team2Id", id: body.team2Id },
   ]);
@@ -298,11 +312,13 @@ async function assertTeamsFit(db: Database, sport: string, body: { team1Id?: str
 
 app.openapi(createMatchRoute, async (c) => {
   const body = c.req.valid("json");
+  const { tenantId } = c.get("client");
   const created = await withMetadata(
     c.env,
     async (db) => {
-      await assertTeamsFit(db, body.sport, body);
-      await insertMatch(db, {
+      await assertTeamsFit(db, tenantId, body.sport, body);
+      const stored = await insertMatchWithinQuota(db, {
+        tenantId,
         id: body.id,
         sport: body.sport,
         team1Id: body.team1Id ?? null,
@@ -315,27 +331,37 @@ app.openapi(createMatchRoute, async (c) => {
         bestOf: body.bestOf ?? null,
         status: body.status ?? "scheduled",
       });
-      return findMatch(db, body.id);
+      if (!stored) {
+        throw new ApiError(
+          "quota_exceeded",
+          "this tenant stores as many matches as its storedMatches quota allows; ask the operator to raise it",
+          { quota: "storedMatches" },
+        );
+      }
+      return findMatch(db, tenantId, body.id);
     },
     `match '${body.id}'`,
   );
   if (!created) throw new ApiError("internal", "the new match was not stored");
+  // The tenant's own match now comes before one of the same id shared with it.
+  forgetMatchOwners(body.id);
   return c.json(created, 201);
 });
 
 app.openapi(updateMatchRoute, async (c) => {
   const { matchId } = c.req.valid("param");
   const body = c.req.valid("json");
+  const owner = await matchOwner(c, matchId, "write");
   const updated = await withMetadata(c.env, async (db) => {
-    const current = await findMatch(db, matchId);
+    const current = await findMatch(db, owner, matchId);
     if (!current) throw new ApiError("not_found", `no match '${matchId}' is registered`);
-    await assertTeamsFit(db, current.sport, body);
+    await assertTeamsFit(db, owner, current.sport, body);
     const { startsAt, ...rest } = body;
-    await updateMatch(db, matchId, {
+    await updateMatch(db, owner, matchId, {
       ...rest,
       ...(startsAt !== undefined ? { startsAt: startsAt === null ? null : new Date(startsAt) } : {}),
     });
-    return findMatch(db, matchId);
+    return findMatch(db, owner, matchId);
   });
   if (!updated) throw new ApiError("not_found", `no match '${matchId}' is registered`);
   return c.json(updated, 200);

@@ -1,7 +1,8 @@
 // Sources: feeds a match's events come from without an API key (issue 10 §2). The admin registers one and
 // gets its token once; the source POSTs to its ingest URL (a CS2 server's `logaddress_add_http` with
 // ?token=, a GSI client with `auth.token` in the body). Each source's batches go through its SourceSession
-// Durable Object (cursor, serialization, token check); Postgres keeps the admin's list.
+// Durable Object (cursor, serialization, token check); Postgres keeps the admin's list, per tenant: a
+// key lists and revokes only its own tenant's sources, and registers them for its own tenant's matches.
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { hex } from "../../shared/digest";
@@ -137,7 +138,7 @@ app.openapi(createSourceRoute, async (c) => {
   const token = newSourceToken();
   const tokenHash = await hashApiKey(token, c.env.API_KEY_PEPPER);
   // Every source kind sends CS2 events: a match registered as another sport would refuse them all.
-  const tenantId = c.get("client").tenantId;
+  const { tenantId } = c.get("client");
   const registered = await withMetadata(c.env, (db) => sportsOfMatches(db, tenantId, [body.matchId]));
   const sport = registered.get(body.matchId);
   if (sport !== undefined && sport !== "cs2")
@@ -153,7 +154,14 @@ app.openapi(createSourceRoute, async (c) => {
   // source that cannot ingest.
   await session(c.env, id).configure(config, tokenHash, tenantId);
   const row = await withMetadata(c.env, (db) =>
-    insertSource(db, { id, kind: body.kind, matchId: body.matchId, tokenHash, tokenPrefix: keyPrefix(token) }),
+    insertSource(db, {
+      tenantId,
+      id,
+      kind: body.kind,
+      matchId: body.matchId,
+      tokenHash,
+      tokenPrefix: keyPrefix(token),
+    }),
   );
   if (!row) throw new ApiError("internal", "the new source was not stored");
   const url = new URL(`/v1/sources/${id}/ingest`, c.req.url);
@@ -171,7 +179,7 @@ app.openapi(listSourcesRoute, async (c) => {
   const q = c.req.valid("query");
   const after = decodeCursor(q.cursor, z.object({ id: z.guid() }));
   const rows = await withMetadata(c.env, (db) =>
-    listSources(db, {
+    listSources(db, c.get("client").tenantId, {
       includeRevoked: q.includeRevoked,
       matchId: q.matchId ?? null,
       afterId: after?.id ?? null,
@@ -184,7 +192,7 @@ app.openapi(listSourcesRoute, async (c) => {
 
 app.openapi(revokeSourceRoute, async (c) => {
   const { sourceId } = c.req.valid("param");
-  const row = await withMetadata(c.env, (db) => revokeSource(db, sourceId));
+  const row = await withMetadata(c.env, (db) => revokeSource(db, c.get("client").tenantId, sourceId));
   if (!row) throw new ApiError("not_found", `no source '${sourceId}'`);
   await session(c.env, sourceId).revoke();
   log("info", "source revoked", { requestId: c.get("requestId"), by: c.get("client").id, sourceId });
