@@ -14,7 +14,7 @@ import { type ServerFrame, serverFrameSchema } from "../shared/contract/live-pro
 import { hashApiKey, keyPrefix, newApiKey } from "../workers/api/api-keys";
 import { openClickHouse } from "../workers/clients/clickhouse";
 import { withPostgres } from "../workers/clients/postgres";
-import { apiClients, tenants } from "../workers/clients/postgres-schema";
+import { apiClients } from "../workers/clients/postgres-schema";
 
 export const BASE = "http://matchpulse.test";
 
@@ -28,29 +28,6 @@ export async function createApiKey(
   await withPostgres(env, ({ db }) =>
     db.insert(apiClients).values({ name, keyHash, keyPrefix: keyPrefix(key), scopes, ...limits }),
   );
-  return key;
-}
-
-/** A fresh tenant id (a valid one: lowercase, short). */
-export const uniqueTenant = (label = "t") => `${label}-${crypto.randomUUID().slice(0, 8)}`;
-
-/** A key of the tenant `tenantId`, created (with these quotas) if it does not exist yet, straight in Postgres. */
-export async function createTenantKey(
-  tenantId: string,
-  scopes: string[],
-  quotas: { eventsPerDay?: number; liveSockets?: number } = {},
-): Promise<string> {
-  const key = newApiKey();
-  const keyHash = await hashApiKey(key, env.API_KEY_PEPPER);
-  await withPostgres(env, async ({ db }) => {
-    await db
-      .insert(tenants)
-      .values({ id: tenantId, name: tenantId, ...quotas })
-      .onConflictDoNothing();
-    await db
-      .insert(apiClients)
-      .values({ tenantId, name: `${tenantId} key`, keyHash, keyPrefix: keyPrefix(key), scopes });
-  });
   return key;
 }
 

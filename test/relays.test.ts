@@ -11,15 +11,14 @@ import {
   BASE,
   call,
   createApiKey,
-  createTenantKey,
   eventually,
   footballEvent,
   getState,
   openLive,
   postEvents,
   uniqueMatchId,
-  uniqueTenant,
 } from "./fixtures";
+import { createTenant, tenantKey } from "./tenant-fixtures";
 
 let ingestKey: string;
 let readKey: string;
@@ -161,8 +160,8 @@ describe("relay fan-out", () => {
   });
 
   it("a tenant's match: relays named after its room, its live-sockets quota counted on them too", async () => {
-    const tenantId = uniqueTenant();
-    const key = await createTenantKey(tenantId, ["ingest", "read"], { liveSockets: 6 });
+    const tenantId = await createTenant("relay", { liveSockets: 6 });
+    const { key } = await tenantKey(tenantId, ["ingest", "read"]);
     const matchId = uniqueMatchId("relay-tenant");
     await postEvents(key, [footballEvent(matchId, "match_start", { seq: 1 })]);
     await eventually(async () => (await getState(key, matchId)).status === 200);

@@ -21,18 +21,17 @@ import {
   call,
   clickhouseRows,
   createApiKey,
-  createTenantKey,
   eventually,
   footballEvent,
   getState,
   openLive,
   postEvents,
   uniqueMatchId,
-  uniqueTenant,
 } from "./fixtures";
+import { createTenant, tenantKey, uniqueTenantId } from "./tenant-fixtures";
 
-const newTenantId = () => uniqueTenant();
-const tenantKey = createTenantKey;
+/** A key of the tenant with these scopes (made by the operator, test/tenant-fixtures.ts). */
+const keyOf = async (tenantId: string, scopes: string[]) => (await tenantKey(tenantId, scopes)).key;
 
 interface StateBody {
   score: [number, number];
@@ -59,8 +58,8 @@ async function post(key: string, events: MatchEvent | MatchEvent[]) {
 }
 
 describe("two tenants, one match id", () => {
-  const a = newTenantId();
-  const b = newTenantId();
+  let a: string;
+  let b: string;
   let keyA: string;
   let keyB: string;
   let defaultKey: string;
@@ -68,8 +67,10 @@ describe("two tenants, one match id", () => {
   const start = footballEvent(matchId, "match_start");
 
   beforeAll(async () => {
-    keyA = await tenantKey(a, ["ingest", "read"]);
-    keyB = await tenantKey(b, ["ingest", "read"]);
+    a = await createTenant("a");
+    b = await createTenant("b");
+    keyA = await keyOf(a, ["ingest", "read"]);
+    keyB = await keyOf(b, ["ingest", "read"]);
     defaultKey = await createApiKey(["ingest", "read"]);
     // The same event (same eventId) from both: each tenant's dedup is its own, neither hides the other's.
     expect(await post(keyA, [start, goal(matchId, 1, 10)])).toMatchObject({ accepted: 2, duplicates: 0 });
@@ -159,10 +160,10 @@ describe("two tenants, one match id", () => {
 
 describe("match status per tenant", () => {
   it("a match_end of tenant B does not finish tenant A's match of the same id", async () => {
-    const a = newTenantId();
-    const b = newTenantId();
-    const keyA = await tenantKey(a, ["ingest", "read"]);
-    const keyB = await tenantKey(b, ["ingest", "read"]);
+    const a = await createTenant("a");
+    const b = await createTenant("b");
+    const keyA = await keyOf(a, ["ingest", "read"]);
+    const keyB = await keyOf(b, ["ingest", "read"]);
     const matchId = uniqueMatchId("registered");
     const statusOf = async (tenantId: string) =>
       withPostgres(env, async ({ db }) => {
@@ -189,15 +190,17 @@ describe("match status per tenant", () => {
 });
 
 describe("analytics reads within the tenant", () => {
-  const owner = newTenantId();
-  const other = newTenantId();
+  let owner: string;
+  let other: string;
   let ownerKey: string;
   let otherKey: string;
   const matchId = uniqueMatchId("secret");
 
   beforeAll(async () => {
-    ownerKey = await tenantKey(owner, ["ingest", "read"]);
-    otherKey = await tenantKey(other, ["ingest", "read"]);
+    owner = await createTenant("owner");
+    other = await createTenant("other");
+    ownerKey = await keyOf(owner, ["ingest", "read"]);
+    otherKey = await keyOf(other, ["ingest", "read"]);
     await post(ownerKey, [footballEvent(matchId, "match_start"), goal(matchId, 1, 3)]);
     await eventually(async () => {
       const res = await call(ownerKey, `/v1/matches/${matchId}/metrics`);
@@ -250,8 +253,7 @@ describe("analytics reads within the tenant", () => {
 
 describe("quota: events per day", () => {
   it("refuses a request that would pass the quota whole (429 quota_exceeded), claiming nothing", async () => {
-    const tenantId = newTenantId();
-    const key = await tenantKey(tenantId, ["ingest", "read"], { eventsPerDay: 3 });
+    const key = await keyOf(await createTenant("quota", { eventsPerDay: 3 }), ["ingest", "read"]);
     const matchId = uniqueMatchId("quota");
     const [e1, e2, e3, e4] = [
       footballEvent(matchId, "match_start"),
@@ -273,7 +275,7 @@ describe("quota: events per day", () => {
     expect(last.status).toBe(429);
     expect((await stateOf(key, matchId, (s) => s.eventsApplied === 3)).score).toEqual([2, 0]);
     // Another tenant's quota is its own.
-    const otherKey = await tenantKey(newTenantId(), ["ingest"], { eventsPerDay: 3 });
+    const otherKey = await keyOf(await createTenant("quota", { eventsPerDay: 3 }), ["ingest"]);
     expect(await post(otherKey, e4!)).toMatchObject({ accepted: 1 });
   });
 });
@@ -285,8 +287,7 @@ describe("quota: live sockets", () => {
     });
 
   it("counts the tenant's sockets across its rooms; 429 quota_exceeded past it, a closed socket frees its place", async () => {
-    const tenantId = newTenantId();
-    const key = await tenantKey(tenantId, ["ingest", "read"], { liveSockets: 2 });
+    const key = await keyOf(await createTenant("sockets", { liveSockets: 2 }), ["ingest", "read"]);
     const m1 = uniqueMatchId("sockets");
     const m2 = uniqueMatchId("sockets");
     await post(key, [footballEvent(m1, "match_start"), footballEvent(m2, "match_start")]);
@@ -302,7 +303,7 @@ describe("quota: live sockets", () => {
       quota: "liveSockets",
     });
     // Another tenant is not held back by this one's sockets.
-    const otherKey = await tenantKey(newTenantId(), ["ingest", "read"], { liveSockets: 1 });
+    const otherKey = await keyOf(await createTenant("sockets", { liveSockets: 1 }), ["ingest", "read"]);
     await post(otherKey, footballEvent(m1, "match_start"));
     await stateOf(otherKey, m1, () => true);
     const others = await openLive(otherKey, m1);
@@ -321,7 +322,7 @@ describe("quota: live sockets", () => {
   });
 
   it("a lease nobody renews (its room crashed) lapses; a renewed one holds its place", async () => {
-    const tenantId = newTenantId();
+    const tenantId = uniqueTenantId("lease");
     const now = Date.now();
     const crashed = await takeSocketLease(env, tenantId, 1, now - LEASE_MS - 1);
     expect(crashed).toMatchObject({ ok: true, lease: { tenantId } });
@@ -338,7 +339,7 @@ describe("quota: live sockets", () => {
   });
 
   it("gives the lease back when the room refuses the upgrade", async () => {
-    const key = await tenantKey(newTenantId(), ["ingest", "read"], { liveSockets: 1 });
+    const key = await keyOf(await createTenant("sockets", { liveSockets: 1 }), ["ingest", "read"]);
     const quiet = uniqueMatchId("no-events");
     for (let i = 0; i < 3; i++) expect((await liveUpgrade(key, quiet)).status).toBe(404);
     const matchId = uniqueMatchId("sockets");
@@ -373,8 +374,7 @@ describe("sources ingest into their tenant", () => {
 
   it("a source's events reach its tenant's match, within the tenant's events-per-day quota", async () => {
     const matchId = uniqueMatchId("src");
-    const roomy = newTenantId();
-    const roomyKey = await tenantKey(roomy, ["admin", "read"], { eventsPerDay: 100_000 });
+    const roomyKey = await keyOf(await createTenant("roomy", { eventsPerDay: 100_000 }), ["admin", "read"]);
     const res = await ingest(await register(roomyKey, matchId));
     expect(res.status).toBe(200);
     const { events } = (await res.json()) as { events: number };
@@ -383,8 +383,7 @@ describe("sources ingest into their tenant", () => {
     expect((await getState(await createApiKey(["read"]), matchId)).status).toBe(404);
 
     // The same batch in a tenant whose quota it passes: refused whole, nothing queued, and again on retry.
-    const tight = newTenantId();
-    const tightKey = await tenantKey(tight, ["admin", "read"], { eventsPerDay: events - 1 });
+    const tightKey = await keyOf(await createTenant("tight", { eventsPerDay: events - 1 }), ["admin", "read"]);
     const url = await register(tightKey, matchId);
     for (let i = 0; i < 2; i++) {
       const over = await ingest(url);
