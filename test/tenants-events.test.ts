@@ -28,7 +28,14 @@ import {
   postEvents,
   uniqueMatchId,
 } from "./fixtures";
-import { createTenant, tenantKey, uniqueTenantId } from "./tenant-fixtures";
+import { createTenant, operator, tenantKey, uniqueTenantId } from "./tenant-fixtures";
+
+/** The operator's view of a tenant's usage. */
+async function usageOf(tenantId: string): Promise<Record<string, number | null>> {
+  const res = await call(await operator(), `/v1/tenants/${tenantId}`);
+  expect(res.status).toBe(200);
+  return ((await res.json()) as { usage: Record<string, number | null> }).usage;
+}
 
 /** A key of the tenant with these scopes (made by the operator, test/tenant-fixtures.ts). */
 const keyOf = async (tenantId: string, scopes: string[]) => (await tenantKey(tenantId, scopes)).key;
@@ -253,7 +260,8 @@ describe("analytics reads within the tenant", () => {
 
 describe("quota: events per day", () => {
   it("refuses a request that would pass the quota whole (429 quota_exceeded), claiming nothing", async () => {
-    const key = await keyOf(await createTenant("quota", { eventsPerDay: 3 }), ["ingest", "read"]);
+    const tenantId = await createTenant("quota", { eventsPerDay: 3 });
+    const key = await keyOf(tenantId, ["ingest", "read"]);
     const matchId = uniqueMatchId("quota");
     const [e1, e2, e3, e4] = [
       footballEvent(matchId, "match_start"),
@@ -274,6 +282,8 @@ describe("quota: events per day", () => {
     const last = await postEvents(key, e4);
     expect(last.status).toBe(429);
     expect((await stateOf(key, matchId, (s) => s.eventsApplied === 3)).score).toEqual([2, 0]);
+    // The operator sees the day's count; a quota the tenant does not have is not counted.
+    expect(await usageOf(tenantId)).toMatchObject({ eventsToday: 3, liveSockets: null });
     // Another tenant's quota is its own.
     const otherKey = await keyOf(await createTenant("quota", { eventsPerDay: 3 }), ["ingest"]);
     expect(await post(otherKey, e4!)).toMatchObject({ accepted: 1 });
@@ -287,7 +297,8 @@ describe("quota: live sockets", () => {
     });
 
   it("counts the tenant's sockets across its rooms; 429 quota_exceeded past it, a closed socket frees its place", async () => {
-    const key = await keyOf(await createTenant("sockets", { liveSockets: 2 }), ["ingest", "read"]);
+    const tenantId = await createTenant("sockets", { liveSockets: 2 });
+    const key = await keyOf(tenantId, ["ingest", "read"]);
     const m1 = uniqueMatchId("sockets");
     const m2 = uniqueMatchId("sockets");
     await post(key, [footballEvent(m1, "match_start"), footballEvent(m2, "match_start")]);
@@ -296,6 +307,7 @@ describe("quota: live sockets", () => {
 
     const first = await openLive(key, m1);
     const second = await openLive(key, m2);
+    expect(await usageOf(tenantId)).toMatchObject({ eventsToday: null, liveSockets: 2 });
     const third = await liveUpgrade(key, m1);
     expect(third.status).toBe(429);
     expect(((await third.json()) as { error: { code: string; quota: string } }).error).toMatchObject({
