@@ -19,6 +19,7 @@ import {
   updateTenant,
 } from "../stores/postgres/tenants";
 import { forgetMatchOwners, MATCH_OWNER_TTL_MS } from "../tenants/match-owner";
+import { countedUsage } from "../tenants/usage";
 import type { AppEnv } from "./app-env";
 import { forgetTenant, KEY_CACHE_TTL_MS } from "./auth";
 import { ApiError, validationHook } from "./errors";
@@ -52,7 +53,19 @@ export const tenantSchema = z
   .meta({ id: "Tenant" });
 
 const tenantDetailSchema = tenantSchema
-  .extend({ usage: z.object({ storedMatches: z.int().describe("Matches the tenant stores now.") }) })
+  .extend({
+    usage: z.object({
+      storedMatches: z.int().describe("Matches the tenant stores now."),
+      eventsToday: z
+        .int()
+        .nullable()
+        .describe("Events accepted this UTC day; null without an eventsPerDay quota (not counted) or Redis."),
+      liveSockets: z
+        .int()
+        .nullable()
+        .describe("Live sockets open now; null without a liveSockets quota (not counted) or Redis."),
+    }),
+  })
   .meta({ id: "TenantDetail" });
 
 const createTenantBody = z
@@ -258,7 +271,8 @@ async function tenantDetail(env: AppEnv["Bindings"], id: string): Promise<z.infe
     return row ? { row, storedMatches: await storedMatchCount(db, id) } : null;
   });
   if (!found) throw notFound(id);
-  return { ...tenantView(found.row), usage: { storedMatches: found.storedMatches } };
+  const counted = await countedUsage(env, id, found.row);
+  return { ...tenantView(found.row), usage: { storedMatches: found.storedMatches, ...counted } };
 }
 
 app.openapi(getTenantRoute, async (c) => c.json(await tenantDetail(c.env, c.req.valid("param").tenantId), 200));
