@@ -488,14 +488,14 @@ describe("the trigger and the leaderboard's write order", () => {
   });
 
   it("keeps a fan's newer total when an older one arrives later (two matches settling at once)", async () => {
-    const gameId = crypto.randomUUID();
+    const board = { tenantId: "default", gameId: crypto.randomUUID() };
     const redis = openLeaderboardRedis(env);
-    await writeTotals(redis, gameId, [{ fanId: "007", points: 6, version: 2 }]);
-    await writeTotals(redis, gameId, [
+    await writeTotals(redis, board, [{ fanId: "007", points: 6, version: 2 }]);
+    await writeTotals(redis, board, [
       { fanId: "007", points: 3, version: 1 },
       { fanId: "008", points: 3, version: 1 },
     ]);
-    const page = await readPage(redis, gameId, 10, null);
+    const page = await readPage(redis, board, 10, null);
     expect(page.entries).toEqual([
       { rank: 1, fanId: "007", points: 6 },
       { rank: 2, fanId: "008", points: 3 },
