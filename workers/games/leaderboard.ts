@@ -179,12 +179,7 @@ export interface FanStanding {
   around: BoardEntry[];
 }
 
-export async function readFan(
-  redis: Redis,
-  board: BoardRef,
-  fanId: string,
-  side = 2,
-): Promise<FanStanding | null> {
+export async function readFan(redis: Redis, board: BoardRef, fanId: string, side = 2): Promise<FanStanding | null> {
   const reply = (await runScript(redis, FAN_SCRIPT, [boardKey(board)], [fanId, String(side)])) as [
     number,
     number,

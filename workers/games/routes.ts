@@ -609,10 +609,7 @@ app.openapi(settlementRoute, async (c) => {
     const s = await matchSettlement(pool, tenantId, gameId, matchId);
     if (!s) throw new ApiError("not_found", `no match ${matchId} in game ${gameId}`);
     if (s.status !== "locked") return { s };
-    const [game, groups] = await Promise.all([
-      findGame(pool, tenantId, gameId),
-      guessGroups(pool, gameId, matchId),
-    ]);
+    const [game, groups] = await Promise.all([findGame(pool, tenantId, gameId), guessGroups(pool, gameId, matchId)]);
     return { s, game, groups };
   });
   const { s } = result;

@@ -229,7 +229,9 @@ async function handle(body: SettlementMessage, env: Env): Promise<void> {
     matchId: body.matchId,
     source: body.source,
     final: body.final,
-    games: jobs.filter((j) => j.chain?.index === 0).map((j) => ({ gameId: j.gameId, revision: j.revision, chains: j.chain?.of })),
+    games: jobs
+      .filter((j) => j.chain?.index === 0)
+      .map((j) => ({ gameId: j.gameId, revision: j.revision, chains: j.chain?.of })),
   });
 }
 
