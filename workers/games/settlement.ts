@@ -33,10 +33,13 @@ import { type BoardRef, markChainDone, openLeaderboardRedis, writeMeta, writeTot
 export const PAGE_SIZE = 5_000;
 /** A message scores pages until this much time has passed, then hands the cursor to the next message. */
 export const MESSAGE_BUDGET_MS = 5_000;
-/** Chains per game and match: with the consumer's batch of 4 run side by side, 4 Postgres connections. */
-export const MAX_CHAINS = 4;
+/**
+ * Chains per game and match. Two measured fastest on two cores: with four, the backends queued on each
+ * other (WAL, buffers) and the whole took longer than with two.
+ */
+export const MAX_CHAINS = 2;
 /** Guesses per chain below which a match is not split further. */
-export const CHAIN_GUESSES = 50_000;
+export const CHAIN_GUESSES = 100_000;
 
 export type SettlementMessage =
   | {
