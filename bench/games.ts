@@ -188,6 +188,7 @@ export async function benchGames(t: BenchTarget, workerPid: number, opts: GamesB
       await timedGet("health", "/health");
     }
   });
+  const metricsBefore = await settlementMetrics(t);
   const endedAt = performance.now();
   await api(t, "/v1/events", { body: matchIds.map((id) => ev(id, "match_end", 5)) });
   const settledAfter: number[] = [];
@@ -206,6 +207,19 @@ export async function benchGames(t: BenchTarget, workerPid: number, opts: GamesB
   settling = false;
   await Promise.all(readers);
   clearInterval(sampler);
+  // Where the settlement's time went: its Postgres and Redis round trips, summed over the chains that
+  // ran side by side (so the sum can exceed the wall time), from the Worker's own /metrics.
+  const metricsAfter = await settlementMetrics(t);
+  for (const store of ["postgres", "redis"] as const) {
+    const d = (k: string) => (metricsAfter.get(k) ?? 0) - (metricsBefore.get(k) ?? 0);
+    const calls = d(`count:${store}`);
+    figures.push({
+      name: `games.${label}.settlement_${store}_seconds`,
+      value: round(d(`sum:${store}`), 2),
+      unit: "s",
+      note: `${calls} round trips, ${round((d(`sum:${store}`) / Math.max(1, calls)) * 1000, 1)} ms each, summed over parallel chains`,
+    });
+  }
   figures.push({
     name: `games.${label}.match_end_to_last_leaderboard_change`,
     value: round(Math.max(...settledAfter) / 1000, 2),
@@ -288,6 +302,15 @@ export async function benchGames(t: BenchTarget, workerPid: number, opts: GamesB
   });
   await check(CORRECTED, "_after_correction");
   return figures;
+}
+
+/** The Worker's settlement round-trip histograms (sum and count by store) from its /metrics. */
+async function settlementMetrics(t: BenchTarget): Promise<Map<string, number>> {
+  const text = await (await fetch(`${t.baseUrl}/metrics`)).text();
+  const out = new Map<string, number>();
+  for (const m of text.matchAll(/^matchpulse_settlement_write_duration_seconds_(sum|count)\{store="(\w+)"\} (\S+)$/gm))
+    out.set(`${m[1]}:${m[2]}`, Number(m[3]));
+  return out;
 }
 
 /** Every fan's points in Postgres and on the Redis board against the independent computation, and the board's order. */

@@ -219,7 +219,10 @@ async function handle(body: SettlementMessage, env: Env): Promise<void> {
       const all: PageJob[] = [];
       for (const t of targets) {
         const bounds = await chainBounds(pool, t.gameId, t.matchId, body.chainGuesses ?? CHAIN_GUESSES, MAX_CHAINS);
-        all.push(...bounds.map((upTo, index) => firstPage(t, upTo, { index, of: bounds.length })));
+        // Chain i walks (bound i-1, bound i]: its cursor starts where the previous range ends.
+        all.push(
+          ...bounds.map((upTo, index) => firstPage(t, bounds[index - 1] ?? "", upTo, { index, of: bounds.length })),
+        );
       }
       return all;
     }),
@@ -238,7 +241,12 @@ async function handle(body: SettlementMessage, env: Env): Promise<void> {
   });
 }
 
-function firstPage(t: SettlementTarget, upTo: string | null, chain: { index: number; of: number }): PageJob {
+function firstPage(
+  t: SettlementTarget,
+  after: string,
+  upTo: string | null,
+  chain: { index: number; of: number },
+): PageJob {
   const { tenantId, ...rest } = t;
   return {
     v: 1,
@@ -247,7 +255,7 @@ function firstPage(t: SettlementTarget, upTo: string | null, chain: { index: num
     ...rest,
     upTo,
     chain,
-    cursor: "",
+    cursor: after,
     done: 0,
   };
 }
