@@ -27,6 +27,20 @@ export interface GamesBenchOptions {
   label?: string;
 }
 
+/** The runs `npm run bench` makes: one match of 10k and of 1M guesses, and 10 matches of 100k ending together. */
+export function gamesRuns(quick: boolean): { matches: number; fans: number }[] {
+  return quick
+    ? [
+        { matches: 1, fans: 10_000 },
+        { matches: 10, fans: 10_000 },
+      ]
+    : [
+        { matches: 1, fans: 10_000 },
+        { matches: 1, fans: 1_000_000 },
+        { matches: 10, fans: 100_000 },
+      ];
+}
+
 export interface GamesFigure {
   name: string;
   value: number;

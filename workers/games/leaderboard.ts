@@ -12,8 +12,11 @@ import type { Env } from "../env";
 import type { FanTotal } from "../stores/postgres/games";
 import { DEFAULT_TENANT } from "../tenants/tenant";
 
-/** Fans per script call: 5,000 × (HGET, ZADD, HSET) runs in a few milliseconds inside Redis. */
-export const WRITE_CHUNK = 5_000;
+/**
+ * Fans per script call: one HMGET, ZADD and HSET of 1,000 each run in about a millisecond or two inside
+ * Redis, so a settlement's writes never hold Redis (and the reads queued behind them) for long.
+ */
+export const WRITE_CHUNK = 1_000;
 
 /** A tenant's game, as the leaderboard's keys name it. */
 export interface BoardRef {
@@ -46,15 +49,25 @@ export function openLeaderboardRedis(
 }
 
 // ARGV: fanId, points, version triples. A total is written only when newer than the one Redis holds.
-const WRITE_SCRIPT = `local n = 0
-for i = 1, #ARGV, 3 do
-  local fan, version = ARGV[i], tonumber(ARGV[i + 2])
-  local held = tonumber(redis.call('HGET', KEYS[2], fan) or '-1')
-  if version > held then
-    redis.call('ZADD', KEYS[1], -tonumber(ARGV[i + 1]), fan)
-    redis.call('HSET', KEYS[2], fan, version)
+// Three commands for the whole chunk (not three per fan): the per-call overhead was most of the cost.
+const WRITE_SCRIPT = `local fans = {}
+for i = 1, #ARGV, 3 do fans[#fans + 1] = ARGV[i] end
+local held = redis.call('HMGET', KEYS[2], unpack(fans))
+local scores, versions, n = {}, {}, 0
+for j = 1, #fans do
+  local i = j * 3 - 2
+  local version = tonumber(ARGV[i + 2])
+  if version > tonumber(held[j] or '-1') then
+    scores[#scores + 1] = -tonumber(ARGV[i + 1])
+    scores[#scores + 1] = ARGV[i]
+    versions[#versions + 1] = ARGV[i]
+    versions[#versions + 1] = ARGV[i + 2]
     n = n + 1
   end
+end
+if n > 0 then
+  redis.call('ZADD', KEYS[1], unpack(scores))
+  redis.call('HSET', KEYS[2], unpack(versions))
 end
 return n`;
 
