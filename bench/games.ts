@@ -8,8 +8,8 @@ import { readdirSync, readFileSync } from "node:fs";
 import Redis from "ioredis";
 import { neonPool } from "../dev/migrate";
 import { seededRng } from "../shared/random";
-import type { BenchTarget } from "./pipeline";
 import { settleInProcess } from "./games-memory";
+import type { BenchTarget } from "./pipeline";
 import { round, summary } from "./stats";
 
 export interface GamesBenchOptions {

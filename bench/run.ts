@@ -11,8 +11,8 @@ import { PROJECT_ROOT, portsFrom, startStack } from "../dev/stack";
 import { startWorker } from "../dev/stack/worker";
 import { buildPage } from "../web/build";
 import { benchAnalytics } from "./analytics";
-import { benchGames, gamesRuns } from "./games";
 import { type CostCounts, countCosts, countFrameCosts, noopCpuMs } from "./cost";
+import { benchGames, gamesRuns } from "./games";
 import {
   type BenchTarget,
   bareInsert,

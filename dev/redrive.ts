@@ -25,8 +25,8 @@ import {
   writeIsolated,
 } from "../workers/consumer/dead-letters";
 import { writeEventLog } from "../workers/consumer/event-log";
-import { readSettlementMessage } from "../workers/games/settlement";
 import { writePredictionLog } from "../workers/consumer/prediction-log";
+import { readSettlementMessage } from "../workers/games/settlement";
 import { forgetEventIds } from "../workers/ingest/dedup";
 import { type EventLogRow, type PredictionLogRow, readQueueMessage } from "../workers/queue/messages";
 import { DEFAULT_DEV_API_KEY } from "./seed";

@@ -2,7 +2,15 @@
 // (array and NDJSON, every bad field named, the kick-off lock), settlement started by a room's
 // match_end through the real settlement queue, leaderboards with shared ranks, exactly-once pages under
 // redelivery and dependency failures, and re-settlement of a corrected score.
-import { createExecutionContext, createMessageBatch, env, getQueueResult, SELF } from "cloudflare:test";
+import {
+  createExecutionContext,
+  createMessageBatch,
+  env,
+  getQueueResult,
+  runDurableObjectAlarm,
+  runInDurableObject,
+  SELF,
+} from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { guessPoints } from "../shared/games/scoring";
 import { hashApiKey, keyPrefix, newApiKey } from "../workers/api/api-keys";
@@ -492,6 +500,31 @@ describe("settlement under redelivery and failures", () => {
 });
 
 describe("the trigger and the leaderboard's write order", () => {
+  it("settles a match whose match_end the room's gap alarm released (no events delivery follows it)", async () => {
+    const m = await registerMatch("g-alarm");
+    const gameId = await createGame([m]);
+    await ok(await postGuesses(gameId, [{ fanId: "f1", matchId: m, home: 1, away: 0 }]), 202);
+    // seq 2 never comes: the goal (3) and match_end (4) wait behind the gap.
+    await ok(
+      await postEvents(ingest, [
+        footballEvent(m, "match_start", { seq: 1 }),
+        footballEvent(m, "goal", { seq: 3, teamId: 1, payload: { minute: 10 } }),
+        footballEvent(m, "match_end", { seq: 4 }),
+      ]),
+      202,
+    );
+    const room = env.MATCH_ROOM.get(env.MATCH_ROOM.idFromName(m));
+    await eventually(async () => ((await room.getState())?.state.eventsApplied === 1 ? true : null), 5_000);
+    expect((await settlement(gameId, m)).status).toBe("locked");
+    // The hold passes without waiting for it: the held rows backdated, then the alarm run by hand.
+    await runInDurableObject(room, (_room, state) => {
+      state.storage.sql.exec("UPDATE held SET held_at = held_at - 60000");
+    });
+    await runDurableObjectAlarm(room);
+    expect(await settled(gameId, m)).toMatchObject({ finalScore: { home: 1, away: 0 }, guesses: 1 });
+    expect((await fullBoard(gameId)).map((e) => [e.fanId, e.points])).toEqual([["f1", 3]]);
+  });
+
   it("retries the events message when the settlement queue refuses the match's final score", async () => {
     const matchId = uniqueMatchId("g-trigger");
     const events = [footballEvent(matchId, "match_start"), footballEvent(matchId, "match_end")];

@@ -103,15 +103,19 @@ local around = redis.call('ZRANGE', KEYS[1], s, r + tonumber(ARGV[2]), 'WITHSCOR
 local better = redis.call('ZCOUNT', KEYS[1], '-inf', '(' .. around[2])
 return {r, card, s, better, around}`;
 
-/** Writes fans' absolute totals (idempotent; older versions ignored), in chunks of WRITE_CHUNK. */
+/**
+ * Writes fans' absolute totals (idempotent; older versions ignored) in chunks of WRITE_CHUNK, sent side
+ * by side: chunks hold different fans, so their order does not matter, and Redis runs each alone (short),
+ * letting other clients' commands in between.
+ */
 export async function writeTotals(redis: Redis, board: BoardRef, totals: readonly FanTotal[]): Promise<number> {
-  let written = 0;
+  const calls: Promise<unknown>[] = [];
   for (let i = 0; i < totals.length; i += WRITE_CHUNK) {
     const args: string[] = [];
     for (const t of totals.slice(i, i + WRITE_CHUNK)) args.push(t.fanId, String(t.points), String(t.version));
-    written += Number(await runScript(redis, WRITE_SCRIPT, [boardKey(board), versionKey(board)], args));
+    calls.push(runScript(redis, WRITE_SCRIPT, [boardKey(board), versionKey(board)], args));
   }
-  return written;
+  return (await Promise.all(calls)).reduce((n: number, w) => n + Number(w), 0);
 }
 
 export async function writeMeta(redis: Redis, board: BoardRef, settledMatches: number): Promise<void> {

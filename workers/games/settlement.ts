@@ -27,7 +27,7 @@ import {
   scorePage,
   settledMatches,
 } from "../stores/postgres/games";
-import { DEFAULT_TENANT, roomName } from "../tenants/tenant";
+import { DEFAULT_TENANT, parseRoomName, roomName } from "../tenants/tenant";
 import { type BoardRef, markChainDone, openLeaderboardRedis, writeMeta, writeTotals } from "./leaderboard";
 
 export const PAGE_SIZE = 5_000;
@@ -173,6 +173,31 @@ export async function settleFinishedMatches(
   return failed;
 }
 
+/**
+ * The room's gap alarm released a held match_end (no events delivery follows it for the consumer to
+ * see): queue the final score as the consumer would have. `room` is the room's name (roomName). A
+ * refused queue is logged and counted; the operator's final-score route settles the match then.
+ */
+export async function settleReleasedEnd(
+  env: Pick<Env, "SETTLEMENT_QUEUE">,
+  room: string,
+  state: { status: string; score: readonly number[] },
+): Promise<void> {
+  if (state.status !== "finished") return;
+  const { tenantId, matchId } = parseRoomName(room);
+  const [home = 0, away = 0] = state.score;
+  try {
+    await requestSettlement(env, tenantId, matchId, { home, away }, "match_end");
+  } catch (err) {
+    metrics.dependencyErrors.inc({ dependency: "settlement_queue" });
+    log("error", "could not queue the settlement of a match_end released by the gap alarm", {
+      tenantId,
+      matchId,
+      error: errorMessage(err),
+    });
+  }
+}
+
 export async function consumeSettlement(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   // The batch's messages side by side (chains of one match, or several matches): one Postgres connection
   // each, so max_batch_size (wrangler.toml) bounds the connections whatever the burst.
@@ -218,7 +243,7 @@ async function handle(body: SettlementMessage, env: Env): Promise<void> {
       const targets = await openSettlements(pool, tenantId, body.matchId, body.final);
       const all: PageJob[] = [];
       for (const t of targets) {
-        const bounds = await chainBounds(pool, t.gameId, t.matchId, body.chainGuesses ?? CHAIN_GUESSES, MAX_CHAINS);
+        const bounds = await chainBounds(pool, t, body.chainGuesses ?? CHAIN_GUESSES, MAX_CHAINS);
         // Chain i walks (bound i-1, bound i]: its cursor starts where the previous range ends.
         all.push(
           ...bounds.map((upTo, index) => firstPage(t, bounds[index - 1] ?? "", upTo, { index, of: bounds.length })),
@@ -242,12 +267,12 @@ async function handle(body: SettlementMessage, env: Env): Promise<void> {
 }
 
 function firstPage(
-  t: SettlementTarget,
+  t: SettlementTarget & { guesses?: number },
   after: string,
   upTo: string | null,
   chain: { index: number; of: number },
 ): PageJob {
-  const { tenantId, ...rest } = t;
+  const { tenantId, guesses: _, ...rest } = t;
   return {
     v: 1,
     kind: "page",

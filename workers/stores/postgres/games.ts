@@ -154,24 +154,27 @@ export async function openSettlements(
   tenantId: string,
   matchId: string,
   final: GameScore,
-): Promise<SettlementTarget[]> {
+): Promise<(SettlementTarget & { guesses: number })[]> {
   const { rows } = await pool.query<{
     game_id: string;
     revision: number;
     exact_points: number;
     outcome_points: number;
+    guesses: number;
   }>(
     `UPDATE game_matches gm SET
        revision = CASE WHEN gm.final_home IS DISTINCT FROM $2::smallint OR gm.final_away IS DISTINCT FROM $3::smallint
                        THEN gm.revision + 1 ELSE gm.revision END,
        settling_since = CASE WHEN gm.final_home IS DISTINCT FROM $2::smallint OR gm.final_away IS DISTINCT FROM $3::smallint
                        THEN now() ELSE gm.settling_since END,
-       status = 'settling', final_home = $2::smallint, final_away = $3::smallint
+       status = 'settling', final_home = $2::smallint, final_away = $3::smallint,
+       -- Counted once here (guesses are locked by now): the status route reads it instead of counting.
+       guesses_scored = (SELECT count(*) FROM guesses x WHERE x.game_id = gm.game_id AND x.match_id = gm.match_id)
      FROM games g
      WHERE gm.match_id = $1 AND g.id = gm.game_id AND g.tenant_id = $4
        AND (gm.final_home IS DISTINCT FROM $2::smallint OR gm.final_away IS DISTINCT FROM $3::smallint
             OR gm.status <> 'settled')
-     RETURNING gm.game_id, gm.revision, g.exact_points, g.outcome_points`,
+     RETURNING gm.game_id, gm.revision, g.exact_points, g.outcome_points, gm.guesses_scored AS guesses`,
     [matchId, final.home, final.away, tenantId],
   );
   return rows.map((r) => ({
@@ -181,29 +184,26 @@ export async function openSettlements(
     revision: r.revision,
     final,
     scoring: { exact: r.exact_points, outcome: r.outcome_points },
+    guesses: r.guesses,
   }));
 }
 
 /**
  * Splits a match's guesses into at most `maxChains` fan-id ranges of about `perChain` guesses each, for
  * settlement chains that run side by side. Returns the ranges' inclusive upper bounds, the last one
- * open (null): [null] is one range over everything. One index walk over the match's keys, once per
- * revision; the chains themselves page by keyset.
+ * open (null): [null] is one range over everything. At most one index walk over the match's keys, once
+ * per revision; the chains themselves page by keyset.
  */
 export async function chainBounds(
   pool: Pool,
-  gameId: string,
-  matchId: string,
+  target: { gameId: string; matchId: string; guesses: number },
   perChain: number,
   maxChains: number,
 ): Promise<(string | null)[]> {
-  const { rows: counted } = await pool.query<{ n: number }>(
-    "SELECT count(*)::int AS n FROM guesses WHERE game_id = $1 AND match_id = $2",
-    [gameId, matchId],
-  );
-  const chains = Math.min(maxChains, Math.max(1, Math.ceil(counted[0]!.n / perChain)));
+  const { gameId, matchId, guesses } = target;
+  const chains = Math.min(maxChains, Math.max(1, Math.ceil(guesses / perChain)));
   if (chains === 1) return [null];
-  const step = Math.ceil(counted[0]!.n / chains);
+  const step = Math.ceil(guesses / chains);
   const { rows } = await pool.query<{ fan_id: string }>(
     `SELECT fan_id FROM (
        SELECT fan_id, row_number() OVER (ORDER BY fan_id) AS n FROM guesses WHERE game_id = $1 AND match_id = $2
@@ -367,8 +367,8 @@ export async function matchSettlement(
     guesses: number;
   }>(
     `SELECT gm.status, (${OPEN_SQL}) AS open, gm.final_home, gm.final_away, gm.revision, gm.settled_at, gm.duration_ms,
-       -- Settled: the count the settlement recorded (no scan of a million keys per status poll).
-       CASE WHEN gm.status = 'settled' THEN gm.guesses_scored
+       -- Settling or settled: the count taken when the settlement opened (no scan per status poll).
+       CASE WHEN gm.status IN ('settling', 'settled') THEN gm.guesses_scored
             ELSE (SELECT count(*) FROM guesses g WHERE g.game_id = gm.game_id AND g.match_id = gm.match_id)::int
        END AS guesses
      FROM game_matches gm JOIN games ga ON ga.id = gm.game_id AND ga.tenant_id = $3 ${matchJoin("gm.match_id", "$3")}
