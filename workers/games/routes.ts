@@ -190,7 +190,9 @@ export const createGameRoute = createRoute({
   path: "/v1/games",
   tags: ["games"],
   summary: "Create a prediction game",
-  description: "A prediction competition over registered matches. Default scoring: exact 3, outcome 1. Scope: admin.",
+  description:
+    "A prediction competition over registered matches of the caller's tenant; the game belongs to that tenant " +
+    "(every game route answers 404 for another tenant's game). Default scoring: exact 3, outcome 1. Scope: admin.",
   security: bearerAuth,
   middleware: admins(),
   request: { body: { content: { "application/json": { schema: createGameBody } }, required: true } },
@@ -205,7 +207,7 @@ export const getGameRoute = createRoute({
   path: "/v1/games/{gameId}",
   tags: ["games"],
   summary: "One prediction game",
-  description: "Scope: read or admin.",
+  description: "Scope: read or admin. Another tenant's game answers 404, like an unknown one.",
   security: bearerAuth,
   middleware: readers(),
   request: { params: gameIdParams },
@@ -336,7 +338,7 @@ export const finalScoreRoute = createRoute({
   tags: ["games"],
   summary: "Correct a match's final score",
   description:
-    "Re-settles every game holding the match when the score differs from the one settled (revision + 1): each " +
+    "Re-settles every game of the caller's tenant holding the match when the score differs from the one settled (revision + 1): each " +
     "fan's points move by exactly the difference. The same score again changes nothing. Normally the match " +
     "room's match_end settles a match; this is for corrections after the whistle. Scope: admin.",
   security: bearerAuth,
