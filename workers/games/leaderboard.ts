@@ -105,8 +105,9 @@ return {r, card, s, better, around}`;
 
 /**
  * Writes fans' absolute totals (idempotent; older versions ignored) in chunks of WRITE_CHUNK, sent side
- * by side: chunks hold different fans, so their order does not matter, and Redis runs each alone (short),
- * letting other clients' commands in between.
+ * by side: chunks hold different fans, so their order does not matter. Redis runs each alone for a few
+ * ms, so a read queued behind a page's write waits for at most its five chunks per chain. One after
+ * another, a page's write took longer than the next page's Postgres statement and held settlement back.
  */
 export async function writeTotals(redis: Redis, board: BoardRef, totals: readonly FanTotal[]): Promise<number> {
   const calls: Promise<unknown>[] = [];
