@@ -29,6 +29,7 @@ import { writePredictionLog } from "../workers/consumer/prediction-log";
 import { readSettlementMessage } from "../workers/games/settlement";
 import { forgetEventIds } from "../workers/ingest/dedup";
 import { type EventLogRow, type PredictionLogRow, readQueueMessage } from "../workers/queue/messages";
+import { DEFAULT_TENANT } from "../workers/tenants/tenant";
 import { DEFAULT_DEV_API_KEY } from "./seed";
 import { CLICKHOUSE_DATABASE, DEV_PORT_BASE, portsFrom } from "./stack";
 
@@ -150,13 +151,16 @@ async function postEvents(events: MatchEvent[]): Promise<{ accepted: number; dup
 async function resettle(body: unknown): Promise<string> {
   const m = readSettlementMessage(body);
   if (!m) throw new Error("cannot replay: not a settlement message this deploy can read");
+  // The final-score route settles the key's tenant's match: another tenant's stays parked, as its events do.
+  if (m.tenantId !== undefined && m.tenantId !== DEFAULT_TENANT)
+    throw new Error(`settlement of tenant '${m.tenantId}': re-send with an admin key of that tenant`);
   const res = await fetch(`${env.apiUrl}/v1/matches/${encodeURIComponent(m.matchId)}/final-score`, {
     method: "POST",
     headers: { authorization: `Bearer ${env.apiKey}`, "content-type": "application/json" },
     body: JSON.stringify(m.final),
   });
   if (res.status !== 202) throw new Error(`POST final-score answered ${res.status}: ${await res.text()}`);
-  return `settlement of ${m.tenantId ?? "default"}/${m.matchId} at ${m.final.home}-${m.final.away} queued again (the key's tenant)`;
+  return `settlement of ${m.matchId} at ${m.final.home}-${m.final.away} queued again`;
 }
 
 async function redriveMessages(client: ClickHouseClient, rows: Parked[]): Promise<void> {
@@ -185,7 +189,11 @@ async function redriveMessages(client: ClickHouseClient, rows: Parked[]): Promis
         if (refused.length > 0) throw new Error(`${refused.length} row(s) refused again: ${refused[0]!.error}`);
         console.log(`${row.id} analytics: ${m.events.length} event rows, ${m.predictions.length} predictions written`);
       } else {
-        const { events } = read.message;
+        const { events, tenantId } = read.message;
+        // Re-posted with the developer key, they would land in the default tenant: another tenant's events
+        // stay parked until they are re-sent with a key of that tenant.
+        if (tenantId !== undefined && tenantId !== DEFAULT_TENANT)
+          throw new Error(`events of tenant '${tenantId}': re-send them with a key of that tenant`);
         await forgetEventIds(
           redis,
           events.map((e) => e.eventId),

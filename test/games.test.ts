@@ -13,9 +13,7 @@ import {
 } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { guessPoints } from "../shared/games/scoring";
-import { hashApiKey, keyPrefix, newApiKey } from "../workers/api/api-keys";
 import { withPostgres } from "../workers/clients/postgres";
-import { apiClients, tenants } from "../workers/clients/postgres-schema";
 import { consumeEvents } from "../workers/consumer/consume-events";
 import { deadLetterOf } from "../workers/consumer/dead-letter-queue";
 import type { Env } from "../workers/env";
@@ -23,6 +21,7 @@ import { openLeaderboardRedis, readPage, writeTotals } from "../workers/games/le
 import { consumeSettlement, type SettlementMessage } from "../workers/games/settlement";
 import type { EventsMessage } from "../workers/queue/messages";
 import { BASE, call, createApiKey, eventually, footballEvent, postEvents, uniqueMatchId } from "./fixtures";
+import { createTenant, tenantKey } from "./tenant-fixtures";
 
 const DEAD = "http://127.0.0.1:9"; // discard port: nothing listens
 
@@ -570,6 +569,7 @@ describe("the trigger and the leaderboard's write order", () => {
     expect(deadLetterOf("matchpulse-settlement-dlq", page, 11)).toMatchObject({
       source: "settlement_dlq",
       target: "matchpulse-settlement-dlq",
+      tenantId: "t2",
       matchId: "m-dead",
       error: "failed 11 deliveries",
     });
@@ -593,33 +593,14 @@ describe("the trigger and the leaderboard's write order", () => {
 });
 
 describe("tenancy", () => {
-  /** A key of another tenant (created with the tenant if new). */
-  async function tenantKey(tenantId: string, scopes: string[]): Promise<string> {
-    const key = newApiKey();
-    const keyHash = await hashApiKey(key, env.API_KEY_PEPPER);
-    await withPostgres(env, async ({ db }) => {
-      await db.insert(tenants).values({ id: tenantId, name: tenantId }).onConflictDoNothing();
-      await db.insert(apiClients).values({ tenantId, name: "tenant test", keyHash, keyPrefix: keyPrefix(key), scopes });
-    });
-    return key;
-  }
-
   it("keeps two tenants' games apart: ids, matches, guesses, boards and settlement", async () => {
-    const other = `g12-${crypto.randomUUID().slice(0, 8)}`;
-    const [otherAdmin, otherOperator, otherReader] = await Promise.all([
-      tenantKey(other, ["admin"]),
-      tenantKey(other, ["games"]),
-      tenantKey(other, ["read"]),
-    ]);
+    const other = await createTenant("g12");
+    const [otherAdmin, otherOperator, otherReader] = (
+      await Promise.all([tenantKey(other, ["admin"]), tenantKey(other, ["games"]), tenantKey(other, ["read"])])
+    ).map((k) => k.key) as [string, string, string];
     // The same match id in both tenants: two matches.
     const m = await registerMatch("g-tenant");
-    await withPostgres(env, ({ pool }) =>
-      pool.query("INSERT INTO matches (tenant_id, id, sport, starts_at) VALUES ($1, $2, 'football', $3)", [
-        other,
-        m,
-        inAnHour(),
-      ]),
-    );
+    await ok(await call(otherAdmin, "/v1/matches", { body: { id: m, sport: "football", startsAt: inAnHour() } }), 201);
     const onlyHere = await registerMatch("g-tenant-default-only");
     const mine = await createGame([m]);
     const theirs = await ok<{ id: string; matchIds: string[] }>(

@@ -19,6 +19,7 @@ import { serveDocument } from "./openapi";
 import { playersRoutes } from "./players";
 import { sourcesRoutes } from "./sources";
 import { teamsRoutes } from "./teams";
+import { tenantsRoutes } from "./tenants";
 import { viewerTokensRoutes } from "./viewer-tokens";
 
 /** Longest X-Request-ID kept (it is copied into queue messages and every ClickHouse row of the request). */
@@ -58,6 +59,7 @@ app.route("/", apiClientsRoutes);
 app.route("/", viewerTokensRoutes);
 app.route("/", sourcesRoutes);
 app.route("/", gamesRoutes);
+app.route("/", tenantsRoutes);
 serveDocument(app);
 
 // Through c.newResponse (as Hono's default handler does) so headers set earlier, like X-Request-ID, stay.

@@ -19,17 +19,19 @@ export function deadLetterOf(queue: string, body: unknown, attempts: number): De
     return {
       source,
       target: queue,
+      tenantId: settlement?.tenantId,
       matchId: settlement?.matchId,
       error: `failed ${attempts} deliveries${settlement ? "" : "; not a settlement message this deploy can read"}`,
       body,
     };
   }
   const read = readQueueMessage(body);
-  const matchId = read.ok && read.message.kind === "events" ? read.message.matchId : undefined;
+  const events = read.ok && read.message.kind === "events" ? read.message : undefined;
   return {
     source,
     target: queue,
-    matchId,
+    tenantId: events?.tenantId,
+    matchId: events?.matchId,
     error: `failed ${attempts} deliveries${read.ok ? "" : `; ${read.reason}`}`,
     body,
   };

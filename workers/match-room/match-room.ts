@@ -13,6 +13,8 @@ import { settleReleasedEnd } from "../games/settlement";
 import { errorMessage, log } from "../observability/log";
 import type { ApplyResult } from "../queue/messages";
 import { RelayPublisher } from "../relay/publisher";
+import { LEASE_HEADER, LeaseRenewal, leaseFromHeader, releaseSocketLeases } from "../tenants/live-sockets";
+import { DEFAULT_TENANT, parseRoomName } from "../tenants/tenant";
 import { Broadcaster } from "./broadcast";
 import { foldDelivery } from "./fold";
 import { type RoomFrame, snapshotFrame, updateFrame } from "./frames";
@@ -25,6 +27,7 @@ import {
   closeQuietly,
   echoCloseCode,
   isBenignTeardownError,
+  leasesOf,
   SocketRegistry,
   VIEWER_HEADER,
 } from "./sockets";
@@ -49,11 +52,19 @@ export class MatchRoom extends DurableObject<Env> {
   private readonly relays: RelayPublisher;
   /** Null until the first event: such a room writes nothing (reads of unknown matches leave no storage). */
   private room: Room | null = null;
+  /** The tenant owning the match, from the object's name (workers/tenants/tenant.ts roomName). */
+  private readonly tenantId: string;
+  /** The object's name, null when it was not made by name (tests): then the match id names it. */
+  private readonly name: string | null;
   private lastAccessCheck = 0;
   private accessCheck: Promise<void> | null = null;
+  private readonly leaseRenewal = new LeaseRenewal();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
+    // The name the Worker addressed it by (idFromName), also inside the object and its alarms.
+    this.name = ctx.id.name ?? null;
+    this.tenantId = this.name === null ? DEFAULT_TENANT : parseRoomName(this.name).tenantId;
     this.store = new RoomStore(ctx.storage.sql);
     const record = this.store.loadRecord(sportOf);
     const sport = record && sportOf(record.sport);
@@ -61,7 +72,8 @@ export class MatchRoom extends DurableObject<Env> {
     this.relays = new RelayPublisher(
       ctx,
       env,
-      () => this.room?.record.matchId ?? null,
+      // Relays are named after the room (tenant and match).
+      () => (this.room ? (this.name ?? this.room.record.matchId) : null),
       () => ctx.getWebSockets().length,
     );
     this.broadcaster = new Broadcaster(
@@ -165,7 +177,8 @@ export class MatchRoom extends DurableObject<Env> {
     const since = sinceText === null ? null : Number(sinceText);
     const pair = new WebSocketPair();
     const [client, server] = [pair[0], pair[1]];
-    this.sockets.accept(this.ctx, server, { clientId, acked: null }, !viewer);
+    const lease = leaseFromHeader(request.headers.get(LEASE_HEADER));
+    this.sockets.accept(this.ctx, server, { clientId, acked: null, ...(lease ? { lease } : {}) }, !viewer);
     const opening = this.openingFrame(record, since);
     if (opening) server.send(JSON.stringify(opening));
     await this.scheduleAlarm();
@@ -182,10 +195,13 @@ export class MatchRoom extends DurableObject<Env> {
         this.broadcaster.publish(this.deliver(room, [], true).frames);
         // A match_end released here reaches no consumer: start the prediction game's settlement.
         if (!ended && this.room)
-          await settleReleasedEnd(this.env, this.ctx.id.name ?? this.room.record.matchId, stateView(this.room.record));
+          await settleReleasedEnd(this.env, this.name ?? this.room.record.matchId, stateView(this.room.record));
       }
     }
-    if (this.ctx.getWebSockets().length > 0) await this.checkAccess();
+    const sockets = this.ctx.getWebSockets();
+    if (sockets.length > 0) await this.checkAccess();
+    if (sockets.length > 0 && this.leaseRenewal.due())
+      await this.leaseRenewal.renew(this.env, leasesOf(this.ctx.getWebSockets(), this.sockets));
     await this.scheduleAlarm();
   }
 
@@ -196,15 +212,23 @@ export class MatchRoom extends DurableObject<Env> {
   }
 
   override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
+    this.returnLease(ws);
     this.sockets.forget(ws);
     const echoed = echoCloseCode(code);
     closeQuietly(ws, echoed, echoed === code ? reason : "");
   }
 
   override async webSocketError(ws: WebSocket, error: unknown): Promise<void> {
+    this.returnLease(ws);
     this.sockets.forget(ws);
     if (!isBenignTeardownError(error)) log("warn", "live socket error", { error: errorMessage(error) });
     closeQuietly(ws, 1011, "internal error");
+  }
+
+  /** A socket closed: its lease in the tenant's live-sockets quota goes back (in the background). */
+  private returnLease(ws: WebSocket): void {
+    const { lease } = this.sockets.state(ws);
+    if (lease) this.ctx.waitUntil(releaseSocketLeases(this.env, [lease]));
   }
 
   /** The room of this match, created with the first event (and its strength); null for an event of no sport. */
@@ -213,7 +237,7 @@ export class MatchRoom extends DurableObject<Env> {
       const sport = first && sportOf(first.sport);
       if (!sport) return null;
       // Strength is read once, before the first event, so every prediction of the match uses it.
-      const strength = await this.ctx.blockConcurrencyWhile(() => loadStrength(this.env, matchId));
+      const strength = await this.ctx.blockConcurrencyWhile(() => loadStrength(this.env, this.tenantId, matchId));
       if (!this.room) {
         this.store.ensureSchema();
         const record = newRecord(matchId, sport, strength ?? DEFAULT_STRENGTH);
@@ -221,7 +245,7 @@ export class MatchRoom extends DurableObject<Env> {
         this.room = { record, sport };
       }
     } else if (this.room.record.strengthRetryAt !== undefined && Date.now() >= this.room.record.strengthRetryAt) {
-      const strength = await this.ctx.blockConcurrencyWhile(() => loadStrength(this.env, matchId));
+      const strength = await this.ctx.blockConcurrencyWhile(() => loadStrength(this.env, this.tenantId, matchId));
       const { strengthRetryAt: _, ...record } = this.room.record;
       this.room = {
         ...this.room,
