@@ -12,6 +12,7 @@ import { startWorker } from "../dev/stack/worker";
 import { buildPage } from "../web/build";
 import { benchAnalytics } from "./analytics";
 import { type CostCounts, countCosts, countFrameCosts, noopCpuMs } from "./cost";
+import { benchGames, gamesRuns } from "./games";
 import {
   type BenchTarget,
   bareInsert,
@@ -289,6 +290,12 @@ async function main(): Promise<void> {
       const events = quick ? 1_000_000 : 10_000_000;
       for (const f of await benchAnalytics(stack.env, { events, http: { baseUrl: t.baseUrl, apiKey: t.apiKey } }))
         record(f);
+    }
+    if (wanted("games")) {
+      // The prediction game (bench/games.ts): guesses loaded through the API, match_end, settlement timed
+      // to the last leaderboard change with reads alongside, memory, correctness.
+      for (const run of gamesRuns(quick))
+        for (const f of await benchGames(t, worker.pid, { ...run, redisPort: ports.redis })) record(f);
     }
     if (wanted("relays")) {
       // Its own runtimes (Miniflare, no wrangler proxy): the room alone versus relays, in this run.
