@@ -264,7 +264,14 @@ export function buildContractSchema(
               {
                 type: types.output(document.properties?.[`subscription:${f.name}`] ?? {}, f.typeName),
                 description: f.description,
-                args: { matchId: { type: new GraphQLNonNull(GraphQLString) } },
+                args: {
+                  matchId: { type: new GraphQLNonNull(GraphQLString), description: "The socket's match." },
+                  since: {
+                    type: GraphQLInt,
+                    description:
+                      "The last seq received: the first payload is then what was missed (as ?since= on /live).",
+                  },
+                },
                 // The room executes the selection on each frame against subscriptionRoot(frame).
                 resolve: (root: unknown) => (root as Record<string, unknown>)[f.name],
               } satisfies GraphQLFieldConfig<unknown, unknown>,

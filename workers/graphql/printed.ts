@@ -1,6 +1,6 @@
 // schema.graphql's text: the generated schema in SDL, with a header saying where it comes from.
 import { printSchema } from "graphql";
-import { graphqlSchema } from "./server";
+import { graphqlSchema } from "./schema";
 
 export const SCHEMA_HEADER =
   "# Generated from the REST routes' declarations (workers/graphql/contract.ts): do not edit.\n" +

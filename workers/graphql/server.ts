@@ -5,75 +5,22 @@
 // scopes, viewer-token match checks, tenant rules and answers are REST's own. GraphiQL is served locally.
 import { costLimitPlugin } from "@escape.tech/graphql-armor-cost-limit";
 import { maxDepthPlugin } from "@escape.tech/graphql-armor-max-depth";
-import { GraphQLError, type GraphQLFieldResolver, type GraphQLSchema } from "graphql";
+import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { GraphQLError } from "graphql";
 import { createYoga, type Plugin } from "graphql-yoga";
-import type { Context, Hono } from "hono";
+import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../api/app-env";
 import { requireScope, VIEWER_TOKEN_PARAM, verifiedViewer } from "../api/auth";
-import { prepaidRequests, rateLimitedError, rateLimitHeaders, takeBudget } from "../api/rate-limit";
+import { bearerAuth, errors } from "../api/openapi";
+import { rateLimitedError, rateLimitHeaders, takeBudget } from "../api/rate-limit";
 import type { Env } from "../env";
 import { metrics } from "../observability/metrics";
-import { buildContractSchema, pathParameters, type RootField } from "./contract";
 import { MAX_COST, MAX_DEPTH, MAX_ROOT_FIELDS, rootFieldCount } from "./cost";
-import { rootFields } from "./fields";
-import { subscriptionFields } from "./subscriptions";
+import { type GraphqlContext, graphqlSchema } from "./schema";
+import { graphqlSocketRoute, mountGraphqlSocket } from "./socket-route";
 
 export const GRAPHQL_PATH = "/v1/graphql";
-
-/** What every resolver gets: the Hono context of the GraphQL request and how to ask the REST app. */
-export interface GraphqlContext {
-  hono: Context<AppEnv>;
-  rest: (request: Request) => Promise<Response>;
-  /** The credential each REST read is sent with: the caller's own. */
-  authorization: string;
-  /** Rate-limit headers of the charge, copied onto the response. */
-  charged: Record<string, string>;
-}
-
-/** A REST error body as a GraphQL error: the same code, message and issues, and the REST status. */
-async function restError(res: Response): Promise<GraphQLError> {
-  const body = (await res.json().catch(() => null)) as {
-    error?: { code: string; message: string; issues?: unknown };
-  } | null;
-  const error = body?.error ?? { code: "internal", message: `status ${res.status}` };
-  return new GraphQLError(error.message, {
-    extensions: { code: error.code, status: res.status, ...(error.issues ? { issues: error.issues } : {}) },
-  });
-}
-
-/** A root field's resolver: its REST route, called with the field's arguments as path and query parameters. */
-function restResolver(field: RootField): GraphQLFieldResolver<unknown, GraphqlContext> {
-  const inPath = new Set(pathParameters(field.route.path));
-  return async (_source, args: Record<string, unknown>, context) => {
-    const path = field.route.path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(String(args[name])));
-    const query = new URLSearchParams();
-    for (const [name, value] of Object.entries(args)) {
-      if (!inPath.has(name) && value !== undefined && value !== null) query.set(name, String(value));
-    }
-    const url = new URL(`${path}${query.size > 0 ? `?${query}` : ""}`, context.hono.req.url);
-    const request = new Request(url, {
-      headers: { authorization: context.authorization, "x-request-id": context.hono.get("requestId") },
-    });
-    prepaidRequests.add(request);
-    const res = await context.rest(request);
-    if (res.status === 200) return res.json();
-    if (res.status === 404 && field.notFoundIsNull) return null;
-    throw await restError(res);
-  };
-}
-
-let schema: GraphQLSchema | undefined;
-
-/** The schema, built once per isolate from the REST routes' declarations. */
-export function graphqlSchema(): GraphQLSchema {
-  schema ??= buildContractSchema(
-    rootFields,
-    restResolver as (f: RootField) => GraphQLFieldResolver<unknown, unknown>,
-    subscriptionFields,
-  );
-  return schema;
-}
 
 /** Charges the operation to the key's read budget before it runs (viewer tokens spend none, as in REST). */
 const chargeReads: Plugin<GraphqlContext> = {
@@ -137,8 +84,57 @@ const graphqlAccess = createMiddleware<AppEnv>(async (c, next) => {
   return next();
 });
 
+const graphqlBody = z
+  .object({
+    query: z.string(),
+    variables: z.record(z.string(), z.unknown()).nullable().optional(),
+    operationName: z.string().nullable().optional(),
+  })
+  .meta({ id: "GraphqlRequest" });
+const graphqlResult = z
+  .object({
+    data: z.record(z.string(), z.unknown()).nullable().optional(),
+    errors: z
+      .array(z.object({ message: z.string(), extensions: z.record(z.string(), z.unknown()).optional() }))
+      .optional(),
+  })
+  .meta({ id: "GraphqlResult" });
+const graphqlDescription =
+  "The schema is `schema.graphql` (generated from these routes: every query field is one REST read, with the same " +
+  "credentials, tenant rules and answers; 404 is null). An operation costs one unit of the read budget per REST " +
+  "read it makes (429 when spent); depth and cost limits refuse abusive operations (400). A viewer token reads its " +
+  "matches' fields only. Locally a browser gets GraphiQL here.";
+const graphqlResponses = {
+  200: { description: "The GraphQL result", content: { "application/json": { schema: graphqlResult } } },
+  ...errors(400, 401, 403, 429, 503),
+};
+
 /** Mounts the GraphQL endpoint on the app whose REST routes it reads. */
-export function mountGraphql(app: Hono<AppEnv>): void {
+export function mountGraphql(app: OpenAPIHono<AppEnv>): void {
+  app.openAPIRegistry.registerPath(
+    createRoute({
+      method: "post",
+      path: GRAPHQL_PATH,
+      tags: ["graphql"],
+      summary: "GraphQL queries",
+      description: graphqlDescription,
+      security: bearerAuth,
+      request: { body: { content: { "application/json": { schema: graphqlBody } }, required: true } },
+      responses: graphqlResponses,
+    }),
+  );
+  app.openAPIRegistry.registerPath(
+    createRoute({
+      method: "get",
+      path: GRAPHQL_PATH,
+      tags: ["graphql"],
+      summary: "GraphQL queries (GET: ?query=&variables=&operationName=)",
+      description: graphqlDescription,
+      security: bearerAuth,
+      responses: graphqlResponses,
+    }),
+  );
+  app.openAPIRegistry.registerPath(graphqlSocketRoute);
   const answer = async (c: Context<AppEnv>) => {
     const bearer = c.req.header("authorization");
     const context: GraphqlContext = {
@@ -159,4 +155,5 @@ export function mountGraphql(app: Hono<AppEnv>): void {
     return next();
   });
   app.on(["GET", "POST"], GRAPHQL_PATH, graphqlAccess, answer);
+  mountGraphqlSocket(app);
 }

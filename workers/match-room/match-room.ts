@@ -9,10 +9,12 @@ import type { Prediction } from "../../shared/contract/prediction";
 import { sportOf } from "../../shared/sports";
 import type { MatchEvent, SportModule } from "../../shared/sports/sport";
 import { type Env, numberVar } from "../env";
+import { GRAPHQL_SOCKET_TAG, GraphqlSockets } from "../graphql/room-sockets";
+import { graphqlSchema } from "../graphql/schema";
 import { errorMessage, log } from "../observability/log";
 import type { ApplyResult } from "../queue/messages";
 import { RelayPublisher } from "../relay/publisher";
-import { Broadcaster } from "./broadcast";
+import { Broadcaster, sinks } from "./broadcast";
 import { foldDelivery } from "./fold";
 import { type RoomFrame, snapshotFrame, updateFrame } from "./frames";
 import { DEFAULT_STRENGTH, newRecord, type RoomRecord, stateView } from "./record";
@@ -46,6 +48,8 @@ export class MatchRoom extends DurableObject<Env> {
   private readonly broadcaster: Broadcaster;
   /** Past a threshold of sockets, frames also go once to each of the match's relays (workers/relay). */
   private readonly relays: RelayPublisher;
+  /** GraphQL subscriptions over graphql-ws (workers/graphql/room-sockets.ts): frames reach them too. */
+  private readonly graphql: GraphqlSockets;
   /** Null until the first event: such a room writes nothing (reads of unknown matches leave no storage). */
   private room: Room | null = null;
   private lastAccessCheck = 0;
@@ -63,11 +67,19 @@ export class MatchRoom extends DurableObject<Env> {
       () => this.room?.record.matchId ?? null,
       () => ctx.getWebSockets().length,
     );
+    this.graphql = new GraphqlSockets(
+      ctx,
+      this.sockets,
+      graphqlSchema,
+      () => this.room?.record.matchId ?? null,
+      (since) => (this.room ? this.openingFrame(this.room.record, since) : null),
+      () => this.checkAccessSoon(),
+    );
     this.broadcaster = new Broadcaster(
-      () => ctx.getWebSockets(),
+      () => this.liveSockets(),
       this.sockets,
       () => this.checkAccessSoon(),
-      this.relays,
+      sinks(this.relays, this.graphql),
     );
     // Keep-alive pings are answered by the runtime without waking a hibernated room.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_TEXT, PONG_TEXT));
@@ -160,6 +172,11 @@ export class MatchRoom extends DurableObject<Env> {
         );
       }
     }
+    if (new URL(request.url).pathname.endsWith("/graphql")) {
+      const accepted = this.graphql.accept(clientId, !viewer);
+      await this.scheduleAlarm();
+      return accepted;
+    }
     const sinceText = new URL(request.url).searchParams.get("since");
     const since = sinceText === null ? null : Number(sinceText);
     const pair = new WebSocketPair();
@@ -185,6 +202,7 @@ export class MatchRoom extends DurableObject<Env> {
   }
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    if (this.graphql.isGraphql(ws)) return this.graphql.message(ws, message);
     const msg = parseClientMessage(message);
     if (msg?.type === "ping") ws.send(PONG_TEXT);
     else if (msg?.type === "ack") this.sockets.acknowledge(ws, msg.seq);
@@ -200,6 +218,15 @@ export class MatchRoom extends DurableObject<Env> {
     this.sockets.forget(ws);
     if (!isBenignTeardownError(error)) log("warn", "live socket error", { error: errorMessage(error) });
     closeQuietly(ws, 1011, "internal error");
+  }
+
+  /** The /live sockets (the graphql-ws ones get their frames through this.graphql). */
+  private liveSockets(): WebSocket[] {
+    const graphql = this.ctx.getWebSockets(GRAPHQL_SOCKET_TAG);
+    const all = this.ctx.getWebSockets();
+    if (graphql.length === 0) return all;
+    const skip = new Set(graphql);
+    return all.filter((ws) => !skip.has(ws));
   }
 
   /** The room of this match, created with the first event (and its strength); null for an event of no sport. */

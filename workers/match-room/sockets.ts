@@ -1,6 +1,7 @@
 // Socket lifecycle for the room's hibernating WebSockets: per-socket state kept in the socket's
 // attachment (so it survives hibernation) with an in-memory mirror, quiet closes, and which errors are
 // ordinary teardown.
+import type { GraphqlSocketState } from "../graphql/room-sockets";
 
 /** The API puts the authenticated client's id on the upgrade request it forwards to the room. */
 export const CLIENT_ID_HEADER = "x-matchpulse-client-id";
@@ -13,6 +14,8 @@ export interface SocketState {
   clientId: string | null;
   /** The last seq the client acknowledged; null until it sends an ack (then it is judged on them). */
   acked: number | null;
+  /** A graphql-ws socket's protocol state and subscriptions (workers/graphql/room-sockets.ts); absent on /live. */
+  graphql?: GraphqlSocketState;
 }
 
 /** Tag of a client's sockets: `ctx.getWebSockets(tag)` counts them, also after hibernation. */
@@ -23,15 +26,19 @@ function readAttachment(ws: WebSocket): SocketState {
   if (typeof value !== "object" || value === null) return { clientId: null, acked: null };
   const clientId = "clientId" in value && typeof value.clientId === "string" ? value.clientId : null;
   const acked = "acked" in value && typeof value.acked === "number" ? value.acked : null;
-  return { clientId, acked };
+  const graphql = "graphql" in value && typeof value.graphql === "object" && value.graphql !== null;
+  return { clientId, acked, ...(graphql ? { graphql: value.graphql as GraphqlSocketState } : {}) };
 }
 
 export class SocketRegistry {
   private readonly states = new Map<WebSocket, SocketState>();
 
-  /** `counted`: tag the socket with its client, for the per-key socket cap (viewers' sockets are not). */
-  accept(ctx: DurableObjectState, ws: WebSocket, state: SocketState, counted = true): void {
-    ctx.acceptWebSocket(ws, state.clientId === null || !counted ? [] : [clientTag(state.clientId)]);
+  /**
+   * `counted`: tag the socket with its client, for the per-key socket cap (viewers' sockets are not);
+   * `tags`: more tags (e.g. the graphql-ws sockets').
+   */
+  accept(ctx: DurableObjectState, ws: WebSocket, state: SocketState, counted = true, tags: string[] = []): void {
+    ctx.acceptWebSocket(ws, [...(state.clientId === null || !counted ? [] : [clientTag(state.clientId)]), ...tags]);
     ws.serializeAttachment(state);
     this.states.set(ws, state);
   }
@@ -49,6 +56,12 @@ export class SocketRegistry {
     const state = this.state(ws);
     if (state.acked !== null && seq <= state.acked) return;
     const next = { ...state, acked: seq };
+    ws.serializeAttachment(next);
+    this.states.set(ws, next);
+  }
+
+  /** Replaces a socket's state (in its attachment, so it survives hibernation). */
+  update(ws: WebSocket, next: SocketState): void {
     ws.serializeAttachment(next);
     this.states.set(ws, next);
   }

@@ -1,0 +1,279 @@
+// GraphQL subscriptions in the match room, over the graphql-ws protocol (subprotocol graphql-transport-ws)
+// on hibernating sockets. A socket's protocol state and subscriptions live in its attachment (so they
+// survive hibernation; nothing keeps the room awake between frames), and the room's frames reach them as
+// they reach /live: the same coalesced frames, corrections and `since` resume (the subscription's `since`
+// argument). Each broadcast executes a subscription's selection once per distinct (query, variables,
+// operation) and sends the result to every socket that subscribed with it.
+import { costLimitRule } from "@escape.tech/graphql-armor-cost-limit";
+import { maxDepthRule } from "@escape.tech/graphql-armor-max-depth";
+import {
+  type DocumentNode,
+  executeSync,
+  type GraphQLError,
+  type GraphQLSchema,
+  getArgumentValues,
+  getOperationAST,
+  getVariableValues,
+  Kind,
+  parse,
+  specifiedRules,
+  validate,
+} from "graphql";
+import { CloseCode, GRAPHQL_TRANSPORT_WS_PROTOCOL, MessageType, parseMessage, stringifyMessage } from "graphql-ws";
+import type { ServerFrame } from "../../shared/contract/live-protocol";
+import type { FrameSink } from "../match-room/broadcast";
+import { closeQuietly, type SocketRegistry } from "../match-room/sockets";
+import { MAX_COST, MAX_DEPTH } from "./cost";
+import { subscriptionRoot } from "./subscriptions";
+
+export const GRAPHQL_SOCKET_TAG = "graphql";
+export { GRAPHQL_TRANSPORT_WS_PROTOCOL };
+/** Subscriptions one socket may hold, and the most text they may take (an attachment holds 16 KB). */
+export const MAX_SUBSCRIPTIONS_PER_SOCKET = 10;
+export const MAX_SUBSCRIPTIONS_CHARS = 12_000;
+/** Parsed and validated documents kept per room (re-parsed from the attachment after hibernation). */
+const MAX_PREPARED = 500;
+
+interface Subscription {
+  query: string;
+  variables: Record<string, unknown> | null;
+  operationName: string | null;
+}
+
+/** What a graphql-ws socket's attachment holds. */
+export interface GraphqlSocketState {
+  /** connection_init received and acknowledged. */
+  ready: boolean;
+  subscriptions: Record<string, Subscription>;
+}
+
+interface Prepared {
+  document: DocumentNode;
+  variables: Record<string, unknown>;
+}
+
+const keyOf = (s: Subscription): string => JSON.stringify([s.query, s.variables, s.operationName]);
+
+/** A `next` message around a payload serialized once for every socket that shares it. */
+const nextText = (id: string, payload: string): string =>
+  `{"id":${JSON.stringify(id)},"type":"${MessageType.Next}","payload":${payload}}`;
+
+const errorText = (id: string, errors: readonly { message: string }[]): string =>
+  stringifyMessage({ id, type: MessageType.Error, payload: errors.map((e) => ({ message: e.message })) });
+
+export class GraphqlSockets implements FrameSink {
+  private readonly prepared = new Map<string, Prepared>();
+  /** Executions since the room started (tests check the once-per-distinct-subscription rule). */
+  executions = 0;
+
+  constructor(
+    private readonly ctx: DurableObjectState,
+    private readonly registry: SocketRegistry,
+    private readonly schema: () => GraphQLSchema,
+    /** The room's match id (as events name it), null before its first event. */
+    private readonly matchId: () => string | null,
+    /** What a subscriber with `since` gets first: a snapshot, what it missed, or nothing. */
+    private readonly opening: (since: number | null) => ServerFrame | null,
+    /** Called when frames go out (the room re-checks its clients' keys then). */
+    private readonly onSend: () => void,
+  ) {}
+
+  /** Accepts a graphql-ws socket (the Worker checked the credential and the subprotocol). */
+  accept(clientId: string | null, counted: boolean): Response {
+    const pair = new WebSocketPair();
+    const [client, server] = [pair[0], pair[1]];
+    this.registry.accept(
+      this.ctx,
+      server,
+      { clientId, acked: null, graphql: { ready: false, subscriptions: {} } },
+      counted,
+      [GRAPHQL_SOCKET_TAG],
+    );
+    return new Response(null, {
+      status: 101,
+      webSocket: client,
+      headers: { "sec-websocket-protocol": GRAPHQL_TRANSPORT_WS_PROTOCOL },
+    });
+  }
+
+  isGraphql(ws: WebSocket): boolean {
+    return this.registry.state(ws).graphql !== undefined;
+  }
+
+  /** One graphql-ws message from a client. Protocol violations close the socket with graphql-ws's codes. */
+  message(ws: WebSocket, data: string | ArrayBuffer): void {
+    const state = this.registry.state(ws);
+    const graphql = state.graphql;
+    if (!graphql) return;
+    let message: ReturnType<typeof parseMessage>;
+    try {
+      message = parseMessage(typeof data === "string" ? data : new TextDecoder().decode(data));
+    } catch (err) {
+      closeQuietly(ws, CloseCode.BadRequest, (err instanceof Error ? err.message : "invalid message").slice(0, 120));
+      return;
+    }
+    switch (message.type) {
+      case MessageType.ConnectionInit:
+        if (graphql.ready) {
+          closeQuietly(ws, CloseCode.TooManyInitialisationRequests, "Too many initialisation requests");
+          return;
+        }
+        this.registry.update(ws, { ...state, graphql: { ...graphql, ready: true } });
+        ws.send(stringifyMessage({ type: MessageType.ConnectionAck }));
+        return;
+      case MessageType.Ping:
+        ws.send(stringifyMessage({ type: MessageType.Pong }));
+        return;
+      case MessageType.Pong:
+        return;
+      case MessageType.Subscribe: {
+        if (!graphql.ready) {
+          closeQuietly(ws, CloseCode.Unauthorized, "Unauthorized");
+          return;
+        }
+        if (message.id in graphql.subscriptions) {
+          closeQuietly(ws, CloseCode.SubscriberAlreadyExists, `Subscriber for ${message.id} already exists`);
+          return;
+        }
+        const subscription: Subscription = {
+          query: message.payload.query,
+          variables: message.payload.variables ?? null,
+          operationName: message.payload.operationName ?? null,
+        };
+        const refused = this.refusal(graphql, message.id, subscription);
+        if (refused) {
+          ws.send(errorText(message.id, refused));
+          return;
+        }
+        const subscriptions = { ...graphql.subscriptions, [message.id]: subscription };
+        this.registry.update(ws, { ...state, graphql: { ...graphql, subscriptions } });
+        const first = this.opening(this.sinceOf(subscription));
+        if (first) ws.send(nextText(message.id, this.run(subscription, [first])[0] ?? "null"));
+        return;
+      }
+      case MessageType.Complete: {
+        const { [message.id]: _, ...subscriptions } = graphql.subscriptions;
+        this.registry.update(ws, { ...state, graphql: { ...graphql, subscriptions } });
+        return;
+      }
+      default:
+        closeQuietly(ws, CloseCode.BadRequest, `Unexpected message of type ${message.type} received`);
+    }
+  }
+
+  // --- FrameSink: the room's broadcast reaches the graphql-ws sockets through here ---------------------
+
+  active(): boolean {
+    return this.ctx.getWebSockets(GRAPHQL_SOCKET_TAG).length > 0;
+  }
+
+  publish(frames: ServerFrame[]): void {
+    const sockets = this.ctx.getWebSockets(GRAPHQL_SOCKET_TAG);
+    if (sockets.length === 0 || frames.length === 0) return;
+    this.onSend();
+    const results = new Map<string, string[]>();
+    for (const ws of sockets) {
+      const subscriptions = this.registry.state(ws).graphql?.subscriptions ?? {};
+      const texts: string[] = [];
+      for (const [id, subscription] of Object.entries(subscriptions)) {
+        const key = keyOf(subscription);
+        let payloads = results.get(key);
+        if (!payloads) {
+          payloads = this.run(subscription, frames);
+          results.set(key, payloads);
+        }
+        for (const payload of payloads) texts.push(nextText(id, payload));
+      }
+      try {
+        for (const text of texts) ws.send(text);
+      } catch {
+        // Closing, or its buffer is full: as on /live, the client resumes with `since`.
+        this.registry.forget(ws);
+        closeQuietly(ws, 4008, "too slow: resubscribe with since");
+      }
+    }
+  }
+
+  /** The selection executed on each frame, serialized: one payload per frame. */
+  private run(subscription: Subscription, frames: ServerFrame[]): string[] {
+    const prepared = this.prepare(subscription);
+    if (!("document" in prepared)) return frames.map(() => JSON.stringify({ errors: prepared }));
+    return frames.map((frame) => {
+      this.executions++;
+      const result = executeSync({
+        schema: this.schema(),
+        document: prepared.document,
+        rootValue: subscriptionRoot(frame),
+        variableValues: prepared.variables,
+        operationName: subscription.operationName,
+      });
+      return JSON.stringify(result.errors ? { ...result, errors: result.errors.map((e) => e.toJSON()) } : result);
+    });
+  }
+
+  /** Parsed and validated (cached per distinct subscription), or the errors that refuse it. */
+  private prepare(subscription: Subscription): Prepared | readonly { message: string }[] {
+    const key = keyOf(subscription);
+    const hit = this.prepared.get(key);
+    if (hit) return hit;
+    let document: DocumentNode;
+    try {
+      document = parse(subscription.query, { maxTokens: 2_000 });
+    } catch (err) {
+      return [err as GraphQLError];
+    }
+    let errors: readonly { message: string }[];
+    try {
+      errors = validate(this.schema(), document, [
+        ...specifiedRules,
+        maxDepthRule({ n: MAX_DEPTH, ignoreIntrospection: false }),
+        costLimitRule({ maxCost: MAX_COST }),
+      ]);
+    } catch (err) {
+      // graphql-armor throws its rejection.
+      errors = [{ message: err instanceof Error ? err.message : String(err) }];
+    }
+    if (errors.length > 0) return errors;
+    const operation = getOperationAST(document, subscription.operationName);
+    if (operation?.operation !== "subscription") {
+      return [{ message: "this socket serves subscriptions; send queries to POST /v1/graphql" }];
+    }
+    const coerced = getVariableValues(this.schema(), operation.variableDefinitions ?? [], subscription.variables ?? {});
+    if (coerced.errors) return coerced.errors;
+    const prepared = { document, variables: coerced.coerced };
+    if (this.prepared.size >= MAX_PREPARED) this.prepared.clear();
+    this.prepared.set(key, prepared);
+    return prepared;
+  }
+
+  /** Why a new subscription is refused, or null: invalid, another match, or over the socket's bounds. */
+  private refusal(graphql: GraphqlSocketState, id: string, subscription: Subscription) {
+    if (Object.keys(graphql.subscriptions).length >= MAX_SUBSCRIPTIONS_PER_SOCKET) {
+      return [{ message: `at most ${MAX_SUBSCRIPTIONS_PER_SOCKET} subscriptions per socket` }];
+    }
+    const size = JSON.stringify(graphql.subscriptions).length + keyOf(subscription).length + id.length;
+    if (size > MAX_SUBSCRIPTIONS_CHARS) return [{ message: "this socket's subscriptions are too large" }];
+    const prepared = this.prepare(subscription);
+    if (!("document" in prepared)) return prepared;
+    const { matchId } = this.rootArguments(subscription);
+    if (matchId !== this.matchId()) {
+      return [{ message: `this socket serves match '${this.matchId()}', not '${String(matchId)}'` }];
+    }
+    return null;
+  }
+
+  private sinceOf(subscription: Subscription): number | null {
+    const { since } = this.rootArguments(subscription);
+    return typeof since === "number" ? since : null;
+  }
+
+  /** The arguments of the subscription's root field, with its variables applied. */
+  private rootArguments(subscription: Subscription): Record<string, unknown> {
+    const prepared = this.prepare(subscription);
+    if (!("document" in prepared)) return {};
+    const field = getOperationAST(prepared.document, subscription.operationName)?.selectionSet.selections[0];
+    if (field?.kind !== Kind.FIELD) return {};
+    const definition = this.schema().getSubscriptionType()?.getFields()[field.name.value];
+    return definition ? getArgumentValues(definition, field, prepared.variables) : {};
+  }
+}
