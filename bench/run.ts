@@ -12,6 +12,7 @@ import { startWorker } from "../dev/stack/worker";
 import { buildPage } from "../web/build";
 import { benchAnalytics } from "./analytics";
 import { type CostCounts, countCosts, countFrameCosts, noopCpuMs } from "./cost";
+import { benchGraphql } from "./graphql";
 import {
   type BenchTarget,
   bareInsert,
@@ -290,6 +291,7 @@ async function main(): Promise<void> {
       for (const f of await benchAnalytics(stack.env, { events, http: { baseUrl: t.baseUrl, apiKey: t.apiKey } }))
         record(f);
     }
+    if (wanted("graphql")) await benchGraphql(t, { samples: quick ? 50 : 200, updates: quick ? 30 : 100 }, record);
     if (wanted("relays")) {
       // Its own runtimes (Miniflare, no wrangler proxy): the room alone versus relays, in this run.
       const sizes = (process.env.MATCHPULSE_BENCH_RELAYS ?? (quick ? "500" : "1000,5000,8000")).split(",").map(Number);

@@ -5,6 +5,7 @@
 import { env, SELF } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { hashApiKey, keyPrefix, newApiKey } from "../workers/api/api-keys";
+import { app } from "../workers/api/app";
 import { withPostgres } from "../workers/clients/postgres";
 import { apiClients, tenants } from "../workers/clients/postgres-schema";
 import { MAX_DEPTH, MAX_ROOT_FIELDS } from "../workers/graphql/cost";
@@ -110,6 +111,19 @@ describe("GraphQL queries", () => {
     expect(body.data?.liveState).toBeNull();
     expect(body.data?.match).toBeNull();
     expect(body.errors?.[0]?.extensions).toMatchObject({ code: "invalid_request", status: 400 });
+  });
+
+  it("come with GraphiQL for a browser on the local stack only", async () => {
+    const page = await SELF.fetch(`${BASE}/v1/graphql`, { headers: { accept: "text/html" } });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toMatch(/GraphiQL/i);
+    // Production has no local Postgres bridge (wrangler.toml: NEON_WS_PROXY = ""): no page, the API as ever.
+    const production = await app.request(
+      "/v1/graphql",
+      { headers: { accept: "text/html" } },
+      { ...env, NEON_WS_PROXY: "" },
+    );
+    expect(production.status).toBe(401);
   });
 
   it("are served over GET too", async () => {
