@@ -2,7 +2,7 @@
 // (subprotocol echoed, credentials as /live, another tenant's match as missing as a nonexistent one), and
 // payloads equal to the plain socket's frames for the same events, a `since` resume, a correction, and
 // one execution per distinct subscription per broadcast.
-import { env, runInDurableObject, SELF } from "cloudflare:test";
+import { env, evictDurableObject, runInDurableObject, SELF } from "cloudflare:test";
 import { MessageType, parseMessage, stringifyMessage } from "graphql-ws";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { ServerFrame } from "../shared/contract/live-protocol";
@@ -198,6 +198,56 @@ describe("GraphQL subscriptions", () => {
     // Two distinct subscriptions (seqOnly and MATCH_UPDATED) over one frame: two executions for four subscribers.
     expect((await executions()) - before).toBe(2);
     for (const s of sockets) s.close();
+  });
+
+  it("keep subscriptions in the sockets' attachments, and serve them after the room is evicted", async () => {
+    const matchId = await startedMatch("gql-hibernate");
+    const gql = await connect(matchId, readKey);
+    gql.subscribe("h", MATCH_UPDATED, { id: matchId });
+    await eventually(async () => gql.payloads.get("h")?.length === 1);
+    const room = env.MATCH_ROOM.get(env.MATCH_ROOM.idFromName(matchId));
+    const attachments = await runInDurableObject(room, (_instance: MatchRoom, state) =>
+      state.getWebSockets("graphql").map((ws) => ws.deserializeAttachment()),
+    );
+    expect(attachments).toEqual([
+      {
+        clientId: expect.any(String),
+        acked: null,
+        graphql: {
+          ready: true,
+          subscriptions: { h: { query: MATCH_UPDATED, variables: { id: matchId }, operationName: null } },
+        },
+      },
+    ]);
+    await evictDurableObject(room);
+    expect(
+      (await postEvents(ingestKey, footballEvent(matchId, "pass", { seq: 2, teamId: 1, payload: { minute: 2 } })))
+        .status,
+    ).toBe(202);
+    await eventually(async () => gql.payloads.get("h")?.length === 2);
+    expect(gql.payloads.get("h")?.[1]?.data?.matchUpdated).toMatchObject({ type: "update", seq: 2 });
+    gql.close();
+  });
+
+  it("close a subscriber that acks (pong {ack}) and falls more than the history behind with 4008", async () => {
+    const matchId = await startedMatch("gql-slow");
+    const slow = await connect(matchId, readKey);
+    const silent = await connect(matchId, readKey);
+    const seqOnly = `subscription { matchUpdated(matchId: "${matchId}") { seq } }`;
+    slow.subscribe("s", seqOnly, {});
+    silent.subscribe("s", seqOnly, {});
+    await eventually(async () => slow.payloads.get("s")?.length === 1 && silent.payloads.get("s")?.length === 1);
+    slow.ws.send(stringifyMessage({ type: MessageType.Pong, payload: { ack: 1 } })); // then never again
+    const burst = Array.from({ length: 1_100 }, (_, i) =>
+      footballEvent(matchId, "pass", { teamId: 2, payload: { minute: i % 90 } }),
+    );
+    await postEvents(ingestKey, burst.slice(0, 1_000));
+    await postEvents(ingestKey, burst.slice(1_000));
+    const lastSeq = () => (silent.payloads.get("s")?.at(-1)?.data?.matchUpdated as { seq: number } | undefined)?.seq;
+    await eventually(async () => slow.closed() !== null && lastSeq() === 1_101, 20_000);
+    expect(slow.closed()).toEqual({ code: 4008, reason: "too slow: resume with ?since=" });
+    expect(silent.closed()).toBeNull();
+    silent.close();
   });
 
   it("take /live's credentials, the subprotocol, and find another tenant's match as missing as a nonexistent one", async () => {

@@ -20,8 +20,8 @@ import {
   validate,
 } from "graphql";
 import { CloseCode, GRAPHQL_TRANSPORT_WS_PROTOCOL, MessageType, parseMessage, stringifyMessage } from "graphql-ws";
-import type { ServerFrame } from "../../shared/contract/live-protocol";
-import type { FrameSink } from "../match-room/broadcast";
+import { closeCodes, closeReasons, type ServerFrame } from "../../shared/contract/live-protocol";
+import { type FrameSink, tooFarBehind } from "../match-room/broadcast";
 import { closeQuietly, type SocketRegistry } from "../match-room/sockets";
 import { MAX_COST, MAX_DEPTH } from "./cost";
 import { subscriptionRoot } from "./subscriptions";
@@ -124,8 +124,13 @@ export class GraphqlSockets implements FrameSink {
       case MessageType.Ping:
         ws.send(stringifyMessage({ type: MessageType.Pong }));
         return;
-      case MessageType.Pong:
+      case MessageType.Pong: {
+        // Flow control, opt-in as on /live: a pong carrying {"ack": seq} acknowledges the frames up to seq;
+        // a client that acks is closed with 4008 once it falls more than MAX_UNACKED updates behind.
+        const ack = (message.payload as { ack?: unknown } | undefined)?.ack;
+        if (typeof ack === "number" && Number.isSafeInteger(ack) && ack >= 0) this.registry.acknowledge(ws, ack);
         return;
+      }
       case MessageType.Subscribe: {
         if (!graphql.ready) {
           closeQuietly(ws, CloseCode.Unauthorized, "Unauthorized");
@@ -172,8 +177,15 @@ export class GraphqlSockets implements FrameSink {
     if (sockets.length === 0 || frames.length === 0) return;
     this.onSend();
     const results = new Map<string, string[]>();
+    const lastSeq = frames[frames.length - 1]?.seq ?? 0;
     for (const ws of sockets) {
-      const subscriptions = this.registry.state(ws).graphql?.subscriptions ?? {};
+      const state = this.registry.state(ws);
+      if (tooFarBehind(state.acked, lastSeq)) {
+        this.registry.forget(ws);
+        closeQuietly(ws, closeCodes.slowConsumer, closeReasons[closeCodes.slowConsumer]);
+        continue;
+      }
+      const subscriptions = state.graphql?.subscriptions ?? {};
       const texts: string[] = [];
       for (const [id, subscription] of Object.entries(subscriptions)) {
         const key = keyOf(subscription);
@@ -189,7 +201,7 @@ export class GraphqlSockets implements FrameSink {
       } catch {
         // Closing, or its buffer is full: as on /live, the client resumes with `since`.
         this.registry.forget(ws);
-        closeQuietly(ws, 4008, "too slow: resubscribe with since");
+        closeQuietly(ws, closeCodes.slowConsumer, closeReasons[closeCodes.slowConsumer]);
       }
     }
   }

@@ -27,7 +27,8 @@ export const graphqlSocketRoute = createRoute({
     "Upgrade to a WebSocket with `Sec-WebSocket-Protocol: graphql-transport-ws` (echoed), then speak graphql-ws: " +
     "`connection_init`, `subscribe` to `matchUpdated(matchId, since)` or `predictionUpdated(matchId, since)` (the " +
     "socket's match), `complete`. Payloads are /live's frames (snapshot first, coalesced updates, corrections; " +
-    "`since` resumes). Same credentials as /live. 4001: key revoked; 4008: too slow (resubscribe with since).",
+    '`since` resumes). Same credentials as /live. Opt-in flow control: a `pong` with payload `{"ack": seq}`. ' +
+    "4001: key revoked; 4008: too slow (resubscribe with since).",
   security: bearerAuth,
   request: { params: matchIdParams },
   responses: {
