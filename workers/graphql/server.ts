@@ -10,6 +10,7 @@ import { GraphQLError } from "graphql";
 import { createYoga, type Plugin } from "graphql-yoga";
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
+import { JWS } from "../api/access";
 import type { AppEnv } from "../api/app-env";
 import { requireScope, VIEWER_TOKEN_PARAM, verifiedViewer } from "../api/auth";
 import { bearerAuth, errors } from "../api/openapi";
@@ -69,9 +70,6 @@ const yoga = createYoga<GraphqlContext>({
     chargeReads,
   ],
 });
-
-/** A JWS (three base64url parts) in the Authorization header, or ?access_token=: a viewer token. */
-const JWS = /^[\w-]+\.[\w-]+\.[\w-]+$/;
 
 /** A viewer token (checked for signature, expiry and issuer here; for its matches by each REST read) or a key. */
 const graphqlAccess = createMiddleware<AppEnv>(async (c, next) => {
