@@ -2,8 +2,8 @@
 // (subprotocol echoed, credentials as /live, another tenant's match as missing as a nonexistent one), and
 // payloads equal to the plain socket's frames for the same events, a `since` resume, a correction, and
 // one execution per distinct subscription per broadcast.
-import { env, evictDurableObject, runInDurableObject, SELF } from "cloudflare:test";
-import { MessageType, parseMessage, stringifyMessage } from "graphql-ws";
+import { env, evictDurableObject, runInDurableObject } from "cloudflare:test";
+import { MessageType, stringifyMessage } from "graphql-ws";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { ServerFrame } from "../shared/contract/live-protocol";
 import { hashApiKey, keyPrefix, newApiKey } from "../workers/api/api-keys";
@@ -11,18 +11,8 @@ import { withPostgres } from "../workers/clients/postgres";
 import { apiClients, tenants } from "../workers/clients/postgres-schema";
 import type { GraphqlSockets } from "../workers/graphql/room-sockets";
 import type { MatchRoom } from "../workers/match-room/match-room";
-import {
-  BASE,
-  createApiKey,
-  eventually,
-  footballEvent,
-  getState,
-  openLive,
-  postEvents,
-  uniqueMatchId,
-} from "./fixtures";
-
-const PROTOCOL = "graphql-transport-ws";
+import { createApiKey, eventually, footballEvent, getState, openLive, postEvents, uniqueMatchId } from "./fixtures";
+import { connect, upgrade } from "./graphql-fixtures";
 
 const FRAME_FIELDS = `v type seq fromSeq resumed
   state { json }
@@ -54,48 +44,6 @@ function asSelected(frame: ServerFrame) {
     events: "events" in frame ? frame.events.map((e) => event(e as unknown as Record<string, unknown>)) : null,
     correction: "correction" in frame ? { reason: null, ...frame.correction } : null,
   };
-}
-
-function upgrade(matchId: string, key: string | null, protocol: string | null = PROTOCOL) {
-  return SELF.fetch(`${BASE}/v1/matches/${matchId}/graphql`, {
-    headers: {
-      upgrade: "websocket",
-      ...(key ? { authorization: `Bearer ${key}` } : {}),
-      ...(protocol ? { "sec-websocket-protocol": protocol } : {}),
-    },
-  });
-}
-
-/** A graphql-ws connection, acknowledged, collecting each subscription's payloads by id. */
-async function connect(matchId: string, key: string) {
-  const res = await upgrade(matchId, key);
-  expect(res.status).toBe(101);
-  expect(res.headers.get("sec-websocket-protocol")).toBe(PROTOCOL);
-  const ws = res.webSocket;
-  if (!ws) throw new Error("no WebSocket");
-  const payloads = new Map<string, { data?: Record<string, unknown>; errors?: unknown[] }[]>();
-  const errors = new Map<string, unknown>();
-  let acked = false;
-  let closed: { code: number; reason: string } | null = null;
-  ws.addEventListener("message", (m) => {
-    const message = parseMessage(String(m.data));
-    if (message.type === MessageType.ConnectionAck) acked = true;
-    if (message.type === MessageType.Next) {
-      const list = payloads.get(message.id) ?? [];
-      list.push(message.payload as { data?: Record<string, unknown> });
-      payloads.set(message.id, list);
-    }
-    if (message.type === MessageType.Error) errors.set(message.id, message.payload);
-  });
-  ws.addEventListener("close", (e) => {
-    closed = { code: e.code, reason: e.reason };
-  });
-  ws.accept();
-  ws.send(stringifyMessage({ type: MessageType.ConnectionInit }));
-  await eventually(async () => acked);
-  const subscribe = (id: string, query: string, variables: Record<string, unknown>) =>
-    ws.send(stringifyMessage({ id, type: MessageType.Subscribe, payload: { query, variables } }));
-  return { ws, payloads, errors, subscribe, closed: () => closed, close: () => ws.close(1000, "done") };
 }
 
 let ingestKey: string;
@@ -215,7 +163,8 @@ describe("GraphQL subscriptions", () => {
         acked: null,
         graphql: {
           ready: true,
-          subscriptions: { h: { query: MATCH_UPDATED, variables: { id: matchId }, operationName: null } },
+          // `after`: the seq of its opening snapshot (frames up to it are in there).
+          subscriptions: { h: { query: MATCH_UPDATED, variables: { id: matchId }, operationName: null, after: 1 } },
         },
       },
     ]);

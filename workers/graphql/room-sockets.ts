@@ -1,4 +1,4 @@
-// GraphQL subscriptions in the match room, over the graphql-ws protocol (subprotocol graphql-transport-ws)
+// GraphQL subscriptions in the match room and its relays, over the graphql-ws protocol (subprotocol graphql-transport-ws)
 // on hibernating sockets. A socket's protocol state and subscriptions live in its attachment (so they
 // survive hibernation; nothing keeps the room awake between frames), and the room's frames reach them as
 // they reach /live: the same coalesced frames, corrections and `since` resume (the subscription's `since`
@@ -38,6 +38,8 @@ interface Subscription {
   query: string;
   variables: Record<string, unknown> | null;
   operationName: string | null;
+  /** Frames up to this seq were in its opening (a relay's opening can come from the room, ahead of it). */
+  after?: number;
 }
 
 /** What a graphql-ws socket's attachment holds. */
@@ -52,6 +54,7 @@ interface Prepared {
   variables: Record<string, unknown>;
 }
 
+/** What makes two subscriptions execute alike: one execution per frame serves both. */
 const keyOf = (s: Subscription): string => JSON.stringify([s.query, s.variables, s.operationName]);
 
 /** A `next` message around a payload serialized once for every socket that shares it. */
@@ -60,6 +63,14 @@ const nextText = (id: string, payload: string): string =>
 
 const errorText = (id: string, errors: readonly { message: string }[]): string =>
   stringifyMessage({ id, type: MessageType.Error, payload: errors.map((e) => ({ message: e.message })) });
+
+/** The sockets that are not graphql-ws ones (those get their frames through GraphqlSockets.publish). */
+export function withoutGraphqlSockets(ctx: DurableObjectState, sockets: WebSocket[]): WebSocket[] {
+  const graphql = ctx.getWebSockets(GRAPHQL_SOCKET_TAG);
+  if (graphql.length === 0) return sockets;
+  const skip = new Set(graphql);
+  return sockets.filter((ws) => !skip.has(ws));
+}
 
 export class GraphqlSockets implements FrameSink {
   private readonly prepared = new Map<string, Prepared>();
@@ -72,10 +83,12 @@ export class GraphqlSockets implements FrameSink {
     private readonly schema: () => GraphQLSchema,
     /** The room's match id (as events name it), null before its first event. */
     private readonly matchId: () => string | null,
-    /** What a subscriber with `since` gets first: a snapshot, what it missed, or nothing. */
-    private readonly opening: (since: number | null) => ServerFrame | null,
+    /** What a subscriber with `since` gets first: a snapshot, what it missed, or nothing; null: no match yet. */
+    private readonly opening: (since: number | null) => Promise<ServerFrame[] | null> | ServerFrame[] | null,
     /** Called when frames go out (the room re-checks its clients' keys then). */
     private readonly onSend: () => void,
+    /** Runs a subscription's opening in turn with deliveries (a relay's openings may wait for the room). */
+    private readonly serially: <T>(task: () => Promise<T>) => Promise<T> = (task) => task(),
   ) {}
 
   /** Accepts a graphql-ws socket (the Worker checked the credential and the subprotocol). */
@@ -101,7 +114,7 @@ export class GraphqlSockets implements FrameSink {
   }
 
   /** One graphql-ws message from a client. Protocol violations close the socket with graphql-ws's codes. */
-  message(ws: WebSocket, data: string | ArrayBuffer): void {
+  async message(ws: WebSocket, data: string | ArrayBuffer): Promise<void> {
     const state = this.registry.state(ws);
     const graphql = state.graphql;
     if (!graphql) return;
@@ -150,10 +163,22 @@ export class GraphqlSockets implements FrameSink {
           ws.send(errorText(message.id, refused));
           return;
         }
-        const subscriptions = { ...graphql.subscriptions, [message.id]: subscription };
-        this.registry.update(ws, { ...state, graphql: { ...graphql, subscriptions } });
-        const first = this.opening(this.sinceOf(subscription));
-        if (first) ws.send(nextText(message.id, this.run(subscription, [first])[0] ?? "null"));
+        const id = message.id;
+        await this.serially(async () => {
+          const first = await this.opening(this.sinceOf(subscription));
+          if (first === null) {
+            ws.send(errorText(id, [{ message: "no events for this match yet" }]));
+            return;
+          }
+          const after = first.at(-1)?.seq;
+          const current = this.registry.state(ws);
+          const subscriptions = {
+            ...(current.graphql?.subscriptions ?? {}),
+            [id]: after === undefined ? subscription : { ...subscription, after },
+          };
+          this.registry.update(ws, { ...current, graphql: { ready: true, subscriptions } });
+          for (const payload of this.run(subscription, first)) ws.send(nextText(id, payload));
+        });
         return;
       }
       case MessageType.Complete: {
@@ -194,7 +219,9 @@ export class GraphqlSockets implements FrameSink {
           payloads = this.run(subscription, frames);
           results.set(key, payloads);
         }
-        for (const payload of payloads) texts.push(nextText(id, payload));
+        payloads.forEach((payload, i) => {
+          if ((frames[i]?.seq ?? 0) > (subscription.after ?? -1)) texts.push(nextText(id, payload));
+        });
       }
       try {
         for (const text of texts) ws.send(text);

@@ -1,7 +1,8 @@
 // GET /v1/matches/{matchId}/graphql: the WebSocket of a match's GraphQL subscriptions (graphql-ws,
 // subprotocol graphql-transport-ws). The same credentials as /live (a viewer token for the match, or a key
 // with read scope, also as ?token=); the socket goes to the room of the match as the caller's tenant sees
-// it (matchOwner, roomName), which serves the subscriptions on hibernating sockets (room-sockets.ts).
+// it (matchOwner, roomName), or past its relay threshold to one of its relays, as /live's sockets do; both
+// serve the subscriptions on hibernating sockets (room-sockets.ts).
 import { createRoute } from "@hono/zod-openapi";
 import type { Hono } from "hono";
 import { every } from "hono/combine";
@@ -12,6 +13,7 @@ import { ApiError } from "../api/errors";
 import { bearerAuth, errors } from "../api/openapi";
 import { matchIdParams } from "../api/params";
 import { CLIENT_ID_HEADER, VIEWER_HEADER } from "../match-room/sockets";
+import { forwardLive } from "../relay/route";
 import { matchOwner } from "../tenants/match-owner";
 import { roomName } from "../tenants/tenant";
 import { GRAPHQL_TRANSPORT_WS_PROTOCOL } from "./room-sockets";
@@ -65,7 +67,7 @@ export function mountGraphqlSocket(app: Hono<AppEnv>): void {
     const headers = new Headers(forwarded.headers);
     headers.set(CLIENT_ID_HEADER, c.get("client").id);
     if (c.get("viewer")) headers.set(VIEWER_HEADER, "1");
-    const room = c.env.MATCH_ROOM.get(c.env.MATCH_ROOM.idFromName(roomName(owner, matchId.data)));
-    return room.fetch(new Request(forwarded.url, { headers }));
+    // The room, or past its relay threshold one of its relays, as for /live.
+    return forwardLive(c.env, roomName(owner, matchId.data), forwarded.url, headers);
   });
 }

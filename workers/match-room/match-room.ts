@@ -9,7 +9,7 @@ import type { Prediction } from "../../shared/contract/prediction";
 import { sportOf } from "../../shared/sports";
 import type { MatchEvent, SportModule } from "../../shared/sports/sport";
 import { type Env, numberVar } from "../env";
-import { GRAPHQL_SOCKET_TAG, GraphqlSockets } from "../graphql/room-sockets";
+import { GraphqlSockets, withoutGraphqlSockets } from "../graphql/room-sockets";
 import { graphqlSchema } from "../graphql/schema";
 import { errorMessage, log } from "../observability/log";
 import type { ApplyResult } from "../queue/messages";
@@ -72,11 +72,15 @@ export class MatchRoom extends DurableObject<Env> {
       this.sockets,
       graphqlSchema,
       () => this.room?.record.matchId ?? null,
-      (since) => (this.room ? this.openingFrame(this.room.record, since) : null),
+      (since) => {
+        if (!this.room) return null;
+        const frame = this.openingFrame(this.room.record, since);
+        return frame ? [frame] : [];
+      },
       () => this.checkAccessSoon(),
     );
     this.broadcaster = new Broadcaster(
-      () => this.liveSockets(),
+      () => withoutGraphqlSockets(ctx, ctx.getWebSockets()),
       this.sockets,
       () => this.checkAccessSoon(),
       sinks(this.relays, this.graphql),
@@ -218,15 +222,6 @@ export class MatchRoom extends DurableObject<Env> {
     this.sockets.forget(ws);
     if (!isBenignTeardownError(error)) log("warn", "live socket error", { error: errorMessage(error) });
     closeQuietly(ws, 1011, "internal error");
-  }
-
-  /** The /live sockets (the graphql-ws ones get their frames through this.graphql). */
-  private liveSockets(): WebSocket[] {
-    const graphql = this.ctx.getWebSockets(GRAPHQL_SOCKET_TAG);
-    const all = this.ctx.getWebSockets();
-    if (graphql.length === 0) return all;
-    const skip = new Set(graphql);
-    return all.filter((ws) => !skip.has(ws));
   }
 
   /** The room of this match, created with the first event (and its strength); null for an event of no sport. */
