@@ -19,6 +19,7 @@ import { openClickHouse } from "../workers/clients/clickhouse";
 import { withPostgres } from "../workers/clients/postgres";
 import type { Env } from "../workers/env";
 import { listMatches, type MatchFilters } from "../workers/stores/postgres/matches";
+import { DEFAULT_TENANT } from "../workers/tenants/tenant";
 import { round, summary } from "./stats";
 
 export interface Figure {
@@ -212,24 +213,33 @@ export async function benchAnalytics(
     ]);
     results.push([
       "metrics",
-      await timed(runs, 5, () => matchMetrics(client, anyMatch())),
+      await timed(runs, 5, () => matchMetrics(client, DEFAULT_TENANT, anyMatch())),
       "GET …/metrics: raw log deduplicated by event_id, grouping sets, plus the CS2 rounds view",
     ]);
     results.push([
       "timeline_1m",
-      await timed(runs, 5, () => matchTimeline(client, anyMatch(), "1m")),
+      await timed(runs, 5, () => matchTimeline(client, DEFAULT_TENANT, anyMatch(), "1m")),
       "GET …/timeline?bucket=1m: per-minute rollup",
     ]);
     results.push([
       "timeline_5m",
-      await timed(runs, 5, () => matchTimeline(client, anyMatch(), "5m")),
+      await timed(runs, 5, () => matchTimeline(client, DEFAULT_TENANT, anyMatch(), "5m")),
       "GET …/timeline?bucket=5m",
     ]);
-    results.push(["rounds", await timed(runs, 5, () => cs2Rounds(client, cs2Match())), "GET …/rounds (CS2)"]);
+    results.push([
+      "rounds",
+      await timed(runs, 5, () => cs2Rounds(client, DEFAULT_TENANT, cs2Match())),
+      "GET …/rounds (CS2)",
+    ]);
     results.push([
       "predictions",
       await timed(runs, 5, () =>
-        predictionSeries(client, anyMatch(), { fromMs: OPEN_FROM_MS, toMs: OPEN_TO_MS, afterSeq: 0, limit: 1000 }),
+        predictionSeries(client, DEFAULT_TENANT, anyMatch(), {
+          fromMs: OPEN_FROM_MS,
+          toMs: OPEN_TO_MS,
+          afterSeq: 0,
+          limit: 1000,
+        }),
       ),
       "GET …/predictions: a page of 1,000 points",
     ]);
@@ -237,9 +247,10 @@ export async function benchAnalytics(
       "matches_list",
       await timed(runs, 5, async (i) => {
         const filters = listFilters[Math.abs(i) % listFilters.length]!;
-        const page = await withPostgres(env, ({ db }) => listMatches(db, filters, null, 50));
+        const page = await withPostgres(env, ({ db }) => listMatches(db, DEFAULT_TENANT, filters, null, 50));
         await matchActivity(
           client,
+          DEFAULT_TENANT,
           page.map((m) => m.id),
         );
       }),
@@ -247,7 +258,7 @@ export async function benchAnalytics(
     ]);
     results.push([
       "match_activity",
-      await timed(runs, 5, () => matchActivity(client, Array.from({ length: 50 }, anyMatch))),
+      await timed(runs, 5, () => matchActivity(client, DEFAULT_TENANT, Array.from({ length: 50 }, anyMatch))),
       "the list's ClickHouse part alone: 50 matches",
     ]);
 

@@ -25,6 +25,7 @@ import { writeEventLog } from "../workers/consumer/event-log";
 import { writePredictionLog } from "../workers/consumer/prediction-log";
 import { forgetEventIds } from "../workers/ingest/dedup";
 import { type EventLogRow, type PredictionLogRow, readQueueMessage } from "../workers/queue/messages";
+import { DEFAULT_TENANT } from "../workers/tenants/tenant";
 import { DEFAULT_DEV_API_KEY } from "./seed";
 import { CLICKHOUSE_DATABASE, DEV_PORT_BASE, portsFrom } from "./stack";
 
@@ -158,7 +159,11 @@ async function redriveMessages(client: ClickHouseClient, rows: Parked[]): Promis
         if (refused.length > 0) throw new Error(`${refused.length} row(s) refused again: ${refused[0]!.error}`);
         console.log(`${row.id} analytics: ${m.events.length} event rows, ${m.predictions.length} predictions written`);
       } else {
-        const { events } = read.message;
+        const { events, tenantId } = read.message;
+        // Re-posted with the developer key, they would land in the default tenant: another tenant's events
+        // stay parked until they are re-sent with a key of that tenant.
+        if (tenantId !== undefined && tenantId !== DEFAULT_TENANT)
+          throw new Error(`events of tenant '${tenantId}': re-send them with a key of that tenant`);
         await forgetEventIds(
           redis,
           events.map((e) => e.eventId),

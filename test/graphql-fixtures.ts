@@ -1,8 +1,11 @@
-// graphql-ws connections for the subscription tests: the upgrade, and a client speaking the protocol
-// (graphql-ws's own message helpers) that collects each subscription's payloads.
-import { SELF } from "cloudflare:test";
+// Fixtures of the GraphQL tests: graphql-ws connections (the upgrade, and a client speaking the protocol
+// with graphql-ws's own message helpers, collecting each subscription's payloads) and another tenant's key.
+import { env, SELF } from "cloudflare:test";
 import { MessageType, parseMessage, stringifyMessage } from "graphql-ws";
 import { expect } from "vitest";
+import { hashApiKey, keyPrefix, newApiKey } from "../workers/api/api-keys";
+import { withPostgres } from "../workers/clients/postgres";
+import { apiClients, tenants } from "../workers/clients/postgres-schema";
 import { BASE, eventually } from "./fixtures";
 
 export const PROTOCOL = "graphql-transport-ws";
@@ -49,4 +52,18 @@ export async function connect(matchId: string, key: string) {
   const subscribe = (id: string, query: string, variables: Record<string, unknown>) =>
     ws.send(stringifyMessage({ id, type: MessageType.Subscribe, payload: { query, variables } }));
   return { ws, payloads, errors, subscribe, closed: () => closed, close: () => ws.close(1000, "done") };
+}
+
+/** A read key of a fresh tenant of its own. */
+export async function otherTenantKey(): Promise<string> {
+  const tenantId = `gq-${crypto.randomUUID().slice(0, 8)}`;
+  const key = newApiKey();
+  const keyHash = await hashApiKey(key, env.API_KEY_PEPPER);
+  await withPostgres(env, async ({ db }) => {
+    await db.insert(tenants).values({ id: tenantId, name: "other tenant" });
+    await db
+      .insert(apiClients)
+      .values({ tenantId, name: "other", keyHash, keyPrefix: keyPrefix(key), scopes: ["read"] });
+  });
+  return key;
 }

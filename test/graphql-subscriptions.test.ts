@@ -12,7 +12,7 @@ import { apiClients, tenants } from "../workers/clients/postgres-schema";
 import type { GraphqlSockets } from "../workers/graphql/room-sockets";
 import type { MatchRoom } from "../workers/match-room/match-room";
 import { createApiKey, eventually, footballEvent, getState, openLive, postEvents, uniqueMatchId } from "./fixtures";
-import { connect, upgrade } from "./graphql-fixtures";
+import { connect, otherTenantKey, upgrade } from "./graphql-fixtures";
 
 const FRAME_FIELDS = `v type seq fromSeq resumed
   state { json }
@@ -206,18 +206,7 @@ describe("GraphQL subscriptions", () => {
     expect(noProtocol.status).toBe(400);
     expect(await noProtocol.json()).toMatchObject({ error: { code: "invalid_request" } });
 
-    const tenantId = `gqs-${crypto.randomUUID().slice(0, 8)}`;
-    const key = newApiKey();
-    await withPostgres(env, async ({ db }) => {
-      await db.insert(tenants).values({ id: tenantId, name: "other tenant" });
-      await db.insert(apiClients).values({
-        tenantId,
-        name: "other",
-        keyHash: await hashApiKey(key, env.API_KEY_PEPPER),
-        keyPrefix: keyPrefix(key),
-        scopes: ["read"],
-      });
-    });
+    const key = await otherTenantKey();
     const theirs = await upgrade(matchId, key);
     const none = await upgrade(uniqueMatchId("gql-none"), key);
     expect(theirs.status).toBe(404);

@@ -7,7 +7,7 @@ import { serverFrameSchema } from "../shared/contract/live-protocol";
 import { app } from "../workers/api/app";
 import { BASE, call, createApiKey, eventually, postEvents, uniqueMatchId } from "./fixtures";
 
-type Method = "get" | "post" | "patch";
+type Method = "get" | "post" | "patch" | "delete";
 
 interface DeclaredRoute {
   method: Method;
@@ -104,8 +104,11 @@ describe("responses conform to their declared schemas", () => {
   let gamesKey: string;
   let gameId: string;
   let openMatchId: string;
+  let operator: string;
+  const tenantId = `conf-${crypto.randomUUID().slice(0, 8)}`;
 
   beforeAll(async () => {
+    operator = await createApiKey(["operator"]);
     [admin, reader, ingest] = await Promise.all([
       createApiKey(["admin"]),
       createApiKey(["read"]),
@@ -716,6 +719,127 @@ describe("responses conform to their declared schemas", () => {
       key: () => reader,
       body: () => ({ matchIds: [matchId], ttlSeconds: 86_400 }),
       status: 400,
+    },
+    // tenants (operator) and match grants (admin of the match's tenant)
+    {
+      name: "create tenant",
+      method: "post",
+      route: "/v1/tenants",
+      url: () => "/v1/tenants",
+      key: () => operator,
+      body: () => ({ id: tenantId, name: "Conformance media", quotas: { storedMatches: 10 } }),
+      status: 201,
+    },
+    {
+      name: "create tenant: taken id",
+      method: "post",
+      route: "/v1/tenants",
+      url: () => "/v1/tenants",
+      key: () => operator,
+      body: () => ({ id: tenantId, name: "again" }),
+      status: 409,
+    },
+    {
+      name: "create tenant: an admin is no operator",
+      method: "post",
+      route: "/v1/tenants",
+      url: () => "/v1/tenants",
+      key: () => admin,
+      body: () => ({ id: `x-${tenantId}`, name: "x" }),
+      status: 403,
+    },
+    {
+      name: "list tenants",
+      method: "get",
+      route: "/v1/tenants",
+      url: () => "/v1/tenants?limit=2",
+      key: () => operator,
+      status: 200,
+    },
+    {
+      name: "tenant",
+      method: "get",
+      route: "/v1/tenants/{tenantId}",
+      url: () => `/v1/tenants/${tenantId}`,
+      key: () => operator,
+      status: 200,
+    },
+    {
+      name: "tenant: unknown",
+      method: "get",
+      route: "/v1/tenants/{tenantId}",
+      url: () => `/v1/tenants/none-${tenantId}`,
+      key: () => operator,
+      status: 404,
+    },
+    {
+      name: "tenant quotas",
+      method: "patch",
+      route: "/v1/tenants/{tenantId}",
+      url: () => `/v1/tenants/${tenantId}`,
+      key: () => operator,
+      body: () => ({ quotas: { eventsPerDay: 1000, storedMatches: null } }),
+      status: 200,
+    },
+    {
+      name: "tenant's first client",
+      method: "post",
+      route: "/v1/tenants/{tenantId}/clients",
+      url: () => `/v1/tenants/${tenantId}/clients`,
+      key: () => operator,
+      body: () => ({ name: "media admin", scopes: ["admin", "read"] }),
+      status: 201,
+    },
+    {
+      name: "tenant client: unknown tenant",
+      method: "post",
+      route: "/v1/tenants/{tenantId}/clients",
+      url: () => `/v1/tenants/none-${tenantId}/clients`,
+      key: () => operator,
+      body: () => ({ name: "x", scopes: ["read"] }),
+      status: 404,
+    },
+    {
+      name: "share a match",
+      method: "post",
+      route: "/v1/matches/{matchId}/grants",
+      url: () => `/v1/matches/${matchId}/grants`,
+      key: () => admin,
+      body: () => ({ tenantId }),
+      status: 201,
+    },
+    {
+      name: "share: not a match of the tenant",
+      method: "post",
+      route: "/v1/matches/{matchId}/grants",
+      url: () => `/v1/matches/${uniqueMatchId("none")}/grants`,
+      key: () => admin,
+      body: () => ({ tenantId }),
+      status: 404,
+    },
+    {
+      name: "grants",
+      method: "get",
+      route: "/v1/matches/{matchId}/grants",
+      url: () => `/v1/matches/${matchId}/grants`,
+      key: () => admin,
+      status: 200,
+    },
+    {
+      name: "revoke a grant",
+      method: "delete",
+      route: "/v1/matches/{matchId}/grants/{tenantId}",
+      url: () => `/v1/matches/${matchId}/grants/${tenantId}`,
+      key: () => admin,
+      status: 204,
+    },
+    {
+      name: "revoke a grant: none",
+      method: "delete",
+      route: "/v1/matches/{matchId}/grants/{tenantId}",
+      url: () => `/v1/matches/${matchId}/grants/${tenantId}`,
+      key: () => admin,
+      status: 404,
     },
     // GraphQL (its own results are checked in test/graphql*.test.ts)
     {

@@ -11,7 +11,11 @@
 // still merged here; the contract's ingest validation keeps such amends rare, and the room's state is the
 // reference for them.
 //
-// The text holds one bound parameter, {matchId:String}, and may be used several times in a query.
+// It is also the one entry of every analytics read (tenants, issue 13): a query is built by `scopedQuery`
+// from sources that are each already filtered to one tenant ({tenantId:String}, bound from the caller's
+// tenant and never from query text), so no query can read another tenant's rows, whatever match ids it
+// is asked about. The raw tables are named only here (test/tenants-events.test.ts checks the others).
+import type { BoundQuery } from "./clickhouse-rows";
 
 /** The events of the match, deduplicated by event_id (the log is a ReplacingMergeTree: unmerged repeats). */
 const LOG = `
@@ -19,7 +23,7 @@ const LOG = `
          any(team_id) AS team_id, any(player_id) AS player_id, any(payload) AS payload,
          min(accepted_at) AS accepted_at, min(written_at) AS written_at
   FROM events
-  WHERE match_id = {matchId:String}
+  WHERE tenant_id = {tenantId:String} AND match_id = {matchId:String}
   GROUP BY event_id`;
 
 /** The match's amend rows: target, order in the source, and what they change. */
@@ -67,7 +71,7 @@ const AMENDED = `
     GROUP BY target
   ) AS p ON p.target = f.target`;
 
-export const CORRECTED_EVENTS = `
+const CORRECTED_EVENTS = `
   SELECT l.event_id AS event_id, l.sport AS sport, l.type AS type, l.ts AS ts, l.seq AS seq,
          if(a.has_team, a.team, l.team_id) AS team_id,
          if(a.has_player, a.player, l.player_id) AS player_id,
@@ -80,5 +84,40 @@ export const CORRECTED_EVENTS = `
     (
       SELECT toUUIDOrZero(JSONExtractString(payload, 'targetEventId'))
       FROM events
-      WHERE match_id = {matchId:String} AND type = 'retract'
+      WHERE tenant_id = {tenantId:String} AND match_id = {matchId:String} AND type = 'retract'
     )`;
+
+/**
+ * What analytics queries read, each a subquery already within the tenant. `correctedEvents` is one match's
+ * corrected log (it needs {matchId:String}); the others are whole tables of the tenant, for the caller to
+ * filter by match.
+ */
+export interface TenantSources {
+  correctedEvents: string;
+  /** The predictions table, repeats collapsed (FINAL). */
+  predictions: string;
+  /** First and last event time per match (rollup of the log). */
+  eventsPerMatch: string;
+  /** The latest prediction per match (rollup; take argMax by seq). */
+  latestPredictions: string;
+}
+
+const SOURCES: TenantSources = {
+  correctedEvents: `(${CORRECTED_EVENTS})`,
+  predictions: "(SELECT * FROM predictions FINAL WHERE tenant_id = {tenantId:String})",
+  eventsPerMatch: "(SELECT * FROM events_per_match WHERE tenant_id = {tenantId:String})",
+  latestPredictions: "(SELECT * FROM latest_predictions WHERE tenant_id = {tenantId:String})",
+};
+
+/**
+ * An analytics query within one tenant: `build` gets the tenant's sources, `params` its own bound
+ * parameters; `tenantId` is bound here and cannot be passed in `params`.
+ */
+export function scopedQuery(
+  tenantId: string,
+  build: (from: TenantSources) => string,
+  params: Record<string, unknown>,
+): BoundQuery {
+  if ("tenantId" in params) throw new Error("tenantId is bound by scopedQuery, never by the query itself");
+  return { query: build(SOURCES), params: { ...params, tenantId } };
+}

@@ -7,7 +7,7 @@ import { z } from "zod";
 import type { Side } from "../../shared/sports/cs2/events";
 import { type Cs2MapFormat, DEFAULT_MAP_FORMAT, team1SideForRound } from "../../shared/sports/cs2/sides";
 import { type BoundQuery, type Int, isoFromMs, selectRows, toNumber } from "./clickhouse-rows";
-import { CORRECTED_EVENTS } from "./corrected-events";
+import { scopedQuery } from "./corrected-events";
 
 export interface Cs2RoundRow {
   map_number: Int;
@@ -51,18 +51,19 @@ export type Cs2Round = z.infer<typeof roundSchema>;
 // belongs to (map_seq: how many map_starts came at or before the event). A round whose next map boundary
 // in source order (seq, then time) is a map_restart never counted: the server restarted its map
 // (mp_restartgame). Counts are uniqExact over event_id. One match is a few hundred rows.
-export function cs2RoundsQuery(matchId: string): BoundQuery {
-  return {
-    query: `WITH
+export function cs2RoundsQuery(tenantId: string, matchId: string): BoundQuery {
+  return scopedQuery(
+    tenantId,
+    (from) => `WITH
               (
                 SELECT groupArray((ts, payload))
-                FROM (SELECT ts, payload, event_id FROM (${CORRECTED_EVENTS}) WHERE type = 'map_start' ORDER BY ts, event_id)
+                FROM (SELECT ts, payload, event_id FROM ${from.correctedEvents} WHERE type = 'map_start' ORDER BY ts, event_id)
               ) AS maps,
               (
                 SELECT groupArray((seq, ts, type))
                 FROM
                 (
-                  SELECT seq, ts, type, event_id FROM (${CORRECTED_EVENTS})
+                  SELECT seq, ts, type, event_id FROM ${from.correctedEvents}
                   WHERE type IN ('map_start', 'map_restart')
                   ORDER BY seq, ts, event_id
                 )
@@ -86,14 +87,14 @@ export function cs2RoundsQuery(matchId: string): BoundQuery {
                 toUInt32(uniqExactIf(event_id, type = 'kill' AND JSONExtractBool(payload, 'headshot'))) AS headshots,
                 toUInt32(uniqExactIf(event_id, type = 'kill' AND team_id = 1)) AS kills_team1,
                 toUInt32(uniqExactIf(event_id, type = 'kill' AND team_id = 2)) AS kills_team2
-              FROM (${CORRECTED_EVENTS})
+              FROM ${from.correctedEvents}
               WHERE sport = 'cs2' AND type IN ('kill', 'round_end')
                 AND arrayFirst(b -> (b.1, b.2) > (seq, ts), bounds).3 != 'map_restart'
               GROUP BY map_seq, round
             )
             ORDER BY map_seq, round`,
-    params: { matchId },
-  };
+    { matchId },
+  );
 }
 
 const isSide = (s: string): s is Side => s === "CT" || s === "T";
@@ -140,6 +141,6 @@ export function shapeCs2Rounds(rows: Cs2RoundRow[]): Cs2Round[] {
   });
 }
 
-export async function cs2Rounds(client: ClickHouseClient, matchId: string): Promise<Cs2Round[]> {
-  return shapeCs2Rounds(await selectRows<Cs2RoundRow>(client, cs2RoundsQuery(matchId)));
+export async function cs2Rounds(client: ClickHouseClient, tenantId: string, matchId: string): Promise<Cs2Round[]> {
+  return shapeCs2Rounds(await selectRows<Cs2RoundRow>(client, cs2RoundsQuery(tenantId, matchId)));
 }

@@ -3,6 +3,7 @@
 // page, reading a few rows per match, so a match list costs one cheap round trip.
 import type { ClickHouseClient } from "@clickhouse/client-web";
 import { type BoundQuery, type Int, isoFromMs, selectRows, toNumber } from "./clickhouse-rows";
+import { scopedQuery } from "./corrected-events";
 import type { PredictionPoint } from "./prediction-series";
 
 export interface ActivityRow {
@@ -23,15 +24,16 @@ export interface MatchActivity {
 
 export const NO_ACTIVITY: MatchActivity = { lastEventAt: null, prediction: null };
 
-export function matchActivityQuery(matchIds: string[]): BoundQuery {
-  return {
-    query: `SELECT e.match_id AS match_id, e.last_event_ms AS last_event_ms,
+export function matchActivityQuery(tenantId: string, matchIds: string[]): BoundQuery {
+  return scopedQuery(
+    tenantId,
+    (from) => `SELECT e.match_id AS match_id, e.last_event_ms AS last_event_ms,
                    p.last_seq AS seq, p.p_team1 AS p_team1, p.p_draw AS p_draw, p.p_team2 AS p_team2,
                    p.model_version AS model_version, p.at_ms AS at_ms
             FROM
             (
               SELECT match_id, toInt64(toUnixTimestamp64Milli(max(last_ts))) AS last_event_ms
-              FROM events_per_match
+              FROM ${from.eventsPerMatch}
               WHERE match_id IN {matchIds:Array(String)}
               GROUP BY match_id
             ) AS e
@@ -40,12 +42,12 @@ export function matchActivityQuery(matchIds: string[]): BoundQuery {
               SELECT match_id, max(seq) AS last_seq, argMax(p_team1, seq) AS p_team1, argMax(p_draw, seq) AS p_draw,
                      argMax(p_team2, seq) AS p_team2, argMax(model_version, seq) AS model_version,
                      toInt64(toUnixTimestamp64Milli(argMax(at, seq))) AS at_ms
-              FROM latest_predictions
+              FROM ${from.latestPredictions}
               WHERE match_id IN {matchIds:Array(String)}
               GROUP BY match_id
             ) AS p ON e.match_id = p.match_id`,
-    params: { matchIds },
-  };
+    { matchIds },
+  );
 }
 
 export function shapeMatchActivity(rows: ActivityRow[]): Map<string, MatchActivity> {
@@ -71,7 +73,12 @@ export function shapeMatchActivity(rows: ActivityRow[]): Map<string, MatchActivi
   return out;
 }
 
-export async function matchActivity(client: ClickHouseClient, matchIds: string[]): Promise<Map<string, MatchActivity>> {
+/** The activity of a page of one tenant's matches. */
+export async function matchActivity(
+  client: ClickHouseClient,
+  tenantId: string,
+  matchIds: string[],
+): Promise<Map<string, MatchActivity>> {
   if (matchIds.length === 0) return new Map();
-  return shapeMatchActivity(await selectRows<ActivityRow>(client, matchActivityQuery(matchIds)));
+  return shapeMatchActivity(await selectRows<ActivityRow>(client, matchActivityQuery(tenantId, matchIds)));
 }

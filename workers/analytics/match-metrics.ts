@@ -4,7 +4,7 @@
 import type { ClickHouseClient } from "@clickhouse/client-web";
 import { z } from "zod";
 import { type BoundQuery, type Int, isoFromMs, selectRows, toNumber } from "./clickhouse-rows";
-import { CORRECTED_EVENTS } from "./corrected-events";
+import { scopedQuery } from "./corrected-events";
 import { type Cs2Round, type Cs2RoundRow, cs2RoundsQuery, shapeCs2Rounds } from "./cs2-rounds";
 
 export interface MetricsRow {
@@ -70,9 +70,10 @@ export type MatchMetrics = z.infer<typeof matchMetricsSchema>;
 // whatever timestamp it was re-sent with; the first acceptance and write kept for its latency), retracted
 // events left out, amendments applied, corrections themselves not counted.
 // Minutes are epoch milliseconds (Int64): the 32-bit DateTime of toStartOfMinute wraps outside 1970–2106.
-export function matchMetricsQuery(matchId: string): BoundQuery {
-  return {
-    query: `SELECT
+export function matchMetricsQuery(tenantId: string, matchId: string): BoundQuery {
+  return scopedQuery(
+    tenantId,
+    (from) => `SELECT
               multiIf(grouping(type) = 0, 'type', grouping(minute) = 0, 'minute', 'total') AS kind,
               type,
               toInt64(minute) AS minute_ms,
@@ -82,10 +83,10 @@ export function matchMetricsQuery(matchId: string): BoundQuery {
               toInt64(toUnixTimestamp64Milli(max(ts))) AS last_ms,
               quantilesExactInclusive(0.5, 0.95, 0.99)(toFloat64(dateDiff('millisecond', ts, accepted_at))) AS source_to_accepted_ms,
               quantilesExactInclusive(0.5, 0.95, 0.99)(toFloat64(dateDiff('millisecond', accepted_at, written_at))) AS accepted_to_written_ms
-            FROM (${CORRECTED_EVENTS})
+            FROM ${from.correctedEvents}
             GROUP BY GROUPING SETS ((), (type), (toUnixTimestamp64Milli(ts) - positiveModulo(toUnixTimestamp64Milli(ts), 60000) AS minute))`,
-    params: { matchId },
-  };
+    { matchId },
+  );
 }
 
 const round1 = (x: number): number => Math.round(x * 10) / 10;
@@ -155,10 +156,14 @@ export function shapeMatchMetrics(matchId: string, rows: MetricsRow[], rounds: C
   };
 }
 
-export async function matchMetrics(client: ClickHouseClient, matchId: string): Promise<MatchMetrics | null> {
-  const rows = await selectRows<MetricsRow>(client, matchMetricsQuery(matchId));
+export async function matchMetrics(
+  client: ClickHouseClient,
+  tenantId: string,
+  matchId: string,
+): Promise<MatchMetrics | null> {
+  const rows = await selectRows<MetricsRow>(client, matchMetricsQuery(tenantId, matchId));
   // The rounds only when the first answer says CS2: other sports skip a query that would find nothing.
   const isCs2 = rows.some((r) => r.kind === "total" && r.sport === "cs2");
-  const rounds = isCs2 ? shapeCs2Rounds(await selectRows<Cs2RoundRow>(client, cs2RoundsQuery(matchId))) : [];
+  const rounds = isCs2 ? shapeCs2Rounds(await selectRows<Cs2RoundRow>(client, cs2RoundsQuery(tenantId, matchId))) : [];
   return shapeMatchMetrics(matchId, rows, rounds);
 }

@@ -1,9 +1,11 @@
 // The win-probability time series of one match (one point per applied event), in room seq order, for
-// charts. Keyset pagination on seq; FINAL collapses predictions the consumer wrote more than once.
+// charts. Keyset pagination on seq; FINAL (in the tenant's source) collapses predictions the consumer
+// wrote more than once.
 import type { ClickHouseClient } from "@clickhouse/client-web";
 import { z } from "zod";
 import { predictionSchema } from "../../shared/contract/prediction";
 import { type BoundQuery, type Int, isoFromMs, selectRows, toNumber } from "./clickhouse-rows";
+import { scopedQuery } from "./corrected-events";
 
 export interface PredictionRow {
   seq: Int;
@@ -41,11 +43,12 @@ export interface SeriesWindow {
 export const OPEN_FROM_MS = 0;
 export const OPEN_TO_MS = Date.UTC(2299, 0, 1);
 
-export function predictionSeriesQuery(matchId: string, w: SeriesWindow): BoundQuery {
-  return {
-    query: `SELECT seq, toInt64(toUnixTimestamp64Milli(at)) AS at_ms, p_team1, p_draw, p_team2, model_version,
+export function predictionSeriesQuery(tenantId: string, matchId: string, w: SeriesWindow): BoundQuery {
+  return scopedQuery(
+    tenantId,
+    (from) => `SELECT seq, toInt64(toUnixTimestamp64Milli(at)) AS at_ms, p_team1, p_draw, p_team2, model_version,
                    toString(event_id) AS event_id, event_type
-            FROM predictions FINAL
+            FROM ${from.predictions}
             WHERE match_id = {matchId:String}
               AND seq > {afterSeq:UInt32}
               AND at >= fromUnixTimestamp64Milli({fromMs:Int64}, 'UTC')
@@ -53,8 +56,8 @@ export function predictionSeriesQuery(matchId: string, w: SeriesWindow): BoundQu
             ORDER BY seq
             LIMIT {limit:UInt32}`,
     // One more than asked: tells whether another page exists without a count query.
-    params: { matchId, afterSeq: w.afterSeq, fromMs: w.fromMs, toMs: w.toMs, limit: w.limit + 1 },
-  };
+    { matchId, afterSeq: w.afterSeq, fromMs: w.fromMs, toMs: w.toMs, limit: w.limit + 1 },
+  );
 }
 
 export function shapePredictionSeries(
@@ -76,6 +79,9 @@ export function shapePredictionSeries(
   return { points: page, nextAfterSeq: rows.length > limit && page.length > 0 ? page[page.length - 1]!.seq : null };
 }
 
-export async function predictionSeries(client: ClickHouseClient, matchId: string, w: SeriesWindow) {
-  return shapePredictionSeries(await selectRows<PredictionRow>(client, predictionSeriesQuery(matchId, w)), w.limit);
+export async function predictionSeries(client: ClickHouseClient, tenantId: string, matchId: string, w: SeriesWindow) {
+  return shapePredictionSeries(
+    await selectRows<PredictionRow>(client, predictionSeriesQuery(tenantId, matchId, w)),
+    w.limit,
+  );
 }

@@ -6,7 +6,7 @@
 import type { ClickHouseClient } from "@clickhouse/client-web";
 import { z } from "zod";
 import { type BoundQuery, type Int, isoFromMs, selectRows, toNumber } from "./clickhouse-rows";
-import { CORRECTED_EVENTS } from "./corrected-events";
+import { scopedQuery } from "./corrected-events";
 
 export const timelineBuckets = { "1m": 1, "5m": 5 } as const;
 export type TimelineBucket = keyof typeof timelineBuckets;
@@ -30,14 +30,15 @@ export const timelineSchema = z
   })
   .meta({ id: "MatchTimeline" });
 
-export function timelineQuery(matchId: string, bucket: TimelineBucket): BoundQuery {
-  return {
-    query: `SELECT toInt64(ms - positiveModulo(ms, {bucketMs:Int64})) AS bucket_ms, type, toUInt32(count()) AS events
-            FROM (SELECT type, toInt64(toUnixTimestamp64Milli(ts)) AS ms FROM (${CORRECTED_EVENTS}))
+export function timelineQuery(tenantId: string, matchId: string, bucket: TimelineBucket): BoundQuery {
+  return scopedQuery(
+    tenantId,
+    (from) => `SELECT toInt64(ms - positiveModulo(ms, {bucketMs:Int64})) AS bucket_ms, type, toUInt32(count()) AS events
+            FROM (SELECT type, toInt64(toUnixTimestamp64Milli(ts)) AS ms FROM ${from.correctedEvents})
             GROUP BY bucket_ms, type
             ORDER BY bucket_ms, type`,
-    params: { matchId, bucketMs: timelineBuckets[bucket] * 60_000 },
-  };
+    { matchId, bucketMs: timelineBuckets[bucket] * 60_000 },
+  );
 }
 
 /** Rows arrive ordered by bucket, then type; buckets without events are left out. */
@@ -61,8 +62,9 @@ export function shapeTimeline(rows: TimelineRow[]): TimelinePoint[] {
 
 export async function matchTimeline(
   client: ClickHouseClient,
+  tenantId: string,
   matchId: string,
   bucket: TimelineBucket,
 ): Promise<TimelinePoint[]> {
-  return shapeTimeline(await selectRows<TimelineRow>(client, timelineQuery(matchId, bucket)));
+  return shapeTimeline(await selectRows<TimelineRow>(client, timelineQuery(tenantId, matchId, bucket)));
 }

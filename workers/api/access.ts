@@ -45,5 +45,7 @@ export const liveAccess: MiddlewareHandler<AppEnv>[] = viewerOr(keyLiveAccess);
 export const matchReadAccess: MiddlewareHandler<AppEnv>[] = viewerOr(every(...readAccess));
 /** Writes of metadata and API clients: scope admin, one unit of the request budget. */
 export const adminAccess: MiddlewareHandler<AppEnv>[] = [requireScope("admin"), requestBudget];
+/** Tenants and their quotas, a tenant's first client: scope operator (the deployment's own admin). */
+export const operatorAccess: MiddlewareHandler<AppEnv>[] = [requireScope("operator"), requestBudget];
 /** POST /v1/events: scope ingest; the ingest budget is spent per event once the body is parsed. */
 export const ingestAccess: MiddlewareHandler<AppEnv> = requireScope("ingest");

@@ -10,6 +10,7 @@ import { withClickHouse } from "../clients/clickhouse";
 import type { Env } from "../env";
 import { errorMessage, log } from "../observability/log";
 import { metrics } from "../observability/metrics";
+import { matchOwner } from "../tenants/match-owner";
 import type { AppEnv } from "./app-env";
 import { ApiError, validationHook } from "./errors";
 import { errors, matchReadRoute, okJson, readRoute } from "./openapi";
@@ -111,7 +112,8 @@ const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
 app.openapi(metricsRoute, async (c) => {
   const { matchId } = c.req.valid("param");
-  const body = await queryAnalytics(c.env, "match_metrics", (client) => matchMetrics(client, matchId));
+  const owner = await matchOwner(c, matchId, "read");
+  const body = await queryAnalytics(c.env, "match_metrics", (client) => matchMetrics(client, owner, matchId));
   if (!body) throw new ApiError("not_found", `no events of match '${matchId}' are logged`);
   return c.json(body, 200);
 });
@@ -119,13 +121,17 @@ app.openapi(metricsRoute, async (c) => {
 app.openapi(timelineRoute, async (c) => {
   const { matchId } = c.req.valid("param");
   const { bucket } = c.req.valid("query");
-  const buckets = await queryAnalytics(c.env, "match_timeline", (client) => matchTimeline(client, matchId, bucket));
+  const owner = await matchOwner(c, matchId, "read");
+  const buckets = await queryAnalytics(c.env, "match_timeline", (client) =>
+    matchTimeline(client, owner, matchId, bucket),
+  );
   return c.json({ matchId, bucket, buckets }, 200);
 });
 
 app.openapi(roundsRoute, async (c) => {
   const { matchId } = c.req.valid("param");
-  const rounds = await queryAnalytics(c.env, "cs2_rounds", (client) => cs2Rounds(client, matchId));
+  const owner = await matchOwner(c, matchId, "read");
+  const rounds = await queryAnalytics(c.env, "cs2_rounds", (client) => cs2Rounds(client, owner, matchId));
   return c.json({ matchId, rounds }, 200);
 });
 
@@ -133,6 +139,7 @@ app.openapi(predictionsRoute, async (c) => {
   const { matchId } = c.req.valid("param");
   const q = c.req.valid("query");
   const after = decodeCursor(q.cursor, seriesPositionSchema);
+  const owner = await matchOwner(c, matchId, "read");
   const window = {
     fromMs: q.from ?? OPEN_FROM_MS,
     toMs: q.to ?? OPEN_TO_MS,
@@ -140,7 +147,7 @@ app.openapi(predictionsRoute, async (c) => {
     limit: q.limit,
   };
   const { points, nextAfterSeq } = await queryAnalytics(c.env, "prediction_series", (client) =>
-    predictionSeries(client, matchId, window),
+    predictionSeries(client, owner, matchId, window),
   );
   return c.json(
     { matchId, data: points, nextCursor: nextAfterSeq === null ? null : encodeCursor({ seq: nextAfterSeq }) },

@@ -1,7 +1,10 @@
 // API clients: who may call the API, with which scopes and rate limits. The key is returned once, when
 // the client is created; only its SHA-256 is stored. Revoking takes effect at once in this isolate and
-// within KEY_CACHE_TTL_MS everywhere else.
+// within KEY_CACHE_TTL_MS everywhere else. A tenant's admin sees and manages only its own tenant's clients;
+// the operator creates a tenant's first client (POST /v1/tenants/{tenantId}/clients). Only an operator key
+// may hand out the operator scope, so a tenant admin cannot raise itself to operator.
 import { OpenAPIHono, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
 import { log } from "../observability/log";
 import {
   type ApiClientRow,
@@ -10,18 +13,20 @@ import {
   revokeApiClient,
   updateApiClient,
 } from "../stores/postgres/api-clients";
+import { findTenant } from "../stores/postgres/tenants";
 import { hashApiKey, keyPrefix, newApiKey } from "./api-keys";
-import { type AppEnv, scopes } from "./app-env";
+import { type AppEnv, type Scope, scopes } from "./app-env";
 import { forgetClient, KEY_CACHE_TTL_MS } from "./auth";
 import { ApiError, validationHook } from "./errors";
 import { withMetadata } from "./metadata-store";
-import { adminRoute, errors, okJson } from "./openapi";
+import { adminRoute, errors, okJson, operatorRoute } from "./openapi";
 import { cursorQuery, decodeCursor, limitQuery, nextCursorSchema, page } from "./pagination";
-import { changesSomething, NOTHING_TO_CHANGE, storableText } from "./params";
+import { changesSomething, NOTHING_TO_CHANGE, storableText, tenantIdParams } from "./params";
 
 export const apiClientSchema = z
   .object({
     id: z.string(),
+    tenantId: z.string().describe("The tenant the key acts within."),
     name: z.string(),
     keyPrefix: z.string().describe("The key's first characters, to tell keys apart."),
     scopes: z.array(z.enum(scopes)),
@@ -39,7 +44,10 @@ const createClientBody = z
     scopes: z
       .array(z.enum(scopes))
       .min(1)
-      .describe("ingest: POST /v1/events; read: live and analytics reads; admin: metadata and clients."),
+      .describe(
+        "ingest: POST /v1/events; read: live and analytics reads; admin: the tenant's metadata and clients; " +
+          "games: guesses; operator: tenants (only an operator key may give it).",
+      ),
     ingestPerMinute: perMinute.optional().describe("Default 120000."),
     readPerMinute: perMinute.optional().describe("Default 6000."),
   })
@@ -53,6 +61,7 @@ const clientIdParams = z.object({ clientId: z.guid().openapi({ param: { name: "c
 
 const clientView = (r: ApiClientRow): z.infer<typeof apiClientSchema> => ({
   id: r.id,
+  tenantId: r.tenantId,
   name: r.name,
   keyPrefix: r.keyPrefix,
   scopes: r.scopes.filter((s): s is (typeof scopes)[number] => (scopes as readonly string[]).includes(s)),
@@ -129,14 +138,39 @@ export const revokeClientRoute = adminRoute({
   },
 });
 
-const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+export const createTenantClientRoute = operatorRoute({
+  method: "post",
+  path: "/v1/tenants/{tenantId}/clients",
+  tags: ["tenants"],
+  summary: "Create an API client in a tenant (its first admin key)",
+  description: "The key is in this response only. Scope: operator.",
+  request: {
+    params: tenantIdParams,
+    body: { content: { "application/json": { schema: createClientBody } }, required: true },
+  },
+  responses: {
+    201: okJson(
+      z.object({ client: apiClientSchema, key: z.string().describe("The API key, shown once.") }),
+      "The client and its key",
+    ),
+    ...errors(404, 415),
+  },
+});
 
-app.openapi(createClientRoute, async (c) => {
-  const body = c.req.valid("json");
+/** Only an operator key may give the operator scope. */
+function assertMayGrant(c: Context<AppEnv>, given: readonly Scope[] | undefined): void {
+  if (given?.includes("operator") && !c.get("client").scopes.includes("operator")) {
+    throw new ApiError("forbidden", "only a key with the 'operator' scope may give the 'operator' scope");
+  }
+}
+
+async function createClient(c: Context<AppEnv>, tenantId: string, body: z.infer<typeof createClientBody>) {
+  assertMayGrant(c, body.scopes);
   const key = newApiKey();
   const keyHash = await hashApiKey(key, c.env.API_KEY_PEPPER);
   const row = await withMetadata(c.env, (db) =>
     insertApiClient(db, {
+      tenantId,
       name: body.name,
       keyHash,
       keyPrefix: keyPrefix(key),
@@ -151,16 +185,34 @@ app.openapi(createClientRoute, async (c) => {
     requestId: c.get("requestId"),
     by: c.get("client").id,
     clientId: client.id,
+    tenantId,
     scopes: client.scopes,
   });
-  return c.json({ client, key }, 201);
+  return { client, key };
+}
+
+const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+
+app.openapi(createClientRoute, async (c) =>
+  c.json(await createClient(c, c.get("client").tenantId, c.req.valid("json")), 201),
+);
+
+app.openapi(createTenantClientRoute, async (c) => {
+  const { tenantId } = c.req.valid("param");
+  if (!(await withMetadata(c.env, (db) => findTenant(db, tenantId))))
+    throw new ApiError("not_found", `no tenant '${tenantId}'`);
+  return c.json(await createClient(c, tenantId, c.req.valid("json")), 201);
 });
 
 app.openapi(listClientsRoute, async (c) => {
   const q = c.req.valid("query");
   const after = decodeCursor(q.cursor, z.object({ id: z.guid() }));
   const rows = await withMetadata(c.env, (db) =>
-    listApiClients(db, { includeRevoked: q.includeRevoked, afterId: after?.id ?? null, limit: q.limit }),
+    listApiClients(db, c.get("client").tenantId, {
+      includeRevoked: q.includeRevoked,
+      afterId: after?.id ?? null,
+      limit: q.limit,
+    }),
   );
   const { data, nextCursor } = page(rows.map(clientView), q.limit, (r) => ({ id: r.id }));
   return c.json({ data, nextCursor }, 200);
@@ -169,8 +221,12 @@ app.openapi(listClientsRoute, async (c) => {
 app.openapi(updateClientRoute, async (c) => {
   const { clientId } = c.req.valid("param");
   const { scopes: newScopes, ...rest } = c.req.valid("json");
+  assertMayGrant(c, newScopes);
   const row = await withMetadata(c.env, (db) =>
-    updateApiClient(db, clientId, { ...rest, ...(newScopes ? { scopes: [...new Set(newScopes)] } : {}) }),
+    updateApiClient(db, c.get("client").tenantId, clientId, {
+      ...rest,
+      ...(newScopes ? { scopes: [...new Set(newScopes)] } : {}),
+    }),
   );
   if (!row) throw new ApiError("not_found", `no API client '${clientId}'`);
   forgetClient(clientId);
@@ -179,7 +235,7 @@ app.openapi(updateClientRoute, async (c) => {
 
 app.openapi(revokeClientRoute, async (c) => {
   const { clientId } = c.req.valid("param");
-  const row = await withMetadata(c.env, (db) => revokeApiClient(db, clientId));
+  const row = await withMetadata(c.env, (db) => revokeApiClient(db, c.get("client").tenantId, clientId));
   if (!row) throw new ApiError("not_found", `no API client '${clientId}'`);
   forgetClient(clientId);
   log("info", "api client revoked", { requestId: c.get("requestId"), by: c.get("client").id, clientId });

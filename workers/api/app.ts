@@ -20,6 +20,7 @@ import { serveDocument } from "./openapi";
 import { playersRoutes } from "./players";
 import { sourcesRoutes } from "./sources";
 import { teamsRoutes } from "./teams";
+import { tenantsRoutes } from "./tenants";
 import { viewerTokensRoutes } from "./viewer-tokens";
 
 /** Longest X-Request-ID kept (it is copied into queue messages and every ClickHouse row of the request). */
@@ -59,6 +60,7 @@ app.route("/", apiClientsRoutes);
 app.route("/", viewerTokensRoutes);
 app.route("/", sourcesRoutes);
 app.route("/", gamesRoutes);
+app.route("/", tenantsRoutes);
 mountGraphql(app);
 serveDocument(app);
 

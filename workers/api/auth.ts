@@ -85,6 +85,11 @@ export function forgetClient(clientId: string): void {
   for (const [hash, entry] of cache) if (entry.client?.id === clientId) cache.delete(hash);
 }
 
+/** Drops the cached keys of a tenant's clients in this isolate (after a change of the tenant's quotas). */
+export function forgetTenant(tenantId: string): void {
+  for (const [hash, entry] of cache) if (entry.client?.tenantId === tenantId) cache.delete(hash);
+}
+
 function presentedKey(req: Request, allowQueryToken: boolean): string | null {
   const header = req.headers.get("authorization");
   if (header) {

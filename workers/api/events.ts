@@ -44,7 +44,8 @@ export const postEventsRoute = createRoute({
   summary: "Send events",
   description:
     `One event, a JSON array, or NDJSON; at most ${MAX_EVENTS_PER_REQUEST} events and 1 MB. Valid events are accepted even when ` +
-    "others in the batch are rejected; 202 comes only after the queue took them. Spends one unit of the ingest budget per event. Scope: ingest.",
+    "others in the batch are rejected; 202 comes only after the queue took them. Spends one unit of the ingest budget per event. " +
+    "The events go to matches of the key's tenant. Over the tenant's events-per-day quota the whole request is refused: 429 `quota_exceeded` (quota `eventsPerDay`). Scope: ingest.",
   security: bearerAuth,
   request: {
     body: {

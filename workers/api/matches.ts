@@ -1,5 +1,7 @@
 // Matches: metadata from Postgres joined with what is live (the room's state, the analytics store's
-// activity), the live state and WebSocket stream of one match, and the admin's create and update.
+// activity), the live state and WebSocket stream of one match, and the admin's create and update. A key
+// lists, creates and changes its own tenant's matches; it reads those and the matches shared with its tenant
+// (matchOwner), and another tenant's match id is 404.
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { every } from "hono/combine";
 import { matchStateViewSchema, serverFrameSchema } from "../../shared/contract/live-protocol";
@@ -15,7 +17,7 @@ import { metrics } from "../observability/metrics";
 import { forwardLive } from "../relay/route";
 import {
   findMatch,
-  insertMatch,
+  insertMatchWithinQuota,
   listMatches,
   type MatchView,
   matchPositionSchema,
@@ -25,6 +27,9 @@ import {
   teamsNotFitting,
   updateMatch,
 } from "../stores/postgres/matches";
+import { withSocketLease } from "../tenants/live-sockets";
+import { forgetMatchOwners, matchOwner } from "../tenants/match-owner";
+import { roomName } from "../tenants/tenant";
 import { liveAccess } from "./access";
 import type { AppEnv } from "./app-env";
 import { withoutQueryToken } from "./auth";
@@ -97,10 +102,10 @@ const updateMatchBody = matchBody
   .refine(changesSomething, { error: NOTHING_TO_CHANGE })
   .meta({ id: "UpdateMatch" });
 
-/** Activity for a page of matches; an unreachable analytics store degrades to `activity: null`. */
-async function activityOf(env: Env, ids: string[]): Promise<Map<string, MatchActivity> | null> {
+/** Activity for a page of one tenant's matches; an unreachable analytics store degrades to `activity: null`. */
+async function activityOf(env: Env, tenantId: string, ids: string[]): Promise<Map<string, MatchActivity> | null> {
   try {
-    return await withClickHouse(env, (client) => matchActivity(client, ids), {
+    return await withClickHouse(env, (client) => matchActivity(client, tenantId, ids), {
       requestTimeoutMs: 5_000,
       timed: (seconds) => metrics.clickhouseQuery.observe(seconds, { query: "match_activity" }),
     });
@@ -116,8 +121,9 @@ const withActivity = (m: MatchView, activity: Map<string, MatchActivity> | null)
   activity: activity ? (activity.get(m.id) ?? NO_ACTIVITY) : null,
 });
 
-function room(env: Env, matchId: string) {
-  return env.MATCH_ROOM.get(env.MATCH_ROOM.idFromName(matchId));
+/** The tenant's room of the match (a match id is unique per tenant only). */
+function room(env: Env, tenantId: string, matchId: string) {
+  return env.MATCH_ROOM.get(env.MATCH_ROOM.idFromName(roomName(tenantId, matchId)));
 }
 
 export const listMatchesRoute = readRoute({
@@ -222,7 +228,7 @@ export const liveStreamRoute = createRoute({
   description:
     "Upgrade to a WebSocket (a browser sends `?access_token=<viewer token>`; a server its key). The first frame is a snapshot, then one " +
     "`update` frame per change (coalesced under bursts). Reconnect with `?since=<last seq>` to receive what you missed. " +
-    "Send `ping` for `pong`. Close codes: 4001 key (or the viewer token's issuer) revoked, 4008 too slow (resume with ?since=); 429 `rate_limited` when the key has too many sockets open on the match. Scope: read.",
+    "Send `ping` for `pong`. Close codes: 4001 key (or the viewer token's issuer) revoked, 4008 too slow (resume with ?since=); 429 `rate_limited` when the key has too many sockets open on the match, 429 `quota_exceeded` (quota `liveSockets`) when its tenant has all its live sockets open. Scope: read.",
   security: bearerAuth,
   request: {
     params: matchIdParams,
@@ -260,11 +266,18 @@ app.openapi(listMatchesRoute, async (c) => {
   const q = c.req.valid("query");
   const after = decodeCursor(q.cursor, matchPositionSchema);
   const rows = await withMetadata(c.env, (db) =>
-    listMatches(db, { status: q.status, sport: q.sport, fromMs: q.from, toMs: q.to }, after, q.limit),
+    listMatches(
+      db,
+      c.get("client").tenantId,
+      { status: q.status, sport: q.sport, fromMs: q.from, toMs: q.to },
+      after,
+      q.limit,
+    ),
   );
   const { data, nextCursor } = page(rows, q.limit, positionOf);
   const activity = await activityOf(
     c.env,
+    c.get("client").tenantId,
     data.map((m) => m.id),
   );
   return c.json({ data: data.map((m) => withActivity(m, activity)), nextCursor }, 200);
@@ -272,10 +285,11 @@ app.openapi(listMatchesRoute, async (c) => {
 
 app.openapi(getMatchRoute, async (c) => {
   const { matchId } = c.req.valid("param");
+  const owner = await matchOwner(c, matchId, "read");
   const [match, activity, live] = await Promise.all([
-    withMetadata(c.env, (db) => findMatch(db, matchId)),
-    activityOf(c.env, [matchId]),
-    room(c.env, matchId).getState(),
+    withMetadata(c.env, (db) => findMatch(db, owner, matchId)),
+    activityOf(c.env, owner, [matchId]),
+    room(c.env, owner, matchId).getState(),
   ]);
   if (!match) throw new ApiError("not_found", `no match '${matchId}' is registered`);
   const state = live ? ({ ...live.state, prediction: live.prediction } as z.infer<typeof liveStateSchema>) : null;
@@ -283,8 +297,13 @@ app.openapi(getMatchRoute, async (c) => {
 });
 
 /** Teams a match names must exist and play the match's sport. */
-async function assertTeamsFit(db: Database, sport: string, body: { team1Id?: string | null; team2Id?: string | null }) {
-  const issues = await teamsNotFitting(db, sport, [
+async function assertTeamsFit(
+  db: Database,
+  tenantId: string,
+  sport: string,
+  body: { team1Id?: string | null; team2Id?: string | null },
+) {
+  const issues = await teamsNotFitting(db, tenantId, sport, [
     { field: "team1Id", id: body.team1Id },
     { field: "team2Id", id: body.team2Id },
   ]);
@@ -293,11 +312,13 @@ async function assertTeamsFit(db: Database, sport: string, body: { team1Id?: str
 
 app.openapi(createMatchRoute, async (c) => {
   const body = c.req.valid("json");
+  const { tenantId } = c.get("client");
   const created = await withMetadata(
     c.env,
     async (db) => {
-      await assertTeamsFit(db, body.sport, body);
-      await insertMatch(db, {
+      await assertTeamsFit(db, tenantId, body.sport, body);
+      const stored = await insertMatchWithinQuota(db, {
+        tenantId,
         id: body.id,
         sport: body.sport,
         team1Id: body.team1Id ?? null,
@@ -310,27 +331,37 @@ app.openapi(createMatchRoute, async (c) => {
         bestOf: body.bestOf ?? null,
         status: body.status ?? "scheduled",
       });
-      return findMatch(db, body.id);
+      if (!stored) {
+        throw new ApiError(
+          "quota_exceeded",
+          "this tenant stores as many matches as its storedMatches quota allows; ask the operator to raise it",
+          { quota: "storedMatches" },
+        );
+      }
+      return findMatch(db, tenantId, body.id);
     },
     `match '${body.id}'`,
   );
   if (!created) throw new ApiError("internal", "the new match was not stored");
+  // The tenant's own match now comes before one of the same id shared with it.
+  forgetMatchOwners(body.id);
   return c.json(created, 201);
 });
 
 app.openapi(updateMatchRoute, async (c) => {
   const { matchId } = c.req.valid("param");
   const body = c.req.valid("json");
+  const owner = await matchOwner(c, matchId, "write");
   const updated = await withMetadata(c.env, async (db) => {
-    const current = await findMatch(db, matchId);
+    const current = await findMatch(db, owner, matchId);
     if (!current) throw new ApiError("not_found", `no match '${matchId}' is registered`);
-    await assertTeamsFit(db, current.sport, body);
+    await assertTeamsFit(db, owner, current.sport, body);
     const { startsAt, ...rest } = body;
-    await updateMatch(db, matchId, {
+    await updateMatch(db, owner, matchId, {
       ...rest,
       ...(startsAt !== undefined ? { startsAt: startsAt === null ? null : new Date(startsAt) } : {}),
     });
-    return findMatch(db, matchId);
+    return findMatch(db, owner, matchId);
   });
   if (!updated) throw new ApiError("not_found", `no match '${matchId}' is registered`);
   return c.json(updated, 200);
@@ -338,7 +369,8 @@ app.openapi(updateMatchRoute, async (c) => {
 
 app.openapi(matchStateRoute, async (c) => {
   const { matchId } = c.req.valid("param");
-  const current = await room(c.env, matchId).getState();
+  const owner = await matchOwner(c, matchId, "read");
+  const current = await room(c.env, owner, matchId).getState();
   if (!current) throw new ApiError("not_found", `no events have reached match '${matchId}'`);
   return c.json({ ...current.state, prediction: current.prediction } as z.infer<typeof liveStateSchema>, 200);
 });
@@ -366,6 +398,7 @@ app.get("/v1/matches/:matchId/live", every(...liveAccess), async (c) => {
       issues: [{ path: "query.since", message: "not a non-negative integer" }],
     });
   }
+  const owner = await matchOwner(c, matchId.data, "read");
   // The room keeps the client with the socket: it closes it if the key is revoked and caps sockets per client.
   // It gets the request without ?token=: the runtime may log the URL it forwards.
   const forwarded = withoutQueryToken(c.req.raw);
@@ -373,7 +406,8 @@ app.get("/v1/matches/:matchId/live", every(...liveAccess), async (c) => {
   headers.set(CLIENT_ID_HEADER, c.get("client").id);
   // A viewer's socket is checked against its issuer's revocation but not counted in the key's socket cap.
   if (c.get("viewer")) headers.set(VIEWER_HEADER, "1");
-  return forwardLive(c.env, matchId.data, forwarded.url, headers);
+  // The key's tenant spends its live-sockets quota (whoever owns the match), before any room is asked.
+  return withSocketLease(c, headers, () => forwardLive(c.env, roomName(owner, matchId.data), forwarded.url, headers));
 });
 
 export const matchesRoutes = app;

@@ -1,7 +1,8 @@
 // The OpenAPI 3.1 document at /v1/openapi.json and the pieces every route declaration shares: JSON
 // bodies, the error responses, the bearer scheme and the rate-limit headers.
 import { createRoute, type OpenAPIHono, type RouteConfig, z } from "@hono/zod-openapi";
-import { adminAccess, liveAccess, matchReadAccess, readAccess } from "./access";
+import type { MiddlewareHandler } from "hono";
+import { adminAccess, liveAccess, matchReadAccess, operatorAccess, readAccess } from "./access";
 import type { AppEnv } from "./app-env";
 import { apiErrorBodySchema } from "./errors";
 
@@ -21,7 +22,7 @@ const errorDescriptions = {
   413: "Body over 1 MB or over 1,000 events (`payload_too_large`)",
   415: "Unsupported content type (`unsupported_media_type`)",
   426: "WebSocket endpoint called without `Upgrade: websocket` (`upgrade_required`)",
-  429: "Over the client's rate limit (`rate_limited`); see `Retry-After`",
+  429: "Over the client's rate limit (`rate_limited`; see `Retry-After`), or over a tenant quota (`quota_exceeded`, `quota` names it)",
   503: "A dependency is unavailable (`dependency_unavailable`, `queue_unavailable`): retry later",
 } as const;
 
@@ -55,45 +56,30 @@ export const okJson = <T extends z.ZodType>(schema: T, description: string) => (
 
 type RouteSpec<P extends string> = Omit<RouteConfig, "path" | "security" | "middleware"> & { path: P };
 
-/** A read route (scope read or admin): bearer security, access middleware, the errors every read can answer. */
-export function readRoute<P extends string, R extends RouteSpec<P>>(route: R) {
-  return createRoute({
-    ...route,
-    security: bearerAuth,
-    middleware: readAccess,
-    responses: { ...route.responses, ...errors(400, 401, 403, 429, 503) },
-  });
+/**
+ * Declares routes that share one access list: bearer security, that middleware, and the errors every such
+ * route can answer (routes with a body add 415 themselves).
+ */
+function routesWith(middleware: MiddlewareHandler<AppEnv>[]) {
+  return <P extends string, R extends RouteSpec<P>>(route: R) =>
+    createRoute({
+      ...route,
+      security: bearerAuth,
+      middleware,
+      responses: { ...route.responses, ...errors(400, 401, 403, 429, 503) },
+    });
 }
 
-/** A live route (scope read, also as ?token=). */
-export function liveRoute<P extends string, R extends RouteSpec<P>>(route: R) {
-  return createRoute({
-    ...route,
-    security: bearerAuth,
-    middleware: liveAccess,
-    responses: { ...route.responses, ...errors(400, 401, 403, 429, 503) },
-  });
-}
-
+/** A read route (scope read or admin). */
+export const readRoute = routesWith(readAccess);
+/** A live route (scope read, also as ?token=, or a viewer token for the match). */
+export const liveRoute = routesWith(liveAccess);
 /** A read of one match's data that a viewer token for that match may also make. */
-export function matchReadRoute<P extends string, R extends RouteSpec<P>>(route: R) {
-  return createRoute({
-    ...route,
-    security: bearerAuth,
-    middleware: matchReadAccess,
-    responses: { ...route.responses, ...errors(400, 401, 403, 429, 503) },
-  });
-}
-
-/** An admin route (scope admin); routes with a body add 415 themselves. */
-export function adminRoute<P extends string, R extends RouteSpec<P>>(route: R) {
-  return createRoute({
-    ...route,
-    security: bearerAuth,
-    middleware: adminAccess,
-    responses: { ...route.responses, ...errors(400, 401, 403, 429, 503) },
-  });
-}
+export const matchReadRoute = routesWith(matchReadAccess);
+/** An admin route (scope admin: the tenant's metadata, sources, grants and clients). */
+export const adminRoute = routesWith(adminAccess);
+/** An operator route (scope operator: tenants, their quotas, their first clients). */
+export const operatorRoute = routesWith(operatorAccess);
 
 const retryHeaders = { ...rateLimitHeaders, "Retry-After": integerHeader("Seconds to wait before retrying.") };
 
@@ -102,7 +88,7 @@ export function serveDocument(app: OpenAPIHono<AppEnv>): void {
     type: "http",
     scheme: "bearer",
     description:
-      "An API key (`mp_…`) with the route's scope: `ingest`, `read`, `admin` or `games`. Read routes also take " +
+      "An API key (`mp_…`) with the route's scope: `ingest`, `read`, `admin`, `games` or `operator`. Read routes also take " +
       "`?token=<key>`; the live routes take a viewer token (POST /v1/viewer-tokens) as `?access_token=`.",
   });
   app.openAPIRegistry.registerPath({
@@ -126,7 +112,8 @@ export function serveDocument(app: OpenAPIHono<AppEnv>): void {
       { name: "live", description: "Live state and the WebSocket stream" },
       { name: "analytics", description: "Match metrics, timelines and prediction series (ClickHouse)" },
       { name: "metadata", description: "Teams, players and matches" },
-      { name: "admin", description: "API clients" },
+      { name: "admin", description: "API clients, sources, match grants" },
+      { name: "tenants", description: "Tenants and their quotas (scope operator)" },
       { name: "games", description: "The fan prediction game: games, guesses, leaderboards, settlement" },
       { name: "operations", description: "Health, readiness, metrics" },
     ],

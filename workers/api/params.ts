@@ -7,6 +7,7 @@ import {
   PATH_SAFE_ID_MESSAGE,
   unicodeIssues,
 } from "../../shared/contract/event";
+import { TENANT_ID_PATTERN } from "../tenants/tenant";
 
 /** Ids clients choose (matches, teams, players) follow the event contract's matchId rule. */
 export const entityId = z
@@ -50,3 +51,12 @@ export const instantQuery = (name: string, description: string) =>
 /** PATCH bodies must change something. */
 export const changesSomething = (body: object): boolean => Object.keys(body).length > 0;
 export const NOTHING_TO_CHANGE = "must name at least one field to change";
+
+/** A tenant id (operators choose them): lowercase letters, digits and "-", at most 32. */
+export const tenantId = z
+  .string()
+  .regex(TENANT_ID_PATTERN, { error: "must be 1-32 characters of a-z 0-9 -, starting with a letter or digit" });
+
+export const tenantIdParams = z.object({
+  tenantId: tenantId.openapi({ param: { name: "tenantId", in: "path" }, example: "acme-media" }),
+});

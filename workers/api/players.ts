@@ -1,4 +1,4 @@
-// Players, optionally on a team.
+// Players, optionally on a team of their tenant. Each key sees and changes only its own tenant's players.
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Database } from "../clients/postgres";
 import { insertPlayer, listPlayers, type PlayerRow, updatePlayer } from "../stores/postgres/players";
@@ -48,8 +48,8 @@ const playerView = (p: PlayerRow): z.infer<typeof playerSchema> => ({
   updatedAt: p.updatedAt.toISOString(),
 });
 
-async function assertTeamExists(db: Database, teamId: string | null | undefined): Promise<void> {
-  if (!teamId || (await findTeam(db, teamId))) return;
+async function assertTeamExists(db: Database, tenantId: string, teamId: string | null | undefined): Promise<void> {
+  if (!teamId || (await findTeam(db, tenantId, teamId))) return;
   throw new ApiError("invalid_request", `no team '${teamId}'`, {
     issues: [{ path: "body.teamId", message: `no team '${teamId}'` }],
   });
@@ -108,7 +108,7 @@ app.openapi(listPlayersRoute, async (c) => {
   const q = c.req.valid("query");
   const after = decodeCursor(q.cursor, z.object({ id: entityId }));
   const rows = await withMetadata(c.env, (db) =>
-    listPlayers(db, { teamId: q.teamId, afterId: after?.id ?? null, limit: q.limit }),
+    listPlayers(db, c.get("client").tenantId, { teamId: q.teamId, afterId: after?.id ?? null, limit: q.limit }),
   );
   const { data, nextCursor } = page(rows.map(playerView), q.limit, (p) => ({ id: p.id }));
   return c.json({ data, nextCursor }, 200);
@@ -116,11 +116,13 @@ app.openapi(listPlayersRoute, async (c) => {
 
 app.openapi(createPlayerRoute, async (c) => {
   const body = c.req.valid("json");
+  const { tenantId } = c.get("client");
   const player = await withMetadata(
     c.env,
     async (db) => {
-      await assertTeamExists(db, body.teamId);
+      await assertTeamExists(db, tenantId, body.teamId);
       return insertPlayer(db, {
+        tenantId,
         id: body.id,
         teamId: body.teamId ?? null,
         name: body.name,
@@ -136,9 +138,10 @@ app.openapi(createPlayerRoute, async (c) => {
 app.openapi(updatePlayerRoute, async (c) => {
   const { playerId } = c.req.valid("param");
   const body = c.req.valid("json");
+  const { tenantId } = c.get("client");
   const player = await withMetadata(c.env, async (db) => {
-    await assertTeamExists(db, body.teamId);
-    return updatePlayer(db, playerId, body);
+    await assertTeamExists(db, tenantId, body.teamId);
+    return updatePlayer(db, tenantId, playerId, body);
   });
   if (!player) throw new ApiError("not_found", `no player '${playerId}'`);
   return c.json(playerView(player), 200);

@@ -1,7 +1,8 @@
 // Sources: feeds a match's events come from without an API key (issue 10 §2). The admin registers one and
 // gets its token once; the source POSTs to its ingest URL (a CS2 server's `logaddress_add_http` with
 // ?token=, a GSI client with `auth.token` in the body). Each source's batches go through its SourceSession
-// Durable Object (cursor, serialization, token check); Postgres keeps the admin's list.
+// Durable Object (cursor, serialization, token check); Postgres keeps the admin's list, per tenant: a
+// key lists and revokes only its own tenant's sources, and registers them for its own tenant's matches.
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { hex } from "../../shared/digest";
@@ -10,6 +11,7 @@ import { bodyTooLarge, MAX_BODY_BYTES } from "../ingest/parse-body";
 import { errorMessage, log } from "../observability/log";
 import { sportsOfMatches } from "../stores/postgres/matches";
 import { insertSource, listSources, revokeSource, type SourceRow } from "../stores/postgres/sources";
+import { quotaExceeded } from "../tenants/quota-error";
 import { hashApiKey, keyPrefix } from "./api-keys";
 import type { AppEnv } from "./app-env";
 import { ApiError, validationHook } from "./errors";
@@ -136,7 +138,8 @@ app.openapi(createSourceRoute, async (c) => {
   const token = newSourceToken();
   const tokenHash = await hashApiKey(token, c.env.API_KEY_PEPPER);
   // Every source kind sends CS2 events: a match registered as another sport would refuse them all.
-  const registered = await withMetadata(c.env, (db) => sportsOfMatches(db, [body.matchId]));
+  const { tenantId } = c.get("client");
+  const registered = await withMetadata(c.env, (db) => sportsOfMatches(db, tenantId, [body.matchId]));
   const sport = registered.get(body.matchId);
   if (sport !== undefined && sport !== "cs2")
     throw new ApiError(
@@ -149,9 +152,16 @@ app.openapi(createSourceRoute, async (c) => {
   const config: SourceConfig = { sourceId: id, ...body };
   // The session first: should the insert fail, an object nobody has the token of is left, never a listed
   // source that cannot ingest.
-  await session(c.env, id).configure(config, tokenHash);
+  await session(c.env, id).configure(config, tokenHash, tenantId);
   const row = await withMetadata(c.env, (db) =>
-    insertSource(db, { id, kind: body.kind, matchId: body.matchId, tokenHash, tokenPrefix: keyPrefix(token) }),
+    insertSource(db, {
+      tenantId,
+      id,
+      kind: body.kind,
+      matchId: body.matchId,
+      tokenHash,
+      tokenPrefix: keyPrefix(token),
+    }),
   );
   if (!row) throw new ApiError("internal", "the new source was not stored");
   const url = new URL(`/v1/sources/${id}/ingest`, c.req.url);
@@ -169,7 +179,7 @@ app.openapi(listSourcesRoute, async (c) => {
   const q = c.req.valid("query");
   const after = decodeCursor(q.cursor, z.object({ id: z.guid() }));
   const rows = await withMetadata(c.env, (db) =>
-    listSources(db, {
+    listSources(db, c.get("client").tenantId, {
       includeRevoked: q.includeRevoked,
       matchId: q.matchId ?? null,
       afterId: after?.id ?? null,
@@ -182,7 +192,7 @@ app.openapi(listSourcesRoute, async (c) => {
 
 app.openapi(revokeSourceRoute, async (c) => {
   const { sourceId } = c.req.valid("param");
-  const row = await withMetadata(c.env, (db) => revokeSource(db, sourceId));
+  const row = await withMetadata(c.env, (db) => revokeSource(db, c.get("client").tenantId, sourceId));
   if (!row) throw new ApiError("not_found", `no source '${sourceId}'`);
   await session(c.env, sourceId).revoke();
   log("info", "source revoked", { requestId: c.get("requestId"), by: c.get("client").id, sourceId });
@@ -226,7 +236,7 @@ app.openAPIRegistry.registerPath({
       }),
       "Taken (lines that are not events are counted in `issues`)",
     ),
-    ...errors(401, 413, 503),
+    ...errors(401, 413, 429, 503),
   },
 });
 
@@ -255,6 +265,12 @@ app.post("/v1/sources/:sourceId/ingest", limitBody, async (c) => {
   }
   if (!result.ok) {
     log("info", "source batch refused", { requestId, sourceId, reason: result.reason });
+    if (result.reason === "quota")
+      throw quotaExceeded(
+        "eventsPerDay",
+        `the batch's events would pass the tenant's quota of ${result.limit} events per day (UTC; ${result.remaining} left); resend it later`,
+        (result.resetMs - Date.now()) / 1000,
+      );
     throw refused();
   }
   if (result.issues.length > 0)

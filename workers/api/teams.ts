@@ -1,4 +1,5 @@
 // Teams: the rating the predictors read before a match's first event, and what matches and players name.
+// Each key sees and changes only its own tenant's teams (another tenant's team id is 404).
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { sportNames } from "../../shared/sports";
 import { findTeam, insertTeam, listTeams, type TeamRow, updateTeam } from "../stores/postgres/teams";
@@ -121,7 +122,7 @@ app.openapi(listTeamsRoute, async (c) => {
   const q = c.req.valid("query");
   const after = decodeCursor(q.cursor, z.object({ id: entityId }));
   const rows = await withMetadata(c.env, (db) =>
-    listTeams(db, { sport: q.sport, afterId: after?.id ?? null, limit: q.limit }),
+    listTeams(db, c.get("client").tenantId, { sport: q.sport, afterId: after?.id ?? null, limit: q.limit }),
   );
   const { data, nextCursor } = page(rows.map(teamView), q.limit, (t) => ({ id: t.id }));
   return c.json({ data, nextCursor }, 200);
@@ -129,7 +130,7 @@ app.openapi(listTeamsRoute, async (c) => {
 
 app.openapi(getTeamRoute, async (c) => {
   const { teamId } = c.req.valid("param");
-  const team = await withMetadata(c.env, (db) => findTeam(db, teamId));
+  const team = await withMetadata(c.env, (db) => findTeam(db, c.get("client").tenantId, teamId));
   if (!team) throw new ApiError("not_found", `no team '${teamId}'`);
   return c.json(teamView(team), 200);
 });
@@ -140,6 +141,7 @@ app.openapi(createTeamRoute, async (c) => {
     c.env,
     (db) =>
       insertTeam(db, {
+        tenantId: c.get("client").tenantId,
         id: body.id,
         sport: body.sport,
         name: body.name,
@@ -155,7 +157,7 @@ app.openapi(createTeamRoute, async (c) => {
 app.openapi(updateTeamRoute, async (c) => {
   const { teamId } = c.req.valid("param");
   const body = c.req.valid("json");
-  const team = await withMetadata(c.env, (db) => updateTeam(db, teamId, body));
+  const team = await withMetadata(c.env, (db) => updateTeam(db, c.get("client").tenantId, teamId, body));
   if (!team) throw new ApiError("not_found", `no team '${teamId}'`);
   return c.json(teamView(team), 200);
 });

@@ -1,6 +1,9 @@
 // POST /v1/viewer-tokens: an operator's server (API key with scope read) mints a short-lived token that
 // lets a browser read the live state and stream of the named matches, and nothing else. The page gets the
-// token, never the key (workers/auth/viewer-token.ts signs and verifies it).
+// token, never the key (workers/auth/viewer-token.ts signs and verifies it). A token reads as its issuing
+// client: each read resolves the match id in the issuer's tenant (matchOwner: its own match, else one shared
+// with it), so a token can only ever reach the issuer tenant's matches or those shared with it, and loses a
+// shared match when the grant is revoked.
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import {
   DEFAULT_VIEWER_TOKEN_TTL_SECONDS,

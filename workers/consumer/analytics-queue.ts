@@ -86,6 +86,7 @@ const quarantined = (table: string, refused: Refused<EventLogRow | PredictionLog
   refused.map(({ row, error }) => ({
     source: "quarantine",
     target: table,
+    tenantId: row.tenant_id,
     eventId: row.event_id,
     matchId: row.match_id,
     error: errorMessage(error),
@@ -119,6 +120,7 @@ export async function consumeAnalytics(batch: MessageBatch<unknown>, env: Env): 
     for (const p of parked) {
       log("warn", "analytics row quarantined", {
         table: p.target,
+        tenantId: p.tenantId,
         eventId: p.eventId,
         matchId: p.matchId,
         error: p.error,

@@ -18,6 +18,7 @@ import { errorMessage, log } from "../observability/log";
 import { metrics } from "../observability/metrics";
 import type { ApplyResult } from "../queue/messages";
 import { type EventsMessage, readQueueMessage, retryDelaySeconds } from "../queue/messages";
+import { DEFAULT_TENANT, parseRoomName, roomName } from "../tenants/tenant";
 import { forwardToAnalytics } from "./analytics-queue";
 import { type DeadLetter, parkDeadLetters } from "./dead-letters";
 import { eventLogRows } from "./event-log";
@@ -51,6 +52,7 @@ async function parkUnreadable(env: Env, queue: string, msgs: { msg: Message<unkn
 }
 
 interface RoomCall {
+  tenantId: string;
   matchId: string;
   room: DurableObjectStub<MatchRoom>;
   result: ApplyResult;
@@ -64,6 +66,7 @@ interface Received {
 export async function consumeEvents(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   const started = performance.now();
   metrics.queueBatchSize.observe(batch.messages.length);
+  // Keyed by room name: the same match id of two tenants is two matches, two rooms.
   const byMatch = new Map<string, Received[]>();
   const unreadable: { msg: Message<unknown>; reason: string }[] = [];
   for (const msg of batch.messages) {
@@ -73,30 +76,35 @@ export async function consumeEvents(batch: MessageBatch<unknown>, env: Env): Pro
       continue;
     }
     const body = read.message;
-    const list = byMatch.get(body.matchId);
+    const name = roomName(body.tenantId ?? DEFAULT_TENANT, body.matchId);
+    const list = byMatch.get(name);
     if (list) list.push({ msg, body });
-    else byMatch.set(body.matchId, [{ msg, body }]);
+    else byMatch.set(name, [{ msg, body }]);
   }
   const parked = unreadable.length > 0 ? parkUnreadable(env, batch.queue, unreadable) : Promise.resolve();
   const received = [...byMatch.values()].flat();
   const events = received.flatMap((r) => r.body.events);
   observeSourceLag(received);
-  const statusAdvanced = advanceMatchStatus(env, events);
+  const statusAdvanced = advanceMatchStatus(
+    env,
+    received.map((r) => r.body),
+  );
 
   const roomResults = await Promise.allSettled(
-    [...byMatch].map(async ([matchId, msgs]): Promise<RoomCall> => {
-      const room = env.MATCH_ROOM.get(env.MATCH_ROOM.idFromName(matchId));
+    [...byMatch].map(async ([name, msgs]): Promise<RoomCall> => {
+      const { tenantId, matchId } = parseRoomName(name);
+      const room = env.MATCH_ROOM.get(env.MATCH_ROOM.idFromName(name));
       const callStarted = performance.now();
       const result = await room.applyEvents(
         matchId,
         msgs.flatMap((m) => m.body.events),
-        confirmedSeqs.get(matchId),
+        confirmedSeqs.get(name),
       );
       metrics.roomCallDuration.observe((performance.now() - callStarted) / 1000);
       metrics.roomApplied.inc({}, result.applied);
       if (result.duplicates > 0) metrics.roomDuplicates.inc({}, result.duplicates);
       if (result.held > 0) metrics.roomHeld.inc({}, result.held);
-      return { matchId, room, result };
+      return { tenantId, matchId, room, result };
     }),
   );
   const calls = roomResults.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
@@ -108,7 +116,7 @@ export async function consumeEvents(batch: MessageBatch<unknown>, env: Env): Pro
     await forwardToAnalytics(
       env,
       acceptedRows(byMatch, roomResults),
-      predictionLogRows(calls.flatMap((c) => c.result.predictions)),
+      calls.flatMap((c) => predictionLogRows(c.tenantId, c.result.predictions)),
     );
   } catch (err) {
     forwarded = false;
@@ -124,11 +132,16 @@ export async function consumeEvents(batch: MessageBatch<unknown>, env: Env): Pro
   // A room that applied match_end starts the prediction game's settlement (a repeat changes nothing).
   const unsettled = await settleFinishedMatches(env, events, calls);
 
-  [...byMatch].forEach(([matchId, msgs], i) => {
+  [...byMatch].forEach(([name, msgs], i) => {
+    const { tenantId, matchId } = parseRoomName(name);
     const room = roomResults[i]!;
     if (room.status === "rejected") {
       metrics.dependencyErrors.inc({ dependency: "match_room" });
-      log("error", "match room failed; messages will be retried", { matchId, error: errorMessage(room.reason) });
+      log("error", "match room failed; messages will be retried", {
+        tenantId,
+        matchId,
+        error: errorMessage(room.reason),
+      });
     }
     const ok = room.status === "fulfilled" && forwarded && !unsettled.has(matchId);
     for (const { msg } of msgs) {
@@ -139,6 +152,7 @@ export async function consumeEvents(batch: MessageBatch<unknown>, env: Env): Pro
     if (room.status === "fulfilled") {
       const { predictions, ...counts } = room.value.result;
       log("debug", "match batch applied", {
+        tenantId,
         matchId,
         requestIds: [...new Set(msgs.map((m) => m.body.requestId))],
         ...counts,
@@ -183,7 +197,7 @@ function observeSourceLag(messages: readonly { body: EventsMessage }[]): void {
 }
 
 /**
- * Per match, the room seq up to which this isolate forwarded the room's predictions: passed with the
+ * Per room (tenant and match), the room seq up to which this isolate forwarded the room's predictions: passed with the
  * room's next applyEvents, so a confirmation costs no Durable Object request of its own. Lost (another
  * isolate, or the map cleared at its bound) it only means the room sends those predictions once more and
  * the analytics table collapses the repeat.
@@ -196,7 +210,8 @@ function confirmPredictions(calls: RoomCall[]): void {
   for (const c of calls) {
     if (c.result.predictions.length === 0) continue;
     const upTo = Math.max(...c.result.predictions.map((p) => p.seq));
-    if (!confirmedSeqs.has(c.matchId) && confirmedSeqs.size >= MAX_CONFIRMED_MATCHES) confirmedSeqs.clear();
-    confirmedSeqs.set(c.matchId, Math.max(confirmedSeqs.get(c.matchId) ?? 0, upTo));
+    const name = roomName(c.tenantId, c.matchId);
+    if (!confirmedSeqs.has(name) && confirmedSeqs.size >= MAX_CONFIRMED_MATCHES) confirmedSeqs.clear();
+    confirmedSeqs.set(name, Math.max(confirmedSeqs.get(name) ?? 0, upTo));
   }
 }

@@ -14,11 +14,12 @@ export const isDeadLetterQueue = (name: string): boolean => name.endsWith("-dlq"
 export function deadLetterOf(queue: string, body: unknown, attempts: number): DeadLetter {
   const read = readQueueMessage(body);
   const source = queue.endsWith("-analytics-dlq") ? "analytics_dlq" : "events_dlq";
-  const matchId = read.ok && read.message.kind === "events" ? read.message.matchId : undefined;
+  const events = read.ok && read.message.kind === "events" ? read.message : undefined;
   return {
     source,
     target: queue,
-    matchId,
+    tenantId: events?.tenantId,
+    matchId: events?.matchId,
     error: `failed ${attempts} deliveries${read.ok ? "" : `; ${read.reason}`}`,
     body,
   };

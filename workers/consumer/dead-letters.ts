@@ -5,6 +5,7 @@
 // their JSON: a row that ClickHouse refused as JSON (a lone surrogate, say) is plain ASCII here, and
 // `npm run redrive` gives back exactly what was parked.
 import { type ClickHouseClient, ClickHouseError } from "@clickhouse/client-web";
+import { DEFAULT_TENANT } from "../tenants/tenant";
 
 export type DeadLetterSource = "quarantine" | "unknown_message" | "events_dlq" | "analytics_dlq";
 
@@ -12,6 +13,8 @@ export interface DeadLetter {
   source: DeadLetterSource;
   /** The table a quarantined row was meant for, or the queue a message came from. */
   target: string;
+  /** The tenant owning the row or message (absent: the default tenant, or unknown). */
+  tenantId?: string;
   eventId?: string;
   matchId?: string;
   error: string;
@@ -21,6 +24,7 @@ export interface DeadLetter {
 export interface DeadLetterRow {
   id: string;
   source: DeadLetterSource;
+  tenant_id: string;
   target: string;
   event_id: string;
   match_id: string;
@@ -51,6 +55,7 @@ export function deadLetterRow(letter: DeadLetter, id: string = crypto.randomUUID
   return {
     id,
     source: letter.source,
+    tenant_id: storableText(letter.tenantId ?? DEFAULT_TENANT, 64),
     target: letter.target,
     event_id: storableText(letter.eventId ?? "", 64),
     match_id: storableText(letter.matchId ?? "", 64),

@@ -1,7 +1,8 @@
 // Rows for the ClickHouse event log. One insert per consumer batch; redelivered events (and an event
-// re-sent with another timestamp) collapse in the ReplacingMergeTree on (match_id, event_id).
+// re-sent with another timestamp) collapse in the ReplacingMergeTree on (match_id, event_id, tenant_id).
 import type { ClickHouseClient } from "@clickhouse/client-web";
 import type { EventLogRow, EventsMessage } from "../queue/messages";
+import { DEFAULT_TENANT } from "../tenants/tenant";
 
 export type { EventLogRow };
 
@@ -9,8 +10,10 @@ export function eventLogRows(messages: EventsMessage[]): EventLogRow[] {
   const rows: EventLogRow[] = [];
   for (const m of messages) {
     const acceptedAt = new Date(m.acceptedAt).toISOString();
+    const tenantId = m.tenantId ?? DEFAULT_TENANT;
     for (const e of m.events) {
       rows.push({
+        tenant_id: tenantId,
         event_id: e.eventId,
         match_id: e.matchId,
         sport: e.sport,

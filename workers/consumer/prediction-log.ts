@@ -1,14 +1,16 @@
 // Rows for the ClickHouse predictions table: every prediction the match rooms published, written once
 // per consumer batch. A room keeps its predictions in an outbox until the consumer confirms the write,
 // so a failed insert loses nothing: the next call to that room returns them again, and repeats collapse
-// in the ReplacingMergeTree on (match_id, seq).
+// in the ReplacingMergeTree on (match_id, seq, tenant_id).
 import type { ClickHouseClient } from "@clickhouse/client-web";
 import type { PredictionLogRow, PublishedPrediction } from "../queue/messages";
 
 export type { PredictionLogRow };
 
-export function predictionLogRows(predictions: PublishedPrediction[]): PredictionLogRow[] {
+/** Rows of one room's predictions: the room is the tenant's (the consumer called it by roomName). */
+export function predictionLogRows(tenantId: string, predictions: PublishedPrediction[]): PredictionLogRow[] {
   return predictions.map((p) => ({
+    tenant_id: tenantId,
     match_id: p.matchId,
     seq: p.seq,
     sport: p.sport,

@@ -23,6 +23,7 @@ import { CloseCode, GRAPHQL_TRANSPORT_WS_PROTOCOL, MessageType, parseMessage, st
 import { closeCodes, closeReasons, type ServerFrame } from "../../shared/contract/live-protocol";
 import { type FrameSink, tooFarBehind } from "../match-room/broadcast";
 import { closeQuietly, type SocketRegistry } from "../match-room/sockets";
+import type { SocketLease } from "../tenants/live-sockets";
 import { MAX_COST, MAX_DEPTH } from "./cost";
 import { subscriptionRoot } from "./subscriptions";
 
@@ -91,14 +92,14 @@ export class GraphqlSockets implements FrameSink {
     private readonly serially: <T>(task: () => Promise<T>) => Promise<T> = (task) => task(),
   ) {}
 
-  /** Accepts a graphql-ws socket (the Worker checked the credential and the subprotocol). */
-  accept(clientId: string | null, counted: boolean): Response {
+  /** Accepts a graphql-ws socket (the Worker checked the credential and the subprotocol, and took its lease). */
+  accept(clientId: string | null, counted: boolean, lease: SocketLease | null): Response {
     const pair = new WebSocketPair();
     const [client, server] = [pair[0], pair[1]];
     this.registry.accept(
       this.ctx,
       server,
-      { clientId, acked: null, graphql: { ready: false, subscriptions: {} } },
+      { clientId, acked: null, ...(lease ? { lease } : {}), graphql: { ready: false, subscriptions: {} } },
       counted,
       [GRAPHQL_SOCKET_TAG],
     );

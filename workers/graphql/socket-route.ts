@@ -14,6 +14,7 @@ import { bearerAuth, errors } from "../api/openapi";
 import { matchIdParams } from "../api/params";
 import { CLIENT_ID_HEADER, VIEWER_HEADER } from "../match-room/sockets";
 import { forwardLive } from "../relay/route";
+import { withSocketLease } from "../tenants/live-sockets";
 import { matchOwner } from "../tenants/match-owner";
 import { roomName } from "../tenants/tenant";
 import { GRAPHQL_TRANSPORT_WS_PROTOCOL } from "./room-sockets";
@@ -67,7 +68,8 @@ export function mountGraphqlSocket(app: Hono<AppEnv>): void {
     const headers = new Headers(forwarded.headers);
     headers.set(CLIENT_ID_HEADER, c.get("client").id);
     if (c.get("viewer")) headers.set(VIEWER_HEADER, "1");
-    // The room, or past its relay threshold one of its relays, as for /live.
-    return forwardLive(c.env, roomName(owner, matchId.data), forwarded.url, headers);
+    // The key's tenant spends its live-sockets quota; the socket goes to the room, or past its relay
+    // threshold one of its relays, as for /live.
+    return withSocketLease(c, headers, () => forwardLive(c.env, roomName(owner, matchId.data), forwarded.url, headers));
   });
 }

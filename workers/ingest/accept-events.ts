@@ -14,7 +14,9 @@ import { numberVar } from "../config";
 import type { Env } from "../env";
 import { errorMessage, log } from "../observability/log";
 import { metrics, oneOf } from "../observability/metrics";
-import { type Admission, admit, type Claim, confirmLater, releaseEventIds } from "./dedup";
+import { quotaExceeded } from "../tenants/quota-error";
+import { DEFAULT_TENANT } from "../tenants/tenant";
+import { type Admission, type AdmissionScope, admit, type Claim, confirmLater, releaseEventIds } from "./dedup";
 import { registeredSports } from "./match-sports";
 import { packEvents, toSendBatches } from "./pack";
 
@@ -102,11 +104,13 @@ export function validateEvents(
 /** Events of a registered match must be of its sport; the others are rejected per item. */
 async function rejectOtherSports(
   env: Env,
+  tenantId: string,
   valid: { index: number; event: MatchEvent }[],
   requestId: string,
 ): Promise<{ valid: { index: number; event: MatchEvent }[]; rejected: RejectedEvent[] }> {
   const sports = await registeredSports(
     env,
+    tenantId,
     valid.map((v) => v.event.matchId),
     requestId,
   );
@@ -138,8 +142,10 @@ async function admitAtEdge(
   env: Env,
   ids: string[],
   budget: IngestBudget | undefined,
+  scope: AdmissionScope,
   requestId: string,
-): Promise<{ claims: Map<string, Claim> | null; rate: RateDecision | null }> {
+  now: number,
+): Promise<{ claims: Map<string, Claim> | null; rate: RateDecision | null; admission: Admission | null }> {
   const limit = budget ? budgetOf(budget.client, "ingest") : 0;
   const unmetered = (): RateDecision | null => {
     if (!budget) return null;
@@ -147,7 +153,7 @@ async function admitAtEdge(
     return { allowed: true, limit, remaining: limit, resetMs: Date.now() + RATE_LIMIT_WINDOW_MS, failedOpen: true };
   };
   if ((ids.length === 0 && !budget) || redisBreaker.isOpen(env.UPSTASH_REDIS_REST_URL))
-    return { claims: null, rate: unmetered() };
+    return { claims: null, rate: unmetered(), admission: null };
   const started = performance.now();
   let admission: Admission;
   try {
@@ -164,6 +170,8 @@ async function admitAtEdge(
             windowMs: RATE_LIMIT_WINDOW_MS,
           }
         : null,
+      now,
+      scope,
     );
   } catch (err) {
     redisBreaker.trip(env.UPSTASH_REDIS_REST_URL);
@@ -172,11 +180,11 @@ async function admitAtEdge(
       requestId,
       error: errorMessage(err),
     });
-    return { claims: null, rate: unmetered() };
+    return { claims: null, rate: unmetered(), admission: null };
   }
   metrics.stageDuration.observe((performance.now() - started) / 1000, { stage: "ingest_dedup" });
   const rate = admission.rate && { ...admission.rate, limit, failedOpen: false };
-  return { claims: admission.claims, rate };
+  return { claims: admission.claims, rate, admission };
 }
 
 export async function acceptEvents(
@@ -185,8 +193,11 @@ export async function acceptEvents(
   requestId: string,
   budget?: IngestBudget,
 ): Promise<AcceptResult> {
+  // The key's tenant owns the events: its matches' sports, its rooms, its dedup keys, its day quota.
+  // Without a key (tools, tests) the default tenant's, unmetered.
+  const tenantId = budget?.client.tenantId ?? DEFAULT_TENANT;
   const parsed = validateEvents(items);
-  const checked = await rejectOtherSports(env, parsed.valid, requestId);
+  const checked = await rejectOtherSports(env, tenantId, parsed.valid, requestId);
   const valid = checked.valid;
   const rejected = [...parsed.rejected, ...checked.rejected].sort((a, b) => a.index - b.index);
 
@@ -197,10 +208,30 @@ export async function acceptEvents(
     else firstSeen.set(v.event.eventId, v);
   }
 
-  const { claims, rate } = await admitAtEdge(env, [...firstSeen.keys()], budget, requestId);
+  const scope = { tenantId, eventsPerDay: budget?.client.quotas.eventsPerDay ?? null };
+  const admittedAt = Date.now();
+  const { claims, rate, admission } = await admitAtEdge(
+    env,
+    [...firstSeen.keys()],
+    budget,
+    scope,
+    requestId,
+    admittedAt,
+  );
   if (rate && !rate.allowed) {
     metrics.rateLimited.inc({ budget: "ingest" });
     throw rateLimitedError(rate, "ingest", budget?.cost ?? 0);
+  }
+  const overQuota = admission?.overQuota;
+  if (overQuota) {
+    metrics.quotaExceeded.inc({ quota: "eventsPerDay" });
+    throw quotaExceeded(
+      "eventsPerDay",
+      firstSeen.size > overQuota.limit
+        ? `${firstSeen.size} events exceed the tenant's whole quota of ${overQuota.limit} events per day`
+        : `the tenant's quota of ${overQuota.limit} events per day (UTC) has ${overQuota.remaining} left; this request has ${firstSeen.size} new events`,
+      (overQuota.resetMs - Date.now()) / 1000,
+    );
   }
   const toSend: MatchEvent[] = [];
   for (const [id, v] of firstSeen) {
@@ -213,7 +244,7 @@ export async function acceptEvents(
   const claimed = claims ? toSend.map((e) => e.eventId).filter((id) => claims.get(id) === "claimed") : [];
 
   if (toSend.length > 0) {
-    const batches = toSendBatches(packEvents(toSend, { requestId, acceptedAt: Date.now() }));
+    const batches = toSendBatches(packEvents(toSend, { requestId, acceptedAt: Date.now(), tenantId }));
     const enqueueStarted = performance.now();
     try {
       for (const batch of batches) await env.EVENTS_QUEUE.sendBatch(batch.map((body) => ({ body })));
@@ -221,7 +252,8 @@ export async function acceptEvents(
     } catch (err) {
       metrics.dependencyErrors.inc({ dependency: "queue" });
       log("error", "queue send failed", { requestId, error: errorMessage(err), events: toSend.length });
-      await releaseEventIds(openRedis(env), claimed).catch((e) =>
+      const charged = admission?.charged ?? 0;
+      await releaseEventIds(openRedis(env), claimed, { tenantId, charged, now: admittedAt }).catch((e) =>
         log("warn", "could not release dedup claims after queue failure", { requestId, error: errorMessage(e) }),
       );
       throw new ApiError(
@@ -239,6 +271,7 @@ export async function acceptEvents(
     if (claims)
       confirmLater(
         env.UPSTASH_REDIS_REST_URL,
+        tenantId,
         toSend.map((e) => e.eventId),
         numberVar(env.EDGE_DEDUP_TTL_SECONDS, 86_400),
       );

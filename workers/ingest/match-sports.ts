@@ -6,6 +6,7 @@ import type { Env } from "../env";
 import { log } from "../observability/log";
 import { metrics } from "../observability/metrics";
 import { sportsOfMatches } from "../stores/postgres/matches";
+import { roomName } from "../tenants/tenant";
 
 /** A registered match's sport cannot change; a match not (yet) registered is asked again sooner. */
 export const SPORT_CACHE_TTL_MS = 5 * 60_000;
@@ -15,9 +16,13 @@ const LOOKUP_TIMEOUT_MS = 2_000;
 
 const cache = new Map<string, { sport: string | null; expires: number }>();
 
-/** The registered sport of each of `matchIds` that has one; unregistered or unknown (outage) are absent. */
+/**
+ * The registered sport of each of the tenant's `matchIds` that has one; unregistered or unknown (outage)
+ * are absent. Cached by room name: another tenant's match of the same id is another match.
+ */
 export async function registeredSports(
   env: Env,
+  tenantId: string,
   matchIds: Iterable<string>,
   requestId?: string,
   now = Date.now(),
@@ -25,7 +30,7 @@ export async function registeredSports(
   const known = new Map<string, string>();
   const ask: string[] = [];
   for (const id of new Set(matchIds)) {
-    const hit = cache.get(id);
+    const hit = cache.get(roomName(tenantId, id));
     if (hit && hit.expires > now) {
       if (hit.sport !== null) known.set(id, hit.sport);
     } else ask.push(id);
@@ -33,13 +38,16 @@ export async function registeredSports(
   if (ask.length === 0 || postgresBreaker.isOpen(env.DATABASE_URL, now)) return known;
   try {
     const found = await Promise.race([
-      withPostgres(env, ({ db }) => sportsOfMatches(db, ask)),
+      withPostgres(env, ({ db }) => sportsOfMatches(db, tenantId, ask)),
       new Promise<never>((_, reject) => setTimeout(() => reject(new Error("timed out")), LOOKUP_TIMEOUT_MS)),
     ]);
     if (cache.size + ask.length > MAX_CACHED_MATCHES) cache.clear();
     for (const id of ask) {
       const sport = found.get(id) ?? null;
-      cache.set(id, { sport, expires: now + (sport === null ? UNREGISTERED_TTL_MS : SPORT_CACHE_TTL_MS) });
+      cache.set(roomName(tenantId, id), {
+        sport,
+        expires: now + (sport === null ? UNREGISTERED_TTL_MS : SPORT_CACHE_TTL_MS),
+      });
       if (sport !== null) known.set(id, sport);
     }
   } catch (err) {

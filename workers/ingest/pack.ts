@@ -4,6 +4,7 @@
 // costs 3. Events are also grouped by match, so the consumer calls each room once.
 import type { MatchEvent } from "../../shared/sports/sport";
 import type { EventsMessage } from "../queue/messages";
+import { DEFAULT_TENANT } from "../tenants/tenant";
 
 // Margins below the platform limits: the queue's own serialisation adds a little per message.
 /** Under the 64 KB billing unit (64,000 or 65,536 bytes), with room for the queue's own encoding. */
@@ -46,10 +47,16 @@ export function chunkBySize<T>(items: T[], budget: number): { items: T[]; bytes:
   return chunks;
 }
 
+/**
+ * Messages of one tenant's events. The default tenant's messages carry no tenantId (what consumers of
+ * every deploy read as the default tenant), so its messages stay byte for byte what they were.
+ */
 export function packEvents(
   events: MatchEvent[],
-  meta: { requestId: string; acceptedAt: number },
+  meta: { requestId: string; acceptedAt: number; tenantId?: string },
 ): Packed<EventsMessage>[] {
+  const { tenantId, ...rest } = meta;
+  const head = tenantId === undefined || tenantId === DEFAULT_TENANT ? rest : { tenantId, ...rest };
   const byMatch = new Map<string, MatchEvent[]>();
   for (const e of events) {
     const list = byMatch.get(e.matchId);
@@ -58,10 +65,10 @@ export function packEvents(
   }
   const out: Packed<EventsMessage>[] = [];
   for (const [matchId, list] of byMatch) {
-    const envelope = sizeOf({ kind: "events", v: 1, matchId, ...meta, events: [] });
+    const envelope = sizeOf({ kind: "events", v: 1, matchId, ...head, events: [] });
     for (const chunk of chunkBySize(list, MAX_MESSAGE_BYTES - envelope)) {
       out.push({
-        message: { kind: "events", v: 1, matchId, ...meta, events: chunk.items },
+        message: { kind: "events", v: 1, matchId, ...head, events: chunk.items },
         bytes: envelope + chunk.bytes,
       });
     }

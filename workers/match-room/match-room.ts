@@ -14,6 +14,8 @@ import { graphqlSchema } from "../graphql/schema";
 import { errorMessage, log } from "../observability/log";
 import type { ApplyResult } from "../queue/messages";
 import { RelayPublisher } from "../relay/publisher";
+import { LEASE_HEADER, LeaseRenewal, leaseFromHeader, releaseSocketLeases } from "../tenants/live-sockets";
+import { DEFAULT_TENANT, parseRoomName } from "../tenants/tenant";
 import { Broadcaster, sinks } from "./broadcast";
 import { foldDelivery } from "./fold";
 import { type RoomFrame, snapshotFrame, updateFrame } from "./frames";
@@ -26,6 +28,7 @@ import {
   closeQuietly,
   echoCloseCode,
   isBenignTeardownError,
+  leasesOf,
   SocketRegistry,
   VIEWER_HEADER,
 } from "./sockets";
@@ -52,11 +55,19 @@ export class MatchRoom extends DurableObject<Env> {
   private readonly graphql: GraphqlSockets;
   /** Null until the first event: such a room writes nothing (reads of unknown matches leave no storage). */
   private room: Room | null = null;
+  /** The tenant owning the match, from the object's name (workers/tenants/tenant.ts roomName). */
+  private readonly tenantId: string;
+  /** The object's name, null when it was not made by name (tests): then the match id names it. */
+  private readonly name: string | null;
   private lastAccessCheck = 0;
   private accessCheck: Promise<void> | null = null;
+  private readonly leaseRenewal = new LeaseRenewal();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
+    // The name the Worker addressed it by (idFromName), also inside the object and its alarms.
+    this.name = ctx.id.name ?? null;
+    this.tenantId = this.name === null ? DEFAULT_TENANT : parseRoomName(this.name).tenantId;
     this.store = new RoomStore(ctx.storage.sql);
     const record = this.store.loadRecord(sportOf);
     const sport = record && sportOf(record.sport);
@@ -64,7 +75,8 @@ export class MatchRoom extends DurableObject<Env> {
     this.relays = new RelayPublisher(
       ctx,
       env,
-      () => this.room?.record.matchId ?? null,
+      // Relays are named after the room (tenant and match).
+      () => (this.room ? (this.name ?? this.room.record.matchId) : null),
       () => ctx.getWebSockets().length,
     );
     this.graphql = new GraphqlSockets(
@@ -176,8 +188,9 @@ export class MatchRoom extends DurableObject<Env> {
         );
       }
     }
+    const lease = leaseFromHeader(request.headers.get(LEASE_HEADER));
     if (new URL(request.url).pathname.endsWith("/graphql")) {
-      const accepted = this.graphql.accept(clientId, !viewer);
+      const accepted = this.graphql.accept(clientId, !viewer, lease);
       await this.scheduleAlarm();
       return accepted;
     }
@@ -185,7 +198,7 @@ export class MatchRoom extends DurableObject<Env> {
     const since = sinceText === null ? null : Number(sinceText);
     const pair = new WebSocketPair();
     const [client, server] = [pair[0], pair[1]];
-    this.sockets.accept(this.ctx, server, { clientId, acked: null }, !viewer);
+    this.sockets.accept(this.ctx, server, { clientId, acked: null, ...(lease ? { lease } : {}) }, !viewer);
     const opening = this.openingFrame(record, since);
     if (opening) server.send(JSON.stringify(opening));
     await this.scheduleAlarm();
@@ -201,7 +214,10 @@ export class MatchRoom extends DurableObject<Env> {
         this.broadcaster.publish(this.deliver(room, [], true).frames);
       }
     }
-    if (this.ctx.getWebSockets().length > 0) await this.checkAccess();
+    const sockets = this.ctx.getWebSockets();
+    if (sockets.length > 0) await this.checkAccess();
+    if (sockets.length > 0 && this.leaseRenewal.due())
+      await this.leaseRenewal.renew(this.env, leasesOf(this.ctx.getWebSockets(), this.sockets));
     await this.scheduleAlarm();
   }
 
@@ -213,15 +229,23 @@ export class MatchRoom extends DurableObject<Env> {
   }
 
   override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
+    this.returnLease(ws);
     this.sockets.forget(ws);
     const echoed = echoCloseCode(code);
     closeQuietly(ws, echoed, echoed === code ? reason : "");
   }
 
   override async webSocketError(ws: WebSocket, error: unknown): Promise<void> {
+    this.returnLease(ws);
     this.sockets.forget(ws);
     if (!isBenignTeardownError(error)) log("warn", "live socket error", { error: errorMessage(error) });
     closeQuietly(ws, 1011, "internal error");
+  }
+
+  /** A socket closed: its lease in the tenant's live-sockets quota goes back (in the background). */
+  private returnLease(ws: WebSocket): void {
+    const { lease } = this.sockets.state(ws);
+    if (lease) this.ctx.waitUntil(releaseSocketLeases(this.env, [lease]));
   }
 
   /** The room of this match, created with the first event (and its strength); null for an event of no sport. */
@@ -230,7 +254,7 @@ export class MatchRoom extends DurableObject<Env> {
       const sport = first && sportOf(first.sport);
       if (!sport) return null;
       // Strength is read once, before the first event, so every prediction of the match uses it.
-      const strength = await this.ctx.blockConcurrencyWhile(() => loadStrength(this.env, matchId));
+      const strength = await this.ctx.blockConcurrencyWhile(() => loadStrength(this.env, this.tenantId, matchId));
       if (!this.room) {
         this.store.ensureSchema();
         const record = newRecord(matchId, sport, strength ?? DEFAULT_STRENGTH);
@@ -238,7 +262,7 @@ export class MatchRoom extends DurableObject<Env> {
         this.room = { record, sport };
       }
     } else if (this.room.record.strengthRetryAt !== undefined && Date.now() >= this.room.record.strengthRetryAt) {
-      const strength = await this.ctx.blockConcurrencyWhile(() => loadStrength(this.env, matchId));
+      const strength = await this.ctx.blockConcurrencyWhile(() => loadStrength(this.env, this.tenantId, matchId));
       const { strengthRetryAt: _, ...record } = this.room.record;
       this.room = {
         ...this.room,

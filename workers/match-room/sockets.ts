@@ -2,6 +2,7 @@
 // attachment (so it survives hibernation) with an in-memory mirror, quiet closes, and which errors are
 // ordinary teardown.
 import type { GraphqlSocketState } from "../graphql/room-sockets";
+import type { SocketLease } from "../tenants/live-sockets";
 
 /** The API puts the authenticated client's id on the upgrade request it forwards to the room. */
 export const CLIENT_ID_HEADER = "x-matchpulse-client-id";
@@ -14,6 +15,8 @@ export interface SocketState {
   clientId: string | null;
   /** The last seq the client acknowledged; null until it sends an ack (then it is judged on them). */
   acked: number | null;
+  /** The socket's lease in its tenant's live-sockets quota (workers/tenants/live-sockets.ts), if it took one. */
+  lease?: SocketLease;
   /** A graphql-ws socket's protocol state and subscriptions (workers/graphql/room-sockets.ts); absent on /live. */
   graphql?: GraphqlSocketState;
 }
@@ -26,8 +29,28 @@ function readAttachment(ws: WebSocket): SocketState {
   if (typeof value !== "object" || value === null) return { clientId: null, acked: null };
   const clientId = "clientId" in value && typeof value.clientId === "string" ? value.clientId : null;
   const acked = "acked" in value && typeof value.acked === "number" ? value.acked : null;
+  const lease = "lease" in value ? readLease(value.lease) : null;
   const graphql = "graphql" in value && typeof value.graphql === "object" && value.graphql !== null;
-  return { clientId, acked, ...(graphql ? { graphql: value.graphql as GraphqlSocketState } : {}) };
+  return {
+    clientId,
+    acked,
+    ...(lease ? { lease } : {}),
+    ...(graphql ? { graphql: value.graphql as GraphqlSocketState } : {}),
+  };
+}
+
+function readLease(value: unknown): SocketLease | null {
+  if (typeof value !== "object" || value === null) return null;
+  const { tenantId, id } = value as Record<string, unknown>;
+  return typeof tenantId === "string" && typeof id === "string" ? { tenantId, id } : null;
+}
+
+/** The leases of open sockets, for their renewal. */
+export function leasesOf(sockets: readonly WebSocket[], registry: SocketRegistry): SocketLease[] {
+  return sockets.flatMap((ws) => {
+    const { lease } = registry.state(ws);
+    return lease ? [lease] : [];
+  });
 }
 
 export class SocketRegistry {

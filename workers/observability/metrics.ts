@@ -162,6 +162,10 @@ export const metrics = {
     secondsBuckets,
   ),
   rateLimited: counter("matchpulse_rate_limited_total", "Requests refused with 429, by budget (ingest, read)"),
+  quotaExceeded: counter(
+    "matchpulse_quota_exceeded_total",
+    "Requests refused with 429 quota_exceeded, by tenant quota (eventsPerDay, liveSockets)",
+  ),
   rateLimitFailOpen: counter(
     "matchpulse_rate_limit_fail_open_total",
     "Requests let through because the rate limiter could not be asked, by budget",

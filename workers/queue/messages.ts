@@ -9,6 +9,8 @@ import type { MatchEvent } from "../../shared/sports/sport";
 
 /** A row of the ClickHouse event log (`events`), as the analytics consumer inserts it. */
 export interface EventLogRow {
+  /** The owning tenant (migrations/clickhouse/0007): every analytics read filters on it. */
+  tenant_id: string;
   event_id: string;
   match_id: string;
   sport: string;
@@ -24,6 +26,7 @@ export interface EventLogRow {
 
 /** A row of the ClickHouse `predictions` table. */
 export interface PredictionLogRow {
+  tenant_id: string;
   match_id: string;
   seq: number;
   sport: string;
@@ -103,6 +106,7 @@ export function readQueueMessage(body: unknown): ReadResult {
 }
 
 const pick = (m: EventsMessage) => ({
+  ...(typeof m.tenantId === "string" ? { tenantId: m.tenantId } : {}),
   matchId: m.matchId,
   requestId: m.requestId,
   acceptedAt: m.acceptedAt,

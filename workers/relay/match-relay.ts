@@ -1,4 +1,5 @@
-// MatchRelay: one of a match's fan-out Durable Objects (`{matchId}:relay:{k}`). It holds hibernating
+// MatchRelay: one of a match's fan-out Durable Objects (`{room}:relay:{k}`, room the match room's name:
+// tenant and match, workers/tenants/tenant.ts; the `matchId` below is that name). It holds hibernating
 // viewer sockets, receives each frame once from the match's room (deliver) and repeats it to them. A
 // viewer sees what the room would send: a snapshot or the missed updates on open (from the relay's buffer
 // of recent frames, else asked of the room), then every frame in order, the same pings, acks and 4008.
@@ -23,15 +24,17 @@ import {
   closeQuietly,
   echoCloseCode,
   isBenignTeardownError,
+  leasesOf,
   SocketRegistry,
   VIEWER_HEADER,
 } from "../match-room/sockets";
 import { HISTORY_LIMIT } from "../match-room/store";
 import { errorMessage, log } from "../observability/log";
+import { LEASE_HEADER, LeaseRenewal, leaseFromHeader, releaseSocketLeases } from "../tenants/live-sockets";
 import { parseRoomName } from "../tenants/tenant";
 import { classify, type RelayedFrame, relayName, replayFrom } from "./plan";
 
-/** The upgrade the Worker forwards names the relay's match and index. */
+/** The upgrade the Worker forwards names the relay's room (tenant and match) and index. */
 export const RELAY_MATCH_HEADER = "x-matchpulse-relay-match";
 export const RELAY_INDEX_HEADER = "x-matchpulse-relay-index";
 /** Recent frames kept for resumes: as many updates as the room's history, and at most this many bytes. */
@@ -56,6 +59,7 @@ export class MatchRelay extends DurableObject<Env> {
   private readonly openedAt = new Map<WebSocket, number>();
   private reportTimer: ReturnType<typeof setTimeout> | null = null;
   private lastAccessCheck = 0;
+  private readonly leaseRenewal = new LeaseRenewal();
   /** GraphQL subscriptions on this relay's graphql-ws sockets (workers/graphql/room-sockets.ts). */
   private readonly graphql: GraphqlSockets;
 
@@ -94,7 +98,7 @@ export class MatchRelay extends DurableObject<Env> {
       }
     }
     if (new URL(request.url).pathname.endsWith("/graphql")) {
-      const accepted = this.graphql.accept(clientId, !viewer);
+      const accepted = this.graphql.accept(clientId, !viewer, leaseFromHeader(request.headers.get(LEASE_HEADER)));
       this.reportSoon();
       await this.scheduleAlarm();
       return accepted;
@@ -108,7 +112,8 @@ export class MatchRelay extends DurableObject<Env> {
       }
       const pair = new WebSocketPair();
       const [client, server] = [pair[0], pair[1]];
-      this.sockets.accept(this.ctx, server, { clientId, acked: null }, !viewer);
+      const lease = leaseFromHeader(request.headers.get(LEASE_HEADER));
+      this.sockets.accept(this.ctx, server, { clientId, acked: null, ...(lease ? { lease } : {}) }, !viewer);
       for (const text of opening.texts) server.send(text);
       if (opening.fromRoomAt !== null && (this.lastSeq === null || opening.fromRoomAt > this.lastSeq)) {
         this.openedAt.set(server, opening.fromRoomAt);
@@ -149,6 +154,9 @@ export class MatchRelay extends DurableObject<Env> {
 
   override async alarm(): Promise<void> {
     if (this.ctx.getWebSockets().length > 0) await this.checkAccess();
+    const sockets = this.ctx.getWebSockets();
+    if (sockets.length > 0 && this.leaseRenewal.due())
+      await this.leaseRenewal.renew(this.env, leasesOf(sockets, this.sockets));
     await this.scheduleAlarm();
   }
 
@@ -160,6 +168,7 @@ export class MatchRelay extends DurableObject<Env> {
   }
 
   override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
+    this.returnLease(ws);
     this.forget(ws);
     const echoed = echoCloseCode(code);
     closeQuietly(ws, echoed, echoed === code ? reason : "");
@@ -167,6 +176,7 @@ export class MatchRelay extends DurableObject<Env> {
   }
 
   override async webSocketError(ws: WebSocket, error: unknown): Promise<void> {
+    this.returnLease(ws);
     this.forget(ws);
     if (!isBenignTeardownError(error)) log("warn", "relay socket error", { error: errorMessage(error) });
     closeQuietly(ws, 1011, "internal error");
@@ -269,6 +279,12 @@ export class MatchRelay extends DurableObject<Env> {
       this.buffer.shift();
       this.bufferBytes -= first.text.length;
     }
+  }
+
+  /** A socket closed: its lease in the tenant's live-sockets quota goes back (in the background). */
+  private returnLease(ws: WebSocket): void {
+    const { lease } = this.sockets.state(ws);
+    if (lease) this.ctx.waitUntil(releaseSocketLeases(this.env, [lease]));
   }
 
   private forget(ws: WebSocket): void {

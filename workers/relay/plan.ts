@@ -34,8 +34,8 @@ export function relayIndex(connectionId: string, relays: number): number {
   return (h >>> 0) % relays;
 }
 
-/** The name of relay k of a match (its Durable Object name). */
-export const relayName = (matchId: string, k: number): string => `${matchId}:relay:${k}`;
+/** The name of relay k of a match (its Durable Object name), after the match room's name (tenant and match). */
+export const relayName = (room: string, k: number): string => `${room}:relay:${k}`;
 
 /** A frame as a relay keeps it: its text and the seqs it covers (fromSeq..seq). */
 export interface RelayedFrame {

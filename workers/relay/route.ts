@@ -1,6 +1,7 @@
 // The live route's choice of object: the match's room while its audience is small, else one of its relays,
 // picked by a hash of the connection. The relay count comes from the room, cached per isolate for
 // ROUTE_CACHE_MS, so a reconnect storm asks the room about once per isolate per second, not per socket.
+// Rooms and relays are named by room name (workers/tenants/tenant.ts: the tenant and the match id).
 import type { Env } from "../env";
 import { RELAY_INDEX_HEADER, RELAY_MATCH_HEADER } from "./match-relay";
 import { relayIndex, relayName } from "./plan";
@@ -9,25 +10,25 @@ const ROUTE_CACHE_MS = 1_000;
 const MAX_CACHED_MATCHES = 1_000;
 const routes = new Map<string, { relays: number; at: number }>();
 
-async function relaysOf(env: Env, matchId: string, now: number): Promise<number> {
-  const hit = routes.get(matchId);
+async function relaysOf(env: Env, room: string, now: number): Promise<number> {
+  const hit = routes.get(room);
   if (hit && now - hit.at < ROUTE_CACHE_MS) return hit.relays;
-  const { relays } = await env.MATCH_ROOM.get(env.MATCH_ROOM.idFromName(matchId)).liveRoute();
-  routes.delete(matchId);
+  const { relays } = await env.MATCH_ROOM.get(env.MATCH_ROOM.idFromName(room)).liveRoute();
+  routes.delete(room);
   for (const oldest of routes.keys()) {
     if (routes.size < MAX_CACHED_MATCHES) break;
     routes.delete(oldest);
   }
-  routes.set(matchId, { relays, at: now });
+  routes.set(room, { relays, at: now });
   return relays;
 }
 
-/** Forwards a live upgrade (already authenticated, token stripped) to the room or one of its relays. */
-export async function forwardLive(env: Env, matchId: string, url: string, headers: Headers): Promise<Response> {
-  const relays = await relaysOf(env, matchId, Date.now());
-  if (relays === 0) return env.MATCH_ROOM.get(env.MATCH_ROOM.idFromName(matchId)).fetch(new Request(url, { headers }));
+/** Forwards a live upgrade (already authenticated, token stripped) to the room `room` or one of its relays. */
+export async function forwardLive(env: Env, room: string, url: string, headers: Headers): Promise<Response> {
+  const relays = await relaysOf(env, room, Date.now());
+  if (relays === 0) return env.MATCH_ROOM.get(env.MATCH_ROOM.idFromName(room)).fetch(new Request(url, { headers }));
   const k = relayIndex(headers.get("cf-ray") ?? crypto.randomUUID(), relays);
-  headers.set(RELAY_MATCH_HEADER, matchId);
+  headers.set(RELAY_MATCH_HEADER, room);
   headers.set(RELAY_INDEX_HEADER, String(k));
-  return env.MATCH_RELAY.get(env.MATCH_RELAY.idFromName(relayName(matchId, k))).fetch(new Request(url, { headers }));
+  return env.MATCH_RELAY.get(env.MATCH_RELAY.idFromName(relayName(room, k))).fetch(new Request(url, { headers }));
 }

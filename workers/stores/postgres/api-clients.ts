@@ -1,11 +1,12 @@
-// API clients in Postgres: the auth look-up by key hash and the admin's create, list, update and revoke.
+// API clients in Postgres: the auth look-up by key hash and the admin's create, list, update and revoke,
+// each within the admin's tenant.
 import { and, eq, gt, inArray, isNull, sql } from "drizzle-orm";
 import type { ApiClient } from "../../api/app-env";
 import type { Database } from "../../clients/postgres";
 import { apiClients, tenants } from "../../clients/postgres-schema";
 
 export type ApiClientRow = typeof apiClients.$inferSelect;
-export type NewApiClient = typeof apiClients.$inferInsert;
+export type NewApiClient = typeof apiClients.$inferInsert & { tenantId: string };
 
 /** What auth needs of a client: its scopes, budgets, tenant and the tenant's quotas. */
 const authColumns = {
@@ -70,6 +71,7 @@ export async function insertApiClient(db: Database, values: NewApiClient): Promi
 /** One page ordered by id (limit + 1 rows, to know whether another follows). */
 export function listApiClients(
   db: Database,
+  tenantId: string,
   q: { includeRevoked: boolean; afterId: string | null; limit: number },
 ): Promise<ApiClientRow[]> {
   return db
@@ -77,6 +79,7 @@ export function listApiClients(
     .from(apiClients)
     .where(
       and(
+        eq(apiClients.tenantId, tenantId),
         q.includeRevoked ? undefined : isNull(apiClients.revokedAt),
         q.afterId !== null ? gt(apiClients.id, q.afterId) : undefined,
       ),
@@ -85,23 +88,26 @@ export function listApiClients(
     .limit(q.limit + 1);
 }
 
+const ownClient = (tenantId: string, id: string) => and(eq(apiClients.tenantId, tenantId), eq(apiClients.id, id));
+
 export async function updateApiClient(
   db: Database,
+  tenantId: string,
   id: string,
   changes: Partial<Pick<ApiClientRow, "name" | "scopes" | "ingestPerMinute" | "readPerMinute">>,
 ): Promise<ApiClientRow | undefined> {
-  const rows = await db.update(apiClients).set(changes).where(eq(apiClients.id, id)).returning();
+  const rows = await db.update(apiClients).set(changes).where(ownClient(tenantId, id)).returning();
   return rows[0];
 }
 
-/** Revokes the client (idempotent: an already revoked client is returned as it is). */
-export async function revokeApiClient(db: Database, id: string): Promise<ApiClientRow | undefined> {
+/** Revokes the tenant's client (idempotent: an already revoked client is returned as it is). */
+export async function revokeApiClient(db: Database, tenantId: string, id: string): Promise<ApiClientRow | undefined> {
   const revoked = await db
     .update(apiClients)
     .set({ revokedAt: sql`now()` })
-    .where(and(eq(apiClients.id, id), isNull(apiClients.revokedAt)))
+    .where(and(ownClient(tenantId, id), isNull(apiClients.revokedAt)))
     .returning();
   if (revoked[0]) return revoked[0];
-  const rows = await db.select().from(apiClients).where(eq(apiClients.id, id)).limit(1);
+  const rows = await db.select().from(apiClients).where(ownClient(tenantId, id)).limit(1);
   return rows[0];
 }

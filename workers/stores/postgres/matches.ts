@@ -1,11 +1,12 @@
 // Matches in Postgres: the shape the API shows, the filtered and keyset-paginated list, and
-// the teams a match may name. Lists order by start time (unscheduled last), then id.
+// the teams a match may name. Lists order by start time (unscheduled last), then id. Every query is
+// within one tenant: match and team ids are unique per tenant, and a match names its own tenant's teams.
 import { z } from "@hono/zod-openapi";
-import { and, eq, gte, inArray, lt, type SQL, sql } from "drizzle-orm";
+import { and, count, eq, gte, inArray, lt, type SQL, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import type { ContractIssue } from "../../../shared/contract/event";
 import type { Database } from "../../clients/postgres";
-import { matches, teams } from "../../clients/postgres-schema";
+import { matches, teams, tenants } from "../../clients/postgres-schema";
 
 export const matchStatuses = ["scheduled", "live", "finished", "postponed", "cancelled"] as const;
 export type MatchStatus = (typeof matchStatuses)[number];
@@ -64,8 +65,8 @@ function selectMatches(db: Database) {
       team2: { id: team2.id, name: team2.name, rating: team2.rating },
     })
     .from(matches)
-    .leftJoin(team1, eq(matches.team1Id, team1.id))
-    .leftJoin(team2, eq(matches.team2Id, team2.id));
+    .leftJoin(team1, and(eq(team1.tenantId, matches.tenantId), eq(team1.id, matches.team1Id)))
+    .leftJoin(team2, and(eq(team2.tenantId, matches.tenantId), eq(team2.id, matches.team2Id)));
 }
 
 type MatchRow = Awaited<ReturnType<ReturnType<typeof selectMatches>["execute"]>>[number];
@@ -91,11 +92,13 @@ export function matchView({ match: m, team1: t1, team2: t2 }: MatchRow): MatchVi
 /** One page (fetch limit + 1 to know whether another follows). */
 export async function listMatches(
   db: Database,
+  tenantId: string,
   filters: MatchFilters,
   after: MatchPosition | null,
   limit: number,
 ): Promise<MatchView[]> {
   const where: (SQL | undefined)[] = [
+    eq(matches.tenantId, tenantId),
     filters.status ? eq(matches.status, filters.status) : undefined,
     filters.sport ? eq(matches.sport, filters.sport) : undefined,
     filters.fromMs !== undefined ? gte(matches.startsAt, new Date(filters.fromMs)) : undefined,
@@ -111,20 +114,26 @@ export async function listMatches(
 
 export const positionOf = (m: MatchView): MatchPosition => ({ s: m.startsAt, id: m.id });
 
-export async function findMatch(db: Database, id: string): Promise<MatchView | null> {
-  const rows = await selectMatches(db).where(eq(matches.id, id)).limit(1);
+export async function findMatch(db: Database, tenantId: string, id: string): Promise<MatchView | null> {
+  const rows = await selectMatches(db)
+    .where(and(eq(matches.tenantId, tenantId), eq(matches.id, id)))
+    .limit(1);
   return rows[0] ? matchView(rows[0]) : null;
 }
 
 /** Teams a match names must exist and play the match's sport: the issues with those it names. */
 export async function teamsNotFitting(
   db: Database,
+  tenantId: string,
   sport: string,
   named: { field: string; id: string | null | undefined }[],
 ): Promise<ContractIssue[]> {
   const ids = named.flatMap((n) => (n.id ? [n.id] : []));
   if (ids.length === 0) return [];
-  const found = await db.select({ id: teams.id, sport: teams.sport }).from(teams).where(inArray(teams.id, ids));
+  const found = await db
+    .select({ id: teams.id, sport: teams.sport })
+    .from(teams)
+    .where(and(eq(teams.tenantId, tenantId), inArray(teams.id, ids)));
   const issues = named.flatMap(({ field, id }) => {
     if (!id) return [];
     const team = found.find((t) => t.id === id);
@@ -137,22 +146,42 @@ export async function teamsNotFitting(
 }
 
 /** The sport of each registered match among `ids` (unregistered ids are absent). */
-export async function sportsOfMatches(db: Database, ids: string[]): Promise<Map<string, string>> {
+export async function sportsOfMatches(db: Database, tenantId: string, ids: string[]): Promise<Map<string, string>> {
   if (ids.length === 0) return new Map();
-  const rows = await db.select({ id: matches.id, sport: matches.sport }).from(matches).where(inArray(matches.id, ids));
+  const rows = await db
+    .select({ id: matches.id, sport: matches.sport })
+    .from(matches)
+    .where(and(eq(matches.tenantId, tenantId), inArray(matches.id, ids)));
   return new Map(rows.map((r) => [r.id, r.sport]));
 }
 
-export type NewMatch = typeof matches.$inferInsert;
-export type MatchChanges = Partial<Omit<NewMatch, "id" | "sport" | "createdAt" | "updatedAt">>;
+export type NewMatch = typeof matches.$inferInsert & { tenantId: string };
+export type MatchChanges = Partial<Omit<NewMatch, "tenantId" | "id" | "sport" | "createdAt" | "updatedAt">>;
 
-export async function insertMatch(db: Database, values: NewMatch): Promise<void> {
-  await db.insert(matches).values(values);
+/**
+ * Stores the match unless its tenant already stores its `storedMatches` quota of matches: false then.
+ * The tenant's row is locked for the count and the insert, so concurrent creates cannot pass the quota.
+ */
+export async function insertMatchWithinQuota(db: Database, values: NewMatch): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const [tenant] = await tx
+      .select({ storedMatches: tenants.storedMatches })
+      .from(tenants)
+      .where(eq(tenants.id, values.tenantId))
+      .for("update");
+    const quota = tenant?.storedMatches ?? null;
+    if (quota !== null) {
+      const [stored] = await tx.select({ n: count() }).from(matches).where(eq(matches.tenantId, values.tenantId));
+      if ((stored?.n ?? 0) >= quota) return false;
+    }
+    await tx.insert(matches).values(values);
+    return true;
+  });
 }
 
-export async function updateMatch(db: Database, id: string, changes: MatchChanges): Promise<void> {
+export async function updateMatch(db: Database, tenantId: string, id: string, changes: MatchChanges): Promise<void> {
   await db
     .update(matches)
     .set({ ...changes, updatedAt: sql`now()` })
-    .where(eq(matches.id, id));
+    .where(and(eq(matches.tenantId, tenantId), eq(matches.id, id)));
 }
