@@ -165,7 +165,8 @@ describe("GraphQL credentials", () => {
     // The owner's view has all of it (the analytics store included), so a null below is the tenant rule.
     await eventually(async () => {
       const mine = await answer(await graphql(readKey, query(matchId)));
-      return mine.data?.metrics !== null && (mine.data?.predictions as { data: unknown[] }).data.length > 0;
+      const predictions = mine.data?.predictions as { data: unknown[] } | undefined;
+      return mine.data?.metrics !== null && (predictions?.data.length ?? 0) > 0;
     });
     const theirs = await answer(await graphql(key, query(matchId)));
     expect(theirs).toEqual(await answer(await graphql(key, query(missing))));
