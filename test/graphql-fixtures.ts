@@ -1,12 +1,10 @@
 // Fixtures of the GraphQL tests: graphql-ws connections (the upgrade, and a client speaking the protocol
 // with graphql-ws's own message helpers, collecting each subscription's payloads) and another tenant's key.
-import { env, SELF } from "cloudflare:test";
+import { SELF } from "cloudflare:test";
 import { MessageType, parseMessage, stringifyMessage } from "graphql-ws";
 import { expect } from "vitest";
-import { hashApiKey, keyPrefix, newApiKey } from "../workers/api/api-keys";
-import { withPostgres } from "../workers/clients/postgres";
-import { apiClients, tenants } from "../workers/clients/postgres-schema";
 import { BASE, eventually } from "./fixtures";
+import { createTenant, tenantKey } from "./tenant-fixtures";
 
 export const PROTOCOL = "graphql-transport-ws";
 
@@ -54,16 +52,7 @@ export async function connect(matchId: string, key: string) {
   return { ws, payloads, errors, subscribe, closed: () => closed, close: () => ws.close(1000, "done") };
 }
 
-/** A read key of a fresh tenant of its own. */
+/** A read key of a fresh tenant of its own (made by the operator, test/tenant-fixtures.ts). */
 export async function otherTenantKey(): Promise<string> {
-  const tenantId = `gq-${crypto.randomUUID().slice(0, 8)}`;
-  const key = newApiKey();
-  const keyHash = await hashApiKey(key, env.API_KEY_PEPPER);
-  await withPostgres(env, async ({ db }) => {
-    await db.insert(tenants).values({ id: tenantId, name: "other tenant" });
-    await db
-      .insert(apiClients)
-      .values({ tenantId, name: "other", keyHash, keyPrefix: keyPrefix(key), scopes: ["read"] });
-  });
-  return key;
+  return (await tenantKey(await createTenant("gql"), ["read"])).key;
 }

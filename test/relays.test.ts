@@ -6,6 +6,7 @@ import { env, listDurableObjectIds, runInDurableObject, SELF } from "cloudflare:
 import { beforeAll, describe, expect, it } from "vitest";
 import type { ServerFrame } from "../shared/contract/live-protocol";
 import { relayName } from "../workers/relay/plan";
+import { roomName } from "../workers/tenants/tenant";
 import {
   BASE,
   call,
@@ -17,6 +18,7 @@ import {
   postEvents,
   uniqueMatchId,
 } from "./fixtures";
+import { createTenant, tenantKey } from "./tenant-fixtures";
 
 let ingestKey: string;
 let readKey: string;
@@ -155,6 +157,39 @@ describe("relay fan-out", () => {
     expect(await runInDurableObject(room, (_room, state) => state.getWebSockets().length)).toBe(1);
     later.close();
     expect((await listDurableObjectIds(env.MATCH_RELAY)).length).toBeGreaterThan(0);
+  });
+
+  it("a tenant's match: relays named after its room, its live-sockets quota counted on them too", async () => {
+    const tenantId = await createTenant("relay", { liveSockets: 6 });
+    const { key } = await tenantKey(tenantId, ["ingest", "read"]);
+    const matchId = uniqueMatchId("relay-tenant");
+    await postEvents(key, [footballEvent(matchId, "match_start", { seq: 1 })]);
+    await eventually(async () => (await getState(key, matchId)).status === 200);
+    const sockets: Live[] = [];
+    for (let i = 0; i < 3; i++) sockets.push(await openLive(key, matchId));
+    await pause(1_300);
+    for (let i = 0; i < 3; i++) sockets.push(await openLive(key, matchId));
+    const room = roomName(tenantId, matchId);
+    await eventually(async () => (await relaySockets(room)).reduce((a, b) => a + b, 0) > 0);
+    // The quota counts the sockets on the room and on its relays alike.
+    const refused = await SELF.fetch(`${BASE}/v1/matches/${matchId}/live`, {
+      headers: { upgrade: "websocket", authorization: `Bearer ${key}` },
+    });
+    expect(refused.status).toBe(429);
+    await postEvents(key, [footballEvent(matchId, "pass", { seq: 2, teamId: 1, payload: { minute: 1 } })]);
+    await eventually(async () => sockets.every((s) => s.frames.some((f) => f.seq === 2)));
+    // A socket closed on a relay gives its lease back.
+    const onRelay = sockets.pop()!;
+    onRelay.close();
+    const again = await eventually(async () => {
+      const res = await SELF.fetch(`${BASE}/v1/matches/${matchId}/live`, {
+        headers: { upgrade: "websocket", authorization: `Bearer ${key}` },
+      });
+      return res.status === 101 ? res : null;
+    });
+    again.webSocket?.accept();
+    again.webSocket?.close(1000, "done");
+    for (const s of sockets) s.close();
   });
 
   it("a relay closes with 4001 the sockets of a viewer token whose issuer was revoked", async () => {

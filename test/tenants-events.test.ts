@@ -11,10 +11,9 @@ import { matchActivity } from "../workers/analytics/match-activity";
 import { matchMetrics } from "../workers/analytics/match-metrics";
 import { OPEN_FROM_MS, OPEN_TO_MS, predictionSeries } from "../workers/analytics/prediction-series";
 import { matchTimeline } from "../workers/analytics/timeline";
-import { hashApiKey, keyPrefix, newApiKey } from "../workers/api/api-keys";
 import { openClickHouse } from "../workers/clients/clickhouse";
 import { withPostgres } from "../workers/clients/postgres";
-import { apiClients, matches, tenants } from "../workers/clients/postgres-schema";
+import { matches } from "../workers/clients/postgres-schema";
 import { LEASE_MS, renewSocketLeases, takeSocketLease } from "../workers/tenants/live-sockets";
 import { roomName } from "../workers/tenants/tenant";
 import {
@@ -29,26 +28,17 @@ import {
   postEvents,
   uniqueMatchId,
 } from "./fixtures";
+import { createTenant, operator, tenantKey, uniqueTenantId } from "./tenant-fixtures";
 
-const newTenantId = () => `t-${crypto.randomUUID().slice(0, 8)}`;
-
-/** A tenant (with quotas) and a key of it. */
-async function tenantKey(
-  tenantId: string,
-  scopes: string[],
-  quotas: { eventsPerDay?: number; liveSockets?: number } = {},
-): Promise<string> {
-  const key = newApiKey();
-  const keyHash = await hashApiKey(key, env.API_KEY_PEPPER);
-  await withPostgres(env, async ({ db }) => {
-    await db
-      .insert(tenants)
-      .values({ id: tenantId, name: tenantId, ...quotas })
-      .onConflictDoNothing();
-    await db.insert(apiClients).values({ tenantId, name: "tenant test", keyHash, keyPrefix: keyPrefix(key), scopes });
-  });
-  return key;
+/** The operator's view of a tenant's usage. */
+async function usageOf(tenantId: string): Promise<Record<string, number | null>> {
+  const res = await call(await operator(), `/v1/tenants/${tenantId}`);
+  expect(res.status).toBe(200);
+  return ((await res.json()) as { usage: Record<string, number | null> }).usage;
 }
+
+/** A key of the tenant with these scopes (made by the operator, test/tenant-fixtures.ts). */
+const keyOf = async (tenantId: string, scopes: string[]) => (await tenantKey(tenantId, scopes)).key;
 
 interface StateBody {
   score: [number, number];
@@ -75,8 +65,8 @@ async function post(key: string, events: MatchEvent | MatchEvent[]) {
 }
 
 describe("two tenants, one match id", () => {
-  const a = newTenantId();
-  const b = newTenantId();
+  let a: string;
+  let b: string;
   let keyA: string;
   let keyB: string;
   let defaultKey: string;
@@ -84,8 +74,10 @@ describe("two tenants, one match id", () => {
   const start = footballEvent(matchId, "match_start");
 
   beforeAll(async () => {
-    keyA = await tenantKey(a, ["ingest", "read"]);
-    keyB = await tenantKey(b, ["ingest", "read"]);
+    a = await createTenant("a");
+    b = await createTenant("b");
+    keyA = await keyOf(a, ["ingest", "read"]);
+    keyB = await keyOf(b, ["ingest", "read"]);
     defaultKey = await createApiKey(["ingest", "read"]);
     // The same event (same eventId) from both: each tenant's dedup is its own, neither hides the other's.
     expect(await post(keyA, [start, goal(matchId, 1, 10)])).toMatchObject({ accepted: 2, duplicates: 0 });
@@ -175,10 +167,10 @@ describe("two tenants, one match id", () => {
 
 describe("match status per tenant", () => {
   it("a match_end of tenant B does not finish tenant A's match of the same id", async () => {
-    const a = newTenantId();
-    const b = newTenantId();
-    const keyA = await tenantKey(a, ["ingest", "read"]);
-    const keyB = await tenantKey(b, ["ingest", "read"]);
+    const a = await createTenant("a");
+    const b = await createTenant("b");
+    const keyA = await keyOf(a, ["ingest", "read"]);
+    const keyB = await keyOf(b, ["ingest", "read"]);
     const matchId = uniqueMatchId("registered");
     const statusOf = async (tenantId: string) =>
       withPostgres(env, async ({ db }) => {
@@ -205,15 +197,17 @@ describe("match status per tenant", () => {
 });
 
 describe("analytics reads within the tenant", () => {
-  const owner = newTenantId();
-  const other = newTenantId();
+  let owner: string;
+  let other: string;
   let ownerKey: string;
   let otherKey: string;
   const matchId = uniqueMatchId("secret");
 
   beforeAll(async () => {
-    ownerKey = await tenantKey(owner, ["ingest", "read"]);
-    otherKey = await tenantKey(other, ["ingest", "read"]);
+    owner = await createTenant("owner");
+    other = await createTenant("other");
+    ownerKey = await keyOf(owner, ["ingest", "read"]);
+    otherKey = await keyOf(other, ["ingest", "read"]);
     await post(ownerKey, [footballEvent(matchId, "match_start"), goal(matchId, 1, 3)]);
     await eventually(async () => {
       const res = await call(ownerKey, `/v1/matches/${matchId}/metrics`);
@@ -266,8 +260,8 @@ describe("analytics reads within the tenant", () => {
 
 describe("quota: events per day", () => {
   it("refuses a request that would pass the quota whole (429 quota_exceeded), claiming nothing", async () => {
-    const tenantId = newTenantId();
-    const key = await tenantKey(tenantId, ["ingest", "read"], { eventsPerDay: 3 });
+    const tenantId = await createTenant("quota", { eventsPerDay: 3 });
+    const key = await keyOf(tenantId, ["ingest", "read"]);
     const matchId = uniqueMatchId("quota");
     const [e1, e2, e3, e4] = [
       footballEvent(matchId, "match_start"),
@@ -288,8 +282,10 @@ describe("quota: events per day", () => {
     const last = await postEvents(key, e4);
     expect(last.status).toBe(429);
     expect((await stateOf(key, matchId, (s) => s.eventsApplied === 3)).score).toEqual([2, 0]);
+    // The operator sees the day's count; a quota the tenant does not have is not counted.
+    expect(await usageOf(tenantId)).toMatchObject({ eventsToday: 3, liveSockets: null });
     // Another tenant's quota is its own.
-    const otherKey = await tenantKey(newTenantId(), ["ingest"], { eventsPerDay: 3 });
+    const otherKey = await keyOf(await createTenant("quota", { eventsPerDay: 3 }), ["ingest"]);
     expect(await post(otherKey, e4!)).toMatchObject({ accepted: 1 });
   });
 });
@@ -301,8 +297,8 @@ describe("quota: live sockets", () => {
     });
 
   it("counts the tenant's sockets across its rooms; 429 quota_exceeded past it, a closed socket frees its place", async () => {
-    const tenantId = newTenantId();
-    const key = await tenantKey(tenantId, ["ingest", "read"], { liveSockets: 2 });
+    const tenantId = await createTenant("sockets", { liveSockets: 2 });
+    const key = await keyOf(tenantId, ["ingest", "read"]);
     const m1 = uniqueMatchId("sockets");
     const m2 = uniqueMatchId("sockets");
     await post(key, [footballEvent(m1, "match_start"), footballEvent(m2, "match_start")]);
@@ -311,6 +307,7 @@ describe("quota: live sockets", () => {
 
     const first = await openLive(key, m1);
     const second = await openLive(key, m2);
+    expect(await usageOf(tenantId)).toMatchObject({ eventsToday: null, liveSockets: 2 });
     const third = await liveUpgrade(key, m1);
     expect(third.status).toBe(429);
     expect(((await third.json()) as { error: { code: string; quota: string } }).error).toMatchObject({
@@ -318,7 +315,7 @@ describe("quota: live sockets", () => {
       quota: "liveSockets",
     });
     // Another tenant is not held back by this one's sockets.
-    const otherKey = await tenantKey(newTenantId(), ["ingest", "read"], { liveSockets: 1 });
+    const otherKey = await keyOf(await createTenant("sockets", { liveSockets: 1 }), ["ingest", "read"]);
     await post(otherKey, footballEvent(m1, "match_start"));
     await stateOf(otherKey, m1, () => true);
     const others = await openLive(otherKey, m1);
@@ -337,7 +334,7 @@ describe("quota: live sockets", () => {
   });
 
   it("a lease nobody renews (its room crashed) lapses; a renewed one holds its place", async () => {
-    const tenantId = newTenantId();
+    const tenantId = uniqueTenantId("lease");
     const now = Date.now();
     const crashed = await takeSocketLease(env, tenantId, 1, now - LEASE_MS - 1);
     expect(crashed).toMatchObject({ ok: true, lease: { tenantId } });
@@ -354,7 +351,7 @@ describe("quota: live sockets", () => {
   });
 
   it("gives the lease back when the room refuses the upgrade", async () => {
-    const key = await tenantKey(newTenantId(), ["ingest", "read"], { liveSockets: 1 });
+    const key = await keyOf(await createTenant("sockets", { liveSockets: 1 }), ["ingest", "read"]);
     const quiet = uniqueMatchId("no-events");
     for (let i = 0; i < 3; i++) expect((await liveUpgrade(key, quiet)).status).toBe(404);
     const matchId = uniqueMatchId("sockets");
@@ -389,8 +386,7 @@ describe("sources ingest into their tenant", () => {
 
   it("a source's events reach its tenant's match, within the tenant's events-per-day quota", async () => {
     const matchId = uniqueMatchId("src");
-    const roomy = newTenantId();
-    const roomyKey = await tenantKey(roomy, ["admin", "read"], { eventsPerDay: 100_000 });
+    const roomyKey = await keyOf(await createTenant("roomy", { eventsPerDay: 100_000 }), ["admin", "read"]);
     const res = await ingest(await register(roomyKey, matchId));
     expect(res.status).toBe(200);
     const { events } = (await res.json()) as { events: number };
@@ -399,8 +395,7 @@ describe("sources ingest into their tenant", () => {
     expect((await getState(await createApiKey(["read"]), matchId)).status).toBe(404);
 
     // The same batch in a tenant whose quota it passes: refused whole, nothing queued, and again on retry.
-    const tight = newTenantId();
-    const tightKey = await tenantKey(tight, ["admin", "read"], { eventsPerDay: events - 1 });
+    const tightKey = await keyOf(await createTenant("tight", { eventsPerDay: events - 1 }), ["admin", "read"]);
     const url = await register(tightKey, matchId);
     for (let i = 0; i < 2; i++) {
       const over = await ingest(url);

@@ -18,6 +18,7 @@ import {
   updateTenant,
 } from "../stores/postgres/tenants";
 import { forgetMatchOwners, MATCH_OWNER_TTL_MS } from "../tenants/match-owner";
+import { countedUsage } from "../tenants/usage";
 import type { AppEnv } from "./app-env";
 import { forgetTenant, KEY_CACHE_TTL_MS } from "./auth";
 import { ApiError, validationHook } from "./errors";
@@ -51,7 +52,19 @@ export const tenantSchema = z
   .meta({ id: "Tenant" });
 
 const tenantDetailSchema = tenantSchema
-  .extend({ usage: z.object({ storedMatches: z.int().describe("Matches the tenant stores now.") }) })
+  .extend({
+    usage: z.object({
+      storedMatches: z.int().describe("Matches the tenant stores now."),
+      eventsToday: z
+        .int()
+        .nullable()
+        .describe("Events accepted this UTC day; null without an eventsPerDay quota (not counted) or Redis."),
+      liveSockets: z
+        .int()
+        .nullable()
+        .describe("Live sockets open now; null without a liveSockets quota (not counted) or Redis."),
+    }),
+  })
   .meta({ id: "TenantDetail" });
 
 const createTenantBody = z
@@ -226,7 +239,8 @@ app.openapi(getTenantRoute, async (c) => {
     return row ? { row, storedMatches: await storedMatchCount(db, id) } : null;
   });
   if (!found) throw notFound(id);
-  return c.json({ ...tenantView(found.row), usage: { storedMatches: found.storedMatches } }, 200);
+  const counted = await countedUsage(c.env, id, found.row);
+  return c.json({ ...tenantView(found.row), usage: { storedMatches: found.storedMatches, ...counted } }, 200);
 });
 
 app.openapi(updateTenantRoute, async (c) => {

@@ -143,7 +143,7 @@ export async function consumeEvents(batch: MessageBatch<unknown>, env: Env): Pro
         error: errorMessage(room.reason),
       });
     }
-    const ok = room.status === "fulfilled" && forwarded && !unsettled.has(matchId);
+    const ok = room.status === "fulfilled" && forwarded && !unsettled.has(name);
     for (const { msg } of msgs) {
       if (ok) msg.ack();
       else msg.retry({ delaySeconds: retryDelaySeconds(msg.attempts) });

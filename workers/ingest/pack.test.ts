@@ -42,4 +42,14 @@ describe("toSendBatches", () => {
     );
     for (const batch of toSendBatches(big)) expect(bytes(batch)).toBeLessThanOrEqual(MAX_BATCH_BYTES);
   });
+
+  it("names the tenant in its messages, except the default tenant's (which read as before tenants)", () => {
+    const events = [event("m", 0), event("m", 1)];
+    const [own] = packEvents(events, { requestId: "r", acceptedAt: 1, tenantId: "acme" });
+    expect(own?.message.tenantId).toBe("acme");
+    expect(own?.bytes).toBeGreaterThanOrEqual(bytes(own?.message));
+    const [legacy] = packEvents(events, { requestId: "r", acceptedAt: 1, tenantId: "default" });
+    expect(legacy && "tenantId" in legacy.message).toBe(false);
+    expect(legacy?.message).toEqual(packEvents(events, { requestId: "r", acceptedAt: 1 })[0]?.message);
+  });
 });

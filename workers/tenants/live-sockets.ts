@@ -27,7 +27,9 @@ export interface SocketLease {
   id: string;
 }
 
-const keyOf = (tenantId: string) => `mp:live:${tenantId}`;
+/** The tenant's set of socket leases. */
+export const liveSocketsKey = (tenantId: string) => `mp:live:${tenantId}`;
+const keyOf = liveSocketsKey;
 
 // KEYS: the tenant's set. ARGV: now ms, lease ms, limit, lease id. Reply: {1, open} taken, {0, open} refused.
 export const TAKE_SCRIPT = `local now = tonumber(ARGV[1])
