@@ -1,6 +1,7 @@
-// `npm run bench:games [-- --fans=10000,1000000 --burst=10x100000]`: the prediction-game bench on its own
-// stack and Worker (ports from MATCHPULSE_BENCH_PORT_BASE, default 35400), printing each figure and
-// writing bench/results/games.json. `npm run bench` is meant to call benchGames (bench/games.ts) too.
+// `npm run bench:games [-- --fans=10000,1000000 --burst=10x100000 | --quick]`: the prediction-game bench on
+// its own stack and Worker (ports from MATCHPULSE_BENCH_PORT_BASE, default 35400), printing each figure
+// and writing bench/results/games.json. Without arguments it makes the runs of `npm run bench` (which
+// includes the same runs: `npm run bench -- --only=games`).
 import { execSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -9,17 +10,22 @@ import { migrate } from "../dev/migrate";
 import { DEFAULT_DEV_API_KEY, seedDevClient } from "../dev/seed";
 import { PROJECT_ROOT, portsFrom, startStack } from "../dev/stack";
 import { startWorker } from "../dev/stack/worker";
-import { benchGames, type GamesFigure } from "./games";
+import { benchGames, type GamesFigure, gamesRuns } from "./games";
 
 const arg = (name: string, fallback: string) =>
   process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
 
 async function main(): Promise<void> {
-  const fanRuns = arg("fans", "10000").split(",").filter(Boolean).map(Number);
+  const fanRuns = arg("fans", "").split(",").filter(Boolean).map(Number);
   const burst = arg("burst", "")
     .split(",")
     .filter(Boolean)
     .map((s) => s.split("x").map(Number) as [number, number]);
+  const asked: [number, number][] = [...fanRuns.map((f) => [1, f] as [number, number]), ...burst];
+  const runs =
+    asked.length > 0
+      ? asked
+      : gamesRuns(process.argv.includes("--quick")).map((r) => [r.matches, r.fans] as [number, number]);
   const dataDir = mkdtempSync(join(tmpdir(), "matchpulse-bench-games-"));
   const ports = portsFrom(Number(process.env.MATCHPULSE_BENCH_PORT_BASE ?? 35400));
   const port = Number(process.env.MATCHPULSE_BENCH_PORT ?? 8797);
@@ -47,7 +53,6 @@ async function main(): Promise<void> {
       env: { X_LOCAL_OBSERVABILITY: "false" },
     });
     const t = { baseUrl: `http://127.0.0.1:${port}`, apiKey: DEFAULT_DEV_API_KEY, env: stack.env };
-    const runs: [number, number][] = [...fanRuns.map((f) => [1, f] as [number, number]), ...burst];
     for (const [matches, fans] of runs) {
       for (const f of await benchGames(t, worker.pid, { fans, matches, redisPort: ports.redis })) {
         figures.push(f);

@@ -8,6 +8,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import Redis from "ioredis";
 import { neonPool } from "../dev/migrate";
 import { seededRng } from "../shared/random";
+import { settleInProcess } from "./games-memory";
 import type { BenchTarget } from "./pipeline";
 import { round, summary } from "./stats";
 
@@ -26,6 +27,20 @@ export interface GamesBenchOptions {
   label?: string;
 }
 
+/** The runs `npm run bench` makes: one match of 10k and of 1M guesses, and 10 matches of 100k ending together. */
+export function gamesRuns(quick: boolean): { matches: number; fans: number }[] {
+  return quick
+    ? [
+        { matches: 1, fans: 10_000 },
+        { matches: 10, fans: 10_000 },
+      ]
+    : [
+        { matches: 1, fans: 10_000 },
+        { matches: 1, fans: 1_000_000 },
+        { matches: 10, fans: 100_000 },
+      ];
+}
+
 export interface GamesFigure {
   name: string;
   value: number;
@@ -35,12 +50,14 @@ export interface GamesFigure {
 }
 
 const fanId = (i: number) => `fan-${String(i).padStart(7, "0")}`;
+/** The final score the match events end on, and the correction settled afterwards in this process. */
 const FINAL = { home: 2, away: 1 };
+const CORRECTED = { home: 1, away: 1 };
 
 /** The rule written out again, independently of shared/games/scoring.ts and of the SQL. */
-function expectedPoints(h: number, a: number): number {
-  if (h === FINAL.home && a === FINAL.away) return 3;
-  return Math.sign(h - a) === Math.sign(FINAL.home - FINAL.away) ? 1 : 0;
+function expectedPoints(h: number, a: number, final: { home: number; away: number }): number {
+  if (h === final.home && a === final.away) return 3;
+  return Math.sign(h - a) === Math.sign(final.home - final.away) ? 1 : 0;
 }
 
 async function api(t: BenchTarget, path: string, init: { method?: string; body?: unknown } = {}) {
@@ -185,6 +202,7 @@ export async function benchGames(t: BenchTarget, workerPid: number, opts: GamesB
       await timedGet("health", "/health");
     }
   });
+  const metricsBefore = await settlementMetrics(t);
   const endedAt = performance.now();
   await api(t, "/v1/events", { body: matchIds.map((id) => ev(id, "match_end", 5)) });
   const settledAfter: number[] = [];
@@ -203,6 +221,19 @@ export async function benchGames(t: BenchTarget, workerPid: number, opts: GamesB
   settling = false;
   await Promise.all(readers);
   clearInterval(sampler);
+  // Where the settlement's time went: its Postgres and Redis round trips, summed over the chains that
+  // ran side by side (so the sum can exceed the wall time), from the Worker's own /metrics.
+  const metricsAfter = await settlementMetrics(t);
+  for (const store of ["postgres", "redis"] as const) {
+    const d = (k: string) => (metricsAfter.get(k) ?? 0) - (metricsBefore.get(k) ?? 0);
+    const calls = d(`count:${store}`);
+    figures.push({
+      name: `games.${label}.settlement_${store}_seconds`,
+      value: round(d(`sum:${store}`), 2),
+      unit: "s",
+      note: `${calls} round trips, ${round((d(`sum:${store}`) / Math.max(1, calls)) * 1000, 1)} ms each, summed over parallel chains`,
+    });
+  }
   figures.push({
     name: `games.${label}.match_end_to_last_leaderboard_change`,
     value: round(Math.max(...settledAfter) / 1000, 2),
@@ -250,10 +281,66 @@ export async function benchGames(t: BenchTarget, workerPid: number, opts: GamesB
   }
 
   // 4. Correctness against the independent computation.
+  const check = async (final: { home: number; away: number }, suffix: string) => {
+    const { mismatches, orderErrors } = await verify(t, opts, gameId, home, away, final);
+    figures.push({
+      name: `games.${label}.points_mismatches${suffix}`,
+      value: mismatches,
+      unit: "fans",
+      target: "0",
+      note: "Postgres totals and the Redis board against an independent computation",
+    });
+    figures.push({
+      name: `games.${label}.leaderboard_order_errors${suffix}`,
+      value: orderErrors,
+      unit: "pairs",
+      target: "0",
+    });
+  };
+  await check(FINAL, "");
+
+  // 5. The settlement's own memory: a correction of every match (revision 2, each fan's points move by
+  // the difference) settled by the same consumer in this process, sampling its heap (bench/games-memory.ts).
+  let heapPeak = 0;
+  let processRssPeak = 0;
+  for (const matchId of matchIds) {
+    const m = await settleInProcess(t.env, { v: 1, kind: "final", matchId, final: CORRECTED, source: "correction" });
+    heapPeak = Math.max(heapPeak, m.heapGrowthMiB);
+    processRssPeak = Math.max(processRssPeak, m.rssGrowthMiB);
+  }
+  figures.push({
+    name: `games.${label}.settlement_peak_heap_growth`,
+    value: heapPeak,
+    unit: "MiB",
+    note: `the consumer settling a correction of ${opts.fans} guesses per match in the bench process (RSS +${processRssPeak} MiB)`,
+  });
+  await check(CORRECTED, "_after_correction");
+  return figures;
+}
+
+/** The Worker's settlement round-trip histograms (sum and count by store) from its /metrics. */
+async function settlementMetrics(t: BenchTarget): Promise<Map<string, number>> {
+  const text = await (await fetch(`${t.baseUrl}/metrics`)).text();
+  const out = new Map<string, number>();
+  for (const m of text.matchAll(/^matchpulse_settlement_write_duration_seconds_(sum|count)\{store="(\w+)"\} (\S+)$/gm))
+    out.set(`${m[1]}:${m[2]}`, Number(m[3]));
+  return out;
+}
+
+/** Every fan's points in Postgres and on the Redis board against the independent computation, and the board's order. */
+async function verify(
+  t: BenchTarget,
+  opts: GamesBenchOptions,
+  gameId: string,
+  home: Uint8Array,
+  away: Uint8Array,
+  final: { home: number; away: number },
+): Promise<{ mismatches: number; orderErrors: number }> {
+  const matches = home.length / opts.fans;
   const expected = new Int32Array(opts.fans);
-  for (let m = 0; m < opts.matches; m++)
+  for (let m = 0; m < matches; m++)
     for (let i = 0; i < opts.fans; i++)
-      expected[i]! += expectedPoints(home[m * opts.fans + i]!, away[m * opts.fans + i]!);
+      expected[i]! += expectedPoints(home[m * opts.fans + i]!, away[m * opts.fans + i]!, final);
   let mismatches = 0;
   const pool = neonPool(t.env);
   try {
@@ -298,13 +385,5 @@ export async function benchGames(t: BenchTarget, workerPid: number, opts: GamesB
   } finally {
     redis.disconnect();
   }
-  figures.push({
-    name: `games.${label}.points_mismatches`,
-    value: mismatches,
-    unit: "fans",
-    target: "0",
-    note: "Postgres totals and the Redis board against an independent computation",
-  });
-  figures.push({ name: `games.${label}.leaderboard_order_errors`, value: orderErrors, unit: "pairs", target: "0" });
-  return figures;
+  return { mismatches, orderErrors };
 }

@@ -12,6 +12,7 @@ import { startWorker } from "../dev/stack/worker";
 import { buildPage } from "../web/build";
 import { benchAnalytics } from "./analytics";
 import { type CostCounts, countCosts, countFrameCosts, noopCpuMs } from "./cost";
+import { benchGames, gamesRuns } from "./games";
 import { benchGraphql } from "./graphql";
 import {
   type BenchTarget,
@@ -292,6 +293,12 @@ async function main(): Promise<void> {
         record(f);
     }
     if (wanted("graphql")) await benchGraphql(t, { samples: quick ? 50 : 200, updates: quick ? 30 : 100 }, record);
+    if (wanted("games")) {
+      // The prediction game (bench/games.ts): guesses loaded through the API, match_end, settlement timed
+      // to the last leaderboard change with reads alongside, memory, correctness.
+      for (const run of gamesRuns(quick))
+        for (const f of await benchGames(t, worker.pid, { ...run, redisPort: ports.redis })) record(f);
+    }
     if (wanted("relays")) {
       // Its own runtimes (Miniflare, no wrangler proxy): the room alone versus relays, in this run.
       const sizes = (process.env.MATCHPULSE_BENCH_RELAYS ?? (quick ? "500" : "1000,5000,8000")).split(",").map(Number);

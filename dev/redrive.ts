@@ -6,11 +6,14 @@
 //   dlq         replays dead-lettered messages: analytics messages are written to ClickHouse (a row refused
 //               again is quarantined); events messages are posted to /v1/events again after their ids are
 //               released from the edge dedup (the rooms deduplicate for good, so a replay of an event a
-//               room already applied changes nothing, and ClickHouse counts it once)
+//               room already applied changes nothing, and ClickHouse counts it once); settlement messages
+//               (source settlement_dlq) re-send their match's final score (POST /v1/matches/{id}/final-score:
+//               the same score re-opens the games not yet settled, whose scored pages skip)
 // A replayed entry is marked `redriven`; one that fails again stays `parked` with the new error.
 // Targets the local stack by default (MATCHPULSE_PORT_BASE, PORT, MATCHPULSE_DEV_API_KEY); set
 // CLICKHOUSE_URL/USER/PASSWORD/DATABASE, UPSTASH_REDIS_REST_URL/TOKEN, MATCHPULSE_API_URL and
-// MATCHPULSE_API_KEY (an ingest key) to point it elsewhere.
+// MATCHPULSE_API_KEY (an ingest key; an admin key of the letter's tenant for settlement letters) to point
+// it elsewhere.
 import { type ClickHouseClient, createClient } from "@clickhouse/client-web";
 import { Redis } from "@upstash/redis";
 import type { MatchEvent } from "../shared/sports/sport";
@@ -23,6 +26,7 @@ import {
 } from "../workers/consumer/dead-letters";
 import { writeEventLog } from "../workers/consumer/event-log";
 import { writePredictionLog } from "../workers/consumer/prediction-log";
+import { readSettlementMessage } from "../workers/games/settlement";
 import { forgetEventIds } from "../workers/ingest/dedup";
 import { type EventLogRow, type PredictionLogRow, readQueueMessage } from "../workers/queue/messages";
 import { DEFAULT_TENANT } from "../workers/tenants/tenant";
@@ -47,9 +51,9 @@ const env = {
 };
 
 const SOURCES: Record<string, DeadLetterSource[]> = {
-  list: ["quarantine", "unknown_message", "events_dlq", "analytics_dlq"],
+  list: ["quarantine", "unknown_message", "events_dlq", "analytics_dlq", "settlement_dlq"],
   quarantine: ["quarantine"],
-  dlq: ["events_dlq", "analytics_dlq", "unknown_message"],
+  dlq: ["events_dlq", "analytics_dlq", "settlement_dlq", "unknown_message"],
 };
 
 async function parked(client: ClickHouseClient, sources: DeadLetterSource[]): Promise<Parked[]> {
@@ -143,10 +147,36 @@ async function postEvents(events: MatchEvent[]): Promise<{ accepted: number; dup
   return { accepted: body.accepted ?? 0, duplicates: body.duplicates ?? 0 };
 }
 
+/** A settlement letter (a final score or a page of one) is replayed by re-sending its match's final score. */
+async function resettle(body: unknown): Promise<string> {
+  const m = readSettlementMessage(body);
+  if (!m) throw new Error("cannot replay: not a settlement message this deploy can read");
+  // The final-score route settles the key's tenant's match: another tenant's stays parked, as its events do.
+  if (m.tenantId !== undefined && m.tenantId !== DEFAULT_TENANT)
+    throw new Error(`settlement of tenant '${m.tenantId}': re-send with an admin key of that tenant`);
+  const res = await fetch(`${env.apiUrl}/v1/matches/${encodeURIComponent(m.matchId)}/final-score`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${env.apiKey}`, "content-type": "application/json" },
+    body: JSON.stringify(m.final),
+  });
+  if (res.status !== 202) throw new Error(`POST final-score answered ${res.status}: ${await res.text()}`);
+  return `settlement of ${m.matchId} at ${m.final.home}-${m.final.away} queued again`;
+}
+
 async function redriveMessages(client: ClickHouseClient, rows: Parked[]): Promise<void> {
   const redis = new Redis({ url: env.redisUrl, token: env.redisToken, enableTelemetry: false });
   const done: { row: Parked; state: "parked" | "redriven"; error?: string }[] = [];
   for (const row of rows) {
+    if (row.source === "settlement_dlq") {
+      try {
+        console.log(`${row.id} ${await resettle(fromBase64(row.body_base64))}`);
+        done.push({ row, state: "redriven" });
+      } catch (err) {
+        console.log(`${row.id} ${row.source}: ${message(err)}`);
+        done.push({ row, state: "parked", error: message(err) });
+      }
+      continue;
+    }
     const read = readQueueMessage(fromBase64(row.body_base64));
     try {
       if (!read.ok) throw new Error(`cannot replay: ${read.reason}`);

@@ -2,16 +2,26 @@
 // (array and NDJSON, every bad field named, the kick-off lock), settlement started by a room's
 // match_end through the real settlement queue, leaderboards with shared ranks, exactly-once pages under
 // redelivery and dependency failures, and re-settlement of a corrected score.
-import { createExecutionContext, createMessageBatch, env, getQueueResult, SELF } from "cloudflare:test";
+import {
+  createExecutionContext,
+  createMessageBatch,
+  env,
+  getQueueResult,
+  runDurableObjectAlarm,
+  runInDurableObject,
+  SELF,
+} from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { guessPoints } from "../shared/games/scoring";
 import { withPostgres } from "../workers/clients/postgres";
 import { consumeEvents } from "../workers/consumer/consume-events";
+import { deadLetterOf } from "../workers/consumer/dead-letter-queue";
 import type { Env } from "../workers/env";
 import { openLeaderboardRedis, readPage, writeTotals } from "../workers/games/leaderboard";
 import { consumeSettlement, type SettlementMessage } from "../workers/games/settlement";
 import type { EventsMessage } from "../workers/queue/messages";
 import { BASE, call, createApiKey, eventually, footballEvent, postEvents, uniqueMatchId } from "./fixtures";
+import { createTenant, tenantKey } from "./tenant-fixtures";
 
 const DEAD = "http://127.0.0.1:9"; // discard port: nothing listens
 
@@ -455,9 +465,65 @@ describe("settlement under redelivery and failures", () => {
     expect(await totals(gameId)).toEqual(expected);
     expect(await settlement(gameId, m)).toMatchObject({ status: "settled", revision: 1, guesses: 6 });
   });
+  it("settles a match in parallel chains over fan ranges: exactly once, settled only when every chain is", async () => {
+    const { m, gameId, final, expected } = await scenario("g-chains", 10);
+    const { sent, queue } = capturingQueue();
+    // 3 guesses per chain asked: capped at MAX_CHAINS (2) ranges of 5.
+    const open: SettlementMessage = { v: 1, kind: "final", matchId: m, final, source: "correction", chainGuesses: 3 };
+    expect(await deliver([open], { SETTLEMENT_QUEUE: queue })).toEqual({ acked: 1, retried: 0 });
+    const chains = sent.map((j) => (j.kind === "page" ? { ...j, pageSize: 2, maxPages: 1 } : j));
+    expect(chains.map((j) => (j.kind === "page" ? [j.chain, j.upTo] : null))).toEqual([
+      [{ index: 0, of: 2 }, "fan-004"],
+      [{ index: 1, of: 2 }, null],
+    ]);
+    /** Runs a chain to its end, each message delivered twice side by side (as a batch of the consumer). */
+    const runChain = async (first: SettlementMessage) => {
+      let job: SettlementMessage | undefined = first;
+      while (job) {
+        const capture = capturingQueue();
+        expect(await deliver([job, job], { SETTLEMENT_QUEUE: capture.queue })).toEqual({ acked: 2, retried: 0 });
+        job = capture.sent[0];
+      }
+    };
+    await runChain(chains[1]!);
+    // One chain done: its fans are on the board, the match is not settled yet.
+    expect(await settlement(gameId, m)).toMatchObject({ status: "settling", revision: 1 });
+    expect(Object.keys(await totals(gameId)).sort()).toEqual(["fan-005", "fan-006", "fan-007", "fan-008", "fan-009"]);
+    await runChain(chains[0]!);
+    await runChain(chains[0]!); // a redelivered chain: nothing twice
+    expect(await totals(gameId)).toEqual(expected);
+    expect(await settlement(gameId, m)).toMatchObject({ status: "settled", revision: 1, guesses: 10 });
+    const board = await fullBoard(gameId, 100);
+    expect(Object.fromEntries(board.map((e) => [e.fanId, e.points]))).toEqual(expected);
+  });
 });
 
 describe("the trigger and the leaderboard's write order", () => {
+  it("settles a match whose match_end the room's gap alarm released (no events delivery follows it)", async () => {
+    const m = await registerMatch("g-alarm");
+    const gameId = await createGame([m]);
+    await ok(await postGuesses(gameId, [{ fanId: "f1", matchId: m, home: 1, away: 0 }]), 202);
+    // seq 2 never comes: the goal (3) and match_end (4) wait behind the gap.
+    await ok(
+      await postEvents(ingest, [
+        footballEvent(m, "match_start", { seq: 1 }),
+        footballEvent(m, "goal", { seq: 3, teamId: 1, payload: { minute: 10 } }),
+        footballEvent(m, "match_end", { seq: 4 }),
+      ]),
+      202,
+    );
+    const room = env.MATCH_ROOM.get(env.MATCH_ROOM.idFromName(m));
+    await eventually(async () => ((await room.getState())?.state.eventsApplied === 1 ? true : null), 5_000);
+    expect((await settlement(gameId, m)).status).toBe("locked");
+    // The hold passes without waiting for it: the held rows backdated, then the alarm run by hand.
+    await runInDurableObject(room, (_room, state) => {
+      state.storage.sql.exec("UPDATE held SET held_at = held_at - 60000");
+    });
+    await runDurableObjectAlarm(room);
+    expect(await settled(gameId, m)).toMatchObject({ finalScore: { home: 1, away: 0 }, guesses: 1 });
+    expect((await fullBoard(gameId)).map((e) => [e.fanId, e.points])).toEqual([["f1", 3]]);
+  });
+
   it("retries the events message when the settlement queue refuses the match's final score", async () => {
     const matchId = uniqueMatchId("g-trigger");
     const events = [footballEvent(matchId, "match_start"), footballEvent(matchId, "match_end")];
@@ -487,18 +553,108 @@ describe("the trigger and the leaderboard's write order", () => {
     expect(sent).toEqual([{ v: 1, kind: "final", matchId, final: { home: 0, away: 0 }, source: "match_end" }]);
   });
 
+  it("parks a settlement message that exhausted its retries under its own dead-letter source", () => {
+    const page: SettlementMessage = {
+      v: 1,
+      kind: "page",
+      tenantId: "t2",
+      gameId: crypto.randomUUID(),
+      matchId: "m-dead",
+      revision: 1,
+      final: { home: 1, away: 0 },
+      scoring: { exact: 3, outcome: 1 },
+      cursor: "",
+      done: 0,
+    };
+    expect(deadLetterOf("matchpulse-settlement-dlq", page, 11)).toMatchObject({
+      source: "settlement_dlq",
+      target: "matchpulse-settlement-dlq",
+      tenantId: "t2",
+      matchId: "m-dead",
+      error: "failed 11 deliveries",
+    });
+    expect(deadLetterOf("matchpulse-events-dlq", page, 11).source).toBe("events_dlq");
+  });
+
   it("keeps a fan's newer total when an older one arrives later (two matches settling at once)", async () => {
-    const gameId = crypto.randomUUID();
+    const board = { tenantId: "default", gameId: crypto.randomUUID() };
     const redis = openLeaderboardRedis(env);
-    await writeTotals(redis, gameId, [{ fanId: "007", points: 6, version: 2 }]);
-    await writeTotals(redis, gameId, [
+    await writeTotals(redis, board, [{ fanId: "007", points: 6, version: 2 }]);
+    await writeTotals(redis, board, [
       { fanId: "007", points: 3, version: 1 },
       { fanId: "008", points: 3, version: 1 },
     ]);
-    const page = await readPage(redis, gameId, 10, null);
+    const page = await readPage(redis, board, 10, null);
     expect(page.entries).toEqual([
       { rank: 1, fanId: "007", points: 6 },
       { rank: 2, fanId: "008", points: 3 },
+    ]);
+  });
+});
+
+describe("tenancy", () => {
+  it("keeps two tenants' games apart: ids, matches, guesses, boards and settlement", async () => {
+    const other = await createTenant("g12");
+    const [otherAdmin, otherOperator, otherReader] = (
+      await Promise.all([tenantKey(other, ["admin"]), tenantKey(other, ["games"]), tenantKey(other, ["read"])])
+    ).map((k) => k.key) as [string, string, string];
+    // The same match id in both tenants: two matches.
+    const m = await registerMatch("g-tenant");
+    await ok(await call(otherAdmin, "/v1/matches", { body: { id: m, sport: "football", startsAt: inAnHour() } }), 201);
+    const onlyHere = await registerMatch("g-tenant-default-only");
+    const mine = await createGame([m]);
+    const theirs = await ok<{ id: string; matchIds: string[] }>(
+      await call(otherAdmin, "/v1/games", { body: { name: "other tenant", matchIds: [m] } }),
+      201,
+    );
+    // A match of another tenant is unknown here.
+    const unknown = await call(otherAdmin, "/v1/games", { body: { name: "x", matchIds: [onlyHere] } });
+    expect(unknown.status).toBe(400);
+
+    // Another tenant's game answers 404 everywhere, like an unknown one.
+    for (const [key, gameId] of [
+      [otherReader, mine],
+      [reader, theirs.id],
+    ] as const) {
+      for (const path of [
+        `/v1/games/${gameId}`,
+        `/v1/games/${gameId}/leaderboard`,
+        `/v1/games/${gameId}/fans/f1`,
+        `/v1/games/${gameId}/matches/${m}/settlement`,
+      ])
+        expect((await call(key, path)).status, path).toBe(404);
+    }
+    expect((await call(otherAdmin, `/v1/games/${mine}`, { method: "PATCH", body: { matchIds: [m] } })).status).toBe(
+      404,
+    );
+    expect(
+      (await postGuesses(mine, [{ fanId: "x", matchId: m, home: 1, away: 0 }], undefined, otherOperator)).status,
+    ).toBe(404);
+
+    await ok(await postGuesses(mine, [{ fanId: "here", matchId: m, home: 1, away: 0 }]), 202);
+    await ok(
+      await postGuesses(theirs.id, [{ fanId: "there", matchId: m, home: 1, away: 0 }], undefined, otherOperator),
+      202,
+    );
+    // The other tenant's final score (its admin's final-score route) settles its game only.
+    await ok(await call(otherAdmin, `/v1/matches/${m}/final-score`, { body: { home: 1, away: 0 } }), 202);
+    const settledThere = await eventually(async () => {
+      const s = await ok<Settlement>(await call(otherReader, `/v1/games/${theirs.id}/matches/${m}/settlement`));
+      return s.status === "settled" ? s : null;
+    }, 20_000);
+    expect(settledThere).toMatchObject({ revision: 1, finalScore: { home: 1, away: 0 }, guesses: 1 });
+    expect((await settlement(mine, m)).status).toBe("open");
+    const board = await ok<Board>(await call(otherReader, `/v1/games/${theirs.id}/leaderboard`));
+    expect(board.entries).toEqual([{ rank: 1, fanId: "there", points: 3 }]);
+    expect(await totals(mine)).toEqual({});
+    // This tenant's own final score then settles its game, with its own board.
+    await ok(await call(admin, `/v1/matches/${m}/final-score`, { body: { home: 0, away: 0 } }), 202);
+    await settled(mine, m);
+    expect((await ok<Board>(await call(reader, `/v1/games/${mine}/leaderboard`))).entries).toEqual([
+      { rank: 1, fanId: "here", points: 0 },
+    ]);
+    expect((await ok<Board>(await call(otherReader, `/v1/games/${theirs.id}/leaderboard`))).entries).toEqual([
+      { rank: 1, fanId: "there", points: 3 },
     ]);
   });
 });

@@ -401,16 +401,7 @@ function sourceIngest(sourceId: string, token: string): Req {
  * Cells known to fail until another helper's part of issue 13 lands (the event path, rooms and analytics:
  * T2; games: G12). Each is still run: once it passes, the test fails and asks to remove it from here.
  */
-const PENDING_OTHER_HELPERS: Record<string, string> = {
-  "POST /v1/games other": "G12: a game names its own tenant's matches",
-  "GET /v1/games/{gameId} other": "G12: games keyed by tenant",
-  "PATCH /v1/games/{gameId} other": "G12: games keyed by tenant",
-  "POST /v1/games/{gameId}/guesses other": "G12: games keyed by tenant",
-  "GET /v1/games/{gameId}/leaderboard other": "G12: games keyed by tenant",
-  "GET /v1/games/{gameId}/fans/{fanId} other": "G12: games keyed by tenant",
-  "GET /v1/games/{gameId}/matches/{matchId}/settlement other": "G12: games keyed by tenant",
-};
-
+const PENDING_OTHER_HELPERS: Record<string, string> = {};
 interface Answer {
   status: number;
   body: unknown;

@@ -129,7 +129,8 @@ export async function consumeEvents(batch: MessageBatch<unknown>, env: Env): Pro
   const forwardDone = performance.now();
   metrics.stageDuration.observe((forwardDone - roomsDone) / 1000, { stage: "consumer_forward" });
   if (forwarded) confirmPredictions(calls);
-  // A room that applied match_end starts the prediction game's settlement (a repeat changes nothing).
+  // A room that applied match_end starts the prediction game's settlement (a repeat changes nothing); the
+  // rooms whose request failed come back by room name.
   const unsettled = await settleFinishedMatches(env, events, calls);
 
   [...byMatch].forEach(([name, msgs], i) => {

@@ -4,16 +4,28 @@
 // (locally it is in memory), so without this handler a dead letter would be invisible or lost.
 import { openClickHouse } from "../clients/clickhouse";
 import type { Env } from "../env";
+import { readSettlementMessage } from "../games/settlement";
 import { errorMessage, log } from "../observability/log";
 import { metrics } from "../observability/metrics";
 import { readQueueMessage, retryDelaySeconds } from "../queue/messages";
-import { type DeadLetter, parkDeadLetters } from "./dead-letters";
+import { type DeadLetter, dlqSource, parkDeadLetters } from "./dead-letters";
 
 export const isDeadLetterQueue = (name: string): boolean => name.endsWith("-dlq");
 
 export function deadLetterOf(queue: string, body: unknown, attempts: number): DeadLetter {
+  const source = dlqSource(queue);
+  if (source === "settlement_dlq") {
+    const settlement = readSettlementMessage(body);
+    return {
+      source,
+      target: queue,
+      tenantId: settlement?.tenantId,
+      matchId: settlement?.matchId,
+      error: `failed ${attempts} deliveries${settlement ? "" : "; not a settlement message this deploy can read"}`,
+      body,
+    };
+  }
   const read = readQueueMessage(body);
-  const source = queue.endsWith("-analytics-dlq") ? "analytics_dlq" : "events_dlq";
   const events = read.ok && read.message.kind === "events" ? read.message : undefined;
   return {
     source,

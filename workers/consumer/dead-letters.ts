@@ -7,7 +7,16 @@
 import { type ClickHouseClient, ClickHouseError } from "@clickhouse/client-web";
 import { DEFAULT_TENANT } from "../tenants/tenant";
 
-export type DeadLetterSource = "quarantine" | "unknown_message" | "events_dlq" | "analytics_dlq";
+export type DeadLetterSource = "quarantine" | "unknown_message" | "events_dlq" | "analytics_dlq" | "settlement_dlq";
+
+/** Which DLQ a queue name is (wrangler.toml's `matchpulse-<queue>-dlq`): where its letters are told apart. */
+export function dlqSource(queue: string): DeadLetterSource {
+  if (queue.endsWith("-analytics-dlq")) return "analytics_dlq";
+  // The prediction game's settlement messages (workers/games/settlement.ts): replayed by re-sending the
+  // match's final score, not as events.
+  if (queue.endsWith("-settlement-dlq")) return "settlement_dlq";
+  return "events_dlq";
+}
 
 export interface DeadLetter {
   source: DeadLetterSource;

@@ -1,20 +1,37 @@
 // The game's leaderboard in Redis: one sorted set per game whose member is the fanId and whose score is
 // -points (ascending order = points descending, then fanId ascending by bytes: the documented tie
 // order), a hash of each fan's total version (so a late write of an older total never overwrites a
-// newer one when several matches settle at once), and a small meta hash. Writes and reads are Lua
-// scripts over bounded inputs (≤ WRITE_CHUNK fans, ≤ 100 entries), one round trip each, none long.
+// newer one when several matches settle at once), and a small meta hash. Keys carry the game's tenant
+// (the default tenant keeps the bare game id), so a read names the caller's tenant and another
+// tenant's game reads as an empty board. Writes and reads are Lua scripts over bounded inputs
+// (≤ WRITE_CHUNK fans, ≤ 100 entries), one round trip each, none long.
 import { Redis } from "@upstash/redis/cloudflare";
 import { pointsOfBoardScore, rankEntries } from "../../shared/games/scoring";
 import { runScript } from "../clients/redis";
 import type { Env } from "../env";
 import type { FanTotal } from "../stores/postgres/games";
+import { DEFAULT_TENANT } from "../tenants/tenant";
 
-/** Fans per script call: 5,000 × (HGET, ZADD, HSET) runs in a few milliseconds inside Redis. */
-export const WRITE_CHUNK = 5_000;
+/**
+ * Fans per script call: one HMGET, ZADD and HSET of 1,000 each run in about a millisecond or two inside
+ * Redis, so a settlement's writes never hold Redis (and the reads queued behind them) for long.
+ */
+export const WRITE_CHUNK = 1_000;
 
-const boardKey = (gameId: string) => `mp:game:${gameId}:board`;
-const versionKey = (gameId: string) => `mp:game:${gameId}:ver`;
-const metaKey = (gameId: string) => `mp:game:${gameId}:meta`;
+/** A tenant's game, as the leaderboard's keys name it. */
+export interface BoardRef {
+  tenantId: string;
+  gameId: string;
+}
+
+const prefix = ({ tenantId, gameId }: BoardRef) =>
+  tenantId === DEFAULT_TENANT ? `mp:game:${gameId}` : `mp:game:${tenantId}/${gameId}`;
+const boardKey = (b: BoardRef) => `${prefix(b)}:board`;
+const versionKey = (b: BoardRef) => `${prefix(b)}:ver`;
+const metaKey = (b: BoardRef) => `${prefix(b)}:meta`;
+const chainsKey = (b: BoardRef, matchId: string, revision: number) => `${prefix(b)}:chains:${matchId}:${revision}`;
+/** A revision's chain marks outlive any settlement (retries included) and then expire. */
+const CHAINS_TTL_SECONDS = 7 * 86_400;
 
 /** Fan ids and scores must come back as the strings they are ("007" is not 7). */
 export function openLeaderboardRedis(
@@ -32,29 +49,50 @@ export function openLeaderboardRedis(
 }
 
 // ARGV: fanId, points, version triples. A total is written only when newer than the one Redis holds.
-const WRITE_SCRIPT = `local n = 0
-for i = 1, #ARGV, 3 do
-  local fan, version = ARGV[i], tonumber(ARGV[i + 2])
-  local held = tonumber(redis.call('HGET', KEYS[2], fan) or '-1')
-  if version > held then
-    redis.call('ZADD', KEYS[1], -tonumber(ARGV[i + 1]), fan)
-    redis.call('HSET', KEYS[2], fan, version)
+// Three commands for the whole chunk (not three per fan): the per-call overhead was most of the cost.
+const WRITE_SCRIPT = `local fans = {}
+for i = 1, #ARGV, 3 do fans[#fans + 1] = ARGV[i] end
+local held = redis.call('HMGET', KEYS[2], unpack(fans))
+local scores, versions, n = {}, {}, 0
+for j = 1, #fans do
+  local i = j * 3 - 2
+  local version = tonumber(ARGV[i + 2])
+  if version > tonumber(held[j] or '-1') then
+    scores[#scores + 1] = -tonumber(ARGV[i + 1])
+    scores[#scores + 1] = ARGV[i]
+    versions[#versions + 1] = ARGV[i]
+    versions[#versions + 1] = ARGV[i + 2]
     n = n + 1
   end
 end
+if n > 0 then
+  redis.call('ZADD', KEYS[1], unpack(scores))
+  redis.call('HSET', KEYS[2], unpack(versions))
+end
 return n`;
 
-// ARGV: limit, cursor fanId or ''. Returns {start, strictly better than the first entry, fans, page}.
-const PAGE_SCRIPT = `local start = 0
+// KEYS: board, meta. ARGV: limit, cursor fanId or ''. Returns {start, strictly better than the first
+// entry, fans, page, {settledMatches, updatedAt}}: the whole read in one round trip.
+const PAGE_SCRIPT = `local meta = redis.call('HMGET', KEYS[2], 'settledMatches', 'updatedAt')
+local start = 0
 if ARGV[2] ~= '' then
   local r = redis.call('ZRANK', KEYS[1], ARGV[2])
-  if not r then return {-1, 0, 0, {}} end
+  if not r then return {-1, 0, 0, {}, meta} end
   start = r + 1
 end
 local page = redis.call('ZRANGE', KEYS[1], start, start + tonumber(ARGV[1]) - 1, 'WITHSCORES')
 local better = 0
 if #page > 0 then better = redis.call('ZCOUNT', KEYS[1], '-inf', '(' .. page[2]) end
-return {start, better, redis.call('ZCARD', KEYS[1]), page}`;
+return {start, better, redis.call('ZCARD', KEYS[1]), page, meta}`;
+
+// KEYS: a revision's chain marks. ARGV: chain, guesses it settled, chains, ttl. Returns the guesses of
+// every chain once all have marked, else -1. Marking twice (a retry) changes nothing.
+const CHAIN_SCRIPT = `redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('EXPIRE', KEYS[1], tonumber(ARGV[4]))
+if redis.call('HLEN', KEYS[1]) < tonumber(ARGV[3]) then return -1 end
+local n = 0
+for _, v in ipairs(redis.call('HVALS', KEYS[1])) do n = n + tonumber(v) end
+return n`;
 
 // ARGV: fanId, how many entries either side. Returns {position or -1, fans, aroundStart, better, around}.
 const FAN_SCRIPT = `local r = redis.call('ZRANK', KEYS[1], ARGV[1])
@@ -65,19 +103,47 @@ local around = redis.call('ZRANGE', KEYS[1], s, r + tonumber(ARGV[2]), 'WITHSCOR
 local better = redis.call('ZCOUNT', KEYS[1], '-inf', '(' .. around[2])
 return {r, card, s, better, around}`;
 
-/** Writes fans' absolute totals (idempotent; older versions ignored), in chunks of WRITE_CHUNK. */
-export async function writeTotals(redis: Redis, gameId: string, totals: readonly FanTotal[]): Promise<number> {
-  let written = 0;
+/**
+ * Writes fans' absolute totals (idempotent; older versions ignored) in chunks of WRITE_CHUNK, sent side
+ * by side: chunks hold different fans, so their order does not matter. Redis runs each alone for a few
+ * ms, so a read queued behind a page's write waits for at most its five chunks per chain. One after
+ * another, a page's write took longer than the next page's Postgres statement and held settlement back.
+ */
+export async function writeTotals(redis: Redis, board: BoardRef, totals: readonly FanTotal[]): Promise<number> {
+  const calls: Promise<unknown>[] = [];
   for (let i = 0; i < totals.length; i += WRITE_CHUNK) {
     const args: string[] = [];
     for (const t of totals.slice(i, i + WRITE_CHUNK)) args.push(t.fanId, String(t.points), String(t.version));
-    written += Number(await runScript(redis, WRITE_SCRIPT, [boardKey(gameId), versionKey(gameId)], args));
+    calls.push(runScript(redis, WRITE_SCRIPT, [boardKey(board), versionKey(board)], args));
   }
-  return written;
+  return (await Promise.all(calls)).reduce((n: number, w) => n + Number(w), 0);
 }
 
-export async function writeMeta(redis: Redis, gameId: string, settledMatches: number): Promise<void> {
-  await redis.hset(metaKey(gameId), { settledMatches: String(settledMatches), updatedAt: new Date().toISOString() });
+export async function writeMeta(redis: Redis, board: BoardRef, settledMatches: number): Promise<void> {
+  await redis.hset(metaKey(board), { settledMatches: String(settledMatches), updatedAt: new Date().toISOString() });
+}
+
+/**
+ * Marks one settlement chain of a match's revision done, after its last leaderboard write. Returns the
+ * guesses settled by all chains once every chain has marked (the caller then finishes the revision), or
+ * null while others still run.
+ */
+export async function markChainDone(
+  redis: Redis,
+  board: BoardRef,
+  job: { matchId: string; revision: number },
+  chain: { index: number; of: number },
+  guesses: number,
+): Promise<number | null> {
+  const n = Number(
+    await runScript(
+      redis,
+      CHAIN_SCRIPT,
+      [chainsKey(board, job.matchId, job.revision)],
+      [String(chain.index), String(guesses), String(chain.of), String(CHAINS_TTL_SECONDS)],
+    ),
+  );
+  return n < 0 ? null : n;
 }
 
 export interface BoardEntry {
@@ -105,14 +171,15 @@ export interface BoardPage {
   updatedAt: string | null;
 }
 
-export async function readPage(redis: Redis, gameId: string, limit: number, cursor: string | null): Promise<BoardPage> {
-  const [reply, meta] = await Promise.all([
-    runScript(redis, PAGE_SCRIPT, [boardKey(gameId)], [String(limit), cursor ?? ""]),
-    // Without automatic deserialization HMGET answers the raw list of values, in field order.
-    redis.hmget(metaKey(gameId), "settledMatches", "updatedAt") as Promise<unknown>,
-  ]);
+export async function readPage(
+  redis: Redis,
+  board: BoardRef,
+  limit: number,
+  cursor: string | null,
+): Promise<BoardPage> {
+  const reply = await runScript(redis, PAGE_SCRIPT, [boardKey(board), metaKey(board)], [String(limit), cursor ?? ""]);
+  const [start, better, fans, page, meta] = reply as [number, number, number, unknown, unknown];
   const [settled, updatedAt] = Array.isArray(meta) ? meta : [null, null];
-  const [start, better, fans, page] = reply as [number, number, number, unknown];
   const entries = entriesOf(page);
   return {
     entries: rankEntries(entries, Number(better) + 1, Number(start)),
@@ -130,8 +197,8 @@ export interface FanStanding {
   around: BoardEntry[];
 }
 
-export async function readFan(redis: Redis, gameId: string, fanId: string, side = 2): Promise<FanStanding | null> {
-  const reply = (await runScript(redis, FAN_SCRIPT, [boardKey(gameId)], [fanId, String(side)])) as [
+export async function readFan(redis: Redis, board: BoardRef, fanId: string, side = 2): Promise<FanStanding | null> {
+  const reply = (await runScript(redis, FAN_SCRIPT, [boardKey(board)], [fanId, String(side)])) as [
     number,
     number,
     number,

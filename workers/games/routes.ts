@@ -3,6 +3,7 @@
 // from Redis), a match's settlement status, and the operator's final-score correction (admin).
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Pool } from "@neondatabase/serverless";
+import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import {
   DEFAULT_SCORING,
@@ -40,7 +41,9 @@ import {
   unknownMatches,
   upsertGuesses,
 } from "../stores/postgres/games";
-import { openLeaderboardRedis, readFan, readPage } from "./leaderboard";
+import { matchOwner } from "../tenants/match-owner";
+import { roomName } from "../tenants/tenant";
+import { type BoardRef, openLeaderboardRedis, readFan, readPage } from "./leaderboard";
 import { requestSettlement } from "./settlement";
 
 /** 10,000 guesses of ~100 bytes each, with room to spare. */
@@ -187,7 +190,9 @@ export const createGameRoute = createRoute({
   path: "/v1/games",
   tags: ["games"],
   summary: "Create a prediction game",
-  description: "A prediction competition over registered matches. Default scoring: exact 3, outcome 1. Scope: admin.",
+  description:
+    "A prediction competition over registered matches of the caller's tenant; the game belongs to that tenant " +
+    "(every game route answers 404 for another tenant's game). Default scoring: exact 3, outcome 1. Scope: admin.",
   security: bearerAuth,
   middleware: admins(),
   request: { body: { content: { "application/json": { schema: createGameBody } }, required: true } },
@@ -202,7 +207,7 @@ export const getGameRoute = createRoute({
   path: "/v1/games/{gameId}",
   tags: ["games"],
   summary: "One prediction game",
-  description: "Scope: read or admin.",
+  description: "Scope: read or admin. Another tenant's game answers 404, like an unknown one.",
   security: bearerAuth,
   middleware: readers(),
   request: { params: gameIdParams },
@@ -333,7 +338,7 @@ export const finalScoreRoute = createRoute({
   tags: ["games"],
   summary: "Correct a match's final score",
   description:
-    "Re-settles every game holding the match when the score differs from the one settled (revision + 1): each " +
+    "Re-settles every game of the caller's tenant holding the match when the score differs from the one settled (revision + 1): each " +
     "fan's points move by exactly the difference. The same score again changes nothing. Normally the match " +
     "room's match_end settles a match; this is for corrections after the whistle. Scope: admin.",
   security: bearerAuth,
@@ -368,8 +373,8 @@ const gameView = (g: GameRow) => ({
   createdAt: g.createdAt,
 });
 
-async function requireKnownMatches(pool: Pool, matchIds: string[]): Promise<void> {
-  const unknown = new Set(await unknownMatches(pool, matchIds));
+async function requireKnownMatches(pool: Pool, tenantId: string, matchIds: string[]): Promise<void> {
+  const unknown = new Set(await unknownMatches(pool, tenantId, matchIds));
   if (unknown.size === 0) return;
   const issues = matchIds.flatMap((id, i) =>
     unknown.has(id) ? [{ path: `body.matchIds.${i}`, message: `no registered match "${id}" (POST /v1/matches)` }] : [],
@@ -380,18 +385,23 @@ async function requireKnownMatches(pool: Pool, matchIds: string[]): Promise<void
 app.openapi(createGameRoute, async (c) => {
   const body = c.req.valid("json");
   const matchIds = [...new Set(body.matchIds)];
+  const tenantId = tenantOf(c);
   const game = await withGameStore(c.env, async (pool) => {
-    await requireKnownMatches(pool, matchIds);
-    return createGame(pool, body.name, body.scoring ?? DEFAULT_SCORING, matchIds);
+    await requireKnownMatches(pool, tenantId, matchIds);
+    return createGame(pool, tenantId, body.name, body.scoring ?? DEFAULT_SCORING, matchIds);
   });
   return c.json(gameView(game), 201);
 });
 
 const notFound = (gameId: string) => new ApiError("not_found", `no game ${gameId}`);
 
+/** Every game route acts within the caller's tenant: another tenant's game answers 404, as an unknown one. */
+const tenantOf = (c: Context<AppEnv>): string => c.get("client").tenantId;
+const boardOf = (c: Context<AppEnv>, gameId: string): BoardRef => ({ tenantId: tenantOf(c), gameId });
+
 app.openapi(getGameRoute, async (c) => {
   const { gameId } = c.req.valid("param");
-  const game = await withGameStore(c.env, (pool) => findGame(pool, gameId));
+  const game = await withGameStore(c.env, (pool) => findGame(pool, tenantOf(c), gameId));
   if (!game) throw notFound(gameId);
   return c.json(gameView(game), 200);
 });
@@ -399,11 +409,12 @@ app.openapi(getGameRoute, async (c) => {
 app.openapi(addMatchesRoute, async (c) => {
   const { gameId } = c.req.valid("param");
   const matchIds = [...new Set(c.req.valid("json").matchIds)];
+  const tenantId = tenantOf(c);
   const game = await withGameStore(c.env, async (pool) => {
-    if (!(await findGame(pool, gameId))) throw notFound(gameId);
-    await requireKnownMatches(pool, matchIds);
+    if (!(await findGame(pool, tenantId, gameId))) throw notFound(gameId);
+    await requireKnownMatches(pool, tenantId, matchIds);
     await addGameMatches(pool, gameId, matchIds);
-    return (await findGame(pool, gameId))!;
+    return (await findGame(pool, tenantId, gameId))!;
   });
   return c.json(gameView(game), 200);
 });
@@ -473,9 +484,10 @@ app.post("/v1/games/:gameId/guesses", requireScope("games"), limitBody, async (c
   const replaced = items.length - rejected.length - latest.size;
 
   const stored = await withGameStore(c.env, async (pool) => {
-    if (!(await findGame(pool, gameId))) throw notFound(gameId);
+    const game = await findGame(pool, tenantOf(c), gameId);
+    if (!game) throw notFound(gameId);
     const candidates = [...latest.values()];
-    const locks = await matchLocks(pool, gameId, [...new Set(candidates.map((x) => x.guess.matchId))]);
+    const locks = await matchLocks(pool, game, [...new Set(candidates.map((x) => x.guess.matchId))]);
     const writable: Guess[] = [];
     for (const { index, guess } of candidates) {
       const open = locks.get(guess.matchId);
@@ -493,7 +505,7 @@ app.post("/v1/games/:gameId/guesses", requireScope("games"), limitBody, async (c
         });
       else writable.push(guess);
     }
-    const written = await upsertGuesses(pool, gameId, writable);
+    const written = await upsertGuesses(pool, game, writable);
     // A match that kicked off between the check and the write: those guesses were not written.
     for (const { index, guess } of candidates) {
       const key = `${guess.matchId}\u0000${guess.fanId}`;
@@ -524,13 +536,17 @@ app.openapi(leaderboardRoute, async (c) => {
   const { gameId } = c.req.valid("param");
   const { limit, cursor } = c.req.valid("query");
   const after = decodeCursor(cursor, z.object({ fanId: z.string() }));
-  const board = await withBoard(() => readPage(openLeaderboardRedis(c.env), gameId, limit, after?.fanId ?? null));
+  // Redis only: one script call; the board's keys name the caller's tenant.
+  const board = await withBoard(() =>
+    readPage(openLeaderboardRedis(c.env), boardOf(c, gameId), limit, after?.fanId ?? null),
+  );
   if (!board.cursorKnown)
     throw new ApiError("invalid_request", "cursor does not name a fan on this leaderboard", {
       issues: [{ path: "query.cursor", message: "unknown position" }],
     });
   // Only an empty board costs a Postgres round trip (to tell an unknown game from one not settled yet).
-  if (board.fans === 0 && !(await withGameStore(c.env, (pool) => findGame(pool, gameId)))) throw notFound(gameId);
+  if (board.fans === 0 && !(await withGameStore(c.env, (pool) => findGame(pool, tenantOf(c), gameId))))
+    throw notFound(gameId);
   const last = board.entries.at(-1);
   const more = last !== undefined && board.start + board.entries.length < board.fans;
   return c.json(
@@ -545,10 +561,10 @@ app.openapi(leaderboardRoute, async (c) => {
   );
 });
 
-/** The live score of a match from its room, or null (no events yet, or the room unreachable). */
-async function liveScore(env: Env, matchId: string): Promise<{ home: number; away: number } | null> {
+/** The live score of a tenant's match from its room, or null (no events yet, or the room unreachable). */
+async function liveScore(env: Env, tenantId: string, matchId: string): Promise<{ home: number; away: number } | null> {
   try {
-    const view = await env.MATCH_ROOM.get(env.MATCH_ROOM.idFromName(matchId)).getState();
+    const view = await env.MATCH_ROOM.get(env.MATCH_ROOM.idFromName(roomName(tenantId, matchId))).getState();
     return view ? { home: view.state.score[0] ?? 0, away: view.state.score[1] ?? 0 } : null;
   } catch {
     return null;
@@ -557,21 +573,22 @@ async function liveScore(env: Env, matchId: string): Promise<{ home: number; awa
 
 app.openapi(fanRoute, async (c) => {
   const { gameId, fanId } = c.req.valid("param");
+  const tenantId = tenantOf(c);
   const [standing, guesses] = await Promise.all([
-    withBoard(() => readFan(openLeaderboardRedis(c.env), gameId, fanId)),
+    withBoard(() => readFan(openLeaderboardRedis(c.env), boardOf(c, gameId), fanId)),
     withGameStore(c.env, async (pool) => {
-      const rows = await fanGuesses(pool, gameId, fanId);
-      if (rows.length === 0 && !(await findGame(pool, gameId))) throw notFound(gameId);
+      const rows = await fanGuesses(pool, tenantId, gameId, fanId);
+      if (rows.length === 0 && !(await findGame(pool, tenantId, gameId))) throw notFound(gameId);
       return rows;
     }),
   ]);
   const game = guesses.some((g) => g.status === "locked")
-    ? await withGameStore(c.env, (pool) => findGame(pool, gameId))
+    ? await withGameStore(c.env, (pool) => findGame(pool, tenantId, gameId))
     : null;
   const withProvisional = await Promise.all(
     guesses.map(async (g) => {
       if (g.status !== "locked" || !game) return g;
-      const score = await liveScore(c.env, g.matchId);
+      const score = await liveScore(c.env, tenantId, g.matchId);
       return score ? { ...g, provisionalPoints: guessPoints(g, score, game.scoring) } : g;
     }),
   );
@@ -589,16 +606,17 @@ app.openapi(fanRoute, async (c) => {
 
 app.openapi(settlementRoute, async (c) => {
   const { gameId, matchId } = c.req.valid("param");
+  const tenantId = tenantOf(c);
   const result = await withGameStore(c.env, async (pool) => {
-    const s = await matchSettlement(pool, gameId, matchId);
+    const s = await matchSettlement(pool, tenantId, gameId, matchId);
     if (!s) throw new ApiError("not_found", `no match ${matchId} in game ${gameId}`);
     if (s.status !== "locked") return { s };
-    const [game, groups] = await Promise.all([findGame(pool, gameId), guessGroups(pool, gameId, matchId)]);
+    const [game, groups] = await Promise.all([findGame(pool, tenantId, gameId), guessGroups(pool, gameId, matchId)]);
     return { s, game, groups };
   });
   const { s } = result;
   if ("groups" in result && result.game) {
-    const current = await liveScore(c.env, matchId);
+    const current = await liveScore(c.env, tenantId, matchId);
     if (current)
       return c.json(
         { ...s, currentScore: current, provisional: provisionalPoints(result.groups, current, result.game.scoring) },
@@ -612,7 +630,7 @@ app.openapi(finalScoreRoute, async (c) => {
   const { matchId } = c.req.valid("param");
   const final = c.req.valid("json");
   try {
-    await requestSettlement(c.env, matchId, final, "correction");
+    await requestSettlement(c.env, await matchOwner(c, matchId, "write"), matchId, final, "correction");
   } catch (err) {
     log("error", "settlement queue refused a correction", { matchId, error: errorMessage(err) });
     throw new ApiError("queue_unavailable", "the settlement queue is unavailable; retry");

@@ -1,12 +1,16 @@
 // Settlement of the prediction game on the `matchpulse-settlement` queue. A match's final score (its
 // room's match_end, or an operator's correction) becomes one `final` message; its handler opens the
-// next revision for every game holding the match and queues one `page` job each. A page job scores the
-// next PAGE_SIZE guesses (keyset on fanId) in one SQL statement that also adds each fan's difference to
-// fan_totals, writes those fans' absolute totals to the Redis leaderboard, then queues the next page.
-// Every step is idempotent (a page retried at the same revision changes nothing; Redis takes a total
-// only when newer), so the queue's at-least-once retries make it exactly-once in effect; memory per
-// message is one page whatever the number of guesses. A failure retries the message with backoff and,
-// after max_retries, parks it in the dead-letter queue: the events pipeline never waits for any of it.
+// next revision for every game of the match's tenant holding the match, splits each game's guesses into
+// fan-id ranges (up to MAX_CHAINS of CHAIN_GUESSES) and queues one `page` job per range: the chains run
+// side by side. A page job scores the next PAGE_SIZE guesses of its range (keyset on fanId) in one SQL
+// statement that also adds each fan's difference to fan_totals and returns the fans' absolute totals,
+// writes those to the Redis leaderboard, then goes on with the next page (the next message once its
+// time budget is spent). The chain that marks itself done last (in Redis, after its last leaderboard
+// write) finishes the revision. Every step is idempotent (a page retried at the same revision changes
+// nothing; Redis takes a total only when newer; a chain mark is a hash field), so the queue's
+// at-least-once retries make it exactly-once in effect; memory per message is two pages whatever the
+// number of guesses. A failure retries the message with backoff and, after max_retries, parks it in the
+// dead-letter queue: the events pipeline never waits for any of it.
 import { z } from "zod";
 import type { GameScore, Scoring } from "../../shared/games/scoring";
 import type { MatchEvent } from "../../shared/sports/sport";
@@ -16,55 +20,88 @@ import type { MatchRoom } from "../match-room/match-room";
 import { errorMessage, log } from "../observability/log";
 import { metrics } from "../observability/metrics";
 import {
+  chainBounds,
   finishSettlement,
   openSettlements,
-  pageTotals,
   type SettlementTarget,
   scorePage,
   settledMatches,
 } from "../stores/postgres/games";
-import { openLeaderboardRedis, writeMeta, writeTotals } from "./leaderboard";
+import { DEFAULT_TENANT, parseRoomName, roomName } from "../tenants/tenant";
+import { type BoardRef, markChainDone, openLeaderboardRedis, writeMeta, writeTotals } from "./leaderboard";
 
 export const PAGE_SIZE = 5_000;
 /** A message scores pages until this much time has passed, then hands the cursor to the next message. */
 export const MESSAGE_BUDGET_MS = 5_000;
+/**
+ * Chains per game and match. Two measured fastest on two cores: with four, the backends queued on each
+ * other (WAL, buffers) and the whole took longer than with two.
+ */
+export const MAX_CHAINS = 2;
+/** Guesses per chain below which a match is not split further. */
+export const CHAIN_GUESSES = 100_000;
 
 export type SettlementMessage =
-  | { v: 1; kind: "final"; matchId: string; final: GameScore; source: "match_end" | "correction" }
+  | {
+      v: 1;
+      kind: "final";
+      /** Absent in messages queued before tenants: the default tenant. */
+      tenantId?: string;
+      matchId: string;
+      final: GameScore;
+      source: "match_end" | "correction";
+      /** Tests and benches: guesses per chain (CHAIN_GUESSES). */
+      chainGuesses?: number;
+    }
   | {
       v: 1;
       kind: "page";
+      tenantId?: string;
       gameId: string;
       matchId: string;
       revision: number;
       final: GameScore;
       scoring: Scoring;
+      /** This job's range of fans: (range start, upTo]; null upTo: to the last fan. */
+      upTo?: string | null;
+      /** Which of the revision's chains this is (absent: the only one). */
+      chain?: { index: number; of: number };
       /** Last fanId of the previous page ("" before the first). */
       cursor: string;
-      /** Guesses in the pages before this one. */
+      /** Guesses in the chain's pages before this one. */
       done: number;
       /** Tests and benches: guesses per page (PAGE_SIZE) and pages per message (until MESSAGE_BUDGET_MS). */
       pageSize?: number;
       maxPages?: number;
     };
 
+type PageJob = Extract<SettlementMessage, { kind: "page" }>;
+
 const score = z.object({ home: z.int().min(0), away: z.int().min(0) });
 const settlementMessageSchema = z.discriminatedUnion("kind", [
   z.object({
     v: z.literal(1),
     kind: z.literal("final"),
+    tenantId: z.string().optional(),
     matchId: z.string(),
     final: score,
     source: z.enum(["match_end", "correction"]),
+    chainGuesses: z.int().min(1).optional(),
   }),
   z.object({
     v: z.literal(1),
     kind: z.literal("page"),
+    tenantId: z.string().optional(),
     gameId: z.string(),
     matchId: z.string(),
     revision: z.int().min(1),
     final: score,
     scoring: z.object({ exact: z.int(), outcome: z.int() }),
+    upTo: z.string().nullable().optional(),
+    chain: z
+      .object({ index: z.int().min(0), of: z.int().min(1) })
+      .refine((c) => c.index < c.of)
+      .optional(),
     cursor: z.string(),
     done: z.int().min(0),
     pageSize: z.int().min(1).optional(),
@@ -78,47 +115,55 @@ export function readSettlementMessage(body: unknown): SettlementMessage | null {
   return r.success ? r.data : null;
 }
 
+const targetOf = (job: PageJob): SettlementTarget => ({ ...job, tenantId: job.tenantId ?? DEFAULT_TENANT });
+const boardOf = (job: PageJob): BoardRef => ({ tenantId: job.tenantId ?? DEFAULT_TENANT, gameId: job.gameId });
+
 const retryDelaySeconds = (attempts: number): number => Math.min(2 ** attempts, 60);
 
 /** The settlement queue is the one whose name ends in "-settlement" (wrangler.toml). */
 export const isSettlementQueue = (name: string): boolean => name.endsWith("-settlement");
 
-/** Queues the settlement of a match's final score (also the entry point of corrections). */
+/** Queues the settlement of a tenant's match's final score (also the entry point of corrections). */
 export async function requestSettlement(
   env: Pick<Env, "SETTLEMENT_QUEUE">,
+  tenantId: string,
   matchId: string,
   final: GameScore,
   source: "match_end" | "correction",
 ): Promise<void> {
-  await env.SETTLEMENT_QUEUE.send({ v: 1, kind: "final", matchId, final, source });
+  const message: SettlementMessage = { v: 1, kind: "final", matchId, final, source };
+  if (tenantId !== DEFAULT_TENANT) message.tenantId = tenantId;
+  await env.SETTLEMENT_QUEUE.send(message);
   metrics.settlementJobs.inc({ kind: "final", outcome: "queued" });
 }
 
 /**
- * Called by the events consumer after its room calls: for each match of the batch with a match_end whose
- * room now reports it finished, queue its final score. Returns the matches whose request failed, so
- * the consumer retries their messages (a repeat of the same score changes nothing).
+ * Called by the events consumer after its room calls: for each room of the batch (a tenant's match; no
+ * tenantId: the default tenant) that received a match_end and now reports it finished, queue its final
+ * score. Returns the room names (workers/tenants/tenant.ts roomName) whose request failed, so the
+ * consumer retries their messages (a repeat of the same score changes nothing).
  */
 export async function settleFinishedMatches(
   env: Env,
   events: readonly MatchEvent[],
-  rooms: readonly { matchId: string; room: DurableObjectStub<MatchRoom> }[],
+  rooms: readonly { tenantId?: string; matchId: string; room: DurableObjectStub<MatchRoom> }[],
 ): Promise<Set<string>> {
   const ended = new Set(events.filter((e) => e.type === "match_end").map((e) => e.matchId));
   const failed = new Set<string>();
   await Promise.all(
     rooms
       .filter((r) => ended.has(r.matchId))
-      .map(async ({ matchId, room }) => {
+      .map(async ({ tenantId = DEFAULT_TENANT, matchId, room }) => {
         try {
           const view = await room.getState();
           if (view?.state.status !== "finished") return; // held behind a gap: a later delivery ends it
           const [home = 0, away = 0] = view.state.score;
-          await requestSettlement(env, matchId, { home, away }, "match_end");
+          await requestSettlement(env, tenantId, matchId, { home, away }, "match_end");
         } catch (err) {
-          failed.add(matchId);
+          failed.add(roomName(tenantId, matchId));
           metrics.dependencyErrors.inc({ dependency: "settlement_queue" });
           log("error", "could not queue a match's settlement; its events message will be retried", {
+            tenantId,
             matchId,
             error: errorMessage(err),
           });
@@ -128,9 +173,39 @@ export async function settleFinishedMatches(
   return failed;
 }
 
+/**
+ * The room's gap alarm released a held match_end (no events delivery follows it for the consumer to
+ * see): queue the final score as the consumer would have. `room` is the room's name (roomName). A
+ * refused queue is logged and counted; the operator's final-score route settles the match then.
+ */
+export async function settleReleasedEnd(
+  env: Pick<Env, "SETTLEMENT_QUEUE">,
+  room: string,
+  state: { status: string; score: readonly number[] },
+): Promise<void> {
+  if (state.status !== "finished") return;
+  const { tenantId, matchId } = parseRoomName(room);
+  const [home = 0, away = 0] = state.score;
+  try {
+    await requestSettlement(env, tenantId, matchId, { home, away }, "match_end");
+  } catch (err) {
+    metrics.dependencyErrors.inc({ dependency: "settlement_queue" });
+    log("error", "could not queue the settlement of a match_end released by the gap alarm", {
+      tenantId,
+      matchId,
+      error: errorMessage(err),
+    });
+  }
+}
+
 export async function consumeSettlement(batch: MessageBatch<unknown>, env: Env): Promise<void> {
-  // One message at a time per batch: a settlement holds one Postgres connection, whatever the burst.
-  for (const msg of batch.messages) {
+  // The batch's messages side by side (chains of one match, or several matches): one Postgres connection
+  // each, so max_batch_size (wrangler.toml) bounds the connections whatever the burst.
+  await Promise.all(batch.messages.map((msg) => consumeOne(msg, env)));
+}
+
+async function consumeOne(msg: Message<unknown>, env: Env): Promise<void> {
+  {
     const started = performance.now();
     const body = readSettlementMessage(msg.body);
     if (!body) {
@@ -138,7 +213,7 @@ export async function consumeSettlement(batch: MessageBatch<unknown>, env: Env):
       msg.retry({ delaySeconds: retryDelaySeconds(msg.attempts) });
       metrics.settlementJobs.inc({ kind: "unreadable", outcome: "retried" });
       log("error", "unreadable settlement message", { messageId: msg.id, attempts: msg.attempts });
-      continue;
+      return;
     }
     const kind = body.kind;
     try {
@@ -150,6 +225,7 @@ export async function consumeSettlement(batch: MessageBatch<unknown>, env: Env):
       metrics.settlementJobs.inc({ kind, outcome: "retried" });
       log("error", "settlement step failed; it will be retried", {
         kind,
+        tenantId: body.tenantId ?? DEFAULT_TENANT,
         matchId: body.matchId,
         attempts: msg.attempts,
         error: errorMessage(err),
@@ -160,33 +236,67 @@ export async function consumeSettlement(batch: MessageBatch<unknown>, env: Env):
 }
 
 async function handle(body: SettlementMessage, env: Env): Promise<void> {
-  if (body.kind === "final") {
-    const targets = await timed("postgres", () =>
-      withPostgres(env, ({ pool }) => openSettlements(pool, body.matchId, body.final)),
-    );
-    if (targets.length > 0) await env.SETTLEMENT_QUEUE.sendBatch(targets.map((t) => ({ body: firstPage(t) })));
-    log("info", "settlement opened", {
-      matchId: body.matchId,
-      source: body.source,
-      final: body.final,
-      games: targets.map((t) => ({ gameId: t.gameId, revision: t.revision })),
-    });
-    return;
-  }
-  await settlePage(body, env);
+  if (body.kind === "page") return settleRange(body, env);
+  const tenantId = body.tenantId ?? DEFAULT_TENANT;
+  const jobs = await timed("postgres", () =>
+    withPostgres(env, async ({ pool }) => {
+      const targets = await openSettlements(pool, tenantId, body.matchId, body.final);
+      const all: PageJob[] = [];
+      for (const t of targets) {
+        const bounds = await chainBounds(pool, t, body.chainGuesses ?? CHAIN_GUESSES, MAX_CHAINS);
+        // Chain i walks (bound i-1, bound i]: its cursor starts where the previous range ends.
+        all.push(
+          ...bounds.map((upTo, index) => firstPage(t, bounds[index - 1] ?? "", upTo, { index, of: bounds.length })),
+        );
+      }
+      return all;
+    }),
+  );
+  // sendBatch takes at most 100 messages.
+  for (let i = 0; i < jobs.length; i += 100)
+    await env.SETTLEMENT_QUEUE.sendBatch(jobs.slice(i, i + 100).map((j) => ({ body: j })));
+  log("info", "settlement opened", {
+    tenantId,
+    matchId: body.matchId,
+    source: body.source,
+    final: body.final,
+    games: jobs
+      .filter((j) => j.chain?.index === 0)
+      .map((j) => ({ gameId: j.gameId, revision: j.revision, chains: j.chain?.of })),
+  });
 }
 
-const firstPage = (t: SettlementTarget): SettlementMessage => ({ v: 1, kind: "page", ...t, cursor: "", done: 0 });
+function firstPage(
+  t: SettlementTarget & { guesses?: number },
+  after: string,
+  upTo: string | null,
+  chain: { index: number; of: number },
+): PageJob {
+  const { tenantId, guesses: _, ...rest } = t;
+  return {
+    v: 1,
+    kind: "page",
+    ...(tenantId === DEFAULT_TENANT ? {} : { tenantId }),
+    ...rest,
+    upTo,
+    chain,
+    cursor: after,
+    done: 0,
+  };
+}
 
 /**
- * Scores pages one after another (each its own transaction, then its Redis write) until the match is
- * done or the message's time budget is spent, then queues the rest as a new message from the cursor.
- * A crash anywhere retries the message from its cursor: scored pages skip, Redis takes the same totals.
+ * Scores a chain's pages one after another (each its own statement, then its Redis write while the next
+ * page is scored) until the range is done or the message's time budget is spent, then queues the rest
+ * as a new message from the cursor. A crash anywhere retries the message from its cursor: scored pages
+ * skip, Redis takes the same totals.
  */
-async function settlePage(job: Extract<SettlementMessage, { kind: "page" }>, env: Env): Promise<void> {
+async function settleRange(job: PageJob, env: Env): Promise<void> {
   const limit = job.pageSize ?? PAGE_SIZE;
   const started = performance.now();
   const redis = openLeaderboardRedis(env);
+  const board = boardOf(job);
+  const target = targetOf(job);
   let { cursor, done } = job;
   let pages = 0;
   // One leaderboard write in flight while the next page is scored (at most two pages in memory). A
@@ -198,18 +308,14 @@ async function settlePage(job: Extract<SettlementMessage, { kind: "page" }>, env
   };
   const outcome = await withPostgres(env, async ({ pool }): Promise<"superseded" | "more" | "last"> => {
     for (;;) {
-      const page = await timed("postgres", () => scorePage(pool, job, cursor, limit));
+      const page = await timed("postgres", () => scorePage(pool, target, cursor, limit, job.upTo ?? null));
       if (!page.current) return "superseded";
-      if (page.lastFanId !== null) {
-        const from = cursor;
-        const to = page.lastFanId;
-        const totals = await timed("postgres", () => pageTotals(pool, job.gameId, job.matchId, from, to));
-        await redisDone();
-        redisWrite = timed("redis", () => writeTotals(redis, job.gameId, totals)).then(
+      await redisDone();
+      if (page.totals.length > 0)
+        redisWrite = timed("redis", () => writeTotals(redis, board, page.totals)).then(
           () => null,
           (err: unknown) => err,
         );
-      }
       metrics.guessesScored.inc({}, page.scored);
       metrics.settlementPages.inc();
       done += page.size;
@@ -229,20 +335,27 @@ async function settlePage(job: Extract<SettlementMessage, { kind: "page" }>, env
     await env.SETTLEMENT_QUEUE.send({ ...job, cursor, done });
     return;
   }
-  // The last page: publish the count of settled matches (this one included), then mark the revision
-  // settled, so a settled status means the leaderboard shows it. Both again on a retry: harmless.
+  // The chain's last page is on the leaderboard: mark the chain done. The last chain to mark publishes
+  // the count of settled matches (this one included), then marks the revision settled, so a settled
+  // status means the leaderboard shows it. All of it again on a retry: harmless.
+  const guesses = await timed("redis", () => markChainDone(redis, board, job, job.chain ?? { index: 0, of: 1 }, done));
+  if (guesses === null) return;
   const settled = await timed("postgres", () =>
     withPostgres(env, ({ pool }) => settledMatches(pool, job.gameId, job.matchId)),
   );
-  await timed("redis", () => writeMeta(redis, job.gameId, settled));
-  const finished = await timed("postgres", () => withPostgres(env, ({ pool }) => finishSettlement(pool, job, done)));
+  await timed("redis", () => writeMeta(redis, board, settled));
+  const finished = await timed("postgres", () =>
+    withPostgres(env, ({ pool }) => finishSettlement(pool, target, guesses)),
+  );
   if (finished) {
     metrics.settlementDuration.observe(finished.durationMs / 1000);
     log("info", "settlement done", {
+      tenantId: board.tenantId,
       gameId: job.gameId,
       matchId: job.matchId,
       revision: job.revision,
-      guesses: done,
+      chains: job.chain?.of ?? 1,
+      guesses,
       durationMs: finished.durationMs,
     });
   }

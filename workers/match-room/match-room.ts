@@ -9,6 +9,7 @@ import type { Prediction } from "../../shared/contract/prediction";
 import { sportOf } from "../../shared/sports";
 import type { MatchEvent, SportModule } from "../../shared/sports/sport";
 import { type Env, numberVar } from "../env";
+import { settleReleasedEnd } from "../games/settlement";
 import { GraphqlSockets, withoutGraphqlSockets } from "../graphql/room-sockets";
 import { graphqlSchema } from "../graphql/schema";
 import { errorMessage, log } from "../observability/log";
@@ -211,7 +212,11 @@ export class MatchRoom extends DurableObject<Env> {
     if (room) {
       const oldest = this.store.oldestHeldAt();
       if (oldest !== null && oldest + this.gapHoldMs() <= Date.now()) {
+        const ended = stateView(room.record).status === "finished";
         this.broadcaster.publish(this.deliver(room, [], true).frames);
+        // A match_end released here reaches no consumer: start the prediction game's settlement.
+        if (!ended && this.room)
+          await settleReleasedEnd(this.env, this.name ?? this.room.record.matchId, stateView(this.room.record));
       }
     }
     const sockets = this.ctx.getWebSockets();

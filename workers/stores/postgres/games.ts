@@ -6,6 +6,7 @@ import type { GameScore, Guess, Scoring } from "../../../shared/games/scoring";
 
 export interface GameRow {
   id: string;
+  tenantId: string;
   name: string;
   scoring: Scoring;
   createdAt: string;
@@ -14,6 +15,7 @@ export interface GameRow {
 
 interface GameDbRow {
   id: string;
+  tenant_id: string;
   name: string;
   exact_points: number;
   outcome_points: number;
@@ -23,39 +25,51 @@ interface GameDbRow {
 
 const toGame = (r: GameDbRow): GameRow => ({
   id: r.id,
+  tenantId: r.tenant_id,
   name: r.name,
   scoring: { exact: r.exact_points, outcome: r.outcome_points },
   createdAt: r.created_at.toISOString(),
   matchIds: r.match_ids ?? [],
 });
 
-const GAME_SELECT = `SELECT g.id, g.name, g.exact_points, g.outcome_points, g.created_at,
+// A game is found only within its tenant: another tenant's game id reads as unknown.
+const GAME_SELECT = `SELECT g.id, g.tenant_id, g.name, g.exact_points, g.outcome_points, g.created_at,
   (SELECT array_agg(gm.match_id ORDER BY gm.match_id) FROM game_matches gm WHERE gm.game_id = g.id) AS match_ids
-  FROM games g WHERE g.id = $1`;
+  FROM games g WHERE g.id = $1 AND g.tenant_id = $2`;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const isGameId = (id: string): boolean => UUID.test(id);
 
-/** The ids among `matchIds` that are not registered matches. */
-export async function unknownMatches(pool: Pool, matchIds: string[]): Promise<string[]> {
-  const { rows } = await pool.query<{ id: string }>("SELECT id FROM matches WHERE id = ANY($1::text[])", [matchIds]);
+/** The ids among `matchIds` that are not registered matches of the tenant. */
+export async function unknownMatches(pool: Pool, tenantId: string, matchIds: string[]): Promise<string[]> {
+  const { rows } = await pool.query<{ id: string }>(
+    "SELECT id FROM matches WHERE tenant_id = $1 AND id = ANY($2::text[])",
+    [tenantId, matchIds],
+  );
   const known = new Set(rows.map((r) => r.id));
   return matchIds.filter((id) => !known.has(id));
 }
 
-export async function createGame(pool: Pool, name: string, scoring: Scoring, matchIds: string[]): Promise<GameRow> {
+export async function createGame(
+  pool: Pool,
+  tenantId: string,
+  name: string,
+  scoring: Scoring,
+  matchIds: string[],
+): Promise<GameRow> {
   const { rows } = await pool.query<{ id: string }>(
-    `WITH g AS (INSERT INTO games (name, exact_points, outcome_points) VALUES ($1, $2, $3) RETURNING id),
-     m AS (INSERT INTO game_matches (game_id, match_id) SELECT g.id, u FROM g, unnest($4::text[]) u)
+    `WITH g AS (INSERT INTO games (tenant_id, name, exact_points, outcome_points) VALUES ($1, $2, $3, $4) RETURNING id),
+     m AS (INSERT INTO game_matches (game_id, match_id) SELECT g.id, u FROM g, unnest($5::text[]) u)
      SELECT id FROM g`,
-    [name, scoring.exact, scoring.outcome, matchIds],
+    [tenantId, name, scoring.exact, scoring.outcome, matchIds],
   );
-  return (await findGame(pool, rows[0]!.id))!;
+  return (await findGame(pool, tenantId, rows[0]!.id))!;
 }
 
-export async function findGame(pool: Pool, gameId: string): Promise<GameRow | null> {
+/** The tenant's game, or null (unknown, or another tenant's). */
+export async function findGame(pool: Pool, tenantId: string, gameId: string): Promise<GameRow | null> {
   if (!isGameId(gameId)) return null;
-  const { rows } = await pool.query<GameDbRow>(GAME_SELECT, [gameId]);
+  const { rows } = await pool.query<GameDbRow>(GAME_SELECT, [gameId, tenantId]);
   return rows[0] ? toGame(rows[0]) : null;
 }
 
@@ -70,17 +84,22 @@ export async function addGameMatches(pool: Pool, gameId: string, matchIds: strin
 /**
  * When a match stops taking guesses: at its first live event (matches.status leaves 'scheduled'), at its
  * scheduled start, or once its settlement began, whichever comes first. As SQL over game_matches gm and
- * matches m, so the insert below checks it in the same statement that writes.
+ * matches m (joined in the game's tenant: matchJoin), so the insert below checks it in the same
+ * statement that writes.
  */
 const OPEN_SQL = `gm.status = 'open' AND coalesce(m.status, 'scheduled') = 'scheduled'
   AND (m.starts_at IS NULL OR m.starts_at > now())`;
 
+/** A game's match row: the match of that id in the game's tenant (`$tenant`: the parameter holding it). */
+const matchJoin = (matchId: string, tenant: string) =>
+  `LEFT JOIN matches m ON m.tenant_id = ${tenant} AND m.id = ${matchId}`;
+
 /** Which of `matchIds` belong to the game, and whether each still takes guesses. */
-export async function matchLocks(pool: Pool, gameId: string, matchIds: string[]): Promise<Map<string, boolean>> {
+export async function matchLocks(pool: Pool, game: GameRow, matchIds: string[]): Promise<Map<string, boolean>> {
   const { rows } = await pool.query<{ match_id: string; open: boolean }>(
-    `SELECT gm.match_id, (${OPEN_SQL}) AS open FROM game_matches gm LEFT JOIN matches m ON m.id = gm.match_id
+    `SELECT gm.match_id, (${OPEN_SQL}) AS open FROM game_matches gm ${matchJoin("gm.match_id", "$3")}
      WHERE gm.game_id = $1 AND gm.match_id = ANY($2::text[])`,
-    [gameId, matchIds],
+    [game.id, matchIds, game.tenantId],
   );
   return new Map(rows.map((r) => [r.match_id, r.open]));
 }
@@ -90,24 +109,25 @@ export async function matchLocks(pool: Pool, gameId: string, matchIds: string[])
  * open, in one statement. Returns the keys (`matchId\u0000fanId`) written; a guess missing from it hit
  * the lock between the caller's check and this write.
  */
-export async function upsertGuesses(pool: Pool, gameId: string, items: Guess[]): Promise<Set<string>> {
+export async function upsertGuesses(pool: Pool, game: GameRow, items: Guess[]): Promise<Set<string>> {
   if (items.length === 0) return new Set();
   const { rows } = await pool.query<{ match_id: string; fan_id: string }>(
     `INSERT INTO guesses (game_id, match_id, fan_id, home, away, updated_at)
      SELECT $1, u.match_id, u.fan_id, u.home, u.away, now()
      FROM unnest($2::text[], $3::text[], $4::smallint[], $5::smallint[]) AS u(match_id, fan_id, home, away)
      JOIN game_matches gm ON gm.game_id = $1 AND gm.match_id = u.match_id
-     LEFT JOIN matches m ON m.id = u.match_id
+     ${matchJoin("u.match_id", "$6")}
      WHERE ${OPEN_SQL}
      ON CONFLICT (game_id, match_id, fan_id)
        DO UPDATE SET home = excluded.home, away = excluded.away, updated_at = excluded.updated_at
      RETURNING match_id, fan_id`,
     [
-      gameId,
+      game.id,
       items.map((g) => g.matchId),
       items.map((g) => g.fanId),
       items.map((g) => g.home),
       items.map((g) => g.away),
+      game.tenantId,
     ],
   );
   return new Set(rows.map((r) => `${r.match_id}\u0000${r.fan_id}`));
@@ -115,6 +135,7 @@ export async function upsertGuesses(pool: Pool, gameId: string, items: Guess[]):
 
 /** One game's settlement job at one revision, as it travels in the queue. */
 export interface SettlementTarget {
+  tenantId: string;
   gameId: string;
   matchId: string;
   revision: number;
@@ -123,41 +144,83 @@ export interface SettlementTarget {
 }
 
 /**
- * A match's final score arrived (match_end or a correction): every game holding it settles. A new score
- * is the next revision; the same score again re-opens only games not yet settled (a retried trigger
- * whose page jobs may not have been queued), so a repeat never starts a second revision.
+ * A match's final score arrived (match_end or a correction): every game of the match's tenant holding
+ * it settles. A new score is the next revision; the same score again re-opens only games not yet
+ * settled (a retried trigger whose page jobs may not have been queued), so a repeat never starts a
+ * second revision.
  */
-export async function openSettlements(pool: Pool, matchId: string, final: GameScore): Promise<SettlementTarget[]> {
+export async function openSettlements(
+  pool: Pool,
+  tenantId: string,
+  matchId: string,
+  final: GameScore,
+): Promise<(SettlementTarget & { guesses: number })[]> {
   const { rows } = await pool.query<{
     game_id: string;
     revision: number;
     exact_points: number;
     outcome_points: number;
+    guesses: number;
   }>(
     `UPDATE game_matches gm SET
        revision = CASE WHEN gm.final_home IS DISTINCT FROM $2::smallint OR gm.final_away IS DISTINCT FROM $3::smallint
                        THEN gm.revision + 1 ELSE gm.revision END,
        settling_since = CASE WHEN gm.final_home IS DISTINCT FROM $2::smallint OR gm.final_away IS DISTINCT FROM $3::smallint
                        THEN now() ELSE gm.settling_since END,
-       status = 'settling', final_home = $2::smallint, final_away = $3::smallint
+       status = 'settling', final_home = $2::smallint, final_away = $3::smallint,
+       -- Counted once here (guesses are locked by now): the status route reads it instead of counting.
+       guesses_scored = (SELECT count(*) FROM guesses x WHERE x.game_id = gm.game_id AND x.match_id = gm.match_id)
      FROM games g
-     WHERE gm.match_id = $1 AND g.id = gm.game_id
+     WHERE gm.match_id = $1 AND g.id = gm.game_id AND g.tenant_id = $4
        AND (gm.final_home IS DISTINCT FROM $2::smallint OR gm.final_away IS DISTINCT FROM $3::smallint
             OR gm.status <> 'settled')
-     RETURNING gm.game_id, gm.revision, g.exact_points, g.outcome_points`,
-    [matchId, final.home, final.away],
+     RETURNING gm.game_id, gm.revision, g.exact_points, g.outcome_points, gm.guesses_scored AS guesses`,
+    [matchId, final.home, final.away, tenantId],
   );
   return rows.map((r) => ({
+    tenantId,
     gameId: r.game_id,
     matchId,
     revision: r.revision,
     final,
     scoring: { exact: r.exact_points, outcome: r.outcome_points },
+    guesses: r.guesses,
   }));
 }
 
+/**
+ * Splits a match's guesses into at most `maxChains` fan-id ranges of about `perChain` guesses each, for
+ * settlement chains that run side by side. Returns the ranges' inclusive upper bounds, the last one
+ * open (null): [null] is one range over everything. At most one index walk over the match's keys, once
+ * per revision; the chains themselves page by keyset.
+ */
+export async function chainBounds(
+  pool: Pool,
+  target: { gameId: string; matchId: string; guesses: number },
+  perChain: number,
+  maxChains: number,
+): Promise<(string | null)[]> {
+  const { gameId, matchId, guesses } = target;
+  const chains = Math.min(maxChains, Math.max(1, Math.ceil(guesses / perChain)));
+  if (chains === 1) return [null];
+  const step = Math.ceil(guesses / chains);
+  const { rows } = await pool.query<{ fan_id: string }>(
+    `SELECT fan_id FROM (
+       SELECT fan_id, row_number() OVER (ORDER BY fan_id) AS n FROM guesses WHERE game_id = $1 AND match_id = $2
+     ) s WHERE n % $3 = 0 ORDER BY fan_id LIMIT $4`,
+    [gameId, matchId, step, chains - 1],
+  );
+  return [...rows.map((r) => r.fan_id), null];
+}
+
+export interface FanTotal {
+  fanId: string;
+  points: number;
+  version: number;
+}
+
 export interface PageResult {
-  /** Guesses in the page (0: the match is done). */
+  /** Guesses in the page (0: the range is done). */
   size: number;
   /** The page's last fanId: the next page's cursor. */
   lastFanId: string | null;
@@ -165,18 +228,38 @@ export interface PageResult {
   scored: number;
   /** False when a newer revision superseded this job: it stops. */
   current: boolean;
+  /** The absolute totals of the page's fans after this page, for the leaderboard. */
+  totals: FanTotal[];
 }
 
 /**
- * Scores one keyset page of a match's guesses at a revision and adds each fan's difference to
- * fan_totals, in one statement. A guess already scored at this revision is skipped (its
- * scored_revision is the per-fan, per-match, per-revision marker), so a retried page adds nothing twice.
+ * Scores one keyset page of a match's guesses (fan_id in (cursor, upTo]) at a revision, adds each fan's
+ * difference to fan_totals and returns the page's fans' absolute totals, in one statement. A guess
+ * already scored at this revision is skipped (its scored_revision is the per-fan, per-match,
+ * per-revision marker), so a retried page adds nothing twice; its fans' totals are still returned (read
+ * as they stand), so a retry whose first attempt committed but never reached Redis writes them.
  */
-export async function scorePage(pool: Pool, job: SettlementTarget, cursor: string, limit: number): Promise<PageResult> {
-  const { rows } = await pool.query<{ size: number; last_fan: string | null; scored: number; revision: number }>(
+export async function scorePage(
+  pool: Pool,
+  job: SettlementTarget,
+  cursor: string,
+  limit: number,
+  upTo: string | null = null,
+): Promise<PageResult> {
+  const { rows } = await pool.query<{
+    size: number;
+    last_fan: string | null;
+    scored: number;
+    revision: number;
+    fans: string[] | null;
+    points: number[] | null;
+    versions: number[] | null;
+  }>(
     `WITH cur AS (SELECT revision FROM game_matches WHERE game_id = $1 AND match_id = $2),
      page AS (
-       SELECT fan_id FROM guesses WHERE game_id = $1 AND match_id = $2 AND fan_id > $3 ORDER BY fan_id LIMIT $4
+       SELECT fan_id FROM guesses WHERE game_id = $1 AND match_id = $2 AND fan_id > $3
+         AND ($10::text IS NULL OR fan_id <= $10::text)
+       ORDER BY fan_id LIMIT $4
      ),
      last AS (SELECT fan_id FROM page ORDER BY fan_id DESC LIMIT 1),
      -- A key range, no join: the planner cannot pick a quadratic plan on stale row estimates.
@@ -194,12 +277,24 @@ export async function scorePage(pool: Pool, job: SettlementTarget, cursor: strin
        INSERT INTO fan_totals AS t (game_id, fan_id, points, version)
        SELECT $1, fan_id, delta, 1 FROM scored ORDER BY fan_id
        ON CONFLICT (game_id, fan_id) DO UPDATE SET points = t.points + excluded.points, version = t.version + 1
-       RETURNING 1
-     )
+       RETURNING t.fan_id, t.points, t.version
+     ),
+     -- Fans of the page scored by an earlier attempt: their totals as they stand. The one-time filter
+     -- skips this lookup when every guess of the page was scored now (a first delivery).
+     kept AS (
+       SELECT t.fan_id, t.points, t.version FROM fan_totals t
+       WHERE t.game_id = $1 AND t.fan_id IN (SELECT fan_id FROM page)
+         AND t.fan_id NOT IN (SELECT fan_id FROM scored)
+         AND (SELECT count(*) FROM scored) < (SELECT count(*) FROM page) AND (SELECT revision FROM cur) = $9
+     ),
+     board AS (SELECT * FROM totals UNION ALL SELECT * FROM kept)
      SELECT (SELECT count(*) FROM page)::int AS size,
             (SELECT fan_id FROM last) AS last_fan,
             (SELECT count(*) FROM totals)::int AS scored,
-            (SELECT revision FROM cur) AS revision`,
+            (SELECT revision FROM cur) AS revision,
+            (SELECT array_agg(fan_id) FROM board) AS fans,
+            (SELECT array_agg(points) FROM board) AS points,
+            (SELECT array_agg(version) FROM board) AS versions`,
     [
       job.gameId,
       job.matchId,
@@ -210,33 +305,13 @@ export async function scorePage(pool: Pool, job: SettlementTarget, cursor: strin
       job.scoring.exact,
       job.scoring.outcome,
       job.revision,
+      upTo,
     ],
   );
   const r = rows[0]!;
-  return { size: r.size, lastFanId: r.last_fan, scored: r.scored, current: r.revision === job.revision };
-}
-
-export interface FanTotal {
-  fanId: string;
-  points: number;
-  version: number;
-}
-
-/** The absolute totals of the fans of one page (fan_id in (after, upTo]), for the leaderboard. */
-export async function pageTotals(
-  pool: Pool,
-  gameId: string,
-  matchId: string,
-  after: string,
-  upTo: string,
-): Promise<FanTotal[]> {
-  const { rows } = await pool.query<{ fan_id: string; points: number; version: number }>(
-    `SELECT t.fan_id, t.points, t.version FROM guesses g
-     JOIN fan_totals t ON t.game_id = g.game_id AND t.fan_id = g.fan_id
-     WHERE g.game_id = $1 AND g.match_id = $2 AND g.fan_id > $3 AND g.fan_id <= $4`,
-    [gameId, matchId, after, upTo],
-  );
-  return rows.map((r) => ({ fanId: r.fan_id, points: r.points, version: r.version }));
+  const fans = r.fans ?? [];
+  const totals = fans.map((fanId, i) => ({ fanId, points: r.points![i]!, version: r.versions![i]! }));
+  return { size: r.size, lastFanId: r.last_fan, scored: r.scored, current: r.revision === job.revision, totals };
 }
 
 /** Marks a revision settled (only once: a repeat or a superseded revision changes nothing). */
@@ -274,7 +349,13 @@ export interface MatchSettlementRow {
   guesses: number;
 }
 
-export async function matchSettlement(pool: Pool, gameId: string, matchId: string): Promise<MatchSettlementRow | null> {
+/** A match's settlement in the tenant's game; null when the game (in that tenant) does not hold the match. */
+export async function matchSettlement(
+  pool: Pool,
+  tenantId: string,
+  gameId: string,
+  matchId: string,
+): Promise<MatchSettlementRow | null> {
   const { rows } = await pool.query<{
     status: string;
     open: boolean;
@@ -286,10 +367,13 @@ export async function matchSettlement(pool: Pool, gameId: string, matchId: strin
     guesses: number;
   }>(
     `SELECT gm.status, (${OPEN_SQL}) AS open, gm.final_home, gm.final_away, gm.revision, gm.settled_at, gm.duration_ms,
-       (SELECT count(*) FROM guesses g WHERE g.game_id = gm.game_id AND g.match_id = gm.match_id)::int AS guesses
-     FROM game_matches gm LEFT JOIN matches m ON m.id = gm.match_id
+       -- Settling or settled: the count taken when the settlement opened (no scan per status poll).
+       CASE WHEN gm.status IN ('settling', 'settled') THEN gm.guesses_scored
+            ELSE (SELECT count(*) FROM guesses g WHERE g.game_id = gm.game_id AND g.match_id = gm.match_id)::int
+       END AS guesses
+     FROM game_matches gm JOIN games ga ON ga.id = gm.game_id AND ga.tenant_id = $3 ${matchJoin("gm.match_id", "$3")}
      WHERE gm.game_id = $1 AND gm.match_id = $2`,
-    [gameId, matchId],
+    [gameId, matchId, tenantId],
   );
   const r = rows[0];
   if (!r) return null;
@@ -326,8 +410,8 @@ export interface FanGuessRow {
   status: "open" | "locked" | "settling" | "settled";
 }
 
-/** A fan's guesses in a game (at most one per match of the game). */
-export async function fanGuesses(pool: Pool, gameId: string, fanId: string): Promise<FanGuessRow[]> {
+/** A fan's guesses in the tenant's game (at most one per match of the game). */
+export async function fanGuesses(pool: Pool, tenantId: string, gameId: string, fanId: string): Promise<FanGuessRow[]> {
   const { rows } = await pool.query<{
     match_id: string;
     home: number;
@@ -339,9 +423,9 @@ export async function fanGuesses(pool: Pool, gameId: string, fanId: string): Pro
   }>(
     `SELECT g.match_id, g.home, g.away, g.points, g.scored_revision, gm.status, (${OPEN_SQL}) AS open
      FROM guesses g JOIN game_matches gm ON gm.game_id = g.game_id AND gm.match_id = g.match_id
-     LEFT JOIN matches m ON m.id = g.match_id
+     JOIN games ga ON ga.id = g.game_id AND ga.tenant_id = $3 ${matchJoin("g.match_id", "$3")}
      WHERE g.game_id = $1 AND g.fan_id = $2 ORDER BY g.match_id LIMIT 1000`,
-    [gameId, fanId],
+    [gameId, fanId, tenantId],
   );
   return rows.map((r) => ({
     matchId: r.match_id,
