@@ -214,12 +214,12 @@ export async function benchAnalytics(
     results.push([
       "metrics",
       await timed(runs, 5, () => matchMetrics(client, DEFAULT_TENANT, anyMatch())),
-      "GET …/metrics: raw log deduplicated by event_id, grouping sets, plus the CS2 rounds view",
+      "GET …/metrics: the counted log (one pass, grouping sets), plus the rounds query for CS2 matches",
     ]);
     results.push([
       "timeline_1m",
       await timed(runs, 5, () => matchTimeline(client, DEFAULT_TENANT, anyMatch(), "1m")),
-      "GET …/timeline?bucket=1m: per-minute rollup",
+      "GET …/timeline?bucket=1m: the counted log per bucket",
     ]);
     results.push([
       "timeline_5m",
@@ -229,7 +229,7 @@ export async function benchAnalytics(
     results.push([
       "rounds",
       await timed(runs, 5, () => cs2Rounds(client, DEFAULT_TENANT, cs2Match())),
-      "GET …/rounds (CS2)",
+      "GET …/rounds (CS2): the corrected log of map boundaries, kills and round ends",
     ]);
     results.push([
       "predictions",

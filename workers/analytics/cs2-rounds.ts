@@ -56,18 +56,15 @@ export function cs2RoundsQuery(tenantId: string, matchId: string): BoundQuery {
     tenantId,
     (from) => `WITH
               (
-                SELECT groupArray((ts, payload))
-                FROM (SELECT ts, payload, event_id FROM ${from.correctedEvents} WHERE type = 'map_start' ORDER BY ts, event_id)
-              ) AS maps,
-              (
-                SELECT groupArray((seq, ts, type))
+                SELECT groupArray((seq, ts, type, payload, event_id))
                 FROM
                 (
-                  SELECT seq, ts, type, event_id FROM ${from.correctedEvents}
-                  WHERE type IN ('map_start', 'map_restart')
+                  SELECT seq, ts, type, payload, event_id FROM ${from.correctedEvents(["map_start", "map_restart"])}
                   ORDER BY seq, ts, event_id
                 )
-              ) AS bounds
+              ) AS boundaries,
+              arrayMap(b -> (b.2, b.4), arraySort(b -> (b.2, b.5), arrayFilter(b -> b.3 = 'map_start', boundaries))) AS maps,
+              arrayMap(b -> (b.1, b.2, b.3), boundaries) AS bounds
             SELECT
               toUInt8(JSONExtractUInt(maps[map_seq].2, 'mapNumber')) AS map_number,
               JSONExtractString(maps[map_seq].2, 'mapName') AS map_name,
@@ -87,8 +84,8 @@ export function cs2RoundsQuery(tenantId: string, matchId: string): BoundQuery {
                 toUInt32(uniqExactIf(event_id, type = 'kill' AND JSONExtractBool(payload, 'headshot'))) AS headshots,
                 toUInt32(uniqExactIf(event_id, type = 'kill' AND team_id = 1)) AS kills_team1,
                 toUInt32(uniqExactIf(event_id, type = 'kill' AND team_id = 2)) AS kills_team2
-              FROM ${from.correctedEvents}
-              WHERE sport = 'cs2' AND type IN ('kill', 'round_end')
+              FROM ${from.correctedEvents(["kill", "round_end"])}
+              WHERE sport = 'cs2'
                 AND arrayFirst(b -> (b.1, b.2) > (seq, ts), bounds).3 != 'map_restart'
               GROUP BY map_seq, round
             )

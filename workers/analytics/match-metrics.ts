@@ -83,7 +83,7 @@ export function matchMetricsQuery(tenantId: string, matchId: string): BoundQuery
               toInt64(toUnixTimestamp64Milli(max(ts))) AS last_ms,
               quantilesExactInclusive(0.5, 0.95, 0.99)(toFloat64(dateDiff('millisecond', ts, accepted_at))) AS source_to_accepted_ms,
               quantilesExactInclusive(0.5, 0.95, 0.99)(toFloat64(dateDiff('millisecond', accepted_at, written_at))) AS accepted_to_written_ms
-            FROM ${from.correctedEvents}
+            FROM ${from.countedEvents}
             GROUP BY GROUPING SETS ((), (type), (toUnixTimestamp64Milli(ts) - positiveModulo(toUnixTimestamp64Milli(ts), 60000) AS minute))`,
     { matchId },
   );

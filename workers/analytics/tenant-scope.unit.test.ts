@@ -44,6 +44,14 @@ describe("analytics tenant scope", () => {
     }
   });
 
+  it("takes only event type names into the text of a typed read", () => {
+    expect(scopedQuery("t1", (f) => f.correctedEvents(["kill", "round_end"]), {}).query).toContain(
+      "events.type IN ('kill', 'round_end')",
+    );
+    for (const types of [[], ["kill') OR ('1'='1"], ["retract"], ["amend"]])
+      expect(() => scopedQuery("t1", (f) => f.correctedEvents(types), {})).toThrow(/not a list of match event types/);
+  });
+
   it("refuses a tenantId passed as a query's own parameter", () => {
     expect(() => scopedQuery("t1", () => "SELECT 1", { tenantId: "t2" })).toThrow(/bound by scopedQuery/);
   });

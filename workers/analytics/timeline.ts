@@ -34,7 +34,7 @@ export function timelineQuery(tenantId: string, matchId: string, bucket: Timelin
   return scopedQuery(
     tenantId,
     (from) => `SELECT toInt64(ms - positiveModulo(ms, {bucketMs:Int64})) AS bucket_ms, type, toUInt32(count()) AS events
-            FROM (SELECT type, toInt64(toUnixTimestamp64Milli(ts)) AS ms FROM ${from.correctedEvents})
+            FROM (SELECT type, toInt64(toUnixTimestamp64Milli(ts)) AS ms FROM ${from.countedEvents})
             GROUP BY bucket_ms, type
             ORDER BY bucket_ms, type`,
     { matchId, bucketMs: timelineBuckets[bucket] * 60_000 },
