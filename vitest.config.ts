@@ -23,7 +23,7 @@ const pureTests = [
 ];
 const serviceTests = ["dev/adapters/**/*.test.ts", "dev/migrate.test.ts", "dev/migrate-tenants.test.ts"];
 
-const relayTests = "test/relays.test.ts";
+const relayTests = ["test/relays.test.ts", "test/graphql-relays.test.ts"];
 
 function workersProject(name: string, vars: Record<string, string>, include: string[], exclude: string[]) {
   return {
@@ -85,10 +85,10 @@ export default defineConfig({
         "workers",
         {},
         ["workers/**/*.test.ts", "test/**/*.test.ts", "packages/*/test/**/*.test.ts"],
-        [relayTests, "test/browser/**"],
+        [...relayTests, "test/browser/**"],
       ),
       // The same Worker with relays promoted at a handful of sockets, so a test can spread a match over several.
-      workersProject("relays", { RELAY_THRESHOLD: "3", RELAY_SOCKETS: "2", RELAY_MAX: "4" }, [relayTests], []),
+      workersProject("relays", { RELAY_THRESHOLD: "3", RELAY_SOCKETS: "2", RELAY_MAX: "4" }, relayTests, []),
       {
         // The live match page in Debian's Chromium (playwright-core), in Node: workerd cannot launch a
         // browser. The test starts its own `wrangler dev` against the stack `npm test` started.

@@ -13,6 +13,7 @@ import { buildPage } from "../web/build";
 import { benchAnalytics } from "./analytics";
 import { type CostCounts, countCosts, countFrameCosts, noopCpuMs } from "./cost";
 import { benchGames, gamesRuns } from "./games";
+import { benchGraphql } from "./graphql";
 import {
   type BenchTarget,
   bareInsert,
@@ -291,6 +292,7 @@ async function main(): Promise<void> {
       for (const f of await benchAnalytics(stack.env, { events, http: { baseUrl: t.baseUrl, apiKey: t.apiKey } }))
         record(f);
     }
+    if (wanted("graphql")) await benchGraphql(t, { samples: quick ? 50 : 200, updates: quick ? 30 : 100 }, record);
     if (wanted("games")) {
       // The prediction game (bench/games.ts): guesses loaded through the API, match_end, settlement timed
       // to the last leaderboard change with reads alongside, memory, correctness.

@@ -857,6 +857,32 @@ describe("responses conform to their declared schemas", () => {
       key: () => admin,
       status: 404,
     },
+    // GraphQL (its own results are checked in test/graphql*.test.ts)
+    {
+      name: "graphql query",
+      method: "post",
+      route: "/v1/graphql",
+      url: () => "/v1/graphql",
+      key: () => reader,
+      body: () => ({ query: `{ liveState(matchId: "${matchId}") { seq } }` }),
+      status: 200,
+    },
+    {
+      name: "graphql without a key",
+      method: "get",
+      route: "/v1/graphql",
+      url: () => `/v1/graphql?query=${encodeURIComponent("{ teams { nextCursor } }")}`,
+      key: () => null,
+      status: 401,
+    },
+    {
+      name: "graphql socket without upgrade",
+      method: "get",
+      route: "/v1/matches/{matchId}/graphql",
+      url: () => `/v1/matches/${matchId}/graphql`,
+      key: () => reader,
+      status: 426,
+    },
     {
       name: "over budget",
       method: "get",

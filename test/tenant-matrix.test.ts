@@ -21,6 +21,8 @@ interface Req {
   text?: string;
   /** A WebSocket upgrade: the answer records the first frame's seq. */
   upgrade?: boolean;
+  /** The upgrade's subprotocol (graphql-ws): no frame comes before the protocol's messages, none is awaited. */
+  protocol?: string;
   /** Send no API key (public routes, source tokens). */
   anonymous?: boolean;
 }
@@ -87,6 +89,24 @@ const post = (path: string, body?: unknown): Req => ({ method: "POST", path, bod
 const patch = (path: string, body: unknown): Req => ({ method: "PATCH", path, body });
 const del = (path: string): Req => ({ method: "DELETE", path });
 const live = (matchId: string): Req => ({ method: "GET", path: `/v1/matches/${matchId}/live`, upgrade: true });
+const graphqlSocket = (matchId: string): Req => ({
+  method: "GET",
+  path: `/v1/matches/${matchId}/graphql`,
+  upgrade: true,
+  protocol: "graphql-transport-ws",
+});
+/** A GraphQL read of a match (POST, or GET ?query=): null when the caller cannot see it. */
+const graphqlMatch =
+  (method: "GET" | "POST") =>
+  (matchId: string): Req => {
+    const query = `{ match(matchId: "${matchId}") { id } }`;
+    return method === "POST" ? post("/v1/graphql", { query }) : get(`/v1/graphql?query=${encodeURIComponent(query)}`);
+  };
+const graphqlRow = (method: "GET" | "POST"): Row => {
+  const seen = (body: unknown) => expect((body as { data: { match: unknown } }).data.match).not.toBeNull();
+  const row = matchRoute(READ, graphqlMatch(method), 200, 200, "as-unknown");
+  return { ...row, own: { ...row.own, check: seen }, shared: row.shared && { ...row.shared, check: seen } };
+};
 
 async function created(res: Response): Promise<{ id: string }> {
   return JSON.parse(await expectStatus(res, 201)) as { id: string };
@@ -166,6 +186,9 @@ const table: Record<string, Row> = {
     own: streamed,
     shared: streamed,
   }),
+  "GET /v1/matches/{matchId}/graphql": matchRoute(["read"], graphqlSocket, 101, 101, "as-unknown"),
+  "POST /v1/graphql": graphqlRow("POST"),
+  "GET /v1/graphql": graphqlRow("GET"),
   "GET /v1/matches/{matchId}/metrics": matchRoute(READ, (m) => get(`/v1/matches/${m}/metrics`), 200, 200),
   "GET /v1/matches/{matchId}/timeline": matchRoute(
     READ,
@@ -427,9 +450,15 @@ async function send(req: Req, key: string | null): Promise<Answer> {
   const headers: Record<string, string> = {};
   if (key && !req.anonymous) headers.authorization = `Bearer ${key}`;
   if (req.upgrade) {
+    if (req.protocol) headers["sec-websocket-protocol"] = req.protocol;
     const res = await SELF.fetch(`${BASE}${req.path}`, { headers: { ...headers, upgrade: "websocket" } });
     const ws = res.webSocket;
     if (!ws) return { status: res.status, body: await res.text() };
+    if (req.protocol) {
+      ws.accept();
+      ws.close(1000, "done");
+      return { status: res.status, body: null };
+    }
     const first = new Promise<number | null>((resolve) => {
       const timer = setTimeout(() => resolve(null), 2_000);
       ws.addEventListener("message", (m) => {

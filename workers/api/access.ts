@@ -13,7 +13,7 @@ export const readAccess: MiddlewareHandler<AppEnv>[] = [requireScope(["read", "a
 const keyLiveAccess = every(requireScope("read", { allowQueryToken: true }), requestBudget);
 
 /** A compact JWS (three base64url parts): a viewer token. API keys (`mp_…`) never look like one. */
-const JWS = /^[\w-]+\.[\w-]+\.[\w-]+$/;
+export const JWS = /^[\w-]+\.[\w-]+\.[\w-]+$/;
 
 /**
  * A viewer token for the route's match (`?access_token=`, or `Authorization: Bearer <token>` as RFC 6750

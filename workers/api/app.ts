@@ -6,6 +6,7 @@ import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { requestId } from "hono/request-id";
 import { gamesRoutes } from "../games/routes";
+import { mountGraphql } from "../graphql/server";
 import { errorMessage, log, setLogLevel } from "../observability/log";
 import { httpMethodLabel, metrics } from "../observability/metrics";
 import { analyticsRoutes } from "./analytics";
@@ -60,6 +61,7 @@ app.route("/", viewerTokensRoutes);
 app.route("/", sourcesRoutes);
 app.route("/", gamesRoutes);
 app.route("/", tenantsRoutes);
+mountGraphql(app);
 serveDocument(app);
 
 // Through c.newResponse (as Hono's default handler does) so headers set earlier, like X-Request-ID, stay.

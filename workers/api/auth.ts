@@ -123,6 +123,19 @@ export async function checkViewerToken(
   token: string,
   matchId: string | undefined,
 ): Promise<ViewerGrant & { client: ApiClient }> {
+  const grant = await verifiedViewer(env, token);
+  if (matchId === undefined || !grant.matchIds.includes(matchId)) {
+    throw new ApiError("unauthorized", "this viewer token is not valid for this match");
+  }
+  return grant;
+}
+
+/**
+ * A viewer token's grant, whatever match it is used for: signature and expiry, then the issuing client
+ * still active with the read scope. Any failure is 401. (GraphQL checks the match per field, through the
+ * REST route each field reads.)
+ */
+export async function verifiedViewer(env: Env, token: string): Promise<ViewerGrant & { client: ApiClient }> {
   let keys: ReturnType<typeof viewerKeySet>;
   try {
     keys = viewerKeySet(env.VIEWER_TOKEN_KEYS);
@@ -133,9 +146,6 @@ export async function checkViewerToken(
   }
   const grant = await verifyViewerToken(keys, token);
   if (!grant) throw new ApiError("unauthorized", "invalid or expired viewer token");
-  if (matchId === undefined || !grant.matchIds.includes(matchId)) {
-    throw new ApiError("unauthorized", "this viewer token is not valid for this match");
-  }
   const client = await findClientById(env, grant.clientId);
   if (!client?.scopes.includes("read")) throw new ApiError("unauthorized", "the viewer token's issuer was revoked");
   return { ...grant, client };

@@ -140,8 +140,14 @@ export async function enforceBudget(c: Context<AppEnv>, budget: Budget, cost = 1
   }
 }
 
+/**
+ * Requests whose cost their parent already spent: a GraphQL operation charges its fields up front, then
+ * reads each through its REST route (workers/graphql). In memory only, so no client can claim it.
+ */
+export const prepaidRequests = new WeakSet<Request>();
+
 /** Middleware for read and admin routes: one unit of the read budget per request. Runs after auth. */
 export const requestBudget = createMiddleware<AppEnv>(async (c, next) => {
-  await enforceBudget(c, "read");
+  if (!prepaidRequests.has(c.req.raw)) await enforceBudget(c, "read");
   await next();
 });

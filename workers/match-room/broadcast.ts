@@ -23,6 +23,16 @@ export interface FrameSink {
   publish(frames: RoomFrame[], texts: string[]): void;
 }
 
+/** Several sinks as one: active when any is, each active one given the frames. */
+export function sinks(...list: FrameSink[]): FrameSink {
+  return {
+    active: () => list.some((s) => s.active()),
+    publish: (frames, texts) => {
+      for (const s of list) if (s.active()) s.publish(frames, texts);
+    },
+  };
+}
+
 export class Broadcaster {
   private pending: RoomFrame[] = [];
   private lastSentAt = 0;

@@ -10,12 +10,14 @@ import { sportOf } from "../../shared/sports";
 import type { MatchEvent, SportModule } from "../../shared/sports/sport";
 import { type Env, numberVar } from "../env";
 import { settleReleasedEnd } from "../games/settlement";
+import { GraphqlSockets, withoutGraphqlSockets } from "../graphql/room-sockets";
+import { graphqlSchema } from "../graphql/schema";
 import { errorMessage, log } from "../observability/log";
 import type { ApplyResult } from "../queue/messages";
 import { RelayPublisher } from "../relay/publisher";
 import { LEASE_HEADER, LeaseRenewal, leaseFromHeader, releaseSocketLeases } from "../tenants/live-sockets";
 import { DEFAULT_TENANT, parseRoomName } from "../tenants/tenant";
-import { Broadcaster } from "./broadcast";
+import { Broadcaster, sinks } from "./broadcast";
 import { foldDelivery } from "./fold";
 import { type RoomFrame, snapshotFrame, updateFrame } from "./frames";
 import { DEFAULT_STRENGTH, newRecord, type RoomRecord, stateView } from "./record";
@@ -50,6 +52,8 @@ export class MatchRoom extends DurableObject<Env> {
   private readonly broadcaster: Broadcaster;
   /** Past a threshold of sockets, frames also go once to each of the match's relays (workers/relay). */
   private readonly relays: RelayPublisher;
+  /** GraphQL subscriptions over graphql-ws (workers/graphql/room-sockets.ts): frames reach them too. */
+  private readonly graphql: GraphqlSockets;
   /** Null until the first event: such a room writes nothing (reads of unknown matches leave no storage). */
   private room: Room | null = null;
   /** The tenant owning the match, from the object's name (workers/tenants/tenant.ts roomName). */
@@ -76,11 +80,23 @@ export class MatchRoom extends DurableObject<Env> {
       () => (this.room ? (this.name ?? this.room.record.matchId) : null),
       () => ctx.getWebSockets().length,
     );
+    this.graphql = new GraphqlSockets(
+      ctx,
+      this.sockets,
+      graphqlSchema,
+      () => this.room?.record.matchId ?? null,
+      (since) => {
+        if (!this.room) return null;
+        const frame = this.openingFrame(this.room.record, since);
+        return frame ? [frame] : [];
+      },
+      () => this.checkAccessSoon(),
+    );
     this.broadcaster = new Broadcaster(
-      () => ctx.getWebSockets(),
+      () => withoutGraphqlSockets(ctx, ctx.getWebSockets()),
       this.sockets,
       () => this.checkAccessSoon(),
-      this.relays,
+      sinks(this.relays, this.graphql),
     );
     // Keep-alive pings are answered by the runtime without waking a hibernated room.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_TEXT, PONG_TEXT));
@@ -173,11 +189,16 @@ export class MatchRoom extends DurableObject<Env> {
         );
       }
     }
+    const lease = leaseFromHeader(request.headers.get(LEASE_HEADER));
+    if (new URL(request.url).pathname.endsWith("/graphql")) {
+      const accepted = this.graphql.accept(clientId, !viewer, lease);
+      await this.scheduleAlarm();
+      return accepted;
+    }
     const sinceText = new URL(request.url).searchParams.get("since");
     const since = sinceText === null ? null : Number(sinceText);
     const pair = new WebSocketPair();
     const [client, server] = [pair[0], pair[1]];
-    const lease = leaseFromHeader(request.headers.get(LEASE_HEADER));
     this.sockets.accept(this.ctx, server, { clientId, acked: null, ...(lease ? { lease } : {}) }, !viewer);
     const opening = this.openingFrame(record, since);
     if (opening) server.send(JSON.stringify(opening));
@@ -206,6 +227,7 @@ export class MatchRoom extends DurableObject<Env> {
   }
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    if (this.graphql.isGraphql(ws)) return this.graphql.message(ws, message);
     const msg = parseClientMessage(message);
     if (msg?.type === "ping") ws.send(PONG_TEXT);
     else if (msg?.type === "ack") this.sockets.acknowledge(ws, msg.seq);

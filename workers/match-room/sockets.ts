@@ -1,6 +1,7 @@
 // Socket lifecycle for the room's hibernating WebSockets: per-socket state kept in the socket's
 // attachment (so it survives hibernation) with an in-memory mirror, quiet closes, and which errors are
 // ordinary teardown.
+import type { GraphqlSocketState } from "../graphql/room-sockets";
 import type { SocketLease } from "../tenants/live-sockets";
 
 /** The API puts the authenticated client's id on the upgrade request it forwards to the room. */
@@ -16,6 +17,8 @@ export interface SocketState {
   acked: number | null;
   /** The socket's lease in its tenant's live-sockets quota (workers/tenants/live-sockets.ts), if it took one. */
   lease?: SocketLease;
+  /** A graphql-ws socket's protocol state and subscriptions (workers/graphql/room-sockets.ts); absent on /live. */
+  graphql?: GraphqlSocketState;
 }
 
 /** Tag of a client's sockets: `ctx.getWebSockets(tag)` counts them, also after hibernation. */
@@ -27,7 +30,13 @@ function readAttachment(ws: WebSocket): SocketState {
   const clientId = "clientId" in value && typeof value.clientId === "string" ? value.clientId : null;
   const acked = "acked" in value && typeof value.acked === "number" ? value.acked : null;
   const lease = "lease" in value ? readLease(value.lease) : null;
-  return lease ? { clientId, acked, lease } : { clientId, acked };
+  const graphql = "graphql" in value && typeof value.graphql === "object" && value.graphql !== null;
+  return {
+    clientId,
+    acked,
+    ...(lease ? { lease } : {}),
+    ...(graphql ? { graphql: value.graphql as GraphqlSocketState } : {}),
+  };
 }
 
 function readLease(value: unknown): SocketLease | null {
@@ -47,9 +56,12 @@ export function leasesOf(sockets: readonly WebSocket[], registry: SocketRegistry
 export class SocketRegistry {
   private readonly states = new Map<WebSocket, SocketState>();
 
-  /** `counted`: tag the socket with its client, for the per-key socket cap (viewers' sockets are not). */
-  accept(ctx: DurableObjectState, ws: WebSocket, state: SocketState, counted = true): void {
-    ctx.acceptWebSocket(ws, state.clientId === null || !counted ? [] : [clientTag(state.clientId)]);
+  /**
+   * `counted`: tag the socket with its client, for the per-key socket cap (viewers' sockets are not);
+   * `tags`: more tags (e.g. the graphql-ws sockets').
+   */
+  accept(ctx: DurableObjectState, ws: WebSocket, state: SocketState, counted = true, tags: string[] = []): void {
+    ctx.acceptWebSocket(ws, [...(state.clientId === null || !counted ? [] : [clientTag(state.clientId)]), ...tags]);
     ws.serializeAttachment(state);
     this.states.set(ws, state);
   }
@@ -67,6 +79,12 @@ export class SocketRegistry {
     const state = this.state(ws);
     if (state.acked !== null && seq <= state.acked) return;
     const next = { ...state, acked: seq };
+    ws.serializeAttachment(next);
+    this.states.set(ws, next);
+  }
+
+  /** Replaces a socket's state (in its attachment, so it survives hibernation). */
+  update(ws: WebSocket, next: SocketState): void {
     ws.serializeAttachment(next);
     this.states.set(ws, next);
   }

@@ -5,8 +5,16 @@
 // of recent frames, else asked of the room), then every frame in order, the same pings, acks and 4008.
 import { DurableObject } from "cloudflare:workers";
 import { errorBody } from "../../shared/contract/errors";
-import { PING_TEXT, PONG_TEXT, PROTOCOL_VERSION, parseClientMessage } from "../../shared/contract/live-protocol";
+import {
+  PING_TEXT,
+  PONG_TEXT,
+  PROTOCOL_VERSION,
+  parseClientMessage,
+  type ServerFrame,
+} from "../../shared/contract/live-protocol";
 import { type Env, numberVar } from "../env";
+import { GraphqlSockets, withoutGraphqlSockets } from "../graphql/room-sockets";
+import { graphqlSchema } from "../graphql/schema";
 import { fanOut } from "../match-room/broadcast";
 import { ACCESS_CHECK_MS, DEFAULT_SOCKETS_PER_CLIENT } from "../match-room/match-room";
 import { closeRevokedSockets } from "../match-room/revocation";
@@ -23,6 +31,7 @@ import {
 import { HISTORY_LIMIT } from "../match-room/store";
 import { errorMessage, log } from "../observability/log";
 import { LEASE_HEADER, LeaseRenewal, leaseFromHeader, releaseSocketLeases } from "../tenants/live-sockets";
+import { parseRoomName } from "../tenants/tenant";
 import { classify, type RelayedFrame, relayName, replayFrom } from "./plan";
 
 /** The upgrade the Worker forwards names the relay's room (tenant and match) and index. */
@@ -51,10 +60,22 @@ export class MatchRelay extends DurableObject<Env> {
   private reportTimer: ReturnType<typeof setTimeout> | null = null;
   private lastAccessCheck = 0;
   private readonly leaseRenewal = new LeaseRenewal();
+  /** GraphQL subscriptions on this relay's graphql-ws sockets (workers/graphql/room-sockets.ts). */
+  private readonly graphql: GraphqlSockets;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.home = ctx.storage.kv.get<Home>(HOME_KEY) ?? null;
+    this.graphql = new GraphqlSockets(
+      ctx,
+      this.sockets,
+      graphqlSchema,
+      // The relay's home names the room (tenant/match); subscriptions name the match.
+      () => (this.home ? parseRoomName(this.home.matchId).matchId : null),
+      (since) => this.graphqlOpening(since),
+      () => {},
+      (task) => this.serially(task),
+    );
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_TEXT, PONG_TEXT));
   }
 
@@ -75,6 +96,12 @@ export class MatchRelay extends DurableObject<Env> {
           { status: 429 },
         );
       }
+    }
+    if (new URL(request.url).pathname.endsWith("/graphql")) {
+      const accepted = this.graphql.accept(clientId, !viewer, leaseFromHeader(request.headers.get(LEASE_HEADER)));
+      this.reportSoon();
+      await this.scheduleAlarm();
+      return accepted;
     }
     const sinceText = new URL(request.url).searchParams.get("since");
     const since = sinceText === null ? null : Number(sinceText);
@@ -134,6 +161,7 @@ export class MatchRelay extends DurableObject<Env> {
   }
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    if (this.graphql.isGraphql(ws)) return this.graphql.message(ws, message);
     const msg = parseClientMessage(message);
     if (msg?.type === "ping") ws.send(PONG_TEXT);
     else if (msg?.type === "ack") this.sockets.acknowledge(ws, msg.seq);
@@ -188,6 +216,18 @@ export class MatchRelay extends DurableObject<Env> {
     return answer.text === null ? { texts: [], fromRoomAt: null } : { texts: [answer.text], fromRoomAt: answer.seq };
   }
 
+  /**
+   * A subscription's opening, as a /live socket's (from the buffer, else from the room), as frames; null
+   * when the match has no events. Frames the room answers ahead of this relay are not sent again: the
+   * subscription records the opening's seq.
+   */
+  private async graphqlOpening(since: number | null): Promise<ServerFrame[] | null> {
+    const matchId = this.home?.matchId;
+    if (!matchId) return null;
+    const opening = await this.opening(matchId, since);
+    return opening === "no_room" ? null : opening.texts.map((t) => JSON.parse(t) as ServerFrame);
+  }
+
   /** The snapshot of the newest frame passed on: a frame carries the whole state, as a snapshot does. */
   private snapshotText(): string {
     const last = this.buffer[this.buffer.length - 1];
@@ -204,7 +244,8 @@ export class MatchRelay extends DurableObject<Env> {
       // Too far back for the room's history: every socket starts over from this state.
       this.buffer = [];
       this.bufferBytes = 0;
-      fanOut(sockets, this.sockets, [text], answer.seq);
+      fanOut(withoutGraphqlSockets(this.ctx, sockets), this.sockets, [text], answer.seq);
+      if (this.graphql.active()) this.graphql.publish([JSON.parse(text) as ServerFrame]);
       this.lastSeq = answer.seq;
       return;
     }
@@ -214,9 +255,10 @@ export class MatchRelay extends DurableObject<Env> {
   private send(sockets: WebSocket[], frames: RelayedFrame[]): void {
     const last = frames[frames.length - 1];
     if (!last) return;
-    let targets = sockets;
+    let targets = withoutGraphqlSockets(this.ctx, sockets);
+    if (this.graphql.active()) this.graphql.publish(frames.map((f) => JSON.parse(f.text) as ServerFrame));
     if (this.openedAt.size > 0) {
-      targets = sockets.filter((ws) => (this.openedAt.get(ws) ?? -1) < last.seq);
+      targets = targets.filter((ws) => (this.openedAt.get(ws) ?? -1) < last.seq);
       for (const [ws, at] of this.openedAt) if (at <= last.seq) this.openedAt.delete(ws);
     }
     fanOut(

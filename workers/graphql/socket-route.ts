@@ -1,0 +1,75 @@
+// GET /v1/matches/{matchId}/graphql: the WebSocket of a match's GraphQL subscriptions (graphql-ws,
+// subprotocol graphql-transport-ws). The same credentials as /live (a viewer token for the match, or a key
+// with read scope, also as ?token=); the socket goes to the room of the match as the caller's tenant sees
+// it (matchOwner, roomName), or past its relay threshold to one of its relays, as /live's sockets do; both
+// serve the subscriptions on hibernating sockets (room-sockets.ts).
+import { createRoute } from "@hono/zod-openapi";
+import type { Hono } from "hono";
+import { every } from "hono/combine";
+import { liveAccess } from "../api/access";
+import type { AppEnv } from "../api/app-env";
+import { withoutQueryToken } from "../api/auth";
+import { ApiError } from "../api/errors";
+import { bearerAuth, errors } from "../api/openapi";
+import { matchIdParams } from "../api/params";
+import { CLIENT_ID_HEADER, VIEWER_HEADER } from "../match-room/sockets";
+import { forwardLive } from "../relay/route";
+import { withSocketLease } from "../tenants/live-sockets";
+import { matchOwner } from "../tenants/match-owner";
+import { roomName } from "../tenants/tenant";
+import { GRAPHQL_TRANSPORT_WS_PROTOCOL } from "./room-sockets";
+
+export const GRAPHQL_SOCKET_PATH = "/v1/matches/:matchId/graphql";
+
+export const graphqlSocketRoute = createRoute({
+  method: "get",
+  path: "/v1/matches/{matchId}/graphql",
+  tags: ["graphql"],
+  summary: "GraphQL subscriptions of a match (graphql-ws)",
+  description:
+    "Upgrade to a WebSocket with `Sec-WebSocket-Protocol: graphql-transport-ws` (echoed), then speak graphql-ws: " +
+    "`connection_init`, `subscribe` to `matchUpdated(matchId, since)` or `predictionUpdated(matchId, since)` (the " +
+    "socket's match), `complete`. Payloads are /live's frames (snapshot first, coalesced updates, corrections; " +
+    '`since` resumes). Same credentials as /live. Opt-in flow control: a `pong` with payload `{"ack": seq}`. ' +
+    "4001: key revoked; 4008: too slow (resubscribe with since).",
+  security: bearerAuth,
+  request: { params: matchIdParams },
+  responses: {
+    101: { description: "Switching protocols: graphql-ws messages follow." },
+    ...errors(400, 401, 403, 404, 426, 429, 503),
+  },
+});
+
+export function mountGraphqlSocket(app: Hono<AppEnv>): void {
+  app.get(GRAPHQL_SOCKET_PATH, every(...liveAccess), async (c) => {
+    const matchId = matchIdParams.shape.matchId.safeParse(c.req.param("matchId"));
+    if (!matchId.success) {
+      throw new ApiError("invalid_request", "matchId must be 1-64 characters of A-Z a-z 0-9 . _ : -", {
+        issues: [{ path: "path.matchId", message: "invalid format" }],
+      });
+    }
+    if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
+      throw new ApiError(
+        "upgrade_required",
+        "this endpoint is a WebSocket (graphql-ws): send Upgrade: websocket",
+        {},
+        { upgrade: "websocket" },
+      );
+    }
+    const protocols = (c.req.header("sec-websocket-protocol") ?? "").split(",").map((p) => p.trim());
+    if (!protocols.includes(GRAPHQL_TRANSPORT_WS_PROTOCOL)) {
+      throw new ApiError("invalid_request", `send Sec-WebSocket-Protocol: ${GRAPHQL_TRANSPORT_WS_PROTOCOL}`, {
+        issues: [{ path: "header.sec-websocket-protocol", message: `must include ${GRAPHQL_TRANSPORT_WS_PROTOCOL}` }],
+      });
+    }
+    const owner = await matchOwner(c, matchId.data, "read");
+    // The room gets the request without ?token= (the runtime may log the URL it forwards).
+    const forwarded = withoutQueryToken(c.req.raw);
+    const headers = new Headers(forwarded.headers);
+    headers.set(CLIENT_ID_HEADER, c.get("client").id);
+    if (c.get("viewer")) headers.set(VIEWER_HEADER, "1");
+    // The key's tenant spends its live-sockets quota; the socket goes to the room, or past its relay
+    // threshold one of its relays, as for /live.
+    return withSocketLease(c, headers, () => forwardLive(c.env, roomName(owner, matchId.data), forwarded.url, headers));
+  });
+}
