@@ -24,7 +24,11 @@ export async function startWorker(stackEnv: Record<string, string>, opts: Worker
   await buildPage();
   const runDir = join(opts.dataDir, "run");
   const envFile = join(runDir, "worker.env");
-  const lines = Object.entries({ ...stackEnv, ...opts.vars }).map(([k, v]) => `${k}=${JSON.stringify(v)}`);
+  const vars = { ...stackEnv, ...opts.vars };
+  const lines = Object.entries(vars).map(([k, v]) => `${k}=${envFileValue(v)}`);
+  // The env file is the Worker's one source of these: wrangler also reads its own environment, where a
+  // caller's copy (a test runner's) would hide a value the file garbled.
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !(k in vars)));
   writeFileSync(envFile, `${lines.join("\n")}\n`, { mode: 0o600 });
   return startService(
     { runDir, logDir: join(opts.dataDir, "logs") },
@@ -48,7 +52,7 @@ export async function startWorker(stackEnv: Record<string, string>, opts: Worker
       ],
       cwd: PROJECT_ROOT,
       env: {
-        ...process.env,
+        ...inherited,
         CLOUDFLARE_CF_FETCH_ENABLED: "false",
         WRANGLER_SEND_METRICS: "false",
         NO_COLOR: "1",
@@ -58,4 +62,12 @@ export async function startWorker(stackEnv: Record<string, string>, opts: Worker
       readyTimeoutMs: 90_000,
     },
   );
+}
+
+/**
+ * A value as wrangler's env-file (dotenv) reads it back unchanged: single-quoted values are literal, while
+ * double-quoted ones keep a JSON escape such as \" as two characters (a JSON key set would not parse).
+ */
+export function envFileValue(value: string): string {
+  return /['\n\r]/.test(value) ? JSON.stringify(value) : `'${value}'`;
 }

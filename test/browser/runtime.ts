@@ -23,6 +23,8 @@ const STACK_VARS = [
   "CLICKHOUSE_PASSWORD",
   "CLICKHOUSE_DATABASE",
   "API_KEY_PEPPER",
+  // Through the Worker's env file as `npm start` passes it (a JSON value: the quoting must survive).
+  "VIEWER_TOKEN_KEYS",
 ] as const;
 
 /** Flags that work on these machines (../shared/PLATFORM_NOTES.md): no sandbox, GPU or background traffic. */
