@@ -53,6 +53,8 @@ const fanId = (i: number) => `fan-${String(i).padStart(7, "0")}`;
 /** The final score the match events end on, and the correction settled afterwards in this process. */
 const FINAL = { home: 2, away: 1 };
 const CORRECTED = { home: 1, away: 1 };
+/** How long the readers run before match_end, for the reads' latency without settlement. */
+const IDLE_READ_MS = 2_000;
 
 /** The rule written out again, independently of shared/games/scoring.ts and of the SQL. */
 function expectedPoints(h: number, a: number, final: { home: number; away: number }): number {
@@ -181,6 +183,8 @@ export async function benchGames(t: BenchTarget, workerPid: number, opts: GamesB
   let rssPeak = rssBefore;
   const rssSamples: { at: number; rss: number }[] = [];
   const latencies = { leaderboard: [] as number[], fan: [] as number[], health: [] as number[] };
+  const idle = { leaderboard: [] as number[], fan: [] as number[], health: [] as number[] };
+  let into = idle;
   let settling = true;
   const sampler = setInterval(() => {
     const rss = treeRss(workerPid);
@@ -192,16 +196,21 @@ export async function benchGames(t: BenchTarget, workerPid: number, opts: GamesB
     const res = await fetch(`${t.baseUrl}${path}`, { headers: { authorization: `Bearer ${t.apiKey}` } });
     await res.arrayBuffer();
     if (!res.ok) throw new Error(`GET ${path}: ${res.status}`);
-    latencies[kind].push(performance.now() - started);
+    into[kind].push(performance.now() - started);
   };
   const readerRng = seededRng(`games-bench-readers-${label}`);
-  const readers = Array.from({ length: opts.readers ?? 4 }, async () => {
-    while (settling) {
+  const readLoop = async (until: () => boolean) => {
+    while (!until()) {
       await timedGet("leaderboard", `/v1/games/${gameId}/leaderboard?limit=50`);
       await timedGet("fan", `/v1/games/${gameId}/fans/${fanId(readerRng.int(0, opts.fans - 1))}`);
       await timedGet("health", "/health");
     }
-  });
+  };
+  // The same reads with no settlement running first: what the read path costs on its own.
+  const idleUntil = performance.now() + IDLE_READ_MS;
+  await Promise.all(Array.from({ length: opts.readers ?? 4 }, () => readLoop(() => performance.now() > idleUntil)));
+  into = latencies;
+  const readers = Array.from({ length: opts.readers ?? 4 }, () => readLoop(() => !settling));
   const metricsBefore = await settlementMetrics(t);
   const endedAt = performance.now();
   await api(t, "/v1/events", { body: matchIds.map((id) => ev(id, "match_end", 5)) });
@@ -277,6 +286,13 @@ export async function benchGames(t: BenchTarget, workerPid: number, opts: GamesB
       value: s.p99,
       unit: "ms",
       ...(kind === "health" ? {} : { target: "≤ 2 × health p99, ≤ 100" }),
+    });
+    const i = summary(idle[kind]);
+    figures.push({
+      name: `games.${label}.idle_read_${kind}.p50`,
+      value: i.p50,
+      unit: "ms",
+      note: `${i.n} reads before match_end, p99 ${i.p99} ms: the read path without settlement`,
     });
   }
 

@@ -66,6 +66,30 @@ describe("upstash REST bridge", () => {
     expect([...counts].sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
   });
 
+  it("answers a request while another one's command is still running in Redis", async () => {
+    // BLPOP holds its connection until the list gets an element: with one connection for all requests,
+    // the GET and the RPUSH queued behind it and the BLPOP would only end at its own timeout.
+    const list = key("blocked");
+    const k = key("meanwhile");
+    await redis.set(k, "free");
+    const order: string[] = [];
+    // The client has no BLPOP: the REST form of it.
+    const blocked = fetch(url, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}` },
+      body: JSON.stringify(["BLPOP", list, "2"]),
+    }).then(async (r) => {
+      order.push("blpop");
+      return (await r.json()) as unknown;
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(await redis.get(k)).toBe("free");
+    order.push("get");
+    await redis.rpush(list, "done");
+    expect(await blocked).toEqual({ result: [list, "done"] });
+    expect(order).toEqual(["get", "blpop"]);
+  });
+
   it("returns hashes as objects", async () => {
     const k = key("hash");
     expect(await redis.hset(k, { name: "Ada", goals: 3, tags: "x,y" })).toBe(3);

@@ -16,6 +16,9 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import { Command, Redis } from "ioredis";
 import { listenLocal } from "./listen";
 
+/** Redis connections the bridge spreads requests over (see startUpstashRestBridge). */
+const CONNECTIONS = 4;
+
 export interface UpstashRestBridgeOptions {
   port: number;
   host?: string;
@@ -39,26 +42,42 @@ const REDIS_SCRIPT_FLAGS = new Set(["no-writes", "allow-oom", "allow-stale", "no
 
 export async function startUpstashRestBridge(opts: UpstashRestBridgeOptions): Promise<RunningBridge> {
   // Protocol 2 and a raw Command (no reply transformer, buffers kept): ioredis defaults to RESP3 and
-  // reshapes some replies (HGETALL into an object), which the Upstash client does not expect.
-  const redis = new Redis(opts.redisUrl, {
-    protocol: 2,
-    lazyConnect: true,
-    enableAutoPipelining: false,
-    maxRetriesPerRequest: 2,
-  });
-  redis.on("error", (err: Error) => console.error(`[upstash-rest-bridge] redis: ${err.message}`));
-  await redis.connect();
+  // reshapes some replies (HGETALL into an object), which the Upstash client does not expect. A few
+  // connections, each request on the least busy one: on a single connection every command waits for
+  // all those sent before it (Redis answers a connection in order), so a small read queued behind a
+  // settlement's large script calls waited for all of them; Redis itself still runs one command at a
+  // time. One request's commands (a pipeline, a transaction) share one connection, in order.
+  const connections = await Promise.all(
+    Array.from({ length: CONNECTIONS }, async () => {
+      const redis = new Redis(opts.redisUrl, {
+        protocol: 2,
+        lazyConnect: true,
+        enableAutoPipelining: false,
+        maxRetriesPerRequest: 2,
+      });
+      redis.on("error", (err: Error) => console.error(`[upstash-rest-bridge] redis: ${err.message}`));
+      await redis.connect();
+      return { redis, inFlight: 0 };
+    }),
+  );
+  const leastBusy = () => connections.reduce((a, b) => (b.inFlight < a.inFlight ? b : a));
 
   // The client's script SHA (of the script it knows) → the SHA of the script Redis actually holds.
   const scriptShas = new Map<string, string>();
 
-  const send = (args: string[]): Promise<RedisReply> => {
+  const send = (conn: (typeof connections)[number], args: string[]): Promise<RedisReply> => {
     const [name, ...rest] = rewriteScriptCommand(args, scriptShas);
     const command = new Command(name ?? "", rest, { replyEncoding: null });
     // The reply as parsed (buffers, numbers, nested arrays), without ioredis's reshaping.
     (command as unknown as { transformReply: (reply: unknown) => unknown }).transformReply = (reply) => reply;
-    redis.sendCommand(command);
-    return command.promise as Promise<RedisReply>;
+    conn.inFlight++;
+    conn.redis.sendCommand(command);
+    const reply = command.promise as Promise<RedisReply>;
+    reply.then(
+      () => conn.inFlight--,
+      () => conn.inFlight--,
+    );
+    return reply;
   };
 
   const counted = { total: 0, byName: new Map<string, number>(), marked: new Map<string, number>() };
@@ -72,10 +91,10 @@ export async function startUpstashRestBridge(opts: UpstashRestBridgeOptions): Pr
       counted.byName.set(name, (counted.byName.get(name) ?? 0) + 1);
   };
 
-  const run = async (args: string[]): Promise<CommandReply> => {
+  const run = async (args: string[], conn = leastBusy()): Promise<CommandReply> => {
     count(args);
     try {
-      const reply = await send(args);
+      const reply = await send(conn, args);
       return { result: restoreClientSha(args, reply) };
     } catch (err) {
       return { error: errorText(err) };
@@ -84,11 +103,12 @@ export async function startUpstashRestBridge(opts: UpstashRestBridgeOptions): Pr
 
   const runTransaction = async (commands: string[][]): Promise<CommandReply[] | { error: string }> => {
     for (const c of commands) count(c);
-    // All written in one tick, so no other request's command can land between MULTI and EXEC on the
-    // shared connection.
-    const multi = send(["MULTI"]);
-    const queued = commands.map((c) => send(c));
-    const exec = send(["EXEC"]);
+    // All written in one tick on one connection, so no other request's command can land between MULTI
+    // and EXEC on it.
+    const conn = leastBusy();
+    const multi = send(conn, ["MULTI"]);
+    const queued = commands.map((c) => send(conn, c));
+    const exec = send(conn, ["EXEC"]);
     const settled = await Promise.allSettled([multi, ...queued, exec]);
     const execResult = settled[settled.length - 1];
     if (!execResult || execResult.status === "rejected") {
@@ -135,7 +155,8 @@ export async function startUpstashRestBridge(opts: UpstashRestBridgeOptions): Pr
       const commands = parseCommands(body, true);
       if (typeof commands === "string") return reply(res, 400, { error: commands });
       if (path === "/pipeline") {
-        const results = await Promise.all(commands.map((c) => run(c)));
+        const conn = leastBusy();
+        const results = await Promise.all(commands.map((c) => run(c, conn)));
         return reply(res, 200, results.map(encode));
       }
       const results = await runTransaction(commands);
@@ -157,7 +178,7 @@ export async function startUpstashRestBridge(opts: UpstashRestBridgeOptions): Pr
   };
 
   return listenLocal(server, { port: opts.port, host: opts.host }, async () => {
-    await redis.quit().catch(() => redis.disconnect());
+    await Promise.all(connections.map(({ redis }) => redis.quit().catch(() => redis.disconnect())));
   });
 }
 
