@@ -179,18 +179,10 @@ export async function benchGames(t: BenchTarget, workerPid: number, opts: GamesB
   await new Promise((r) => setTimeout(r, 1_000));
 
   // 3. End the matches; read while settlement runs; sample the Worker's memory.
-  const rssBefore = treeRss(workerPid);
-  let rssPeak = rssBefore;
-  const rssSamples: { at: number; rss: number }[] = [];
   const latencies = { leaderboard: [] as number[], fan: [] as number[], health: [] as number[] };
   const idle = { leaderboard: [] as number[], fan: [] as number[], health: [] as number[] };
   let into = idle;
   let settling = true;
-  const sampler = setInterval(() => {
-    const rss = treeRss(workerPid);
-    rssPeak = Math.max(rssPeak, rss);
-    rssSamples.push({ at: performance.now(), rss });
-  }, 100);
   const timedGet = async (kind: keyof typeof latencies, path: string) => {
     const started = performance.now();
     const res = await fetch(`${t.baseUrl}${path}`, { headers: { authorization: `Bearer ${t.apiKey}` } });
@@ -210,6 +202,15 @@ export async function benchGames(t: BenchTarget, workerPid: number, opts: GamesB
   const idleUntil = performance.now() + IDLE_READ_MS;
   await Promise.all(Array.from({ length: opts.readers ?? 4 }, () => readLoop(() => performance.now() > idleUntil)));
   into = latencies;
+  // Memory from here on: the reads' own warm-up is in the level before match_end, not in the growth.
+  const rssBefore = treeRss(workerPid);
+  let rssPeak = rssBefore;
+  const rssSamples: { at: number; rss: number }[] = [];
+  const sampler = setInterval(() => {
+    const rss = treeRss(workerPid);
+    rssPeak = Math.max(rssPeak, rss);
+    rssSamples.push({ at: performance.now(), rss });
+  }, 100);
   const readers = Array.from({ length: opts.readers ?? 4 }, () => readLoop(() => !settling));
   const metricsBefore = await settlementMetrics(t);
   const endedAt = performance.now();
