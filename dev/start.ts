@@ -86,6 +86,7 @@ async function main(): Promise<void> {
   API key    ${apiKey}   (every scope: ${scopes.join(", ")}; set MATCHPULSE_DEV_API_KEY to change)
   Post       curl -X POST ${base}/v1/events -H 'authorization: Bearer ${apiKey}' -H 'content-type: application/json' -d @event.json
   Watch      npm run watch -- <matchId>   (or ${base.replace("http", "ws")}/v1/matches/<matchId>/live?token=${apiKey})
+  GraphQL    ${base}/v1/graphql   (GraphiQL in a browser, with header authorization: Bearer <key>; subscriptions: graphql-ws at ${base.replace("http", "ws")}/v1/matches/<matchId>/graphql)
   Data       ${dataDir}  (npm run reset to wipe)   Logs: ${join(dataDir, "logs")}
   Stop       Ctrl-C
 `);

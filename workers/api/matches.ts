@@ -44,6 +44,7 @@ import {
   instantQuery,
   matchIdParams,
   NOTHING_TO_CHANGE,
+  socketMatchId,
   storableInstant,
   storableText,
 } from "./params";
@@ -378,27 +379,14 @@ app.openapi(matchStateRoute, async (c) => {
 // The socket route is documented above but served as a plain route: its 101 carries no JSON body.
 app.openAPIRegistry.registerPath(liveStreamRoute);
 app.get("/v1/matches/:matchId/live", every(...liveAccess), async (c) => {
-  const matchId = matchIdParams.shape.matchId.safeParse(c.req.param("matchId"));
-  if (!matchId.success) {
-    throw new ApiError("invalid_request", "matchId must be 1-64 characters of A-Z a-z 0-9 . _ : -", {
-      issues: [{ path: "path.matchId", message: "invalid format" }],
-    });
-  }
-  if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
-    throw new ApiError(
-      "upgrade_required",
-      "this endpoint is a WebSocket: send Upgrade: websocket",
-      {},
-      { upgrade: "websocket" },
-    );
-  }
+  const matchId = socketMatchId(c.req, "");
   const since = c.req.query("since");
   if (since !== undefined && !/^\d+$/.test(since)) {
     throw new ApiError("invalid_request", "since must be a non-negative integer (the last seq you received)", {
       issues: [{ path: "query.since", message: "not a non-negative integer" }],
     });
   }
-  const owner = await matchOwner(c, matchId.data, "read");
+  const owner = await matchOwner(c, matchId, "read");
   // The room keeps the client with the socket: it closes it if the key is revoked and caps sockets per client.
   // It gets the request without ?token=: the runtime may log the URL it forwards.
   const forwarded = withoutQueryToken(c.req.raw);
@@ -407,7 +395,7 @@ app.get("/v1/matches/:matchId/live", every(...liveAccess), async (c) => {
   // A viewer's socket is checked against its issuer's revocation but not counted in the key's socket cap.
   if (c.get("viewer")) headers.set(VIEWER_HEADER, "1");
   // The key's tenant spends its live-sockets quota (whoever owns the match), before any room is asked.
-  return withSocketLease(c, headers, () => forwardLive(c.env, roomName(owner, matchId.data), forwarded.url, headers));
+  return withSocketLease(c, headers, () => forwardLive(c.env, roomName(owner, matchId), forwarded.url, headers));
 });
 
 export const matchesRoutes = app;

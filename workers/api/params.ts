@@ -8,6 +8,7 @@ import {
   unicodeIssues,
 } from "../../shared/contract/event";
 import { TENANT_ID_PATTERN } from "../tenants/tenant";
+import { ApiError } from "./errors";
 
 /** Ids clients choose (matches, teams, players) follow the event contract's matchId rule. */
 export const entityId = z
@@ -18,6 +19,33 @@ export const entityId = z
 export const matchIdParams = z.object({
   matchId: entityId.openapi({ param: { name: "matchId", in: "path" }, example: "epl-2026:ars.che" }),
 });
+
+/**
+ * The match id of a WebSocket route (/live, the graphql-ws route), checked before anything is asked: the
+ * id's format, then the Upgrade header. `what` names the protocol in the 426 message.
+ */
+export function socketMatchId(
+  req: { param(name: "matchId"): string; header(name: string): string | undefined },
+  what: string,
+): string {
+  const matchId = matchIdParams.shape.matchId.safeParse(req.param("matchId"));
+  if (!matchId.success) {
+    throw new ApiError("invalid_request", "matchId must be 1-64 characters of A-Z a-z 0-9 . _ : -", {
+      issues: [{ path: "path.matchId", message: "invalid format" }],
+    });
+  }
+  if (req.header("upgrade")?.toLowerCase() !== "websocket") {
+    throw new ApiError(
+      "upgrade_required",
+      `this endpoint is a WebSocket${what}: send Upgrade: websocket`,
+      {},
+      {
+        upgrade: "websocket",
+      },
+    );
+  }
+  return matchId.data;
+}
 
 /** Free text the metadata store can keep: Postgres text refuses NUL, and every store invalid Unicode. */
 export const storableText = (min: number, max: number) =>

@@ -11,7 +11,7 @@ import type { AppEnv } from "../api/app-env";
 import { withoutQueryToken } from "../api/auth";
 import { ApiError } from "../api/errors";
 import { bearerAuth, errors } from "../api/openapi";
-import { matchIdParams } from "../api/params";
+import { matchIdParams, socketMatchId } from "../api/params";
 import { CLIENT_ID_HEADER, VIEWER_HEADER } from "../match-room/sockets";
 import { forwardLive } from "../relay/route";
 import { withSocketLease } from "../tenants/live-sockets";
@@ -42,27 +42,14 @@ export const graphqlSocketRoute = createRoute({
 
 export function mountGraphqlSocket(app: Hono<AppEnv>): void {
   app.get(GRAPHQL_SOCKET_PATH, every(...liveAccess), async (c) => {
-    const matchId = matchIdParams.shape.matchId.safeParse(c.req.param("matchId"));
-    if (!matchId.success) {
-      throw new ApiError("invalid_request", "matchId must be 1-64 characters of A-Z a-z 0-9 . _ : -", {
-        issues: [{ path: "path.matchId", message: "invalid format" }],
-      });
-    }
-    if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
-      throw new ApiError(
-        "upgrade_required",
-        "this endpoint is a WebSocket (graphql-ws): send Upgrade: websocket",
-        {},
-        { upgrade: "websocket" },
-      );
-    }
+    const matchId = socketMatchId(c.req, " (graphql-ws)");
     const protocols = (c.req.header("sec-websocket-protocol") ?? "").split(",").map((p) => p.trim());
     if (!protocols.includes(GRAPHQL_TRANSPORT_WS_PROTOCOL)) {
       throw new ApiError("invalid_request", `send Sec-WebSocket-Protocol: ${GRAPHQL_TRANSPORT_WS_PROTOCOL}`, {
         issues: [{ path: "header.sec-websocket-protocol", message: `must include ${GRAPHQL_TRANSPORT_WS_PROTOCOL}` }],
       });
     }
-    const owner = await matchOwner(c, matchId.data, "read");
+    const owner = await matchOwner(c, matchId, "read");
     // The room gets the request without ?token= (the runtime may log the URL it forwards).
     const forwarded = withoutQueryToken(c.req.raw);
     const headers = new Headers(forwarded.headers);
@@ -70,6 +57,6 @@ export function mountGraphqlSocket(app: Hono<AppEnv>): void {
     if (c.get("viewer")) headers.set(VIEWER_HEADER, "1");
     // The key's tenant spends its live-sockets quota; the socket goes to the room, or past its relay
     // threshold one of its relays, as for /live.
-    return withSocketLease(c, headers, () => forwardLive(c.env, roomName(owner, matchId.data), forwarded.url, headers));
+    return withSocketLease(c, headers, () => forwardLive(c.env, roomName(owner, matchId), forwarded.url, headers));
   });
 }
