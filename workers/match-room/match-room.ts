@@ -4,7 +4,7 @@
 // that the keys of open sockets are still valid (workers/api/auth).
 import { DurableObject } from "cloudflare:workers";
 import { errorBody } from "../../shared/contract/errors";
-import { PING_TEXT, PONG_TEXT, parseClientMessage } from "../../shared/contract/live-protocol";
+import { PING_TEXT, PONG_TEXT } from "../../shared/contract/live-protocol";
 import type { Prediction } from "../../shared/contract/prediction";
 import { sportOf } from "../../shared/sports";
 import type { MatchEvent, SportModule } from "../../shared/sports/sport";
@@ -15,7 +15,7 @@ import { graphqlSchema } from "../graphql/schema";
 import { errorMessage, log } from "../observability/log";
 import type { ApplyResult } from "../queue/messages";
 import { RelayPublisher } from "../relay/publisher";
-import { LEASE_HEADER, LeaseRenewal, leaseFromHeader, releaseSocketLeases } from "../tenants/live-sockets";
+import { LEASE_HEADER, LeaseRenewal, leaseFromHeader, returnSocketLease } from "../tenants/live-sockets";
 import { DEFAULT_TENANT, parseRoomName } from "../tenants/tenant";
 import { Broadcaster, sinks } from "./broadcast";
 import { foldDelivery } from "./fold";
@@ -228,29 +228,21 @@ export class MatchRoom extends DurableObject<Env> {
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
     if (this.graphql.isGraphql(ws)) return this.graphql.message(ws, message);
-    const msg = parseClientMessage(message);
-    if (msg?.type === "ping") ws.send(PONG_TEXT);
-    else if (msg?.type === "ack") this.sockets.acknowledge(ws, msg.seq);
+    this.sockets.answer(ws, message);
   }
 
   override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
-    this.returnLease(ws);
+    returnSocketLease(this.ctx, this.env, this.sockets.state(ws).lease);
     this.sockets.forget(ws);
     const echoed = echoCloseCode(code);
     closeQuietly(ws, echoed, echoed === code ? reason : "");
   }
 
   override async webSocketError(ws: WebSocket, error: unknown): Promise<void> {
-    this.returnLease(ws);
+    returnSocketLease(this.ctx, this.env, this.sockets.state(ws).lease);
     this.sockets.forget(ws);
     if (!isBenignTeardownError(error)) log("warn", "live socket error", { error: errorMessage(error) });
     closeQuietly(ws, 1011, "internal error");
-  }
-
-  /** A socket closed: its lease in the tenant's live-sockets quota goes back (in the background). */
-  private returnLease(ws: WebSocket): void {
-    const { lease } = this.sockets.state(ws);
-    if (lease) this.ctx.waitUntil(releaseSocketLeases(this.env, [lease]));
   }
 
   /** The room of this match, created with the first event (and its strength); null for an event of no sport. */

@@ -1,6 +1,7 @@
 // Socket lifecycle for the room's hibernating WebSockets: per-socket state kept in the socket's
 // attachment (so it survives hibernation) with an in-memory mirror, quiet closes, and which errors are
 // ordinary teardown.
+import { PONG_TEXT, parseClientMessage } from "../../shared/contract/live-protocol";
 import type { GraphqlSocketState } from "../graphql/room-sockets";
 import type { SocketLease } from "../tenants/live-sockets";
 
@@ -73,6 +74,13 @@ export class SocketRegistry {
       this.states.set(ws, state);
     }
     return state;
+  }
+
+  /** A plain stream client's message (the room's and the relays'): a ping not auto-answered, or an ack. */
+  answer(ws: WebSocket, message: string | ArrayBuffer): void {
+    const msg = parseClientMessage(message);
+    if (msg?.type === "ping") ws.send(PONG_TEXT);
+    else if (msg?.type === "ack") this.acknowledge(ws, msg.seq);
   }
 
   acknowledge(ws: WebSocket, seq: number): void {

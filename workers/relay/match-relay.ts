@@ -5,13 +5,7 @@
 // of recent frames, else asked of the room), then every frame in order, the same pings, acks and 4008.
 import { DurableObject } from "cloudflare:workers";
 import { errorBody } from "../../shared/contract/errors";
-import {
-  PING_TEXT,
-  PONG_TEXT,
-  PROTOCOL_VERSION,
-  parseClientMessage,
-  type ServerFrame,
-} from "../../shared/contract/live-protocol";
+import { PING_TEXT, PONG_TEXT, PROTOCOL_VERSION, type ServerFrame } from "../../shared/contract/live-protocol";
 import { type Env, numberVar } from "../env";
 import { GraphqlSockets, withoutGraphqlSockets } from "../graphql/room-sockets";
 import { graphqlSchema } from "../graphql/schema";
@@ -30,7 +24,7 @@ import {
 } from "../match-room/sockets";
 import { HISTORY_LIMIT } from "../match-room/store";
 import { errorMessage, log } from "../observability/log";
-import { LEASE_HEADER, LeaseRenewal, leaseFromHeader, releaseSocketLeases } from "../tenants/live-sockets";
+import { LEASE_HEADER, LeaseRenewal, leaseFromHeader, returnSocketLease } from "../tenants/live-sockets";
 import { parseRoomName } from "../tenants/tenant";
 import { classify, type RelayedFrame, relayName, replayFrom } from "./plan";
 
@@ -162,13 +156,11 @@ export class MatchRelay extends DurableObject<Env> {
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
     if (this.graphql.isGraphql(ws)) return this.graphql.message(ws, message);
-    const msg = parseClientMessage(message);
-    if (msg?.type === "ping") ws.send(PONG_TEXT);
-    else if (msg?.type === "ack") this.sockets.acknowledge(ws, msg.seq);
+    this.sockets.answer(ws, message);
   }
 
   override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
-    this.returnLease(ws);
+    returnSocketLease(this.ctx, this.env, this.sockets.state(ws).lease);
     this.forget(ws);
     const echoed = echoCloseCode(code);
     closeQuietly(ws, echoed, echoed === code ? reason : "");
@@ -176,7 +168,7 @@ export class MatchRelay extends DurableObject<Env> {
   }
 
   override async webSocketError(ws: WebSocket, error: unknown): Promise<void> {
-    this.returnLease(ws);
+    returnSocketLease(this.ctx, this.env, this.sockets.state(ws).lease);
     this.forget(ws);
     if (!isBenignTeardownError(error)) log("warn", "relay socket error", { error: errorMessage(error) });
     closeQuietly(ws, 1011, "internal error");
@@ -279,12 +271,6 @@ export class MatchRelay extends DurableObject<Env> {
       this.buffer.shift();
       this.bufferBytes -= first.text.length;
     }
-  }
-
-  /** A socket closed: its lease in the tenant's live-sockets quota goes back (in the background). */
-  private returnLease(ws: WebSocket): void {
-    const { lease } = this.sockets.state(ws);
-    if (lease) this.ctx.waitUntil(releaseSocketLeases(this.env, [lease]));
   }
 
   private forget(ws: WebSocket): void {

@@ -129,6 +129,11 @@ export async function releaseSocketLeases(env: Env, leases: readonly SocketLease
 }
 
 /** Renews the leases of an object's open sockets (from its alarm). Never throws. */
+/** A closed socket's lease goes back to its tenant's quota, in the background (rooms and relays). */
+export function returnSocketLease(ctx: DurableObjectState, env: Env, lease: SocketLease | undefined): void {
+  if (lease) ctx.waitUntil(releaseSocketLeases(env, [lease]));
+}
+
 export async function renewSocketLeases(env: Env, leases: readonly SocketLease[], now = Date.now()): Promise<void> {
   for (const [tenantId, ids] of byTenant(leases)) {
     try {
