@@ -11,10 +11,9 @@ import { type MatchActivity, matchActivity, NO_ACTIVITY } from "../analytics/mat
 import { withClickHouse } from "../clients/clickhouse";
 import type { Database } from "../clients/postgres";
 import type { Env } from "../env";
-import { CLIENT_ID_HEADER, VIEWER_HEADER } from "../match-room/sockets";
 import { errorMessage, log } from "../observability/log";
 import { metrics } from "../observability/metrics";
-import { forwardLive } from "../relay/route";
+import { forwardMatchSocket } from "../relay/route";
 import {
   findMatch,
   insertMatchWithinQuota,
@@ -27,13 +26,11 @@ import {
   teamsNotFitting,
   updateMatch,
 } from "../stores/postgres/matches";
-import { withSocketLease } from "../tenants/live-sockets";
 import { forgetMatchOwners, matchOwner } from "../tenants/match-owner";
 import { quotaExceeded } from "../tenants/quota-error";
 import { roomName } from "../tenants/tenant";
 import { liveAccess } from "./access";
 import type { AppEnv } from "./app-env";
-import { withoutQueryToken } from "./auth";
 import { ApiError, validationHook } from "./errors";
 import { withMetadata } from "./metadata-store";
 import { adminRoute, bearerAuth, errors, liveRoute, matchReadRoute, okJson, readRoute } from "./openapi";
@@ -386,16 +383,7 @@ app.get("/v1/matches/:matchId/live", every(...liveAccess), async (c) => {
       issues: [{ path: "query.since", message: "not a non-negative integer" }],
     });
   }
-  const owner = await matchOwner(c, matchId, "read");
-  // The room keeps the client with the socket: it closes it if the key is revoked and caps sockets per client.
-  // It gets the request without ?token=: the runtime may log the URL it forwards.
-  const forwarded = withoutQueryToken(c.req.raw);
-  const headers = new Headers(forwarded.headers);
-  headers.set(CLIENT_ID_HEADER, c.get("client").id);
-  // A viewer's socket is checked against its issuer's revocation but not counted in the key's socket cap.
-  if (c.get("viewer")) headers.set(VIEWER_HEADER, "1");
-  // The key's tenant spends its live-sockets quota (whoever owns the match), before any room is asked.
-  return withSocketLease(c, headers, () => forwardLive(c.env, roomName(owner, matchId), forwarded.url, headers));
+  return forwardMatchSocket(c, matchId);
 });
 
 export const matchesRoutes = app;

@@ -8,15 +8,10 @@ import type { Hono } from "hono";
 import { every } from "hono/combine";
 import { liveAccess } from "../api/access";
 import type { AppEnv } from "../api/app-env";
-import { withoutQueryToken } from "../api/auth";
 import { ApiError } from "../api/errors";
 import { bearerAuth, errors } from "../api/openapi";
 import { matchIdParams, socketMatchId } from "../api/params";
-import { CLIENT_ID_HEADER, VIEWER_HEADER } from "../match-room/sockets";
-import { forwardLive } from "../relay/route";
-import { withSocketLease } from "../tenants/live-sockets";
-import { matchOwner } from "../tenants/match-owner";
-import { roomName } from "../tenants/tenant";
+import { forwardMatchSocket } from "../relay/route";
 import { GRAPHQL_TRANSPORT_WS_PROTOCOL } from "./room-sockets";
 
 export const GRAPHQL_SOCKET_PATH = "/v1/matches/:matchId/graphql";
@@ -49,14 +44,7 @@ export function mountGraphqlSocket(app: Hono<AppEnv>): void {
         issues: [{ path: "header.sec-websocket-protocol", message: `must include ${GRAPHQL_TRANSPORT_WS_PROTOCOL}` }],
       });
     }
-    const owner = await matchOwner(c, matchId, "read");
-    // The room gets the request without ?token= (the runtime may log the URL it forwards).
-    const forwarded = withoutQueryToken(c.req.raw);
-    const headers = new Headers(forwarded.headers);
-    headers.set(CLIENT_ID_HEADER, c.get("client").id);
-    if (c.get("viewer")) headers.set(VIEWER_HEADER, "1");
-    // The key's tenant spends its live-sockets quota; the socket goes to the room, or past its relay
-    // threshold one of its relays, as for /live.
-    return withSocketLease(c, headers, () => forwardLive(c.env, roomName(owner, matchId), forwarded.url, headers));
+    // To the room, or past its relay threshold one of its relays, as for /live.
+    return forwardMatchSocket(c, matchId);
   });
 }
