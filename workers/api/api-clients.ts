@@ -21,7 +21,7 @@ import { ApiError, validationHook } from "./errors";
 import { withMetadata } from "./metadata-store";
 import { adminRoute, errors, okJson, operatorRoute } from "./openapi";
 import { cursorQuery, decodeCursor, limitQuery, nextCursorSchema, page } from "./pagination";
-import { changesSomething, NOTHING_TO_CHANGE, storableText, tenantIdParams } from "./params";
+import { changesSomething, includeRevokedQuery, NOTHING_TO_CHANGE, storableText, tenantIdParams } from "./params";
 
 export const apiClientSchema = z
   .object({
@@ -95,11 +95,7 @@ export const listClientsRoute = adminRoute({
   description: "Ordered by id; revoked clients only with includeRevoked=true. Scope: admin.",
   request: {
     query: z.object({
-      includeRevoked: z
-        .enum(["true", "false"])
-        .default("false")
-        .transform((v) => v === "true")
-        .openapi({ param: { name: "includeRevoked", in: "query" } }),
+      includeRevoked: includeRevokedQuery,
       limit: limitQuery(100, 500),
       cursor: cursorQuery,
     }),

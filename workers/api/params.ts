@@ -20,6 +20,13 @@ export const matchIdParams = z.object({
   matchId: entityId.openapi({ param: { name: "matchId", in: "path" }, example: "epl-2026:ars.che" }),
 });
 
+/** `?includeRevoked=true` on lists of revocable credentials (API clients, sources); default false. */
+export const includeRevokedQuery = z
+  .enum(["true", "false"])
+  .default("false")
+  .transform((v) => v === "true")
+  .openapi({ param: { name: "includeRevoked", in: "query" } });
+
 /**
  * The match id of a WebSocket route (/live, the graphql-ws route), checked before anything is asked: the
  * id's format, then the Upgrade header. `what` names the protocol in the 426 message.

@@ -18,7 +18,7 @@ import { ApiError, validationHook } from "./errors";
 import { withMetadata } from "./metadata-store";
 import { adminRoute, errors, json, okJson } from "./openapi";
 import { cursorQuery, decodeCursor, limitQuery, nextCursorSchema, page } from "./pagination";
-import { entityId, storableText } from "./params";
+import { entityId, includeRevokedQuery, storableText } from "./params";
 
 /** A source token: 192 random bits, `mps_` so a leaked one is easy to grep for and told apart from API keys. */
 export const newSourceToken = (): string => `mps_${hex(crypto.getRandomValues(new Uint8Array(24)))}`;
@@ -101,11 +101,7 @@ export const listSourcesRoute = adminRoute({
   request: {
     query: z.object({
       matchId: entityId.optional().openapi({ param: { name: "matchId", in: "query" } }),
-      includeRevoked: z
-        .enum(["true", "false"])
-        .default("false")
-        .transform((v) => v === "true")
-        .openapi({ param: { name: "includeRevoked", in: "query" } }),
+      includeRevoked: includeRevokedQuery,
       limit: limitQuery(100, 500),
       cursor: cursorQuery,
     }),
