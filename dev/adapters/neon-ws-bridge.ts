@@ -1,11 +1,13 @@
-// Dev-only: the WebSocket-to-TCP proxy @neondatabase/serverless speaks to, in front of a local
-// PostgreSQL. The driver opens ws://…/v1?address=host:port and sends the Postgres wire protocol in
-// binary frames; we pipe those to a TCP socket. Only loopback targets are allowed, so this can never
-// be used to reach another machine. Never imported by workers/.
+// Dev-only: the proxy @neondatabase/serverless speaks to, in front of a local PostgreSQL, as Neon's does:
+// WebSocket sessions (ws://…/v1?address=host:port, the Postgres wire protocol in binary frames piped to a
+// TCP socket) and one-shot queries over HTTP (POST /sql?address=host:port, neon-http-sql.ts). Only
+// loopback targets are allowed, so this can never be used to reach another machine. Never imported by
+// workers/.
 import { createServer, type IncomingMessage } from "node:http";
 import { connect, isIP, type Socket } from "node:net";
 import { type RawData, type WebSocket, WebSocketServer } from "ws";
 import { listenLocal } from "./listen";
+import { neonHttpSql } from "./neon-http-sql";
 
 export interface NeonWsBridgeOptions {
   port: number;
@@ -18,14 +20,20 @@ export interface RunningBridge {
 }
 
 export async function startNeonWsBridge(opts: NeonWsBridgeOptions): Promise<RunningBridge> {
-  const server = createServer((_req, res) => {
-    res.writeHead(426, { "content-type": "text/plain" }).end("WebSocket only: ws://host/v1?address=127.0.0.1:5432\n");
+  const sql = neonHttpSql();
+  const server = createServer((req, res) => {
+    const target = parseTarget(req, "/sql");
+    if (typeof target !== "string") return sql.handle(req, res, target);
+    const [status = 400, ...reason] = target.split(" ");
+    res
+      .writeHead(Number(status), { "content-type": "text/plain" })
+      .end(`${reason.join(" ")}: POST /sql?address=127.0.0.1:5432 or ws://host/v1?address=127.0.0.1:5432\n`);
   });
   const wss = new WebSocketServer({ noServer: true });
   const sockets = new Set<Socket>();
 
   server.on("upgrade", (req, socket, head) => {
-    const target = parseTarget(req);
+    const target = parseTarget(req, "/v1");
     if (typeof target === "string") {
       socket.end(`HTTP/1.1 ${target}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       return;
@@ -36,6 +44,7 @@ export async function startNeonWsBridge(opts: NeonWsBridgeOptions): Promise<Runn
   // Bridged sockets first: closing the server waits for every connection to end.
   const release = async () => {
     await new Promise<void>((resolve) => wss.close(() => resolve()));
+    await sql.close();
   };
   const adapter = await listenLocal(server, { port: opts.port, host: opts.host, scheme: "ws" }, release);
   return {
@@ -48,10 +57,10 @@ export async function startNeonWsBridge(opts: NeonWsBridgeOptions): Promise<Runn
   };
 }
 
-/** The loopback host:port from `/v1?address=`, or an HTTP status line explaining the refusal. */
-function parseTarget(req: IncomingMessage): { host: string; port: number } | string {
+/** The loopback host:port from `<path>?address=`, or an HTTP status line explaining the refusal. */
+function parseTarget(req: IncomingMessage, path: "/v1" | "/sql"): { host: string; port: number } | string {
   const url = new URL(req.url ?? "/", "http://bridge");
-  if (url.pathname !== "/v1") return "404 Not Found";
+  if (url.pathname !== path) return "404 Not Found";
   const address = url.searchParams.get("address") ?? "";
   const match = /^\[?([^\]]+?)\]?:(\d{1,5})$/.exec(address);
   const port = Number(match?.[2]);

@@ -1,6 +1,9 @@
-// Postgres through the Neon serverless driver (WebSocket), one Pool per request: workerd forbids reusing
-// I/O objects across requests. Locally NEON_WS_PROXY points the driver at the dev bridge; that is the
-// only difference from production.
+// Postgres through the Neon serverless driver, one Pool per request: workerd forbids reusing I/O objects
+// across requests. A one-shot query (pool.query, so every drizzle call outside a transaction) goes over
+// HTTP (`poolQueryViaFetch`): one round trip to the proxy, which keeps its own server connections,
+// instead of a WebSocket, a startup and an authentication per request. Transactions take a WebSocket
+// session. Locally NEON_WS_PROXY points both at the dev bridge; that is the only difference from
+// production.
 import { neonConfig, Pool } from "@neondatabase/serverless";
 import { drizzle } from "drizzle-orm/neon-serverless";
 import type { Env } from "../env";
@@ -34,16 +37,22 @@ export interface Postgres {
   close(): Promise<void>;
 }
 
-function configureLocalProxy(proxy: string | undefined): void {
+neonConfig.poolQueryViaFetch = true;
+
+function configureLocalProxy(proxy: string | undefined, databaseUrl: string): void {
   if (!proxy) return;
   const base = proxy.replace(/^wss?:\/\//, "").replace(/\/$/, "");
   neonConfig.wsProxy = (host, port) => `${base}/v1?address=${host}:${port}`;
+  // The driver's HTTP path drops the port from the connection string (Neon listens on the default);
+  // the local server's comes from DATABASE_URL.
+  const { hostname, port } = new URL(databaseUrl);
+  neonConfig.fetchEndpoint = `http://${base}/sql?address=${hostname}:${port || 5432}`;
   neonConfig.useSecureWebSocket = false;
   neonConfig.pipelineConnect = false;
 }
 
 export function openPostgres(env: Pick<Env, "DATABASE_URL" | "NEON_WS_PROXY">): Postgres {
-  configureLocalProxy(env.NEON_WS_PROXY);
+  configureLocalProxy(env.NEON_WS_PROXY, env.DATABASE_URL);
   const pool = new Pool({ connectionString: env.DATABASE_URL, connectionTimeoutMillis: 5_000 });
   // The driver reports a dead bridge or server as a bare "Network connection lost."; keep the pool
   // from throwing an unhandled error event and let the failed query carry the error.
