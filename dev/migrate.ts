@@ -14,6 +14,7 @@ import { migrate as applyDrizzleMigrations } from "drizzle-orm/neon-serverless/m
 import ws from "ws";
 import { CS2_MODEL_PARAMS, CS2_MODEL_VERSION } from "../shared/sports/cs2/model";
 import { FOOTBALL_MODEL_PARAMS, FOOTBALL_MODEL_VERSION } from "../shared/sports/football/model";
+import { configureNeon } from "../workers/clients/postgres";
 import { modelVersions } from "../workers/clients/postgres-schema";
 
 const MIGRATIONS = fileURLToPath(new URL("../migrations", import.meta.url));
@@ -26,14 +27,8 @@ export function neonPool(env: Record<string, string | undefined>): Pool {
   const databaseUrl = required(env, "DATABASE_URL");
   neonConfig.webSocketConstructor = ws;
   // Without NEON_WS_PROXY (production: `npm run migrate` against Neon) the driver's defaults apply.
-  if (env.NEON_WS_PROXY) {
-    // The driver puts the scheme in front itself (ws:// here, as useSecureWebSocket is off).
-    const proxy = env.NEON_WS_PROXY.replace(/^wss?:\/\//, "").replace(/\/+$/, "");
-    neonConfig.wsProxy = (host, port) => `${proxy}/v1?address=${host}:${port}`;
-    neonConfig.useSecureWebSocket = false;
-    neonConfig.pipelineConnect = false; // the startup pipelining only works with Neon's cleartext-password auth
-    neonConfig.pipelineTLS = false;
-  }
+  configureNeon({ DATABASE_URL: databaseUrl, NEON_WS_PROXY: env.NEON_WS_PROXY ?? "" });
+  if (env.NEON_WS_PROXY) neonConfig.pipelineTLS = false;
   const pool = new Pool({ connectionString: databaseUrl });
   // An idle client whose socket drops (the stack stopping) must not crash the script.
   pool.on("error", () => {});

@@ -37,22 +37,26 @@ export interface Postgres {
   close(): Promise<void>;
 }
 
-neonConfig.poolQueryViaFetch = true;
-
-function configureLocalProxy(proxy: string | undefined, databaseUrl: string): void {
-  if (!proxy) return;
-  const base = proxy.replace(/^wss?:\/\//, "").replace(/\/$/, "");
+/**
+ * The driver's settings are process-wide: every Pool of the process (Workers, and Node tools such as
+ * dev/migrate.ts) takes them from here, so one-shot queries go over HTTP and, locally, both paths reach
+ * the dev bridge.
+ */
+export function configureNeon({ DATABASE_URL, NEON_WS_PROXY }: Pick<Env, "DATABASE_URL" | "NEON_WS_PROXY">): void {
+  neonConfig.poolQueryViaFetch = true;
+  if (!NEON_WS_PROXY) return;
+  const base = NEON_WS_PROXY.replace(/^wss?:\/\//, "").replace(/\/$/, "");
   neonConfig.wsProxy = (host, port) => `${base}/v1?address=${host}:${port}`;
   // The driver's HTTP path drops the port from the connection string (Neon listens on the default);
   // the local server's comes from DATABASE_URL.
-  const { hostname, port } = new URL(databaseUrl);
+  const { hostname, port } = new URL(DATABASE_URL);
   neonConfig.fetchEndpoint = `http://${base}/sql?address=${hostname}:${port || 5432}`;
   neonConfig.useSecureWebSocket = false;
   neonConfig.pipelineConnect = false;
 }
 
 export function openPostgres(env: Pick<Env, "DATABASE_URL" | "NEON_WS_PROXY">): Postgres {
-  configureLocalProxy(env.NEON_WS_PROXY, env.DATABASE_URL);
+  configureNeon(env);
   const pool = new Pool({ connectionString: env.DATABASE_URL, connectionTimeoutMillis: 5_000 });
   // The driver reports a dead bridge or server as a bare "Network connection lost."; keep the pool
   // from throwing an unhandled error event and let the failed query carry the error.

@@ -11,6 +11,8 @@
 // at-least-once retries make it exactly-once in effect; memory per message is two pages whatever the
 // number of guesses. A failure retries the message with backoff and, after max_retries, parks it in the
 // dead-letter queue: the events pipeline never waits for any of it.
+
+import type { PoolClient } from "@neondatabase/serverless";
 import { z } from "zod";
 import type { GameScore, Scoring } from "../../shared/games/scoring";
 import type { MatchEvent } from "../../shared/sports/sport";
@@ -306,9 +308,9 @@ async function settleRange(job: PageJob, env: Env): Promise<void> {
     const err = await redisWrite;
     if (err) throw err;
   };
-  const outcome = await withPostgres(env, async ({ pool }): Promise<"superseded" | "more" | "last"> => {
+  const scorePages = async (session: PoolClient): Promise<"superseded" | "more" | "last"> => {
     for (;;) {
-      const page = await timed("postgres", () => scorePage(pool, target, cursor, limit, job.upTo ?? null));
+      const page = await timed("postgres", () => scorePage(session, target, cursor, limit, job.upTo ?? null));
       if (!page.current) return "superseded";
       await redisDone();
       if (page.totals.length > 0)
@@ -324,6 +326,16 @@ async function settleRange(job: PageJob, env: Env): Promise<void> {
       cursor = page.lastFanId!;
       if (pages >= (job.maxPages ?? Number.POSITIVE_INFINITY) || performance.now() - started > MESSAGE_BUDGET_MS)
         return "more";
+    }
+  };
+  // One session for the message's pages: each page's statement and its 5,000 totals go over the wire
+  // protocol, not as one HTTP request each (the one-shot path, which the proxy has to translate).
+  const outcome = await withPostgres(env, async ({ pool }) => {
+    const session = await pool.connect();
+    try {
+      return await scorePages(session);
+    } finally {
+      session.release();
     }
   });
   await redisDone();

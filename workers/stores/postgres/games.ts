@@ -1,7 +1,7 @@
 // Postgres access of the prediction game: games and their matches, fans' guesses, settlement pages and
 // fans' totals. Postgres is the truth; the Redis leaderboard (workers/games/leaderboard.ts) mirrors
 // fan_totals. Every statement takes bound parameters; a settlement page is one statement (atomic).
-import type { Pool } from "@neondatabase/serverless";
+import type { Pool, PoolClient } from "@neondatabase/serverless";
 import type { GameScore, Guess, Scoring } from "../../../shared/games/scoring";
 
 export interface GameRow {
@@ -240,7 +240,7 @@ export interface PageResult {
  * as they stand), so a retry whose first attempt committed but never reached Redis writes them.
  */
 export async function scorePage(
-  pool: Pool,
+  pool: Pool | PoolClient,
   job: SettlementTarget,
   cursor: string,
   limit: number,
