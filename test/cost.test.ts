@@ -2,22 +2,32 @@
 // prices. Counted, not estimated: Upstash commands at the local REST bridge (every command it forwards),
 // Durable Object SQLite rows from the cursors (the room's `sqlRowCounts`), queue messages and 64 KB
 // operations from the packing the edge does. A change that adds a command per request, a row written per
-// event or a queue operation fails here.
+// event or a queue operation fails here. The game's board reads are pinned too: one command each.
 import { createExecutionContext, createMessageBatch, env, getQueueResult, SELF } from "cloudflare:test";
-import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import type { MatchEvent } from "../shared/sports/sport";
-import { hashApiKey } from "../workers/api/api-keys";
-import { withPostgres } from "../workers/clients/postgres";
-import { apiClients } from "../workers/clients/postgres-schema";
+import { encodeCursor } from "../workers/api/pagination";
 import { openRedis } from "../workers/clients/redis";
 import { consumeEvents } from "../workers/consumer/consume-events";
 import type { Env } from "../workers/env";
+import { openLeaderboardRedis, writeTotals } from "../workers/games/leaderboard";
 import { acceptEvents } from "../workers/ingest/accept-events";
 import { forgetEventIds } from "../workers/ingest/dedup";
 import { packEvents, QUEUE_BILLING_UNIT_BYTES, toSendBatches } from "../workers/ingest/pack";
 import type { AnalyticsMessage, EventsMessage } from "../workers/queue/messages";
-import { BASE, createApiKey, eventually, footballEvent, getState, postEvents, uniqueMatchId } from "./fixtures";
+import { DEFAULT_TENANT } from "../workers/tenants/tenant";
+import {
+  awayFromWindowEdge,
+  BASE,
+  call,
+  clientIdOf,
+  createApiKey,
+  eventually,
+  footballEvent,
+  getState,
+  postEvents,
+  uniqueMatchId,
+} from "./fixtures";
 
 /** Commands the bridge forwarded that name `marker` (an API client's id) since the first ask. */
 async function commandsNaming(marker: string): Promise<number> {
@@ -26,14 +36,6 @@ async function commandsNaming(marker: string): Promise<number> {
   });
   expect(res.status).toBe(200);
   return ((await res.json()) as { marked: number }).marked;
-}
-
-async function clientIdOf(key: string): Promise<string> {
-  const hash = await hashApiKey(key, env.API_KEY_PEPPER);
-  const [row] = await withPostgres(env, ({ db }) =>
-    db.select({ id: apiClients.id }).from(apiClients).where(eq(apiClients.keyHash, hash)),
-  );
-  return row!.id;
 }
 
 const pass = (matchId: string, i: number, extra: Partial<MatchEvent> = {}) =>
@@ -57,6 +59,35 @@ describe("Upstash commands per ingest request", () => {
     const again = await postEvents(key, singles[4]);
     expect(await again.json()).toMatchObject({ status: "duplicate" });
     expect(await commandsNaming(clientId)).toBe(7);
+  });
+});
+
+describe("Upstash commands per board read", () => {
+  it("one per leaderboard page and per fan standing: the read budget rides in the board's script", async () => {
+    await awayFromWindowEdge();
+    const admin = await createApiKey(["admin"]);
+    const key = await createApiKey(["read"], "cost: board reads", { readPerMinute: 1_000 });
+    const clientId = await clientIdOf(key);
+    const matchId = uniqueMatchId("cost-board");
+    const match = await call(admin, "/v1/matches", { body: { id: matchId, sport: "football", startsAt: null } });
+    expect(match.status).toBe(201);
+    const created = await call(admin, "/v1/games", { body: { name: "cost: board", matchIds: [matchId] } });
+    const gameId = ((await created.json()) as { id: string }).id;
+    // The fan is named after the client, so that the board's read (its fanId, its cursor) and the budget's
+    // keys both name the marker: a budget taken by a command of its own counts twice per read.
+    await writeTotals(openLeaderboardRedis(env), { tenantId: DEFAULT_TENANT, gameId }, [
+      { fanId: clientId, points: 3, version: 1 },
+      { fanId: "zz-below", points: 1, version: 1 },
+    ]);
+    const page = `/v1/games/${gameId}/leaderboard?cursor=${encodeCursor({ fanId: clientId })}`;
+    const fan = `/v1/games/${gameId}/fans/${clientId}`;
+    // Once per Redis server each script is loaded (EVALSHA answers NOSCRIPT, then EVAL): not per request.
+    for (const path of [page, fan]) expect((await call(key, path)).status).toBe(200);
+    expect(await commandsNaming(clientId)).toBe(0);
+    for (let i = 0; i < 3; i++) expect((await call(key, page)).status).toBe(200);
+    expect(await commandsNaming(clientId)).toBe(3);
+    for (let i = 0; i < 3; i++) expect((await call(key, fan)).status).toBe(200);
+    expect(await commandsNaming(clientId)).toBe(6);
   });
 });
 

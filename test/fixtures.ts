@@ -1,6 +1,7 @@
 // Test fixtures that go through the same clients as the Worker: API keys in the real Postgres, rows in
 // the real ClickHouse, events built to contract v1.
 import { env, SELF } from "cloudflare:test";
+import { eq } from "drizzle-orm";
 import {
   type ConnectionState,
   type ConnectMatchOptions,
@@ -29,6 +30,25 @@ export async function createApiKey(
     db.insert(apiClients).values({ name, keyHash, keyPrefix: keyPrefix(key), scopes, ...limits }),
   );
   return key;
+}
+
+/**
+ * The rate limits' sliding window weighs the previous minute in: keep a test's requests inside one minute
+ * (a test of budgets should make them within the next few seconds).
+ */
+export async function awayFromWindowEdge(): Promise<void> {
+  const intoMinute = Date.now() % 60_000;
+  if (intoMinute > 57_000) await new Promise((r) => setTimeout(r, 60_000 - intoMinute + 100));
+}
+
+/** The id of the API client a key belongs to (as rate-limit keys and logs name it). */
+export async function clientIdOf(key: string): Promise<string> {
+  const hash = await hashApiKey(key, env.API_KEY_PEPPER);
+  const [row] = await withPostgres(env, ({ db }) =>
+    db.select({ id: apiClients.id }).from(apiClients).where(eq(apiClients.keyHash, hash)),
+  );
+  if (!row) throw new Error("no API client for this key");
+  return row.id;
 }
 
 /** A JSON call to the Worker: `body` is serialized, the key sent as a bearer token. */

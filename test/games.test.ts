@@ -13,14 +13,26 @@ import {
 } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { guessPoints } from "../shared/games/scoring";
+import { app } from "../workers/api/app";
 import { withPostgres } from "../workers/clients/postgres";
+import { openRedis, redisBreaker } from "../workers/clients/redis";
 import { consumeEvents } from "../workers/consumer/consume-events";
 import { deadLetterOf } from "../workers/consumer/dead-letter-queue";
 import type { Env } from "../workers/env";
 import { openLeaderboardRedis, readPage, writeTotals } from "../workers/games/leaderboard";
 import { consumeSettlement, type SettlementMessage } from "../workers/games/settlement";
 import type { EventsMessage } from "../workers/queue/messages";
-import { BASE, call, createApiKey, eventually, footballEvent, postEvents, uniqueMatchId } from "./fixtures";
+import {
+  awayFromWindowEdge,
+  BASE,
+  call,
+  clientIdOf,
+  createApiKey,
+  eventually,
+  footballEvent,
+  postEvents,
+  uniqueMatchId,
+} from "./fixtures";
 import { createTenant, tenantKey } from "./tenant-fixtures";
 
 const DEAD = "http://127.0.0.1:9"; // discard port: nothing listens
@@ -585,10 +597,161 @@ describe("the trigger and the leaderboard's write order", () => {
       { fanId: "008", points: 3, version: 1 },
     ]);
     const page = await readPage(redis, board, 10, null);
-    expect(page.entries).toEqual([
+    expect(page.allowed && page.value.entries).toEqual([
       { rank: 1, fanId: "007", points: 6 },
       { rank: 2, fanId: "008", points: 3 },
     ]);
+  });
+});
+
+describe("the read budget on board reads (taken inside the board's script)", () => {
+  const limits = (res: Response) => ({
+    limit: res.headers.get("x-ratelimit-limit"),
+    remaining: res.headers.get("x-ratelimit-remaining"),
+  });
+
+  /** A game whose board holds f1 (5), f2 (3), f3 (1), written straight to Redis. */
+  async function boardGame(label: string): Promise<{ gameId: string; matchId: string }> {
+    const matchId = await registerMatch(label);
+    const gameId = await createGame([matchId]);
+    await writeTotals(openLeaderboardRedis(env), { tenantId: "default", gameId }, [
+      { fanId: "f1", points: 5, version: 1 },
+      { fanId: "f2", points: 3, version: 1 },
+      { fanId: "f3", points: 1, version: 1 },
+    ]);
+    return { gameId, matchId };
+  }
+
+  async function expectRateLimited(res: Response, limit: number): Promise<void> {
+    const body = await res.text();
+    expect(res.status, body).toBe(429);
+    // The board's data stays out of a refused read.
+    expect(JSON.parse(body)).toEqual({
+      error: { code: "rate_limited", message: expect.stringMatching(`^over the read budget of ${limit} per minute`) },
+    });
+    expect(limits(res)).toEqual({ limit: String(limit), remaining: "0" });
+    const retryAfter = Number(res.headers.get("retry-after"));
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+    const reset = Number(res.headers.get("x-ratelimit-reset")) * 1000;
+    expect(reset).toBeGreaterThan(Date.now());
+    expect(reset).toBeLessThanOrEqual(Date.now() + 61_000);
+  }
+
+  it("sends X-RateLimit-* on leaderboard and fan reads, one unit each", async () => {
+    const { gameId } = await boardGame("g-rl-headers");
+    await awayFromWindowEdge();
+    const key = await createApiKey(["read"], "board reader", { readPerMinute: 10 });
+    const seen = [];
+    for (const path of ["leaderboard", "fans/f2", "leaderboard?limit=1", "fans/f1"]) {
+      const res = await call(key, `/v1/games/${gameId}/${path}`);
+      expect(res.status).toBe(200);
+      seen.push(limits(res));
+      const reset = Number(res.headers.get("x-ratelimit-reset")) * 1000;
+      expect(reset).toBeGreaterThan(Date.now());
+      expect(reset).toBeLessThanOrEqual(Date.now() + 61_000);
+    }
+    expect(seen.map((l) => l.remaining)).toEqual(["9", "8", "7", "6"]);
+    expect(new Set(seen.map((l) => l.limit))).toEqual(new Set(["10"]));
+  });
+
+  it("answers 429 rate_limited past the budget on the leaderboard and on a fan, and returns no board", async () => {
+    const { gameId } = await boardGame("g-rl-refused");
+    await awayFromWindowEdge();
+    for (const path of [`/v1/games/${gameId}/leaderboard`, `/v1/games/${gameId}/fans/f2`]) {
+      const key = await createApiKey(["read"], "small board reader", { readPerMinute: 2 });
+      expect(limits(await call(key, path))).toEqual({ limit: "2", remaining: "1" });
+      expect(limits(await call(key, path))).toEqual({ limit: "2", remaining: "0" });
+      // Refused by Redis (in the board's script), then by the isolate's memory of it: the same answer.
+      await expectRateLimited(await call(key, path), 2);
+      await expectRateLimited(await call(key, path), 2);
+    }
+  });
+
+  it("shares one window with the other read routes: @upstash/ratelimit's keys, spent either way", async () => {
+    const { gameId, matchId } = await boardGame("g-rl-shared");
+    await awayFromWindowEdge();
+    // Other reads (through @upstash/ratelimit) first: the board's script sees what they spent.
+    const first = await createApiKey(["read"], "other reads first", { readPerMinute: 3 });
+    expect(limits(await call(first, `/v1/games/${gameId}`))).toEqual({ limit: "3", remaining: "2" });
+    expect(limits(await call(first, `/v1/games/${gameId}/matches/${matchId}/settlement`))).toMatchObject({
+      remaining: "1",
+    });
+    expect(limits(await call(first, `/v1/games/${gameId}/leaderboard`))).toMatchObject({ remaining: "0" });
+    await expectRateLimited(await call(first, `/v1/games/${gameId}/fans/f1`), 3);
+
+    // Board reads first: @upstash/ratelimit sees what the script spent, under the same key.
+    const second = await createApiKey(["read"], "board reads first", { readPerMinute: 3 });
+    expect(limits(await call(second, `/v1/games/${gameId}/leaderboard`))).toMatchObject({ remaining: "2" });
+    expect(limits(await call(second, `/v1/games/${gameId}/fans/f3`))).toMatchObject({ remaining: "1" });
+    const window = Math.floor(Date.now() / 60_000);
+    const counter = await openRedis(env).get<number>(`mp:rl:read:${await clientIdOf(second)}:${window}`);
+    expect(Number(counter)).toBe(2);
+    expect(limits(await call(second, `/v1/games/${gameId}`))).toMatchObject({ remaining: "0" });
+    await expectRateLimited(await call(second, `/v1/teams?limit=1`), 3);
+  });
+
+  it("weighs the previous minute in as @upstash/ratelimit does", async () => {
+    const { gameId } = await boardGame("g-rl-previous");
+    await awayFromWindowEdge();
+    const key = await createApiKey(["read"], "busy last minute", { readPerMinute: 100 });
+    const window = Math.floor(Date.now() / 60_000);
+    await openRedis(env).set(`mp:rl:read:${await clientIdOf(key)}:${window - 1}`, 60, { px: 180_000 });
+    /** What is left after `spent` this minute, by the sliding window's arithmetic at either end of a call. */
+    const left = (spent: number, from: number, to: number) =>
+      [from, to].map((t) => String(100 - Math.floor((1 - (t % 60_000) / 60_000) * 60) - spent));
+    for (const [path, spent] of [
+      ["leaderboard", 1],
+      ["", 2],
+      ["fans/f1", 3],
+    ] as const) {
+      const from = Date.now();
+      const res = await call(key, `/v1/games/${gameId}${path ? `/${path}` : ""}`);
+      expect(res.status).toBe(200);
+      expect(left(spent, from, Date.now())).toContain(res.headers.get("x-ratelimit-remaining"));
+    }
+  });
+
+  it("spends the unit of a board read refused before its script ran (a bad cursor), and 429 comes first", async () => {
+    const { gameId } = await boardGame("g-rl-400");
+    await awayFromWindowEdge();
+    const key = await createApiKey(["read"], "bad cursors", { readPerMinute: 2 });
+    const badCursor = `/v1/games/${gameId}/leaderboard?cursor=not-a-cursor`;
+    const bad = await call(key, badCursor);
+    expect(bad.status).toBe(400);
+    expect(limits(bad)).toEqual({ limit: "2", remaining: "1" });
+    const badGame = await call(key, "/v1/games/not-a-uuid/fans/f1");
+    expect(badGame.status).toBe(400);
+    expect(limits(badGame)).toEqual({ limit: "2", remaining: "0" });
+    await expectRateLimited(await call(key, badCursor), 2);
+    await expectRateLimited(await call(key, `/v1/games/${gameId}/leaderboard`), 2);
+  });
+
+  it("reads unmetered (fail open) but answers 503 while Redis cannot be asked", async () => {
+    const { gameId } = await boardGame("g-rl-down");
+    const key = await createApiKey(["read"], "during a Redis outage", { readPerMinute: 1 });
+    // An endpoint of its own, so that its breaker is closed when the test starts.
+    const dead = `${DEAD}/board-reads`;
+    const noRedis = { ...env, UPSTASH_REDIS_REST_URL: dead } as Env;
+    const failOpen = async () => {
+      const text = await (await SELF.fetch(`${BASE}/metrics`)).text();
+      return Number(/^matchpulse_rate_limit_fail_open_total\{budget="read"\} (\d+)$/m.exec(text)?.[1] ?? 0);
+    };
+    const before = await failOpen();
+    // The first read finds Redis gone and opens the breaker: the next ones do not ask for a budget.
+    expect(redisBreaker.isOpen(dead)).toBe(false);
+    for (const path of ["leaderboard", "fans/f1", "leaderboard"]) {
+      const res = await app.request(
+        `${BASE}/v1/games/${gameId}/${path}`,
+        { headers: { authorization: `Bearer ${key}` } },
+        noRedis,
+      );
+      expect(res.status).toBe(503);
+      expect(await res.json()).toMatchObject({ error: { code: "dependency_unavailable" } });
+      expect(res.headers.get("x-ratelimit-limit")).toBeNull();
+      expect(redisBreaker.isOpen(dead)).toBe(true);
+    }
+    expect(await failOpen()).toBeGreaterThanOrEqual(before + 3);
   });
 });
 

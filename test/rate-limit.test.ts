@@ -4,15 +4,9 @@ import { env, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { app } from "../workers/api/app";
 import type { Env } from "../workers/env";
-import { BASE, call, createApiKey, footballEvent, postEvents, uniqueMatchId } from "./fixtures";
+import { awayFromWindowEdge, BASE, call, createApiKey, footballEvent, postEvents, uniqueMatchId } from "./fixtures";
 
 const DEAD = "http://127.0.0.1:9";
-
-/** The sliding window weighs the previous minute in: keep a test's requests inside one minute. */
-async function awayFromWindowEdge(): Promise<void> {
-  const intoMinute = Date.now() % 60_000;
-  if (intoMinute > 57_000) await new Promise((r) => setTimeout(r, 60_000 - intoMinute + 100));
-}
 
 const limits = (res: Response) => ({
   limit: res.headers.get("x-ratelimit-limit"),

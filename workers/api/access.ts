@@ -5,10 +5,15 @@ import { every } from "hono/combine";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "./app-env";
 import { checkViewerToken, requireScope, VIEWER_TOKEN_PARAM } from "./auth";
-import { requestBudget } from "./rate-limit";
+import { requestBudget, requestBudgetInRoute } from "./rate-limit";
 
 /** Reads of metadata and analytics: scope read or admin, one unit of the request budget. */
 export const readAccess: MiddlewareHandler<AppEnv>[] = [requireScope(["read", "admin"]), requestBudget];
+/**
+ * readAccess for reads that spend their unit inside their own Redis command (owedReadBudget: the game's
+ * board reads), so that the budget costs no round trip of its own.
+ */
+export const readAccessInRoute: MiddlewareHandler<AppEnv>[] = [requireScope(["read", "admin"]), requestBudgetInRoute];
 
 const keyLiveAccess = every(requireScope("read", { allowQueryToken: true }), requestBudget);
 

@@ -23,6 +23,9 @@ export interface ApiClient {
 /** Hono's environment for every route: bindings plus what middleware puts on the context. */
 export interface AppEnv {
   Bindings: Env;
-  /** `viewer`: the request came with a viewer token of `client` (not with its API key). */
-  Variables: { requestId: string; client: ApiClient; viewer?: boolean };
+  /**
+   * `viewer`: the request came with a viewer token of `client` (not with its API key). `readBudgetOwed`:
+   * the route is yet to spend the request's unit of the read budget in its own command (rate-limit.ts).
+   */
+  Variables: { requestId: string; client: ApiClient; viewer?: boolean; readBudgetOwed?: boolean };
 }

@@ -4,10 +4,12 @@
 // newer one when several matches settle at once), and a small meta hash. Keys carry the game's tenant
 // (the default tenant keeps the bare game id), so a read names the caller's tenant and another
 // tenant's game reads as an empty board. Writes and reads are Lua scripts over bounded inputs
-// (≤ WRITE_CHUNK fans, ≤ 100 entries), one round trip each, none long.
+// (≤ WRITE_CHUNK fans, ≤ 100 entries), one round trip each, none long; a read takes the client's read
+// budget in the same script (runMetered), so it costs no round trip of its own.
 import { Redis } from "@upstash/redis/cloudflare";
 import { pointsOfBoardScore, rankEntries } from "../../shared/games/scoring";
 import { runScript } from "../clients/redis";
+import { type Metered, mapMetered, type RateBudget, runMetered } from "../clients/sliding-window";
 import type { Env } from "../env";
 import type { FanTotal } from "../stores/postgres/games";
 import { DEFAULT_TENANT } from "../tenants/tenant";
@@ -171,13 +173,19 @@ export interface BoardPage {
   updatedAt: string | null;
 }
 
+/** A page of the board, behind `budget` when there is one (refused: nothing read). */
 export async function readPage(
   redis: Redis,
   board: BoardRef,
   limit: number,
   cursor: string | null,
-): Promise<BoardPage> {
-  const reply = await runScript(redis, PAGE_SCRIPT, [boardKey(board), metaKey(board)], [String(limit), cursor ?? ""]);
+  budget: RateBudget | null = null,
+): Promise<Metered<BoardPage>> {
+  const keys = [boardKey(board), metaKey(board)];
+  return mapMetered(await runMetered(redis, PAGE_SCRIPT, keys, [String(limit), cursor ?? ""], budget), pageOf);
+}
+
+function pageOf(reply: unknown): BoardPage {
   const [start, better, fans, page, meta] = reply as [number, number, number, unknown, unknown];
   const [settled, updatedAt] = Array.isArray(meta) ? meta : [null, null];
   const entries = entriesOf(page);
@@ -197,14 +205,20 @@ export interface FanStanding {
   around: BoardEntry[];
 }
 
-export async function readFan(redis: Redis, board: BoardRef, fanId: string, side = 2): Promise<FanStanding | null> {
-  const reply = (await runScript(redis, FAN_SCRIPT, [boardKey(board)], [fanId, String(side)])) as [
-    number,
-    number,
-    number,
-    number,
-    unknown,
-  ];
+/** A fan's standing (null: not on the board), behind `budget` when there is one (refused: nothing read). */
+export async function readFan(
+  redis: Redis,
+  board: BoardRef,
+  fanId: string,
+  budget: RateBudget | null = null,
+  side = 2,
+): Promise<Metered<FanStanding | null>> {
+  const read = await runMetered(redis, FAN_SCRIPT, [boardKey(board)], [fanId, String(side)], budget);
+  return mapMetered(read, (reply) => standingOf(reply, fanId));
+}
+
+function standingOf(value: unknown, fanId: string): FanStanding | null {
+  const reply = value as [number, number, number, number, unknown];
   if (Number(reply[0]) < 0) return null;
   const around = rankEntries(entriesOf(reply[4]), Number(reply[3]) + 1, Number(reply[2]));
   const me = around.find((e) => e.fanId === fanId)!;

@@ -16,14 +16,14 @@ import {
   parseGuess,
   provisionalPoints,
 } from "../../shared/games/scoring";
-import { adminAccess, readAccess } from "../api/access";
+import { adminAccess, readAccess, readAccessInRoute } from "../api/access";
 import type { AppEnv } from "../api/app-env";
 import { requireScope } from "../api/auth";
 import { ApiError, validationHook } from "../api/errors";
 import { bearerAuth, errors, json, rateLimitHeaders } from "../api/openapi";
 import { cursorQuery, decodeCursor, encodeCursor, nextCursorSchema } from "../api/pagination";
 import { entityId, matchIdParams } from "../api/params";
-import { enforceBudget } from "../api/rate-limit";
+import { enforceBudget, owedReadBudget } from "../api/rate-limit";
 import { describeDbError, withPostgres } from "../clients/postgres";
 import type { Env } from "../env";
 import { bodyKind, decodeBody } from "../ingest/parse-body";
@@ -182,7 +182,9 @@ const guessResultSchema = z
   })
   .meta({ id: "GuessResult" });
 
-const readers = () => readAccess;
+/** Scope read or admin; `budget: "in-command"`: the route spends the read unit in its own Redis command. */
+const readers = ({ budget }: { budget: "before" | "in-command" } = { budget: "before" }) =>
+  budget === "in-command" ? readAccessInRoute : readAccess;
 const admins = () => adminAccess;
 
 export const createGameRoute = createRoute({
@@ -280,7 +282,7 @@ export const leaderboardRoute = createRoute({
     "Settled points, descending; rank = 1 + the number of fans with strictly more points (ties share a rank); " +
     "within a tie, fanId ascending (byte order). Scope: read or admin.",
   security: bearerAuth,
-  middleware: readers(),
+  middleware: readers({ budget: "in-command" }),
   request: {
     params: gameIdParams,
     query: z.object({
@@ -307,7 +309,7 @@ export const fanRoute = createRoute({
   summary: "A fan's standing and guesses",
   description: "Rank and points (settled), the entries around the fan, and every guess. Scope: read or admin.",
   security: bearerAuth,
-  middleware: readers(),
+  middleware: readers({ budget: "in-command" }),
   request: { params: fanParams },
   responses: {
     200: { ...json(fanSchema, "The fan"), headers: rateLimitHeaders },
@@ -536,9 +538,9 @@ app.openapi(leaderboardRoute, async (c) => {
   const { gameId } = c.req.valid("param");
   const { limit, cursor } = c.req.valid("query");
   const after = decodeCursor(cursor, z.object({ fanId: z.string() }));
-  // Redis only: one script call; the board's keys name the caller's tenant.
-  const board = await withBoard(() =>
-    readPage(openLeaderboardRedis(c.env), boardOf(c, gameId), limit, after?.fanId ?? null),
+  // Redis only: one script call that also takes the read budget; the board's keys name the caller's tenant.
+  const board = await owedReadBudget(c).spend((budget) =>
+    withBoard(() => readPage(openLeaderboardRedis(c.env), boardOf(c, gameId), limit, after?.fanId ?? null, budget)),
   );
   if (!board.cursorKnown)
     throw new ApiError("invalid_request", "cursor does not name a fan on this leaderboard", {
@@ -574,14 +576,20 @@ async function liveScore(env: Env, tenantId: string, matchId: string): Promise<{
 app.openapi(fanRoute, async (c) => {
   const { gameId, fanId } = c.req.valid("param");
   const tenantId = tenantOf(c);
-  const [standing, guesses] = await Promise.all([
-    withBoard(() => readFan(openLeaderboardRedis(c.env), boardOf(c, gameId), fanId)),
-    withGameStore(c.env, async (pool) => {
-      const rows = await fanGuesses(pool, tenantId, gameId, fanId);
-      if (rows.length === 0 && !(await findGame(pool, tenantId, gameId))) throw notFound(gameId);
-      return rows;
-    }),
-  ]);
+  // A client this isolate knows is over budget gets its 429 here, before Postgres is asked.
+  const budget = owedReadBudget(c);
+  const standingRead = budget.spend((window) =>
+    withBoard(() => readFan(openLeaderboardRedis(c.env), boardOf(c, gameId), fanId, window)),
+  );
+  const guessesRead = withGameStore(c.env, async (pool) => {
+    const rows = await fanGuesses(pool, tenantId, gameId, fanId);
+    if (rows.length === 0 && !(await findGame(pool, tenantId, gameId))) throw notFound(gameId);
+    return rows;
+  });
+  guessesRead.catch(() => undefined); // awaited below, after the board's answer
+  // Side by side, but the board's answer first: over budget is 429 whatever the game store says.
+  const standing = await standingRead;
+  const guesses = await guessesRead;
   const game = guesses.some((g) => g.status === "locked")
     ? await withGameStore(c.env, (pool) => findGame(pool, tenantId, gameId))
     : null;

@@ -8,7 +8,7 @@ import { type ContractIssue, parseEvent } from "../../shared/contract/event";
 import type { MatchEvent } from "../../shared/sports/sport";
 import type { ApiClient } from "../api/app-env";
 import { ApiError } from "../api/errors";
-import { budgetOf, RATE_LIMIT_WINDOW_MS, type RateDecision, rateLimitedError } from "../api/rate-limit";
+import { budgetOf, RATE_LIMIT_WINDOW_MS, type RateDecision, rateBudgetOf, rateLimitedError } from "../api/rate-limit";
 import { openRedis, redisBreaker } from "../clients/redis";
 import { numberVar } from "../config";
 import type { Env } from "../env";
@@ -161,15 +161,7 @@ async function admitAtEdge(
       openRedis(env),
       env.UPSTASH_REDIS_REST_URL,
       ids,
-      budget
-        ? {
-            prefix: "mp:rl:ingest",
-            identifier: budget.client.id,
-            limit,
-            cost: Math.max(1, budget.cost),
-            windowMs: RATE_LIMIT_WINDOW_MS,
-          }
-        : null,
+      budget ? rateBudgetOf(budget.client, "ingest", budget.cost) : null,
       now,
       scope,
     );

@@ -1,6 +1,7 @@
 // Edge admission of an ingest request in ONE Redis command (Upstash bills per command): a Lua script that
 // (1) confirms the ids this isolate's earlier requests enqueued, (2) takes the client's ingest budget
-// (a sliding one-minute window, the same keys and arithmetic as @upstash/ratelimit's slidingWindow),
+// (a sliding one-minute window, the same keys and arithmetic as @upstash/ratelimit's slidingWindow:
+// workers/clients/sliding-window.ts),
 // (3) takes the tenant's events of the UTC day (its eventsPerDay quota: the request's new ids, those not
 // confirmed duplicates), and (4) claims this request's ids as pending. Ids are remembered per tenant:
 // another tenant sending the same eventId neither hides an event nor learns that it was sent.
@@ -17,6 +18,7 @@
 //   `releaseEventIds` drops our pending claims (a command only on that failure path).
 import type { Redis } from "@upstash/redis/cloudflare";
 import { runScript } from "../clients/redis";
+import { type RateBudget, SLIDING_WINDOW_LUA, windowAt } from "../clients/sliding-window";
 import { DEFAULT_TENANT } from "../tenants/tenant";
 
 /** The dedup key of an event id in its tenant (the default tenant keeps the keys it had before tenants). */
@@ -40,7 +42,7 @@ export type Claim = "claimed" | "pending" | "duplicate";
 // Reply: {1, rate budget remaining, claim per id (1 claimed, 0 duplicate, 2 pending)…}, or refused:
 // {0, rate budget remaining} or {2 (the day quota), quota remaining, rate budget remaining}; a refused
 // request claims and spends nothing. Refused whole, so a smaller batch that fits still goes through.
-export const ADMIT_SCRIPT = `local nConfirm = tonumber(ARGV[3])
+export const ADMIT_SCRIPT = `${SLIDING_WINDOW_LUA}local nConfirm = tonumber(ARGV[3])
 local metered = ARGV[4] == '1'
 local quota = ARGV[9] == '1'
 local first = 1
@@ -56,9 +58,7 @@ local rateLeft = 0
 if metered then
   local limit, now, window = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
   cost = tonumber(ARGV[8])
-  local current = tonumber(redis.call('GET', KEYS[1]) or '0')
-  local previous = tonumber(redis.call('GET', KEYS[2]) or '0')
-  used = math.floor((1 - (now % window) / window) * previous) + current
+  used = windowUsed(KEYS[1], KEYS[2], now, window)
   if used + cost > limit then return {0, math.max(0, limit - used)} end
   out[2] = math.max(0, limit - used - cost)
   rateLeft = math.max(0, limit - used)
@@ -76,7 +76,7 @@ if quota then
   end
 end
 if metered then
-  if redis.call('INCRBY', KEYS[1], cost) == cost then redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[7]) * 2 + 1000) end
+  windowSpend(KEYS[1], cost, tonumber(ARGV[7]))
 end
 for i = first + nConfirm, #KEYS do
   if redis.call('SET', KEYS[i], 'p', 'NX', 'EX', ARGV[1]) then out[#out + 1] = 1
@@ -149,15 +149,6 @@ export function unconfirmedCount(endpoint: string): number {
   return unconfirmed.get(endpoint)?.length ?? 0;
 }
 
-export interface RateBudget {
-  /** The sliding window's counter key prefix and client, e.g. mp:rl:ingest + client id. */
-  prefix: string;
-  identifier: string;
-  limit: number;
-  cost: number;
-  windowMs: number;
-}
-
 /** The tenant whose ids are claimed, and its events-per-day quota (null: unlimited). */
 export interface AdmissionScope {
   tenantId: string;
@@ -190,9 +181,9 @@ export async function admit(
   const keys: string[] = [];
   let resetMs = 0;
   if (budget) {
-    const window = Math.floor(now / budget.windowMs);
-    keys.push(`${budget.prefix}:${budget.identifier}:${window}`, `${budget.prefix}:${budget.identifier}:${window - 1}`);
-    resetMs = (window + 1) * budget.windowMs;
+    const window = windowAt(budget, now);
+    keys.push(...window.keys);
+    resetMs = window.resetMs;
   }
   const quota = scope.eventsPerDay;
   if (quota !== null) keys.push(dayQuotaKey(scope.tenantId, now));
