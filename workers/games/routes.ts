@@ -44,6 +44,7 @@ import {
 import { matchOwner } from "../tenants/match-owner";
 import { roomName } from "../tenants/tenant";
 import { type BoardRef, openLeaderboardRedis, readFan, readPage } from "./leaderboard";
+import { liveScore } from "./live-score";
 import { requestSettlement } from "./settlement";
 
 /** 10,000 guesses of ~100 bytes each, with room to spare. */
@@ -563,16 +564,6 @@ app.openapi(leaderboardRoute, async (c) => {
   );
 });
 
-/** The live score of a tenant's match from its room, or null (no events yet, or the room unreachable). */
-async function liveScore(env: Env, tenantId: string, matchId: string): Promise<{ home: number; away: number } | null> {
-  try {
-    const view = await env.MATCH_ROOM.get(env.MATCH_ROOM.idFromName(roomName(tenantId, matchId))).getState();
-    return view ? { home: view.state.score[0] ?? 0, away: view.state.score[1] ?? 0 } : null;
-  } catch {
-    return null;
-  }
-}
-
 app.openapi(fanRoute, async (c) => {
   const { gameId, fanId } = c.req.valid("param");
   const tenantId = tenantOf(c);
@@ -582,22 +573,19 @@ app.openapi(fanRoute, async (c) => {
     withBoard(() => readFan(openLeaderboardRedis(c.env), boardOf(c, gameId), fanId, window)),
   );
   const guessesRead = withGameStore(c.env, async (pool) => {
-    const rows = await fanGuesses(pool, tenantId, gameId, fanId);
-    if (rows.length === 0 && !(await findGame(pool, tenantId, gameId))) throw notFound(gameId);
-    return rows;
+    const found = await fanGuesses(pool, tenantId, gameId, fanId);
+    if (!found) throw notFound(gameId);
+    return found;
   });
   guessesRead.catch(() => undefined); // awaited below, after the board's answer
   // Side by side, but the board's answer first: over budget is 429 whatever the game store says.
   const standing = await standingRead;
-  const guesses = await guessesRead;
-  const game = guesses.some((g) => g.status === "locked")
-    ? await withGameStore(c.env, (pool) => findGame(pool, tenantId, gameId))
-    : null;
+  const { scoring, guesses } = await guessesRead;
   const withProvisional = await Promise.all(
     guesses.map(async (g) => {
-      if (g.status !== "locked" || !game) return g;
+      if (g.status !== "locked") return g;
       const score = await liveScore(c.env, tenantId, g.matchId);
-      return score ? { ...g, provisionalPoints: guessPoints(g, score, game.scoring) } : g;
+      return score ? { ...g, provisionalPoints: guessPoints(g, score, scoring) } : g;
     }),
   );
   return c.json(

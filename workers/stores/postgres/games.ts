@@ -410,10 +410,18 @@ export interface FanGuessRow {
   status: "open" | "locked" | "settling" | "settled";
 }
 
-/** A fan's guesses in the tenant's game (at most one per match of the game). */
-export async function fanGuesses(pool: Pool, tenantId: string, gameId: string, fanId: string): Promise<FanGuessRow[]> {
+/** A fan's guesses in the tenant's game and the game's scoring: one statement, null for an unknown game. */
+export async function fanGuesses(
+  pool: Pool,
+  tenantId: string,
+  gameId: string,
+  fanId: string,
+): Promise<{ scoring: Scoring; guesses: FanGuessRow[] } | null> {
+  if (!isGameId(gameId)) return null;
   const { rows } = await pool.query<{
-    match_id: string;
+    exact_points: number;
+    outcome_points: number;
+    match_id: string | null;
     home: number;
     away: number;
     points: number | null;
@@ -421,17 +429,34 @@ export async function fanGuesses(pool: Pool, tenantId: string, gameId: string, f
     status: string;
     open: boolean;
   }>(
-    `SELECT g.match_id, g.home, g.away, g.points, g.scored_revision, gm.status, (${OPEN_SQL}) AS open
-     FROM guesses g JOIN game_matches gm ON gm.game_id = g.game_id AND gm.match_id = g.match_id
-     JOIN games ga ON ga.id = g.game_id AND ga.tenant_id = $3 ${matchJoin("g.match_id", "$3")}
-     WHERE g.game_id = $1 AND g.fan_id = $2 ORDER BY g.match_id LIMIT 1000`,
+    `SELECT ga.exact_points, ga.outcome_points, f.* FROM games ga
+     LEFT JOIN LATERAL (
+       SELECT g.match_id, g.home, g.away, g.points, g.scored_revision, gm.status, (${OPEN_SQL}) AS open
+       FROM guesses g JOIN game_matches gm ON gm.game_id = g.game_id AND gm.match_id = g.match_id
+       ${matchJoin("g.match_id", "$3")}
+       WHERE g.game_id = ga.id AND g.fan_id = $2 ORDER BY g.match_id LIMIT 1000
+     ) f ON true
+     WHERE ga.id = $1 AND ga.tenant_id = $3`,
     [gameId, fanId, tenantId],
   );
-  return rows.map((r) => ({
-    matchId: r.match_id,
-    home: r.home,
-    away: r.away,
-    points: r.scored_revision > 0 ? r.points : null,
-    status: r.status === "settling" || r.status === "settled" ? r.status : r.open ? "open" : "locked",
-  }));
+  if (rows.length === 0) return null;
+  const scoring = { exact: rows[0]!.exact_points, outcome: rows[0]!.outcome_points };
+  const guesses = rows.flatMap((r) =>
+    r.match_id === null
+      ? []
+      : [
+          {
+            matchId: r.match_id,
+            home: r.home,
+            away: r.away,
+            points: r.scored_revision > 0 ? r.points : null,
+            status: (r.status === "settling" || r.status === "settled"
+              ? r.status
+              : r.open
+                ? "open"
+                : "locked") as FanGuessRow["status"],
+          },
+        ],
+  );
+  return { scoring, guesses };
 }
