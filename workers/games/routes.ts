@@ -42,7 +42,6 @@ import {
   upsertGuesses,
 } from "../stores/postgres/games";
 import { matchOwner } from "../tenants/match-owner";
-import { roomName } from "../tenants/tenant";
 import { type BoardRef, openLeaderboardRedis, readFan, readPage } from "./leaderboard";
 import { liveScore } from "./live-score";
 import { requestSettlement } from "./settlement";
