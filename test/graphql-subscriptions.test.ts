@@ -2,11 +2,11 @@
 // (subprotocol echoed, credentials as /live, another tenant's match as missing as a nonexistent one), and
 // payloads equal to the plain socket's frames for the same events, a `since` resume, a correction, and
 // one execution per distinct subscription per broadcast.
-import { env, evictDurableObject, runInDurableObject } from "cloudflare:test";
+import { env, evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { MessageType, stringifyMessage } from "graphql-ws";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { ServerFrame } from "../shared/contract/live-protocol";
-import type { GraphqlSockets } from "../workers/graphql/room-sockets";
+import { CONNECTION_INIT_TIMEOUT_MS, type GraphqlSockets } from "../workers/graphql/room-sockets";
 import type { MatchRoom } from "../workers/match-room/match-room";
 import { createApiKey, eventually, footballEvent, getState, openLive, postEvents, uniqueMatchId } from "./fixtures";
 import { connect, otherTenantKey, upgrade } from "./graphql-fixtures";
@@ -229,5 +229,37 @@ describe("GraphQL subscriptions", () => {
       }),
     );
     await eventually(async () => code === 4401);
+  });
+
+  it("close a socket that sends no connection_init in time (4408), and keep one that did", async () => {
+    const matchId = await startedMatch("gql-init-timeout");
+    const open = async (init: boolean) => {
+      const ws = (await upgrade(matchId, readKey)).webSocket;
+      if (!ws) throw new Error("no WebSocket");
+      const seen = { code: 0, acked: false };
+      ws.addEventListener("close", (e) => {
+        seen.code = e.code;
+      });
+      ws.addEventListener("message", (e) => {
+        if (String(e.data).includes(MessageType.ConnectionAck)) seen.acked = true;
+      });
+      ws.accept();
+      if (init) ws.send(stringifyMessage({ type: MessageType.ConnectionInit }));
+      return seen;
+    };
+    const openedAt = Date.now();
+    const silent = await open(false);
+    const polite = await open(true);
+    await eventually(async () => polite.acked);
+    const room = env.MATCH_ROOM.get(env.MATCH_ROOM.idFromName(matchId));
+    // The alarm is set for the handshake's deadline, not the next key check (5 s).
+    const alarm = await runInDurableObject(room, (_: MatchRoom, state) => state.storage.getAlarm());
+    expect(alarm).not.toBeNull();
+    expect(alarm!).toBeLessThanOrEqual(Date.now() + CONNECTION_INIT_TIMEOUT_MS);
+    expect(alarm!).toBeGreaterThanOrEqual(openedAt + CONNECTION_INIT_TIMEOUT_MS);
+    await new Promise((r) => setTimeout(r, Math.max(0, alarm! - Date.now()) + 50));
+    await runDurableObjectAlarm(room);
+    await eventually(async () => silent.code === 4408);
+    expect(polite.code).toBe(0);
   });
 });

@@ -32,6 +32,11 @@ export { GRAPHQL_TRANSPORT_WS_PROTOCOL };
 /** Subscriptions one socket may hold, and the most text they may take (an attachment holds 16 KB). */
 export const MAX_SUBSCRIPTIONS_PER_SOCKET = 10;
 export const MAX_SUBSCRIPTIONS_CHARS = 12_000;
+/**
+ * graphql-ws's connectionInitWaitTimeout (its server's default): a socket that has not sent connection_init
+ * by then is closed with 4408, so an idle handshake cannot hold a socket and its lease.
+ */
+export const CONNECTION_INIT_TIMEOUT_MS = 3_000;
 /** Parsed and validated documents kept per room (re-parsed from the attachment after hibernation). */
 const MAX_PREPARED = 500;
 
@@ -47,6 +52,8 @@ interface Subscription {
 export interface GraphqlSocketState {
   /** connection_init received and acknowledged. */
   ready: boolean;
+  /** When the socket was accepted (absent on sockets accepted before the init timeout existed). */
+  openedAt?: number;
   subscriptions: Record<string, Subscription>;
 }
 
@@ -99,7 +106,12 @@ export class GraphqlSockets implements FrameSink {
     this.registry.accept(
       this.ctx,
       server,
-      { clientId, acked: null, ...(lease ? { lease } : {}), graphql: { ready: false, subscriptions: {} } },
+      {
+        clientId,
+        acked: null,
+        ...(lease ? { lease } : {}),
+        graphql: { ready: false, openedAt: Date.now(), subscriptions: {} },
+      },
       counted,
       [GRAPHQL_SOCKET_TAG],
     );
@@ -108,6 +120,31 @@ export class GraphqlSockets implements FrameSink {
       webSocket: client,
       headers: { "sec-websocket-protocol": GRAPHQL_TRANSPORT_WS_PROTOCOL },
     });
+  }
+
+  /**
+   * The sockets still without connection_init past CONNECTION_INIT_TIMEOUT_MS (for the caller to close with
+   * closeUninitialised), and the next such deadline, for the object's alarm.
+   */
+  awaitingInit(now = Date.now()): { expired: WebSocket[]; next: number | null } {
+    const expired: WebSocket[] = [];
+    let next: number | null = null;
+    for (const ws of this.ctx.getWebSockets(GRAPHQL_SOCKET_TAG)) {
+      const graphql = this.registry.state(ws).graphql;
+      if (!graphql || graphql.ready || graphql.openedAt === undefined) continue;
+      const due = graphql.openedAt + CONNECTION_INIT_TIMEOUT_MS;
+      if (due <= now) expired.push(ws);
+      else next = next === null ? due : Math.min(next, due);
+    }
+    return { expired, next };
+  }
+
+  /** Closes, with graphql-ws's 4408, the sockets that never sent connection_init; `forget` as on revocation. */
+  closeUninitialised(forget: (ws: WebSocket) => void, now = Date.now()): void {
+    for (const ws of this.awaitingInit(now).expired) {
+      forget(ws);
+      closeQuietly(ws, CloseCode.ConnectionInitialisationTimeout, "Connection initialisation timeout");
+    }
   }
 
   isGraphql(ws: WebSocket): boolean {

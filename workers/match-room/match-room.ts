@@ -219,6 +219,7 @@ export class MatchRoom extends DurableObject<Env> {
           await settleReleasedEnd(this.env, this.name ?? this.room.record.matchId, stateView(this.room.record));
       }
     }
+    this.graphql.closeUninitialised((ws) => this.sockets.forget(ws));
     const sockets = this.ctx.getWebSockets();
     if (sockets.length > 0) await this.checkAccess();
     if (sockets.length > 0 && this.leaseRenewal.due())
@@ -320,11 +321,15 @@ export class MatchRoom extends DurableObject<Env> {
     return numberVar(this.env.GAP_HOLD_MS, 2_000);
   }
 
-  /** One alarm serves both: the oldest held event's deadline, and the next key check while sockets are open. */
+  /**
+   * One alarm serves all three: the oldest held event's deadline, the next key check while sockets are
+   * open, and the next graphql-ws connection_init deadline.
+   */
   private async scheduleAlarm(): Promise<void> {
     const oldest = this.room ? this.store.oldestHeldAt() : null;
     let due = oldest === null ? Number.POSITIVE_INFINITY : oldest + this.gapHoldMs();
     if (this.ctx.getWebSockets().length > 0) due = Math.min(due, Date.now() + ACCESS_CHECK_MS);
+    due = Math.min(due, this.graphql.awaitingInit().next ?? Number.POSITIVE_INFINITY);
     if (due === Number.POSITIVE_INFINITY) return;
     const current = await this.ctx.storage.getAlarm();
     if (current === null || current > due) await this.ctx.storage.setAlarm(due);

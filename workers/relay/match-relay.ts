@@ -147,6 +147,7 @@ export class MatchRelay extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
+    this.graphql.closeUninitialised((ws) => this.forget(ws));
     if (this.ctx.getWebSockets().length > 0) await this.checkAccess();
     const sockets = this.ctx.getWebSockets();
     if (sockets.length > 0 && this.leaseRenewal.due())
@@ -294,7 +295,8 @@ export class MatchRelay extends DurableObject<Env> {
 
   private async scheduleAlarm(): Promise<void> {
     if (this.ctx.getWebSockets().length === 0) return;
-    const due = Date.now() + ACCESS_CHECK_MS;
+    // The next key check, or sooner a graphql-ws socket's connection_init deadline.
+    const due = Math.min(Date.now() + ACCESS_CHECK_MS, this.graphql.awaitingInit().next ?? Number.POSITIVE_INFINITY);
     const current = await this.ctx.storage.getAlarm();
     if (current === null || current > due) await this.ctx.storage.setAlarm(due);
   }
