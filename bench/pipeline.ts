@@ -323,11 +323,16 @@ export async function fanOut(t: BenchTarget, sockets: number, repeats = 3) {
   });
   if (refused > 0) console.log(`[bench] fan-out: ${refused} of ${sockets} sockets could not connect (${lastError})`);
   const times: number[] = [];
-  for (let r = 0; r < repeats; r++) {
-    times.push(await timeOneUpdate(t, matchId, r + 1, clients));
-    await new Promise((r) => setTimeout(r, 200));
+  // Closed whatever happens: a client left open reconnects forever, keeps the bench process alive after
+  // its results are written, and floods whatever listens on the port next.
+  try {
+    for (let r = 0; r < repeats; r++) {
+      times.push(await timeOneUpdate(t, matchId, r + 1, clients));
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  } finally {
+    for (const c of clients) c.close();
   }
-  for (const c of clients) c.close();
   return {
     sockets: clients.length,
     refused,

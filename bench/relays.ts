@@ -274,6 +274,8 @@ export async function benchRelays(
             return null;
           });
           if (!storm) {
+            // Closed, not only cut: a client left open reconnects forever and keeps the bench alive.
+            for (const c of f.clients) c.connection.close();
             for (const ws of openSockets) ws.terminate();
             break;
           }
