@@ -4,7 +4,7 @@
 // Another tenant's resource answers 404 (or exactly as an id nobody has: no existence leak); a shared match
 // is readable, never writable; a scope the route does not take is 403 whatever the resource.
 import { SELF } from "cloudflare:test";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { app } from "../workers/api/app";
 import { type Scope, scopes } from "../workers/api/app-env";
 import { BASE, call, createApiKey, eventually, footballEvent, postEvents, uniqueMatchId } from "./fixtures";
@@ -624,6 +624,17 @@ describe("the tenant isolation matrix", () => {
       return a.status === 200 && s.status === 200 && own.status === 200;
     }, 20_000);
   }, 90_000);
+
+  // The matrix's last requests leave work queued (settlements of its final scores, the analytics queue's
+  // 1 s batches) whose log lines, written after the file's environment closed, failed the whole run
+  // ("Closing rpc while onUserConsoleLog was pending"). Let it drain first.
+  afterAll(async () => {
+    await eventually(async () => {
+      const res = await call(w.adminB, `/v1/games/${w.gameB}/matches/${w.matchB}/settlement`);
+      return res.status === 200 && ((await res.json()) as { status: string }).status !== "settling";
+    }, 20_000);
+    await new Promise((r) => setTimeout(r, 2_500));
+  }, 30_000);
 
   it("has a row for every declared route, and none for a route the app does not declare", () => {
     expect(Object.keys(table).sort()).toEqual(declared);
