@@ -28,7 +28,6 @@ export function neonPool(env: Record<string, string | undefined>): Pool {
   neonConfig.webSocketConstructor = ws;
   // Without NEON_WS_PROXY (production: `npm run migrate` against Neon) the driver's defaults apply.
   configureNeon({ DATABASE_URL: databaseUrl, NEON_WS_PROXY: env.NEON_WS_PROXY ?? "" });
-  if (env.NEON_WS_PROXY) neonConfig.pipelineTLS = false;
   const pool = new Pool({ connectionString: databaseUrl });
   // An idle client whose socket drops (the stack stopping) must not crash the script.
   pool.on("error", () => {});

@@ -8,6 +8,7 @@ import { createMiddleware } from "hono/factory";
 import { type ViewerGrant, ViewerKeysError, verifyViewerToken, viewerKeySet } from "../auth/viewer-token";
 import { type Database, describeDbError, postgresBreaker, withPostgres } from "../clients/postgres";
 import type { Env } from "../env";
+import { rememberNewest } from "../isolate-cache";
 import { log } from "../observability/log";
 import { metrics } from "../observability/metrics";
 import { activeClientById, activeClientByKeyHash, activeClientsAmong } from "../stores/postgres/api-clients";
@@ -23,15 +24,9 @@ const RETRY_AFTER_S = "5";
 
 const cache = new Map<string, { client: ApiClient | null; fetchedAt: number }>();
 
-function remember(keyHash: string, client: ApiClient | null, now: number): void {
-  cache.delete(keyHash);
-  // Oldest first (insertion order): the keys in use stay, with their stale-if-error fallback.
-  for (const oldest of cache.keys()) {
-    if (cache.size < MAX_CACHED_KEYS) break;
-    cache.delete(oldest);
-  }
-  cache.set(keyHash, { client, fetchedAt: now });
-}
+// The keys in use stay, with their stale-if-error fallback.
+const remember = (keyHash: string, client: ApiClient | null, now: number) =>
+  rememberNewest(cache, keyHash, { client, fetchedAt: now }, MAX_CACHED_KEYS);
 
 /** The active client of a key hash: cached, from Postgres, or during an outage from the last good answer. */
 export function findClient(env: Env, keyHash: string, now = Date.now()): Promise<ApiClient | null> {

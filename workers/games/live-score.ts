@@ -3,6 +3,7 @@
 // call per isolate per second, not one per read (a fan with guesses on ten live matches would otherwise
 // wake ten rooms on every read). Only answers are kept, never a pending call: workerd does not let one
 // request wait on another's I/O.
+import { rememberNewest } from "../isolate-cache";
 import { roomName } from "../tenants/tenant";
 
 export const LIVE_SCORE_TTL_MS = 1_000;
@@ -38,12 +39,7 @@ export async function liveScore<Id>(
   } catch {
     score = null;
   }
-  remembered.delete(room);
-  // Oldest first (insertion order): the matches being read stay.
-  for (const oldest of remembered.keys()) {
-    if (remembered.size < MAX_REMEMBERED) break;
-    remembered.delete(oldest);
-  }
-  remembered.set(room, { at: now, score });
+  // The matches being read stay.
+  rememberNewest(remembered, room, { at: now, score }, MAX_REMEMBERED);
   return score;
 }

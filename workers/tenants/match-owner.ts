@@ -5,6 +5,7 @@ import type { AppEnv } from "../api/app-env";
 import { KEY_CACHE_TTL_MS, KEY_STALE_IF_ERROR_MS } from "../api/auth";
 import { describeDbError, postgresBreaker, withPostgres } from "../clients/postgres";
 import type { Env } from "../env";
+import { rememberNewest } from "../isolate-cache";
 import { log } from "../observability/log";
 import { metrics } from "../observability/metrics";
 import { readableMatchOwner } from "../stores/postgres/tenants";
@@ -19,14 +20,8 @@ const cache = new Map<string, { owner: string; fetchedAt: number }>();
 // Neither tenant ids nor match ids contain "/", so the key is unambiguous.
 const cacheKey = (tenantId: string, matchId: string) => `${tenantId}/${matchId}`;
 
-function remember(key: string, owner: string, now: number): void {
-  cache.delete(key);
-  for (const oldest of cache.keys()) {
-    if (cache.size < MAX_CACHED_OWNERS) break;
-    cache.delete(oldest);
-  }
-  cache.set(key, { owner, fetchedAt: now });
-}
+const remember = (key: string, owner: string, now: number) =>
+  rememberNewest(cache, key, { owner, fetchedAt: now }, MAX_CACHED_OWNERS);
 
 /**
  * The tenant owning the match `matchId` as the caller sees it: its own tenant's match. Reads may also
