@@ -10,6 +10,7 @@ import { migrate } from "../dev/migrate";
 import { DEFAULT_DEV_API_KEY, seedDevClient } from "../dev/seed";
 import { PROJECT_ROOT, portsFrom, startStack } from "../dev/stack";
 import { startWorker } from "../dev/stack/worker";
+import { buildPage } from "../web/build";
 import { benchGames, type GamesFigure, gamesRuns } from "./games";
 
 const arg = (name: string, fallback: string) =>
@@ -40,6 +41,7 @@ async function main(): Promise<void> {
   try {
     await migrate(stack.env);
     await seedDevClient(stack.env, DEFAULT_DEV_API_KEY);
+    await buildPage(); // wrangler.toml's [assets] directory must exist for the bundle (a fresh clone has none)
     const bundleDir = join(dataDir, "bundle");
     execSync(`"${process.execPath}" node_modules/wrangler/bin/wrangler.js deploy --dry-run --outdir "${bundleDir}"`, {
       cwd: PROJECT_ROOT,

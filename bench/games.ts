@@ -20,8 +20,8 @@ export interface GamesBenchOptions {
   /** Guesses per request (≤ 10,000). */
   batch?: number;
   concurrency?: number;
-  /** Concurrent readers during settlement. */
-  readers?: number;
+  /** Reads per second of each kind during settlement and before it (READS_PER_SECOND). */
+  readsPerSecond?: number;
   /** Redis port of the local stack (ioredis reads the board directly for the correctness check). */
   redisPort: number;
   label?: string;
@@ -54,7 +54,15 @@ const fanId = (i: number) => `fan-${String(i).padStart(7, "0")}`;
 const FINAL = { home: 2, away: 1 };
 const CORRECTED = { home: 1, away: 1 };
 /** How long the readers run before match_end, for the reads' latency without settlement. */
-const IDLE_READ_MS = 2_000;
+const IDLE_READ_MS = 5_000;
+/**
+ * Reads per second of each kind (a leaderboard page, a fan's rank, /health), started on a fixed
+ * schedule whatever the replies' latency (open loop, as fans' requests arrive), each timed from when it
+ * was due. A closed loop of readers is a saturation test instead: the faster the reads, the more of
+ * them, so its latency stays that of a saturated machine. Idle, this Worker served about 57 of each per
+ * second on this machine; 20 is a third of that.
+ */
+const READS_PER_SECOND = 20;
 
 /** The rule written out again, independently of shared/games/scoring.ts and of the SQL. */
 function expectedPoints(h: number, a: number, final: { home: number; away: number }): number {
@@ -183,24 +191,42 @@ export async function benchGames(t: BenchTarget, workerPid: number, opts: GamesB
   const idle = { leaderboard: [] as number[], fan: [] as number[], health: [] as number[] };
   let into = idle;
   let settling = true;
-  const timedGet = async (kind: keyof typeof latencies, path: string) => {
-    const started = performance.now();
+  const timedGet = async (kind: keyof typeof latencies, path: string, due: number) => {
     const res = await fetch(`${t.baseUrl}${path}`, { headers: { authorization: `Bearer ${t.apiKey}` } });
     await res.arrayBuffer();
     if (!res.ok) throw new Error(`GET ${path}: ${res.status}`);
-    into[kind].push(performance.now() - started);
+    into[kind].push(performance.now() - due);
   };
   const readerRng = seededRng(`games-bench-readers-${label}`);
-  const readLoop = async (until: () => boolean) => {
-    while (!until()) {
-      await timedGet("leaderboard", `/v1/games/${gameId}/leaderboard?limit=50`);
-      await timedGet("fan", `/v1/games/${gameId}/fans/${fanId(readerRng.int(0, opts.fans - 1))}`);
-      await timedGet("health", "/health");
+  const period = 1000 / (opts.readsPerSecond ?? READS_PER_SECOND);
+  const readAtRate = async (until: () => boolean) => {
+    const inFlight = new Set<Promise<void>>();
+    let failure: unknown;
+    const started = performance.now();
+    for (let i = 0; !until() && failure === undefined; i++) {
+      const due = started + i * period;
+      const wait = due - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      const fan = fanId(readerRng.int(0, opts.fans - 1));
+      const reads = Promise.all([
+        timedGet("leaderboard", `/v1/games/${gameId}/leaderboard?limit=50`, due),
+        timedGet("fan", `/v1/games/${gameId}/fans/${fan}`, due),
+        timedGet("health", "/health", due),
+      ]).then(
+        () => {},
+        (err: unknown) => {
+          failure ??= err;
+        },
+      );
+      inFlight.add(reads);
+      void reads.then(() => inFlight.delete(reads));
     }
+    await Promise.all(inFlight);
+    if (failure !== undefined) throw failure;
   };
   // The same reads with no settlement running first: what the read path costs on its own.
   const idleUntil = performance.now() + IDLE_READ_MS;
-  await Promise.all(Array.from({ length: opts.readers ?? 4 }, () => readLoop(() => performance.now() > idleUntil)));
+  await readAtRate(() => performance.now() > idleUntil);
   into = latencies;
   // Memory from here on: the reads' own warm-up is in the level before match_end, not in the growth.
   const rssBefore = treeRss(workerPid);
@@ -211,25 +237,29 @@ export async function benchGames(t: BenchTarget, workerPid: number, opts: GamesB
     rssPeak = Math.max(rssPeak, rss);
     rssSamples.push({ at: performance.now(), rss });
   }, 100);
-  const readers = Array.from({ length: opts.readers ?? 4 }, () => readLoop(() => !settling));
+  const readers = readAtRate(() => !settling);
   const metricsBefore = await settlementMetrics(t);
   const endedAt = performance.now();
-  await api(t, "/v1/events", { body: matchIds.map((id) => ev(id, "match_end", 5)) });
   const settledAfter: number[] = [];
   const pending = new Set(matchIds);
-  while (pending.size > 0) {
-    for (const id of [...pending]) {
-      const s = await api(t, `/v1/games/${gameId}/matches/${id}/settlement`);
-      if (s.status === "settled") {
-        pending.delete(id);
-        settledAfter.push(performance.now() - endedAt);
+  try {
+    await api(t, "/v1/events", { body: matchIds.map((id) => ev(id, "match_end", 5)) });
+    while (pending.size > 0) {
+      for (const id of [...pending]) {
+        const s = await api(t, `/v1/games/${gameId}/matches/${id}/settlement`);
+        if (s.status === "settled") {
+          pending.delete(id);
+          settledAfter.push(performance.now() - endedAt);
+        }
       }
+      if (performance.now() - endedAt > 900_000) throw new Error("settlement did not finish within 15 minutes");
+      if (pending.size > 0) await new Promise((r) => setTimeout(r, 100));
     }
-    if (performance.now() - endedAt > 900_000) throw new Error("settlement did not finish within 15 minutes");
-    if (pending.size > 0) await new Promise((r) => setTimeout(r, 100));
+  } finally {
+    // Also on a failure: the readers stop, and the run ends instead of reading forever.
+    settling = false;
   }
-  settling = false;
-  await Promise.all(readers);
+  await readers;
   clearInterval(sampler);
   // Where the settlement's time went: its Postgres and Redis round trips, summed over the chains that
   // ran side by side (so the sum can exceed the wall time), from the Worker's own /metrics.

@@ -76,8 +76,12 @@ describe("Upstash commands per board read", () => {
     // The fan is named after the client, so that the board's read (its fanId, its cursor) and the budget's
     // keys both name the marker: a budget taken by a command of its own counts twice per read.
     await writeTotals(openLeaderboardRedis(env), { tenantId: DEFAULT_TENANT, gameId }, [
-      { fanId: clientId, points: 3, version: 1 },
-      { fanId: "zz-below", points: 1, version: 1 },
+      clientId,
+      "3",
+      "1",
+      "zz-below",
+      "1",
+      "1",
     ]);
     const page = `/v1/games/${gameId}/leaderboard?cursor=${encodeCursor({ fanId: clientId })}`;
     const fan = `/v1/games/${gameId}/fans/${clientId}`;

@@ -591,11 +591,8 @@ describe("the trigger and the leaderboard's write order", () => {
   it("keeps a fan's newer total when an older one arrives later (two matches settling at once)", async () => {
     const board = { tenantId: "default", gameId: crypto.randomUUID() };
     const redis = openLeaderboardRedis(env);
-    await writeTotals(redis, board, [{ fanId: "007", points: 6, version: 2 }]);
-    await writeTotals(redis, board, [
-      { fanId: "007", points: 3, version: 1 },
-      { fanId: "008", points: 3, version: 1 },
-    ]);
+    await writeTotals(redis, board, ["007", "6", "2"]);
+    await writeTotals(redis, board, ["007", "3", "1", "008", "3", "1"]);
     const page = await readPage(redis, board, 10, null);
     expect(page.allowed && page.value.entries).toEqual([
       { rank: 1, fanId: "007", points: 6 },
@@ -615,9 +612,15 @@ describe("the read budget on board reads (taken inside the board's script)", () 
     const matchId = await registerMatch(label);
     const gameId = await createGame([matchId]);
     await writeTotals(openLeaderboardRedis(env), { tenantId: "default", gameId }, [
-      { fanId: "f1", points: 5, version: 1 },
-      { fanId: "f2", points: 3, version: 1 },
-      { fanId: "f3", points: 1, version: 1 },
+      "f1",
+      "5",
+      "1",
+      "f2",
+      "3",
+      "1",
+      "f3",
+      "1",
+      "1",
     ]);
     return { gameId, matchId };
   }

@@ -61,7 +61,17 @@ export function openPostgres(env: Pick<Env, "DATABASE_URL" | "NEON_WS_PROXY">): 
   // The driver reports a dead bridge or server as a bare "Network connection lost."; keep the pool
   // from throwing an unhandled error event and let the failed query carry the error.
   pool.on("error", () => {});
-  return { db: drizzle(pool, { schema }), pool, close: () => pool.end() };
+  // drizzle builds its relational config from the whole schema on construction (profiled: more CPU than a
+  // game read's own query), so only the callers that use it pay for it.
+  let db: Postgres["db"] | undefined;
+  return {
+    get db() {
+      db ??= drizzle(pool, { schema });
+      return db;
+    },
+    pool,
+    close: () => pool.end(),
+  };
 }
 
 /** Runs `work` with a fresh Postgres connection and always releases it. */

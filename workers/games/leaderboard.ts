@@ -6,12 +6,12 @@
 // tenant's game reads as an empty board. Writes and reads are Lua scripts over bounded inputs
 // (≤ WRITE_CHUNK fans, ≤ 100 entries), one round trip each, none long; a read takes the client's read
 // budget in the same script (runMetered), so it costs no round trip of its own.
-import { Redis } from "@upstash/redis/cloudflare";
+import type { Redis } from "@upstash/redis/cloudflare";
 import { pointsOfBoardScore, rankEntries } from "../../shared/games/scoring";
-import { runScript } from "../clients/redis";
+import { runScript, runScriptCalls, upstashRedis } from "../clients/redis";
 import { type Metered, mapMetered, type RateBudget, runMetered } from "../clients/sliding-window";
 import type { Env } from "../env";
-import type { FanTotal } from "../stores/postgres/games";
+import type { FanTotals } from "../stores/postgres/games";
 import { DEFAULT_TENANT } from "../tenants/tenant";
 
 /**
@@ -40,14 +40,7 @@ export function openLeaderboardRedis(
   env: Pick<Env, "UPSTASH_REDIS_REST_URL" | "UPSTASH_REDIS_REST_TOKEN">,
   timeoutMs = 2_000,
 ): Redis {
-  return new Redis({
-    url: env.UPSTASH_REDIS_REST_URL,
-    token: env.UPSTASH_REDIS_REST_TOKEN,
-    retry: { retries: 1, backoff: () => 20 },
-    signal: () => AbortSignal.timeout(timeoutMs),
-    enableTelemetry: false,
-    automaticDeserialization: false,
-  });
+  return upstashRedis(env, { timeoutMs, automaticDeserialization: false });
 }
 
 // ARGV: fanId, points, version triples. A total is written only when newer than the one Redis holds.
@@ -106,19 +99,17 @@ local better = redis.call('ZCOUNT', KEYS[1], '-inf', '(' .. around[2])
 return {r, card, s, better, around}`;
 
 /**
- * Writes fans' absolute totals (idempotent; older versions ignored) in chunks of WRITE_CHUNK, sent side
- * by side: chunks hold different fans, so their order does not matter. Redis runs each alone for a few
- * ms, so a read queued behind a page's write waits for at most its five chunks per chain. One after
- * another, a page's write took longer than the next page's Postgres statement and held settlement back.
+ * Writes fans' absolute totals (fanId, points, version triples; idempotent: older versions ignored) in
+ * chunks of WRITE_CHUNK fans, all in one round trip. Redis runs each chunk alone for a few ms, so a read
+ * queued behind a page's write waits for at most its five chunks per chain.
  */
-export async function writeTotals(redis: Redis, board: BoardRef, totals: readonly FanTotal[]): Promise<number> {
-  const calls: Promise<unknown>[] = [];
-  for (let i = 0; i < totals.length; i += WRITE_CHUNK) {
-    const args: string[] = [];
-    for (const t of totals.slice(i, i + WRITE_CHUNK)) args.push(t.fanId, String(t.points), String(t.version));
-    calls.push(runScript(redis, WRITE_SCRIPT, [boardKey(board), versionKey(board)], args));
-  }
-  return (await Promise.all(calls)).reduce((n: number, w) => n + Number(w), 0);
+export async function writeTotals(redis: Redis, board: BoardRef, totals: FanTotals): Promise<number> {
+  if (totals.length === 0) return 0;
+  const keys = [boardKey(board), versionKey(board)];
+  const calls: { keys: string[]; args: string[] }[] = [];
+  for (let i = 0; i < totals.length; i += WRITE_CHUNK * 3)
+    calls.push({ keys, args: totals.slice(i, i + WRITE_CHUNK * 3) });
+  return (await runScriptCalls(redis, WRITE_SCRIPT, calls)).reduce((n: number, w) => n + Number(w), 0);
 }
 
 export async function writeMeta(redis: Redis, board: BoardRef, settledMatches: number): Promise<void> {

@@ -213,11 +213,12 @@ export async function chainBounds(
   return [...rows.map((r) => r.fan_id), null];
 }
 
-export interface FanTotal {
-  fanId: string;
-  points: number;
-  version: number;
-}
+/**
+ * Fans' absolute totals as the leaderboard's write script takes them: flat (fanId, points, version)
+ * triples of strings. Postgres writes them as JSON text and the Worker passes them on as they are: one
+ * JSON.parse, where three Postgres arrays cost a fifth of the Worker's CPU to parse during settlement.
+ */
+export type FanTotals = readonly string[];
 
 export interface PageResult {
   /** Guesses in the page (0: the range is done). */
@@ -229,7 +230,7 @@ export interface PageResult {
   /** False when a newer revision superseded this job: it stops. */
   current: boolean;
   /** The absolute totals of the page's fans after this page, for the leaderboard. */
-  totals: FanTotal[];
+  totals: FanTotals;
 }
 
 /**
@@ -251,9 +252,7 @@ export async function scorePage(
     last_fan: string | null;
     scored: number;
     revision: number;
-    fans: string[] | null;
-    points: number[] | null;
-    versions: number[] | null;
+    totals: string | null;
   }>(
     `WITH cur AS (SELECT revision FROM game_matches WHERE game_id = $1 AND match_id = $2),
      page AS (
@@ -292,9 +291,8 @@ export async function scorePage(
             (SELECT fan_id FROM last) AS last_fan,
             (SELECT count(*) FROM totals)::int AS scored,
             (SELECT revision FROM cur) AS revision,
-            (SELECT array_agg(fan_id) FROM board) AS fans,
-            (SELECT array_agg(points) FROM board) AS points,
-            (SELECT array_agg(version) FROM board) AS versions`,
+            (SELECT string_agg(to_json(fan_id)::text || ',"' || points || '","' || version || '"', ',') FROM board)
+              AS totals`,
     [
       job.gameId,
       job.matchId,
@@ -309,8 +307,7 @@ export async function scorePage(
     ],
   );
   const r = rows[0]!;
-  const fans = r.fans ?? [];
-  const totals = fans.map((fanId, i) => ({ fanId, points: r.points![i]!, version: r.versions![i]! }));
+  const totals: FanTotals = r.totals === null ? [] : JSON.parse(`[${r.totals}]`);
   return { size: r.size, lastFanId: r.last_fan, scored: r.scored, current: r.revision === job.revision, totals };
 }
 
