@@ -17,6 +17,7 @@ import { z } from "zod";
 import type { GameScore, Scoring } from "../../shared/games/scoring";
 import type { MatchEvent } from "../../shared/sports/sport";
 import { withPostgres } from "../clients/postgres";
+import { numberVar } from "../config";
 import type { Env } from "../env";
 import type { MatchRoom } from "../match-room/match-room";
 import { errorMessage, log } from "../observability/log";
@@ -45,6 +46,11 @@ export const MESSAGE_BUDGET_MS = 20_000;
  * other (WAL, buffers) and the whole took longer than with two.
  */
 export const MAX_CHAINS = 2;
+/**
+ * After each page a chain pauses for this fraction of the page's time (SETTLEMENT_PAUSE_RATIO in
+ * wrangler.toml), leaving the database, Redis and the Worker to the reads it shares them with.
+ */
+export const DEFAULT_PAUSE_RATIO = 0.3;
 /** Guesses per chain below which a match is not split further. */
 export const CHAIN_GUESSES = 100_000;
 
@@ -300,6 +306,7 @@ function firstPage(
  */
 async function settleRange(job: PageJob, env: Env): Promise<void> {
   const limit = job.pageSize ?? PAGE_SIZE;
+  const pauseRatio = Math.max(0, numberVar(env.SETTLEMENT_PAUSE_RATIO, DEFAULT_PAUSE_RATIO));
   const started = performance.now();
   const redis = openLeaderboardRedis(env);
   const board = boardOf(job);
@@ -315,6 +322,7 @@ async function settleRange(job: PageJob, env: Env): Promise<void> {
   };
   const scorePages = async (session: PoolClient): Promise<"superseded" | "more" | "last"> => {
     for (;;) {
+      const pageStarted = performance.now();
       const page = await timed("postgres", () => scorePage(session, target, cursor, limit, job.upTo ?? null));
       if (!page.current) return "superseded";
       await redisDone();
@@ -331,6 +339,9 @@ async function settleRange(job: PageJob, env: Env): Promise<void> {
       cursor = page.lastFanId!;
       if (pages >= (job.maxPages ?? Number.POSITIVE_INFINITY) || performance.now() - started > MESSAGE_BUDGET_MS)
         return "more";
+      // The next page waits a share of this one's time (its Redis write runs meanwhile), which leaves the
+      // database, Redis and the Worker to the reads that share them.
+      if (pauseRatio > 0) await new Promise((r) => setTimeout(r, (performance.now() - pageStarted) * pauseRatio));
     }
   };
   // One session for the message's pages: each page's statement and its 5,000 totals go over the wire
