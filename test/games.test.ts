@@ -15,7 +15,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { guessPoints } from "../shared/games/scoring";
 import { app } from "../workers/api/app";
 import { withPostgres } from "../workers/clients/postgres";
-import { openRedis, redisBreaker } from "../workers/clients/redis";
+import { openRedis, redisBreaker, runScriptCalls } from "../workers/clients/redis";
 import { consumeEvents } from "../workers/consumer/consume-events";
 import { deadLetterOf } from "../workers/consumer/dead-letter-queue";
 import type { Env } from "../workers/env";
@@ -586,6 +586,18 @@ describe("the trigger and the leaderboard's write order", () => {
       error: "failed 11 deliveries",
     });
     expect(deadLetterOf("matchpulse-events-dlq", page, 11).source).toBe("events_dlq");
+  });
+
+  it("sends a page's script calls in one round trip, loading the script when Redis does not know it", async () => {
+    // A script Redis has never seen (as after a restart): the pipeline's EVALSHA answers NOSCRIPT.
+    const script = `-- ${crypto.randomUUID()}\nreturn KEYS[1] .. ':' .. #ARGV`;
+    const redis = openLeaderboardRedis(env);
+    const calls = [
+      { keys: ["a"], args: ["1", "2"] },
+      { keys: ["b"], args: ["1"] },
+    ];
+    expect(await runScriptCalls(redis, script, calls)).toEqual(["a:2", "b:1"]);
+    expect(await runScriptCalls(redis, script, calls)).toEqual(["a:2", "b:1"]);
   });
 
   it("keeps a fan's newer total when an older one arrives later (two matches settling at once)", async () => {
