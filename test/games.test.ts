@@ -508,6 +508,34 @@ describe("settlement under redelivery and failures", () => {
     const board = await fullBoard(gameId, 100);
     expect(Object.fromEntries(board.map((e) => [e.fanId, e.points]))).toEqual(expected);
   });
+
+  it("holds a corrected score back while the match's previous one settles, then moves points by the difference", async () => {
+    const { m, gameId, final, expected } = await scenario("g-wait", 6);
+    const first = await firstPage(m, final); // revision 1 is open; none of its pages has run
+    const corrected = { home: 0, away: 0 };
+    const correction: SettlementMessage = { v: 1, kind: "final", matchId: m, final: corrected, source: "correction" };
+    const held = capturingQueue();
+    expect(await deliver([correction], { SETTLEMENT_QUEUE: held.queue })).toEqual({ acked: 1, retried: 0 });
+    // Sent back to wait: no page of a second revision while the first one adds its points.
+    expect(held.sent).toEqual([correction]);
+    expect(await settlement(gameId, m)).toMatchObject({ status: "settling", revision: 1, finalScore: final });
+    const runChain = async (job: SettlementMessage | undefined) => {
+      while (job) {
+        const capture = capturingQueue();
+        expect(await deliver([job], { SETTLEMENT_QUEUE: capture.queue })).toEqual({ acked: 1, retried: 0 });
+        job = capture.sent[0];
+      }
+    };
+    await runChain(first);
+    expect(await totals(gameId)).toEqual(expected);
+    // Back after the wait: revision 2 opens and every fan moves by exactly the difference.
+    await runChain(await firstPage(m, corrected));
+    const fixed = Object.fromEntries(Object.keys(expected).map((fanId, i) => [fanId, [0, 0, 3, 0][i % 4]!]));
+    expect(await totals(gameId)).toEqual(fixed);
+    expect(await settlement(gameId, m)).toMatchObject({ status: "settled", revision: 2, finalScore: corrected });
+    const board = await fullBoard(gameId, 100);
+    expect(Object.fromEntries(board.map((e) => [e.fanId, e.points]))).toEqual(fixed);
+  });
 });
 
 describe("the trigger and the leaderboard's write order", () => {

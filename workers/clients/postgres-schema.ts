@@ -191,11 +191,29 @@ export const gameMatches = pgTable(
     settledAt: timestamp("settled_at", { withTimezone: true }),
     durationMs: integer("duration_ms"),
     guessesScored: integer("guesses_scored").notNull().default(0),
+    /** The final score whose points fan_totals hold (the last settled revision's); null before the first. */
+    appliedHome: smallint("applied_home"),
+    appliedAway: smallint("applied_away"),
   },
   (t) => [primaryKey({ columns: [t.gameId, t.matchId] }), index("game_matches_match_idx").on(t.matchId)],
 );
 
-/** One fan's guess of one match in one game; `points` as of `scored_revision` (null until settled). */
+/**
+ * The pages of a revision's settlement already added to fan_totals, by the fanId they start after: a
+ * redelivered or retried page finds its row and adds nothing. Rows live while their revision settles.
+ */
+export const settledPages = pgTable(
+  "settled_pages",
+  {
+    gameId: uuid("game_id").notNull(),
+    matchId: text("match_id").notNull(),
+    revision: integer("revision").notNull(),
+    after: text("after").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.gameId, t.matchId, t.revision, t.after] })],
+);
+
+/** One fan's guess of one match in one game (its points follow from the match's final score). */
 export const guesses = pgTable(
   "guesses",
   {
@@ -204,11 +222,6 @@ export const guesses = pgTable(
     fanId: text("fan_id").notNull(),
     home: smallint("home").notNull(),
     away: smallint("away").notNull(),
-    points: smallint("points"),
-    /** Points before the last scoring: lets one UPDATE return each fan's difference without a join. */
-    prevPoints: smallint("prev_points"),
-    /** The settlement revision these points belong to: a page retried at the same revision skips the row. */
-    scoredRevision: integer("scored_revision").notNull().default(0),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [

@@ -1,16 +1,17 @@
 // Settlement of the prediction game on the `matchpulse-settlement` queue. A match's final score (its
 // room's match_end, or an operator's correction) becomes one `final` message; its handler opens the
-// next revision for every game of the match's tenant holding the match, splits each game's guesses into
-// fan-id ranges (up to MAX_CHAINS of CHAIN_GUESSES) and queues one `page` job per range: the chains run
-// side by side. A page job scores the next PAGE_SIZE guesses of its range (keyset on fanId) in one SQL
-// statement that also adds each fan's difference to fan_totals and returns the fans' absolute totals,
-// writes those to the Redis leaderboard, then goes on with the next page (the next message once its
-// time budget is spent). The chain that marks itself done last (in Redis, after its last leaderboard
-// write) finishes the revision. Every step is idempotent (a page retried at the same revision changes
-// nothing; Redis takes a total only when newer; a chain mark is a hash field), so the queue's
-// at-least-once retries make it exactly-once in effect; memory per message is two pages whatever the
-// number of guesses. A failure retries the message with backoff and, after max_retries, parks it in the
-// dead-letter queue: the events pipeline never waits for any of it.
+// next revision for every game of the match's tenant holding the match (or, while a game still settles
+// the previous score, sends the message back to wait), splits each game's guesses into fan-id ranges
+// (up to MAX_CHAINS of CHAIN_GUESSES) and queues one `page` job per range. A page job scores the next
+// PAGE_SIZE guesses of its range (keyset on fanId) in one SQL statement that adds each fan's difference
+// (points under the new score minus under the last settled one) to fan_totals, marks the page done for
+// the revision and returns the fans' absolute totals; it writes those to the Redis leaderboard, then
+// goes on with the next page (the next message once its time budget is spent). The chain that marks
+// itself done last (in Redis, after its last leaderboard write) finishes the revision. Every step is
+// idempotent (a page already marked adds nothing; Redis takes a total only when newer; a chain mark is a
+// hash field), so the queue's at-least-once retries make it exactly-once in effect; memory per message
+// is two pages whatever the number of guesses. A failure retries the message with backoff and, after
+// max_retries, parks it in the dead-letter queue: the events pipeline never waits for any of it.
 
 import type { PoolClient } from "@neondatabase/serverless";
 import { z } from "zod";
@@ -23,6 +24,7 @@ import type { MatchRoom } from "../match-room/match-room";
 import { errorMessage, log } from "../observability/log";
 import { metrics } from "../observability/metrics";
 import {
+  analyzeGuessesWhenStale,
   chainBounds,
   finishSettlement,
   openSettlements,
@@ -51,6 +53,8 @@ export const MAX_CHAINS = 2;
  * wrangler.toml), leaving the database, Redis and the Worker to the reads it shares them with.
  */
 export const DEFAULT_PAUSE_RATIO = 0.3;
+/** How long a final score waits before it tries again while the match's previous revision settles. */
+export const BUSY_RETRY_SECONDS = 5;
 /** Guesses per chain below which a match is not split further. */
 export const CHAIN_GUESSES = 100_000;
 
@@ -251,9 +255,10 @@ async function consumeOne(msg: Message<unknown>, env: Env): Promise<void> {
 async function handle(body: SettlementMessage, env: Env): Promise<void> {
   if (body.kind === "page") return settleRange(body, env);
   const tenantId = body.tenantId ?? DEFAULT_TENANT;
-  const jobs = await timed("postgres", () =>
+  const opened = await timed("postgres", () =>
     withPostgres(env, async ({ pool }) => {
-      const targets = await openSettlements(pool, tenantId, body.matchId, body.final);
+      await analyzeGuessesWhenStale(pool);
+      const { busy, targets } = await openSettlements(pool, tenantId, body.matchId, body.final);
       const all: PageJob[] = [];
       for (const t of targets) {
         const bounds = await chainBounds(pool, t, body.chainGuesses ?? CHAIN_GUESSES, MAX_CHAINS);
@@ -262,9 +267,21 @@ async function handle(body: SettlementMessage, env: Env): Promise<void> {
           ...bounds.map((upTo, index) => firstPage(t, bounds[index - 1] ?? "", upTo, { index, of: bounds.length })),
         );
       }
-      return all;
+      return { busy, jobs: all };
     }),
   );
+  if (opened.busy) {
+    // A game still settles the match's previous score: this one starts after it (the pages add the
+    // difference from the last settled score), so it comes back once that revision has had time to end.
+    await env.SETTLEMENT_QUEUE.send(body, { delaySeconds: BUSY_RETRY_SECONDS });
+    log("info", "settlement waits for the match's previous revision", {
+      tenantId,
+      matchId: body.matchId,
+      final: body.final,
+    });
+    return;
+  }
+  const { jobs } = opened;
   // sendBatch takes at most 100 messages.
   for (let i = 0; i < jobs.length; i += 100)
     await env.SETTLEMENT_QUEUE.sendBatch(jobs.slice(i, i + 100).map((j) => ({ body: j })));
@@ -356,7 +373,11 @@ async function settleRange(job: PageJob, env: Env): Promise<void> {
   });
   await redisDone();
   if (outcome === "superseded") {
-    log("info", "settlement superseded by a newer revision", { gameId: job.gameId, matchId: job.matchId });
+    log("info", "settlement page of an earlier revision: nothing to do", {
+      gameId: job.gameId,
+      matchId: job.matchId,
+      revision: job.revision,
+    });
     return;
   }
   if (outcome === "more") {

@@ -208,7 +208,10 @@ export const metrics = {
     secondsBuckets,
   ),
   settlementPages: counter("matchpulse_settlement_pages_total", "Settlement pages scored (each one transaction)"),
-  guessesScored: counter("matchpulse_guesses_scored_total", "Guesses whose points a settlement page changed"),
+  guessesScored: counter(
+    "matchpulse_guesses_scored_total",
+    "Guesses a settlement page added to their fan's total (a correction: only those it moves)",
+  ),
   guessesAccepted: counter(
     "matchpulse_guesses_accepted_total",
     "Guesses stored, by outcome (accepted, rejected, locked)",

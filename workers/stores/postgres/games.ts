@@ -2,7 +2,7 @@
 // fans' totals. Postgres is the truth; the Redis leaderboard (workers/games/leaderboard.ts) mirrors
 // fan_totals. Every statement takes bound parameters; a settlement page is one statement (atomic).
 import type { Pool, PoolClient } from "@neondatabase/serverless";
-import type { GameScore, Guess, Scoring } from "../../../shared/games/scoring";
+import { type GameScore, type Guess, guessPoints, type Scoring } from "../../../shared/games/scoring";
 
 export interface GameRow {
   id: string;
@@ -144,48 +144,82 @@ export interface SettlementTarget {
 }
 
 /**
+ * Refreshes the planner's statistics of `guesses` when they lag its contents (never taken, or a tenth of
+ * its rows written since): guesses arrive in bursts before kick-off, faster than autovacuum's analyze,
+ * and a page's plan on missing statistics sorted every guess after its cursor (232 ms a page at 1M
+ * guesses against 26 ms). One sampled ANALYZE, about 0.1 s at a million rows, once per final score.
+ */
+export async function analyzeGuessesWhenStale(pool: Pool): Promise<boolean> {
+  const { rows } = await pool.query<{ stale: boolean }>(
+    `SELECT c.reltuples < 0 OR s.n_mod_since_analyze > 0.1 * c.reltuples + 1000 AS stale
+     FROM pg_class c JOIN pg_stat_user_tables s ON s.relid = c.oid WHERE c.oid = 'guesses'::regclass`,
+  );
+  if (!rows[0]?.stale) return false;
+  await pool.query("ANALYZE guesses");
+  return true;
+}
+
+/**
  * A match's final score arrived (match_end or a correction): every game of the match's tenant holding
  * it settles. A new score is the next revision; the same score again re-opens only games not yet
  * settled (a retried trigger whose page jobs may not have been queued), so a repeat never starts a
- * second revision.
+ * second revision. A new score for a game still settling another waits (`busy`, nothing opened): pages
+ * add the difference from the last settled score, so a revision starts only once the one before it has
+ * finished. The row's own condition keeps two final scores racing from both opening.
  */
 export async function openSettlements(
   pool: Pool,
   tenantId: string,
   matchId: string,
   final: GameScore,
-): Promise<(SettlementTarget & { guesses: number })[]> {
+): Promise<{ busy: boolean; targets: (SettlementTarget & { guesses: number })[] }> {
+  const differs = "(gm.final_home IS DISTINCT FROM $2::smallint OR gm.final_away IS DISTINCT FROM $3::smallint)";
   const { rows } = await pool.query<{
-    game_id: string;
+    game_id: string | null;
     revision: number;
     exact_points: number;
     outcome_points: number;
     guesses: number;
+    busy: boolean;
   }>(
-    `UPDATE game_matches gm SET
-       revision = CASE WHEN gm.final_home IS DISTINCT FROM $2::smallint OR gm.final_away IS DISTINCT FROM $3::smallint
-                       THEN gm.revision + 1 ELSE gm.revision END,
-       settling_since = CASE WHEN gm.final_home IS DISTINCT FROM $2::smallint OR gm.final_away IS DISTINCT FROM $3::smallint
-                       THEN now() ELSE gm.settling_since END,
-       status = 'settling', final_home = $2::smallint, final_away = $3::smallint,
-       -- Counted once here (guesses are locked by now): the status route reads it instead of counting.
-       guesses_scored = (SELECT count(*) FROM guesses x WHERE x.game_id = gm.game_id AND x.match_id = gm.match_id)
-     FROM games g
-     WHERE gm.match_id = $1 AND g.id = gm.game_id AND g.tenant_id = $4
-       AND (gm.final_home IS DISTINCT FROM $2::smallint OR gm.final_away IS DISTINCT FROM $3::smallint
-            OR gm.status <> 'settled')
-     RETURNING gm.game_id, gm.revision, g.exact_points, g.outcome_points, gm.guesses_scored AS guesses`,
+    `WITH busy AS (
+       SELECT 1 FROM game_matches gm JOIN games g ON g.id = gm.game_id
+       WHERE gm.match_id = $1 AND g.tenant_id = $4 AND gm.status = 'settling' AND ${differs} LIMIT 1
+     ),
+     opened AS (
+       UPDATE game_matches gm SET
+         revision = CASE WHEN ${differs} THEN gm.revision + 1 ELSE gm.revision END,
+         settling_since = CASE WHEN ${differs} THEN now() ELSE gm.settling_since END,
+         status = 'settling', final_home = $2::smallint, final_away = $3::smallint,
+         -- Counted once here (guesses are locked by now): the status route reads it instead of counting.
+         guesses_scored = (SELECT count(*) FROM guesses x WHERE x.game_id = gm.game_id AND x.match_id = gm.match_id)
+       FROM games g
+       WHERE gm.match_id = $1 AND g.id = gm.game_id AND g.tenant_id = $4
+         AND (${differs} OR gm.status <> 'settled')
+         AND NOT (gm.status = 'settling' AND ${differs})
+         AND NOT EXISTS (SELECT 1 FROM busy)
+       RETURNING gm.game_id, gm.revision, g.exact_points, g.outcome_points, gm.guesses_scored AS guesses
+     )
+     SELECT *, false AS busy FROM opened
+     UNION ALL SELECT NULL, 0, 0, 0, 0, true FROM busy`,
     [matchId, final.home, final.away, tenantId],
   );
-  return rows.map((r) => ({
-    tenantId,
-    gameId: r.game_id,
-    matchId,
-    revision: r.revision,
-    final,
-    scoring: { exact: r.exact_points, outcome: r.outcome_points },
-    guesses: r.guesses,
-  }));
+  const targets = rows.flatMap((r) =>
+    r.game_id === null
+      ? []
+      : [
+          {
+            tenantId,
+            gameId: r.game_id,
+            matchId,
+            revision: r.revision,
+            final,
+            scoring: { exact: r.exact_points, outcome: r.outcome_points },
+            guesses: r.guesses,
+          },
+        ],
+  );
+  return { busy: rows.some((r) => r.busy), targets };
 }
 
 /**
@@ -225,7 +259,7 @@ export interface PageResult {
   size: number;
   /** The page's last fanId: the next page's cursor. */
   lastFanId: string | null;
-  /** Guesses whose points changed in this call (0 when the page was already scored at this revision). */
+  /** Fans whose total this call changed (0 when the page was already added at this revision). */
   scored: number;
   /** False when a newer revision superseded this job: it stops. */
   current: boolean;
@@ -234,11 +268,13 @@ export interface PageResult {
 }
 
 /**
- * Scores one keyset page of a match's guesses (fan_id in (cursor, upTo]) at a revision, adds each fan's
- * difference to fan_totals and returns the page's fans' absolute totals, in one statement. A guess
- * already scored at this revision is skipped (its scored_revision is the per-fan, per-match,
- * per-revision marker), so a retried page adds nothing twice; its fans' totals are still returned (read
- * as they stand), so a retry whose first attempt committed but never reached Redis writes them.
+ * Scores one keyset page of a match's guesses (fan_id in (cursor, upTo]) at a revision, in one
+ * statement: each fan's total moves by the guess's points under the new final score minus its points
+ * under the last settled one (`applied_*`; none before the first), and the page's fans' absolute totals
+ * come back. Guesses are only read. The page's row in settled_pages is its exactly-once mark: a
+ * redelivered or retried page finds it, adds nothing, and returns its fans' totals as they stand (so a
+ * retry whose first attempt committed but never reached Redis writes them). A correction skips the fans
+ * its new score does not move. Pages add only while the revision is the match's current one and settling.
  */
 export async function scorePage(
   pool: Pool | PoolClient,
@@ -247,6 +283,9 @@ export async function scorePage(
   limit: number,
   upTo: string | null = null,
 ): Promise<PageResult> {
+  const points = (home: string, away: string) =>
+    `CASE WHEN p.home = ${home} AND p.away = ${away} THEN $7::int
+          WHEN sign(p.home - p.away) = sign(${home} - ${away}) THEN $8::int ELSE 0 END`;
   const { rows } = await pool.query<{
     size: number;
     last_fan: string | null;
@@ -254,41 +293,48 @@ export async function scorePage(
     revision: number;
     totals: string | null;
   }>(
-    `WITH cur AS (SELECT revision FROM game_matches WHERE game_id = $1 AND match_id = $2),
-     page AS (
+    `WITH cur AS (
+       SELECT revision, status, applied_home, applied_away FROM game_matches WHERE game_id = $1 AND match_id = $2
+     ),
+     -- The page's keys alone (an index-only walk of the key), then its guesses by that closed key range:
+     -- asked for the guesses' scores with an open range, the planner of a freshly loaded table (no
+     -- statistics yet) sorted every guess after the cursor for each page.
+     keys AS (
        SELECT fan_id FROM guesses WHERE game_id = $1 AND match_id = $2 AND fan_id > $3
          AND ($10::text IS NULL OR fan_id <= $10::text)
        ORDER BY fan_id LIMIT $4
      ),
-     last AS (SELECT fan_id FROM page ORDER BY fan_id DESC LIMIT 1),
-     -- A key range, no join: the planner cannot pick a quadratic plan on stale row estimates.
+     page AS (
+       SELECT fan_id, home, away FROM guesses
+       WHERE game_id = $1 AND match_id = $2 AND fan_id > $3 AND fan_id <= (SELECT max(fan_id) FROM keys)
+     ),
+     mark AS (
+       INSERT INTO settled_pages (game_id, match_id, revision, after)
+       SELECT $1, $2, $9, $3 FROM cur WHERE cur.revision = $9 AND cur.status = 'settling' AND EXISTS (SELECT 1 FROM page)
+       ON CONFLICT DO NOTHING RETURNING 1
+     ),
      scored AS (
-       UPDATE guesses g SET
-         prev_points = g.points,
-         points = CASE WHEN g.home = $5::smallint AND g.away = $6::smallint THEN $7::smallint
-                       WHEN sign(g.home - g.away) = sign($5::int - $6::int) THEN $8::smallint ELSE 0 END,
-         scored_revision = $9
-       WHERE g.game_id = $1 AND g.match_id = $2 AND g.fan_id > $3 AND g.fan_id <= (SELECT fan_id FROM last)
-         AND g.scored_revision < $9 AND (SELECT revision FROM cur) = $9
-       RETURNING g.fan_id, g.points - coalesce(g.prev_points, 0) AS delta
+       SELECT p.fan_id,
+              ${points("$5::int", "$6::int")}
+              - CASE WHEN c.applied_home IS NULL THEN 0 ELSE ${points("c.applied_home", "c.applied_away")} END AS delta,
+              c.applied_home IS NULL AS first
+       FROM page p, cur c WHERE EXISTS (SELECT 1 FROM mark)
      ),
      totals AS (
        INSERT INTO fan_totals AS t (game_id, fan_id, points, version)
-       SELECT $1, fan_id, delta, 1 FROM scored ORDER BY fan_id
+       SELECT $1, fan_id, delta, 1 FROM scored WHERE delta <> 0 OR first ORDER BY fan_id
        ON CONFLICT (game_id, fan_id) DO UPDATE SET points = t.points + excluded.points, version = t.version + 1
        RETURNING t.fan_id, t.points, t.version
      ),
-     -- Fans of the page scored by an earlier attempt: their totals as they stand. The one-time filter
-     -- skips this lookup when every guess of the page was scored now (a first delivery).
+     -- A page added by an earlier attempt: its fans' totals as they stand.
      kept AS (
        SELECT t.fan_id, t.points, t.version FROM fan_totals t
        WHERE t.game_id = $1 AND t.fan_id IN (SELECT fan_id FROM page)
-         AND t.fan_id NOT IN (SELECT fan_id FROM scored)
-         AND (SELECT count(*) FROM scored) < (SELECT count(*) FROM page) AND (SELECT revision FROM cur) = $9
+         AND NOT EXISTS (SELECT 1 FROM mark) AND (SELECT revision FROM cur) = $9
      ),
      board AS (SELECT * FROM totals UNION ALL SELECT * FROM kept)
      SELECT (SELECT count(*) FROM page)::int AS size,
-            (SELECT fan_id FROM last) AS last_fan,
+            (SELECT max(fan_id) FROM page) AS last_fan,
             (SELECT count(*) FROM totals)::int AS scored,
             (SELECT revision FROM cur) AS revision,
             (SELECT string_agg(to_json(fan_id)::text || ',"' || points || '","' || version || '"', ',') FROM board)
@@ -311,17 +357,28 @@ export async function scorePage(
   return { size: r.size, lastFanId: r.last_fan, scored: r.scored, current: r.revision === job.revision, totals };
 }
 
-/** Marks a revision settled (only once: a repeat or a superseded revision changes nothing). */
+/**
+ * Marks a revision settled (only once: a repeat changes nothing): its final score becomes the applied
+ * one the next revision's differences start from, and its page marks go (a late page of a settled
+ * revision adds nothing: pages add only while it settles).
+ */
 export async function finishSettlement(
   pool: Pool,
   job: SettlementTarget,
   guessesScored: number,
 ): Promise<{ durationMs: number } | null> {
   const { rows } = await pool.query<{ duration_ms: number }>(
-    `UPDATE game_matches SET status = 'settled', settled_at = now(), guesses_scored = $4,
-       duration_ms = greatest(0, round(extract(epoch FROM now() - settling_since) * 1000))::int
-     WHERE game_id = $1 AND match_id = $2 AND revision = $3 AND status = 'settling'
-     RETURNING duration_ms`,
+    `WITH done AS (
+       UPDATE game_matches SET status = 'settled', settled_at = now(), guesses_scored = $4,
+         applied_home = final_home, applied_away = final_away,
+         duration_ms = greatest(0, round(extract(epoch FROM now() - settling_since) * 1000))::int
+       WHERE game_id = $1 AND match_id = $2 AND revision = $3 AND status = 'settling'
+       RETURNING duration_ms
+     ),
+     marks AS (
+       DELETE FROM settled_pages WHERE game_id = $1 AND match_id = $2 AND revision = $3 AND EXISTS (SELECT 1 FROM done)
+     )
+     SELECT duration_ms FROM done`,
     [job.gameId, job.matchId, job.revision, guessesScored],
   );
   if (!rows[0]) return null;
@@ -421,14 +478,14 @@ export async function fanGuesses(
     match_id: string | null;
     home: number;
     away: number;
-    points: number | null;
-    scored_revision: number;
+    applied_home: number | null;
+    applied_away: number | null;
     status: string;
     open: boolean;
   }>(
     `SELECT ga.exact_points, ga.outcome_points, f.* FROM games ga
      LEFT JOIN LATERAL (
-       SELECT g.match_id, g.home, g.away, g.points, g.scored_revision, gm.status, (${OPEN_SQL}) AS open
+       SELECT g.match_id, g.home, g.away, gm.applied_home, gm.applied_away, gm.status, (${OPEN_SQL}) AS open
        FROM guesses g JOIN game_matches gm ON gm.game_id = g.game_id AND gm.match_id = g.match_id
        ${matchJoin("g.match_id", "$3")}
        WHERE g.game_id = ga.id AND g.fan_id = $2 ORDER BY g.match_id LIMIT 1000
@@ -446,7 +503,11 @@ export async function fanGuesses(
             matchId: r.match_id,
             home: r.home,
             away: r.away,
-            points: r.scored_revision > 0 ? r.points : null,
+            // The last settled score's points (a revision settling shows the one before it until it ends).
+            points:
+              r.applied_home === null || r.applied_away === null
+                ? null
+                : guessPoints(r, { home: r.applied_home, away: r.applied_away }, scoring),
             status: (r.status === "settling" || r.status === "settled"
               ? r.status
               : r.open
