@@ -44,8 +44,8 @@ export const PAGE_SIZE = 5_000;
  */
 export const MESSAGE_BUDGET_MS = 20_000;
 /**
- * Chains per game and match. Two measured fastest on two cores: with four, the backends queued on each
- * other (WAL, buffers) and the whole took longer than with two.
+ * Chains per game and match. They run side by side only when the consumer does (max_concurrency in
+ * wrangler.toml, 1 here); with four side by side on two cores the backends queued on each other.
  */
 export const MAX_CHAINS = 2;
 /**
@@ -337,11 +337,11 @@ async function settleRange(job: PageJob, env: Env): Promise<void> {
     const err = await redisWrite;
     if (err) throw err;
   };
-  const scorePages = async (session: PoolClient): Promise<"superseded" | "more" | "last"> => {
+  const scorePages = async (session: PoolClient): Promise<"stale" | "more" | "last"> => {
     for (;;) {
       const pageStarted = performance.now();
       const page = await timed("postgres", () => scorePage(session, target, cursor, limit, job.upTo ?? null));
-      if (!page.current) return "superseded";
+      if (!page.current) return "stale";
       await redisDone();
       if (page.totals.length > 0)
         redisWrite = timed("redis", () => writeTotals(redis, board, page.totals)).then(
@@ -372,7 +372,7 @@ async function settleRange(job: PageJob, env: Env): Promise<void> {
     }
   });
   await redisDone();
-  if (outcome === "superseded") {
+  if (outcome === "stale") {
     log("info", "settlement page of an earlier revision: nothing to do", {
       gameId: job.gameId,
       matchId: job.matchId,

@@ -261,7 +261,7 @@ export interface PageResult {
   lastFanId: string | null;
   /** Fans whose total this call changed (0 when the page was already added at this revision). */
   scored: number;
-  /** False when a newer revision superseded this job: it stops. */
+  /** False when the job's revision is no longer the match's current one: it stops. */
   current: boolean;
   /** The absolute totals of the page's fans after this page, for the leaderboard. */
   totals: FanTotals;
