@@ -1,4 +1,4 @@
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -8,9 +8,13 @@ describe("findOrInstallChromium", () => {
   it("fails with the apt-get command when Chromium is missing and we may not install it", async () => {
     const dir = mkdtempSync(join(tmpdir(), "matchpulse-chromium-"));
     const missing = join(dir, "no-chromium-here");
-    await expect(findOrInstallChromium(dir, () => {}, { at: missing, asRoot: false })).rejects.toThrow(
-      `chromium is not installed (looked for ${missing}); the browser test needs it. Install with: sudo sh -c 'apt-get update && apt-get install -y chromium'`,
-    );
+    try {
+      await expect(findOrInstallChromium(dir, () => {}, { at: missing, asRoot: false })).rejects.toThrow(
+        `chromium is not installed (looked for ${missing}); the browser test needs it. Install with: sudo sh -c 'apt-get update && apt-get install -y chromium'`,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("returns a Chromium that is there", async () => {
