@@ -90,6 +90,12 @@ export async function addGameMatches(pool: Pool, gameId: string, matchIds: strin
 const OPEN_SQL = `gm.status = 'open' AND coalesce(m.status, 'scheduled') = 'scheduled'
   AND (m.starts_at IS NULL OR m.starts_at > now())`;
 
+export type SettlementStatus = "open" | "locked" | "settling" | "settled";
+
+/** A game match's status as the API names it: neither settling nor settled, it is open until it starts (OPEN_SQL). */
+const settlementStatus = (status: string, open: boolean): SettlementStatus =>
+  status === "settling" || status === "settled" ? status : open ? "open" : "locked";
+
 /** A game's match row: the match of that id in the game's tenant (`$tenant`: the parameter holding it). */
 const matchJoin = (matchId: string, tenant: string) =>
   `LEFT JOIN matches m ON m.tenant_id = ${tenant} AND m.id = ${matchId}`;
@@ -395,7 +401,7 @@ export async function settledMatches(pool: Pool, gameId: string, settling: strin
 }
 
 export interface MatchSettlementRow {
-  status: "open" | "locked" | "settling" | "settled";
+  status: SettlementStatus;
   finalScore: GameScore | null;
   revision: number;
   settledAt: string | null;
@@ -431,9 +437,8 @@ export async function matchSettlement(
   );
   const r = rows[0];
   if (!r) return null;
-  const status = r.status === "settling" || r.status === "settled" ? r.status : r.open ? "open" : "locked";
   return {
-    status,
+    status: settlementStatus(r.status, r.open),
     finalScore: r.final_home === null || r.final_away === null ? null : { home: r.final_home, away: r.final_away },
     revision: r.revision,
     settledAt: r.settled_at?.toISOString() ?? null,
@@ -461,7 +466,7 @@ export interface FanGuessRow {
   home: number;
   away: number;
   points: number | null;
-  status: "open" | "locked" | "settling" | "settled";
+  status: SettlementStatus;
 }
 
 /** A fan's guesses in the tenant's game and the game's scoring: one statement, null for an unknown game. */
@@ -508,11 +513,7 @@ export async function fanGuesses(
               r.applied_home === null || r.applied_away === null
                 ? null
                 : guessPoints(r, { home: r.applied_home, away: r.applied_away }, scoring),
-            status: (r.status === "settling" || r.status === "settled"
-              ? r.status
-              : r.open
-                ? "open"
-                : "locked") as FanGuessRow["status"],
+            status: settlementStatus(r.status, r.open),
           },
         ],
   );
