@@ -8,6 +8,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import Redis from "ioredis";
 import { neonPool } from "../dev/migrate";
 import { seededRng } from "../shared/random";
+import { fanTotals } from "../workers/stores/postgres/games";
 import { settleInProcess } from "./games-memory";
 import type { BenchTarget } from "./pipeline";
 import { round, summary } from "./stats";
@@ -394,16 +395,13 @@ async function verify(
     let cursor = "";
     let seen = 0;
     for (;;) {
-      const { rows } = await pool.query<{ fan_id: string; points: number }>(
-        "SELECT fan_id, points FROM fan_totals WHERE game_id = $1 AND fan_id > $2 ORDER BY fan_id LIMIT 50000",
-        [gameId, cursor],
-      );
+      const rows = await fanTotals(pool, gameId, cursor, 50_000);
       if (rows.length === 0) break;
       for (const r of rows) {
         seen++;
-        if (expected[Number(r.fan_id.slice(4))] !== r.points) mismatches++;
+        if (expected[Number(r.fanId.slice(4))] !== r.points) mismatches++;
       }
-      cursor = rows.at(-1)!.fan_id;
+      cursor = rows.at(-1)!.fanId;
     }
     if (seen !== opts.fans) mismatches += Math.abs(opts.fans - seen);
   } finally {

@@ -191,26 +191,11 @@ export const gameMatches = pgTable(
     settledAt: timestamp("settled_at", { withTimezone: true }),
     durationMs: integer("duration_ms"),
     guessesScored: integer("guesses_scored").notNull().default(0),
-    /** The final score whose points fan_totals hold (the last settled revision's); null before the first. */
+    /** The last settled revision's final score, from which a correction tells the fans it moves; null before the first. */
     appliedHome: smallint("applied_home"),
     appliedAway: smallint("applied_away"),
   },
   (t) => [primaryKey({ columns: [t.gameId, t.matchId] }), index("game_matches_match_idx").on(t.matchId)],
-);
-
-/**
- * The pages of a revision's settlement already added to fan_totals, by the fanId they start after: a
- * redelivered or retried page finds its row and adds nothing. Rows live while their revision settles.
- */
-export const settledPages = pgTable(
-  "settled_pages",
-  {
-    gameId: uuid("game_id").notNull(),
-    matchId: text("match_id").notNull(),
-    revision: integer("revision").notNull(),
-    after: text("after").notNull(),
-  },
-  (t) => [primaryKey({ columns: [t.gameId, t.matchId, t.revision, t.after] })],
 );
 
 /** One fan's guess of one match in one game (its points follow from the match's final score). */
@@ -229,18 +214,6 @@ export const guesses = pgTable(
     primaryKey({ columns: [t.gameId, t.matchId, t.fanId] }),
     index("guesses_fan_idx").on(t.gameId, t.fanId),
   ],
-);
-
-/** A fan's settled points in a game (the truth the Redis leaderboard mirrors); `version` orders its writes. */
-export const fanTotals = pgTable(
-  "fan_totals",
-  {
-    gameId: uuid("game_id").notNull(),
-    fanId: text("fan_id").notNull(),
-    points: integer("points").notNull().default(0),
-    version: integer("version").notNull().default(0),
-  },
-  (t) => [primaryKey({ columns: [t.gameId, t.fanId] })],
 );
 
 /**

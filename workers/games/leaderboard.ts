@@ -1,11 +1,11 @@
 // The game's leaderboard in Redis: one sorted set per game whose member is the fanId and whose score is
 // -points (ascending order = points descending, then fanId ascending by bytes: the documented tie
-// order), a hash of each fan's total version (so a late write of an older total never overwrites a
-// newer one when several matches settle at once), and a small meta hash. Keys carry the game's tenant
-// (the default tenant keeps the bare game id), so a read names the caller's tenant and another
-// tenant's game reads as an empty board. Writes and reads are Lua scripts over bounded inputs
-// (≤ WRITE_CHUNK fans, ≤ 100 entries), one round trip each, none long; a read takes the client's read
-// budget in the same script (runMetered), so it costs no round trip of its own.
+// order), and a small meta hash, which also holds the settlement state of the totals last written (so a
+// page computed from an older state, when several matches settle at once, never overwrites a newer
+// one). Keys carry the game's tenant (the default tenant keeps the bare game id), so a read names the
+// caller's tenant and another tenant's game reads as an empty board. Writes and reads are Lua scripts
+// over bounded inputs (≤ WRITE_CHUNK fans, ≤ 100 entries), one round trip each, none long; a read takes
+// the client's read budget in the same script (runMetered), so it costs no round trip of its own.
 import type { Redis } from "@upstash/redis/cloudflare";
 import { pointsOfBoardScore, rankEntries } from "../../shared/games/scoring";
 import { runScript, runScriptCalls, upstashRedis } from "../clients/redis";
@@ -15,8 +15,8 @@ import type { FanTotals } from "../stores/postgres/games";
 import { DEFAULT_TENANT } from "../tenants/tenant";
 
 /**
- * Fans per script call: one HMGET, ZADD and HSET of 1,000 each run in about a millisecond or two inside
- * Redis, so a settlement's writes never hold Redis (and the reads queued behind them) for long.
+ * Fans per script call: one ZADD of 1,000 runs in about a millisecond inside Redis, so a settlement's
+ * writes never hold Redis (and the reads queued behind them) for long.
  */
 export const WRITE_CHUNK = 1_000;
 
@@ -29,7 +29,6 @@ export interface BoardRef {
 const prefix = ({ tenantId, gameId }: BoardRef) =>
   tenantId === DEFAULT_TENANT ? `mp:game:${gameId}` : `mp:game:${tenantId}/${gameId}`;
 const boardKey = (b: BoardRef) => `${prefix(b)}:board`;
-const versionKey = (b: BoardRef) => `${prefix(b)}:ver`;
 const metaKey = (b: BoardRef) => `${prefix(b)}:meta`;
 const chainsKey = (b: BoardRef, matchId: string, revision: number) => `${prefix(b)}:chains:${matchId}:${revision}`;
 /** A revision's chain marks outlive any settlement (retries included) and then expire. */
@@ -43,28 +42,20 @@ export function openLeaderboardRedis(
   return upstashRedis(env, { timeoutMs, automaticDeserialization: false });
 }
 
-// ARGV: fanId, points, version triples. A total is written only when newer than the one Redis holds.
-// Three commands for the whole chunk (not three per fan): the per-call overhead was most of the cost.
-const WRITE_SCRIPT = `local fans = {}
-for i = 1, #ARGV, 3 do fans[#fans + 1] = ARGV[i] end
-local held = redis.call('HMGET', KEYS[2], unpack(fans))
-local scores, versions, n = {}, {}, 0
-for j = 1, #fans do
-  local i = j * 3 - 2
-  local version = tonumber(ARGV[i + 2])
-  if version > tonumber(held[j] or '-1') then
-    scores[#scores + 1] = -tonumber(ARGV[i + 1])
-    scores[#scores + 1] = ARGV[i]
-    versions[#versions + 1] = ARGV[i]
-    versions[#versions + 1] = ARGV[i + 2]
-    n = n + 1
-  end
+// KEYS: board, meta. ARGV: the totals' settlement state, then fanId, points pairs. Totals computed from
+// an older state than the one last written are refused whole (-1 - the state held): the writer computes
+// them again from the newer state. One ZADD for the chunk, not one per fan.
+const WRITE_SCRIPT = `local held = tonumber(redis.call('HGET', KEYS[2], 'state') or '-1')
+local state = tonumber(ARGV[1])
+if state < held then return -1 - held end
+if state > held then redis.call('HSET', KEYS[2], 'state', ARGV[1]) end
+local scores = {}
+for i = 2, #ARGV, 2 do
+  scores[#scores + 1] = -tonumber(ARGV[i + 1])
+  scores[#scores + 1] = ARGV[i]
 end
-if n > 0 then
-  redis.call('ZADD', KEYS[1], unpack(scores))
-  redis.call('HSET', KEYS[2], unpack(versions))
-end
-return n`;
+if #scores > 0 then redis.call('ZADD', KEYS[1], unpack(scores)) end
+return #scores / 2`;
 
 // KEYS: board, meta. ARGV: limit, cursor fanId or ''. Returns {start, strictly better than the first
 // entry, fans, page, {settledMatches, updatedAt}}: the whole read in one round trip.
@@ -99,17 +90,30 @@ local better = redis.call('ZCOUNT', KEYS[1], '-inf', '(' .. around[2])
 return {r, card, s, better, around}`;
 
 /**
- * Writes fans' absolute totals (fanId, points, version triples; idempotent: older versions ignored) in
- * chunks of WRITE_CHUNK fans, all in one round trip. Redis runs each chunk alone for a few ms, so a read
- * queued behind a page's write waits for at most its five chunks per chain.
+ * Writes fans' totals (fanId, points pairs) computed from settlement state `state`, in chunks of
+ * WRITE_CHUNK fans, all in one round trip. Redis runs each chunk alone for about a millisecond, so a
+ * read queued behind a page's write waits for at most its five chunks. Returns the fans written, or the
+ * newer state the board already holds when it refused them (`staleAgainst`): compute them again.
  */
-export async function writeTotals(redis: Redis, board: BoardRef, totals: FanTotals): Promise<number> {
-  if (totals.length === 0) return 0;
-  const keys = [boardKey(board), versionKey(board)];
+export async function writeTotals(
+  redis: Redis,
+  board: BoardRef,
+  state: number,
+  totals: FanTotals,
+): Promise<{ written: number; staleAgainst?: number }> {
+  if (totals.length === 0) return { written: 0 };
+  const keys = [boardKey(board), metaKey(board)];
   const calls: { keys: string[]; args: string[] }[] = [];
-  for (let i = 0; i < totals.length; i += WRITE_CHUNK * 3)
-    calls.push({ keys, args: totals.slice(i, i + WRITE_CHUNK * 3) });
-  return (await runScriptCalls(redis, WRITE_SCRIPT, calls)).reduce((n: number, w) => n + Number(w), 0);
+  for (let i = 0; i < totals.length; i += WRITE_CHUNK * 2)
+    calls.push({ keys, args: [String(state), ...totals.slice(i, i + WRITE_CHUNK * 2)] });
+  let written = 0;
+  let staleAgainst: number | undefined;
+  for (const reply of await runScriptCalls(redis, WRITE_SCRIPT, calls)) {
+    const n = Number(reply);
+    if (n < 0) staleAgainst = Math.max(staleAgainst ?? 0, -1 - n);
+    else written += n;
+  }
+  return staleAgainst === undefined ? { written } : { written, staleAgainst };
 }
 
 export async function writeMeta(redis: Redis, board: BoardRef, settledMatches: number): Promise<void> {

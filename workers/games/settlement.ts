@@ -2,16 +2,17 @@
 // room's match_end, or an operator's correction) becomes one `final` message; its handler opens the
 // next revision for every game of the match's tenant holding the match (or, while a game still settles
 // the previous score, sends the message back to wait), splits each game's guesses into fan-id ranges
-// (up to MAX_CHAINS of CHAIN_GUESSES) and queues one `page` job per range. A page job scores the next
-// PAGE_SIZE guesses of its range (keyset on fanId) in one SQL statement that adds each fan's difference
-// (points under the new score minus under the last settled one) to fan_totals, marks the page done for
-// the revision and returns the fans' absolute totals; it writes those to the Redis leaderboard, then
-// goes on with the next page (the next message once its time budget is spent). The chain that marks
-// itself done last (in Redis, after its last leaderboard write) finishes the revision. Every step is
-// idempotent (a page already marked adds nothing; Redis takes a total only when newer; a chain mark is a
-// hash field), so the queue's at-least-once retries make it exactly-once in effect; memory per message
-// is two pages whatever the number of guesses. A failure retries the message with backoff and, after
-// max_retries, parks it in the dead-letter queue: the events pipeline never waits for any of it.
+// (up to MAX_CHAINS of CHAIN_GUESSES) and queues one `page` job per range. A page job reads the next
+// PAGE_SIZE guesses of its range (keyset on fanId) in one read-only SQL statement that computes the
+// page's fans' totals over every settling or settled match of the game, with the settlement state they
+// come from; it writes those to the Redis leaderboard, which refuses totals older than its own (they
+// are computed again), then goes on with the next page (the next message once its time budget is
+// spent). The chain that marks itself done last (in Redis, after its last leaderboard write) finishes
+// the revision. Nothing is ever added: a total is a function of the guesses and the final scores, so a
+// page redelivered or retried computes and writes the same totals again, and the queue's at-least-once
+// retries are exactly-once in effect; a chain mark is a hash field. Memory per message is two pages
+// whatever the number of guesses. A failure retries the message with backoff and, after max_retries,
+// parks it in the dead-letter queue: the events pipeline never waits for any of it.
 
 import type { PoolClient } from "@neondatabase/serverless";
 import { z } from "zod";
@@ -39,7 +40,7 @@ export const PAGE_SIZE = 5_000;
 /**
  * A message scores pages until this much time has passed, then hands the cursor to the next message.
  * Each hand-off costs a queue delivery and a new Postgres session with both chains idle (5 s cost a
- * fifth of a 1M settlement); a retry redoes at most this much (scored pages skip). Far inside a
+ * fifth of a 1M settlement); a retry redoes at most this much. Far inside a
  * consumer's wall-clock limit, and its CPU is a few seconds at most.
  */
 export const MESSAGE_BUDGET_MS = 20_000;
@@ -318,8 +319,8 @@ function firstPage(
 /**
  * Scores a chain's pages one after another (each its own statement, then its Redis write while the next
  * page is scored) until the range is done or the message's time budget is spent, then queues the rest
- * as a new message from the cursor. A crash anywhere retries the message from its cursor: scored pages
- * skip, Redis takes the same totals.
+ * as a new message from the cursor. A crash anywhere retries the message from its cursor: its pages
+ * compute the same totals again, and Redis takes them again.
  */
 async function settleRange(job: PageJob, env: Env): Promise<void> {
   const limit = job.pageSize ?? PAGE_SIZE;
@@ -330,32 +331,62 @@ async function settleRange(job: PageJob, env: Env): Promise<void> {
   const target = targetOf(job);
   let { cursor, done } = job;
   let pages = 0;
-  // One leaderboard write in flight while the next page is scored (at most two pages in memory). A
-  // failed write fails the message after the loop: the retry starts from the message's cursor again.
-  let redisWrite: Promise<unknown> = Promise.resolve(null);
-  const redisDone = async () => {
-    const err = await redisWrite;
-    if (err) throw err;
+  // One leaderboard write in flight while the next page is scored (at most two pages in memory). It
+  // settles to null, to the page to compute again (the board took totals from a newer state meanwhile),
+  // or to its error, which fails the message (the retry starts from the message's cursor again).
+  type Redo = { cursor: string; done: number; staleAgainst: number };
+  let redisWrite: Promise<Redo | { error: unknown } | null> = Promise.resolve(null);
+  const writeDone = async (): Promise<Redo | null> => {
+    const outcome = await redisWrite;
+    redisWrite = Promise.resolve(null);
+    if (outcome && "error" in outcome) throw outcome.error;
+    return outcome;
   };
+  let redo: Redo | null = null;
   const scorePages = async (session: PoolClient): Promise<"stale" | "more" | "last"> => {
     for (;;) {
       const pageStarted = performance.now();
+      const from = { cursor, done };
       const page = await timed("postgres", () => scorePage(session, target, cursor, limit, job.upTo ?? null));
-      if (!page.current) return "stale";
-      await redisDone();
+      if (redo && page.state < redo.staleAgainst)
+        // The board holds totals of a state Postgres has never reached (a board left from another database):
+        // computing again cannot help. The message fails and, after its retries, is parked.
+        throw new Error(`leaderboard is at settlement state ${redo.staleAgainst}, Postgres at ${page.state}`);
+      redo = null;
+      if (!page.current) {
+        await redisWrite; // an earlier revision's: its outcome no longer matters
+        return "stale";
+      }
+      const rejected = await writeDone();
+      if (rejected) {
+        // Another match's settlement wrote a newer state since: compute the rejected page (and this one)
+        // again from it.
+        ({ cursor, done } = rejected);
+        redo = rejected;
+        continue;
+      }
       if (page.totals.length > 0)
-        redisWrite = timed("redis", () => writeTotals(redis, board, page.totals)).then(
-          () => null,
-          (err: unknown) => err,
+        redisWrite = timed("redis", () => writeTotals(redis, board, page.state, page.totals)).then(
+          (w) => (w.staleAgainst === undefined ? null : { ...from, staleAgainst: w.staleAgainst }),
+          (error: unknown) => ({ error }),
         );
       metrics.guessesScored.inc({}, page.scored);
       metrics.settlementPages.inc();
       done += page.size;
       pages++;
-      if (page.size < limit) return "last";
-      cursor = page.lastFanId!;
-      if (pages >= (job.maxPages ?? Number.POSITIVE_INFINITY) || performance.now() - started > MESSAGE_BUDGET_MS)
-        return "more";
+      const last = page.size < limit;
+      if (!last) cursor = page.lastFanId!;
+      if (
+        last ||
+        pages >= (job.maxPages ?? Number.POSITIVE_INFINITY) ||
+        performance.now() - started > MESSAGE_BUDGET_MS
+      ) {
+        const rejectedLast = await writeDone();
+        if (!rejectedLast) return last ? "last" : "more";
+        ({ cursor, done } = rejectedLast);
+        redo = rejectedLast;
+        continue;
+      }
       // The next page waits a share of this one's time (its Redis write runs meanwhile), which leaves the
       // database, Redis and the Worker to the reads that share them.
       if (pauseRatio > 0) await new Promise((r) => setTimeout(r, (performance.now() - pageStarted) * pauseRatio));
@@ -371,7 +402,6 @@ async function settleRange(job: PageJob, env: Env): Promise<void> {
       session.release();
     }
   });
-  await redisDone();
   if (outcome === "stale") {
     log("info", "settlement page of an earlier revision: nothing to do", {
       gameId: job.gameId,

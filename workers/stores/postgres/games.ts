@@ -1,6 +1,7 @@
 // Postgres access of the prediction game: games and their matches, fans' guesses, settlement pages and
-// fans' totals. Postgres is the truth; the Redis leaderboard (workers/games/leaderboard.ts) mirrors
-// fan_totals. Every statement takes bound parameters; a settlement page is one statement (atomic).
+// fans' totals. Postgres is the truth: a fan's points follow from their guesses and the matches' final
+// scores, and the Redis leaderboard (workers/games/leaderboard.ts) holds the totals computed from them.
+// Every statement takes bound parameters; a settlement page is one statement.
 import type { Pool, PoolClient } from "@neondatabase/serverless";
 import { type GameScore, type Guess, guessPoints, type Scoring } from "../../../shared/games/scoring";
 
@@ -169,9 +170,10 @@ export async function analyzeGuessesWhenStale(pool: Pool): Promise<boolean> {
  * A match's final score arrived (match_end or a correction): every game of the match's tenant holding
  * it settles. A new score is the next revision; the same score again re-opens only games not yet
  * settled (a retried trigger whose page jobs may not have been queued), so a repeat never starts a
- * second revision. A new score for a game still settling another waits (`busy`, nothing opened): pages
- * add the difference from the last settled score, so a revision starts only once the one before it has
- * finished. The row's own condition keeps two final scores racing from both opening.
+ * second revision. A new score for a game still settling another waits (`busy`, nothing opened): a
+ * correction's pages return only the fans it moves from the last settled score, so a revision starts
+ * only once the one before it has written all of its fans. The row's own condition keeps two final
+ * scores racing from both opening.
  */
 export async function openSettlements(
   pool: Pool,
@@ -254,33 +256,48 @@ export async function chainBounds(
 }
 
 /**
- * Fans' absolute totals as the leaderboard's write script takes them: flat (fanId, points, version)
- * triples of strings. Postgres writes them as JSON text and the Worker passes them on as they are: one
- * JSON.parse, where three Postgres arrays cost a fifth of the Worker's CPU to parse during settlement.
+ * Fans' totals as the leaderboard's write script takes them: flat (fanId, points) pairs of strings.
+ * Postgres writes them as JSON text and the Worker passes them on as they are: one JSON.parse, where
+ * Postgres arrays cost a fifth of the Worker's CPU to parse during settlement.
  */
 export type FanTotals = readonly string[];
 
 export interface PageResult {
-  /** Guesses in the page (0: the range is done). */
+  /** Guesses of the match in the page (less than the page size: the range is done). */
   size: number;
   /** The page's last fanId: the next page's cursor. */
   lastFanId: string | null;
-  /** Fans whose total this call changed (0 when the page was already added at this revision). */
+  /** Fans whose totals the page returns. */
   scored: number;
   /** False when the job's revision is no longer the match's current one: it stops. */
   current: boolean;
-  /** The absolute totals of the page's fans after this page, for the leaderboard. */
+  /**
+   * The game's settlement state the totals were computed from: the sum of its settling and settled
+   * matches' revisions. Opening a revision raises it, so a total computed later never has a lower one.
+   */
+  state: number;
+  /** The page's fans' totals over every settling or settled match of the game. */
   totals: FanTotals;
 }
 
+/** A guess's points (alias g: home, away) under a final score (SQL expressions), $exact and $outcome bound. */
+const pointsSql = (home: string, away: string, exact: string, outcome: string) =>
+  `CASE WHEN g.home = ${home} AND g.away = ${away} THEN ${exact}
+        WHEN sign(g.home - g.away) = sign(${home} - ${away}) THEN ${outcome} ELSE 0 END`;
+
+/** A game's settled points per guess row g joined to its game match gm: none before it settles. */
+const settledPointsSql = (exact: string, outcome: string) =>
+  `CASE WHEN gm.status IN ('settling', 'settled') THEN ${pointsSql("gm.final_home", "gm.final_away", exact, outcome)} ELSE 0 END`;
+
 /**
- * Scores one keyset page of a match's guesses (fan_id in (cursor, upTo]) at a revision, in one
- * statement: each fan's total moves by the guess's points under the new final score minus its points
- * under the last settled one (`applied_*`; none before the first), and the page's fans' absolute totals
- * come back. Guesses are only read. The page's row in settled_pages is its exactly-once mark: a
- * redelivered or retried page finds it, adds nothing, and returns its fans' totals as they stand (so a
- * retry whose first attempt committed but never reached Redis writes them). A correction skips the fans
- * its new score does not move. Pages add only while the revision is the match's current one and settling.
+ * One keyset page of a match's settlement (its guesses with fan_id in (cursor, upTo]), in one read-only
+ * statement: each of the page's fans' total, summed over the guesses of every match of the game that is
+ * settling or settled (at that match's current final score), with the state it was computed from. A
+ * total is a function of the guesses and the finals alone, so a redelivered, retried or repeated page
+ * computes the same totals again: nothing is added, so nothing can be added twice. A correction returns
+ * only the fans whose points in this match it moves (from the last settled score, `applied_*`); the
+ * first settlement returns every fan of the match. Totals come only while the job's revision is the
+ * match's current one and settling.
  */
 export async function scorePage(
   pool: Pool | PoolClient,
@@ -289,84 +306,84 @@ export async function scorePage(
   limit: number,
   upTo: string | null = null,
 ): Promise<PageResult> {
-  const points = (home: string, away: string) =>
-    `CASE WHEN p.home = ${home} AND p.away = ${away} THEN $7::int
-          WHEN sign(p.home - p.away) = sign(${home} - ${away}) THEN $8::int ELSE 0 END`;
+  const points = settledPointsSql("$6::int", "$7::int");
   const { rows } = await pool.query<{
     size: number;
     last_fan: string | null;
     scored: number;
     revision: number;
+    state: number;
     totals: string | null;
   }>(
     `WITH cur AS (
        SELECT revision, status, applied_home, applied_away FROM game_matches WHERE game_id = $1 AND match_id = $2
      ),
-     -- The page's keys alone (an index-only walk of the key), then its guesses by that closed key range:
-     -- asked for the guesses' scores with an open range, the planner of a freshly loaded table (no
-     -- statistics yet) sorted every guess after the cursor for each page.
+     state AS (
+       SELECT coalesce(sum(revision), 0)::int AS version FROM game_matches
+       WHERE game_id = $1 AND status IN ('settling', 'settled')
+     ),
+     -- The page's keys alone (an index-only walk of the match's key), then every guess of the game by
+     -- that closed fan range (guesses_fan_idx): the fans' other matches count in their totals.
      keys AS (
        SELECT fan_id FROM guesses WHERE game_id = $1 AND match_id = $2 AND fan_id > $3
-         AND ($10::text IS NULL OR fan_id <= $10::text)
+         AND ($8::text IS NULL OR fan_id <= $8::text)
        ORDER BY fan_id LIMIT $4
      ),
-     page AS (
-       SELECT fan_id, home, away FROM guesses
-       WHERE game_id = $1 AND match_id = $2 AND fan_id > $3 AND fan_id <= (SELECT max(fan_id) FROM keys)
-     ),
-     mark AS (
-       INSERT INTO settled_pages (game_id, match_id, revision, after)
-       SELECT $1, $2, $9, $3 FROM cur WHERE cur.revision = $9 AND cur.status = 'settling' AND EXISTS (SELECT 1 FROM page)
-       ON CONFLICT DO NOTHING RETURNING 1
-     ),
-     scored AS (
-       SELECT p.fan_id,
-              ${points("$5::int", "$6::int")}
-              - CASE WHEN c.applied_home IS NULL THEN 0 ELSE ${points("c.applied_home", "c.applied_away")} END AS delta,
-              c.applied_home IS NULL AS first
-       FROM page p, cur c WHERE EXISTS (SELECT 1 FROM mark)
-     ),
-     totals AS (
-       INSERT INTO fan_totals AS t (game_id, fan_id, points, version)
-       SELECT $1, fan_id, delta, 1 FROM scored WHERE delta <> 0 OR first ORDER BY fan_id
-       ON CONFLICT (game_id, fan_id) DO UPDATE SET points = t.points + excluded.points, version = t.version + 1
-       RETURNING t.fan_id, t.points, t.version
-     ),
-     -- A page added by an earlier attempt: its fans' totals as they stand.
-     kept AS (
-       SELECT t.fan_id, t.points, t.version FROM fan_totals t
-       WHERE t.game_id = $1 AND t.fan_id IN (SELECT fan_id FROM page)
-         AND NOT EXISTS (SELECT 1 FROM mark) AND (SELECT revision FROM cur) = $9
-     ),
-     board AS (SELECT * FROM totals UNION ALL SELECT * FROM kept)
-     SELECT (SELECT count(*) FROM page)::int AS size,
-            (SELECT max(fan_id) FROM page) AS last_fan,
-            (SELECT count(*) FROM totals)::int AS scored,
-            (SELECT revision FROM cur) AS revision,
-            (SELECT string_agg(to_json(fan_id)::text || ',"' || points || '","' || version || '"', ',') FROM board)
-              AS totals`,
-    [
-      job.gameId,
-      job.matchId,
-      cursor,
-      limit,
-      job.final.home,
-      job.final.away,
-      job.scoring.exact,
-      job.scoring.outcome,
-      job.revision,
-      upTo,
-    ],
+     page AS (SELECT count(*)::int AS size, max(fan_id) AS last FROM keys),
+     fans AS (
+       SELECT g.fan_id, sum(${points})::int AS points
+       FROM guesses g JOIN game_matches gm ON gm.game_id = g.game_id AND gm.match_id = g.match_id
+       CROSS JOIN cur c
+       WHERE g.game_id = $1 AND g.fan_id > $3 AND g.fan_id <= (SELECT last FROM page)
+         AND c.revision = $5 AND c.status = 'settling'
+       GROUP BY g.fan_id
+       HAVING bool_or(g.match_id = $2 AND (c.applied_home IS NULL
+         OR ${pointsSql("gm.final_home", "gm.final_away", "$6::int", "$7::int")}
+            <> ${pointsSql("c.applied_home", "c.applied_away", "$6::int", "$7::int")}))
+     )
+     SELECT (SELECT size FROM page) AS size, (SELECT last FROM page) AS last_fan,
+            (SELECT count(*) FROM fans)::int AS scored, (SELECT revision FROM cur) AS revision,
+            (SELECT version FROM state) AS state,
+            (SELECT string_agg(to_json(fan_id)::text || ',"' || points || '"', ',') FROM fans) AS totals`,
+    [job.gameId, job.matchId, cursor, limit, job.revision, job.scoring.exact, job.scoring.outcome, upTo],
   );
   const r = rows[0]!;
   const totals: FanTotals = r.totals === null ? [] : JSON.parse(`[${r.totals}]`);
-  return { size: r.size, lastFanId: r.last_fan, scored: r.scored, current: r.revision === job.revision, totals };
+  return {
+    size: r.size,
+    lastFanId: r.last_fan,
+    scored: r.scored,
+    current: r.revision === job.revision,
+    state: r.state,
+    totals,
+  };
+}
+
+/**
+ * Fans' points in a game as Postgres holds them (the truth the board mirrors): each fan's guesses of the
+ * game's settling and settled matches at their final scores. A keyset page of fans after `after`.
+ */
+export async function fanTotals(
+  pool: Pool,
+  gameId: string,
+  after: string,
+  limit: number,
+): Promise<{ fanId: string; points: number }[]> {
+  const { rows } = await pool.query<{ fan_id: string; points: number }>(
+    `SELECT g.fan_id, sum(${settledPointsSql("ga.exact_points", "ga.outcome_points")})::int AS points
+     FROM guesses g JOIN game_matches gm ON gm.game_id = g.game_id AND gm.match_id = g.match_id
+     JOIN games ga ON ga.id = g.game_id
+     WHERE g.game_id = $1 AND g.fan_id > $2
+     GROUP BY g.fan_id HAVING bool_or(gm.status IN ('settling', 'settled'))
+     ORDER BY g.fan_id LIMIT $3`,
+    [gameId, after, limit],
+  );
+  return rows.map((r) => ({ fanId: r.fan_id, points: r.points }));
 }
 
 /**
  * Marks a revision settled (only once: a repeat changes nothing): its final score becomes the applied
- * one the next revision's differences start from, and its page marks go (a late page of a settled
- * revision adds nothing: pages add only while it settles).
+ * one, from which the next revision tells the fans it moves.
  */
 export async function finishSettlement(
   pool: Pool,
@@ -374,17 +391,11 @@ export async function finishSettlement(
   guessesScored: number,
 ): Promise<{ durationMs: number } | null> {
   const { rows } = await pool.query<{ duration_ms: number }>(
-    `WITH done AS (
-       UPDATE game_matches SET status = 'settled', settled_at = now(), guesses_scored = $4,
-         applied_home = final_home, applied_away = final_away,
-         duration_ms = greatest(0, round(extract(epoch FROM now() - settling_since) * 1000))::int
-       WHERE game_id = $1 AND match_id = $2 AND revision = $3 AND status = 'settling'
-       RETURNING duration_ms
-     ),
-     marks AS (
-       DELETE FROM settled_pages WHERE game_id = $1 AND match_id = $2 AND revision = $3 AND EXISTS (SELECT 1 FROM done)
-     )
-     SELECT duration_ms FROM done`,
+    `UPDATE game_matches SET status = 'settled', settled_at = now(), guesses_scored = $4,
+       applied_home = final_home, applied_away = final_away,
+       duration_ms = greatest(0, round(extract(epoch FROM now() - settling_since) * 1000))::int
+     WHERE game_id = $1 AND match_id = $2 AND revision = $3 AND status = 'settling'
+     RETURNING duration_ms`,
     [job.gameId, job.matchId, job.revision, guessesScored],
   );
   if (!rows[0]) return null;
