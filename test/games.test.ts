@@ -129,6 +129,14 @@ async function fullBoard(gameId: string, limit = 2): Promise<Board["entries"]> {
   return all;
 }
 
+/** Points per fan as the leaderboard shows them. */
+async function boardPoints(gameId: string): Promise<Record<string, number>> {
+  return Object.fromEntries((await fullBoard(gameId, 100)).map((e) => [e.fanId, e.points]));
+}
+
+/** Every fan of `expected` at 0: the board before any of their points settle. */
+const atZero = (expected: Record<string, number>) => Object.fromEntries(Object.keys(expected).map((f) => [f, 0]));
+
 /** Points per fan as Postgres holds them (the truth). */
 async function totals(gameId: string): Promise<Record<string, number>> {
   const rows = await withPostgres(env, ({ pool }) => fanTotals(pool, gameId, "", 100_000));
@@ -202,6 +210,40 @@ describe("games and guesses", () => {
     ).toBe(403);
     const tooMany = Array.from({ length: 10_001 }, (_, i) => ({ fanId: `f${i}`, matchId: m, home: 0, away: 0 }));
     expect((await postGuesses(gameId, tooMany)).status).toBe(413);
+  });
+
+  it("puts a guessing fan on the leaderboard at 0 points, and stores nothing when the board cannot be written", async () => {
+    const m = await registerMatch("g-enter");
+    const gameId = await createGame([m]);
+    const guess = (fanId: string) => ({ fanId, matchId: m, home: 1, away: 0 });
+    const noRedis = { ...env, UPSTASH_REDIS_REST_URL: `${DEAD}/guess-board` } as Env;
+    const down = await app.request(
+      `${BASE}/v1/games/${gameId}/guesses`,
+      {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${operator}` },
+        body: JSON.stringify([guess("x")]),
+      },
+      noRedis,
+    );
+    expect(down.status).toBe(503);
+    expect(await down.json()).toMatchObject({ error: { code: "dependency_unavailable" } });
+    expect(await ok(await call(reader, `/v1/games/${gameId}/fans/x`))).toMatchObject({ rank: null, guesses: [] });
+    expect(await settlement(gameId, m)).toMatchObject({ status: "open", guesses: 0 });
+
+    await ok(await postGuesses(gameId, [guess("y"), guess("x")]), 202);
+    await ok(await postGuesses(gameId, [{ ...guess("x"), home: 2 }]), 202); // a replaced guess: still one entry
+    const board = await ok<Board>(await call(reader, `/v1/games/${gameId}/leaderboard`));
+    expect(board).toMatchObject({ fans: 2, settledMatches: 0, nextCursor: null });
+    expect(board.entries).toEqual([
+      { rank: 1, fanId: "x", points: 0 },
+      { rank: 1, fanId: "y", points: 0 },
+    ]);
+    expect(await ok(await call(reader, `/v1/games/${gameId}/fans/y`))).toMatchObject({
+      rank: 1,
+      points: 0,
+      around: [{ rank: 1, fanId: "x", points: 0 }],
+    });
   });
 
   it("rejects guesses after kick-off (scheduled start passed, or first live event) with guess_locked", async () => {
@@ -429,7 +471,7 @@ describe("settlement under redelivery and failures", () => {
     const down = await deliver([job], { SETTLEMENT_QUEUE: queue, UPSTASH_REDIS_REST_URL: DEAD });
     expect(down).toEqual({ acked: 0, retried: 1 });
     expect(sent).toHaveLength(0); // no next page before this one is on the leaderboard
-    expect(await fullBoard(gameId, 100)).toEqual([]);
+    expect(await boardPoints(gameId)).toEqual(atZero(expected));
     // Several pages in one message (the next page is scored while a write is in flight): retried too.
     const whole = await deliver([{ ...job, maxPages: undefined }], {
       SETTLEMENT_QUEUE: queue,
@@ -462,7 +504,7 @@ describe("settlement under redelivery and failures", () => {
     const job = await firstPage(m, final);
     expect(job.revision).toBe(1);
     expect(await deliver([job], noPostgres)).toEqual({ acked: 0, retried: 1 });
-    expect(await fullBoard(gameId, 100)).toEqual([]);
+    expect(await boardPoints(gameId)).toEqual(atZero(expected));
     let next: SettlementMessage | undefined = job;
     while (next) {
       const capture = capturingQueue();
@@ -493,15 +535,11 @@ describe("settlement under redelivery and failures", () => {
       }
     };
     await runChain(chains[1]!);
-    // One chain done: its fans are on the board, the match is not settled yet.
+    // One chain done: its fans' points are on the board, the other chain's fans still at 0; not settled yet.
     expect(await settlement(gameId, m)).toMatchObject({ status: "settling", revision: 1 });
-    expect((await fullBoard(gameId, 100)).map((e) => e.fanId).sort()).toEqual([
-      "fan-005",
-      "fan-006",
-      "fan-007",
-      "fan-008",
-      "fan-009",
-    ]);
+    expect(await boardPoints(gameId)).toEqual(
+      Object.fromEntries(Object.entries(expected).map(([f, p]) => [f, f >= "fan-005" ? p : 0])),
+    );
     await runChain(chains[0]!);
     await runChain(chains[0]!); // a redelivered chain: nothing twice
     expect(await totals(gameId)).toEqual(expected);
@@ -557,7 +595,7 @@ describe("settlement under redelivery and failures", () => {
       acked: 0,
       retried: 1,
     });
-    expect(await fullBoard(gameId, 100)).toEqual([]);
+    expect(await boardPoints(gameId)).toEqual(atZero(expected));
     await redis.hdel(`mp:game:${gameId}:meta`, "state");
     const capture = capturingQueue();
     expect(await deliver([{ ...job, maxPages: undefined }], { SETTLEMENT_QUEUE: capture.queue })).toEqual({

@@ -116,6 +116,21 @@ export async function writeTotals(
   return staleAgainst === undefined ? { written } : { written, staleAgainst };
 }
 
+/**
+ * Puts fans on the board at 0 points unless they are on it already (ZADD NX: a fan's total is never
+ * lowered): a fan enters the game's board with their first guess, so settlement writes only the fans
+ * whose points move. Chunks of WRITE_CHUNK, one round trip.
+ */
+export async function enterFans(redis: Redis, board: BoardRef, fanIds: readonly string[]): Promise<void> {
+  if (fanIds.length === 0) return;
+  const pipeline = redis.pipeline();
+  for (let i = 0; i < fanIds.length; i += WRITE_CHUNK) {
+    const [first, ...rest] = fanIds.slice(i, i + WRITE_CHUNK).map((member) => ({ score: 0, member }));
+    pipeline.zadd(boardKey(board), { nx: true }, first!, ...rest);
+  }
+  await pipeline.exec();
+}
+
 export async function writeMeta(redis: Redis, board: BoardRef, settledMatches: number): Promise<void> {
   await redis.hset(metaKey(board), { settledMatches: String(settledMatches), updatedAt: new Date().toISOString() });
 }

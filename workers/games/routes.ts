@@ -42,7 +42,7 @@ import {
   upsertGuesses,
 } from "../stores/postgres/games";
 import { matchOwner } from "../tenants/match-owner";
-import { type BoardRef, openLeaderboardRedis, readFan, readPage } from "./leaderboard";
+import { type BoardRef, enterFans, openLeaderboardRedis, readFan, readPage } from "./leaderboard";
 import { liveScore } from "./live-score";
 import { requestSettlement } from "./settlement";
 
@@ -67,7 +67,7 @@ async function withBoard<T>(work: () => Promise<T>): Promise<T> {
     return await work();
   } catch (err) {
     metrics.dependencyErrors.inc({ dependency: "redis" });
-    log("error", "leaderboard read failed", { error: errorMessage(err) });
+    log("error", "leaderboard call failed", { error: errorMessage(err) });
     throw new ApiError("dependency_unavailable", "the leaderboard is unavailable; retry later");
   }
 }
@@ -122,7 +122,7 @@ const leaderboardSchema = z
   .object({
     entries: z.array(boardEntrySchema),
     nextCursor: nextCursorSchema,
-    fans: z.int().describe("Fans on the leaderboard (with at least one settled guess)."),
+    fans: z.int().describe("Fans on the leaderboard: every fan with a guess in the game (0 points until one settles)."),
     settledMatches: z.int(),
     updatedAt: z.string().nullable().describe("When the last settlement finished."),
   })
@@ -133,7 +133,12 @@ const guessStatus = z.enum(["open", "locked", "settling", "settled"]);
 const fanSchema = z
   .object({
     fanId: z.string(),
-    rank: z.int().nullable().describe("null until one of the fan's guesses is settled."),
+    rank: z
+      .int()
+      .nullable()
+      .describe(
+        "Among every fan with a guess in the game (all share rank 1 at 0 points before a match settles); null for a fan with no guess.",
+      ),
     points: z.int(),
     around: z.array(boardEntrySchema).describe("Up to two entries just above and two just below."),
     guesses: z.array(
@@ -251,8 +256,9 @@ export const postGuessesRoute = createRoute({
     `A JSON array or NDJSON of guesses, at most ${MAX_GUESSES_PER_REQUEST} and 2 MB. A fan's later guess of a match replaces ` +
     "the earlier one until the match starts (its first live event or its scheduled start); after that a guess is " +
     "rejected with `guess_locked`. Valid guesses are stored even when others are rejected; each rejected item " +
-    "names its bad fields. 409 guess_locked when every guess hit the lock. Spends one unit of the ingest budget " +
-    "per guess. Scope: games.",
+    "names its bad fields. 409 guess_locked when every guess hit the lock. The guesses' fans enter the game's " +
+    "leaderboard at 0 points (unless on it already) in the same step: 503 when the leaderboard cannot be written, " +
+    "and then nothing is stored. Spends one unit of the ingest budget per guess. Scope: games.",
   security: bearerAuth,
   request: {
     params: gameIdParams,
@@ -279,8 +285,9 @@ export const leaderboardRoute = createRoute({
   tags: ["games"],
   summary: "A game's leaderboard",
   description:
-    "Settled points, descending; rank = 1 + the number of fans with strictly more points (ties share a rank); " +
-    "within a tie, fanId ascending (byte order). Scope: read or admin.",
+    "Every fan with a guess in the game, by settled points (a fan enters at 0 with their first guess), descending; " +
+    "rank = 1 + the number of fans with strictly more points (ties share a rank); within a tie, fanId ascending " +
+    "(byte order). Scope: read or admin.",
   security: bearerAuth,
   middleware: readers({ budget: "in-command" }),
   request: {
@@ -466,6 +473,30 @@ const limitBody = bodyLimit({
   },
 });
 
+/**
+ * Writes the guesses and puts their fans on the game's board (at 0 points unless there already), in
+ * one Postgres transaction that commits only once the board has them: an accepted guess's fan is always
+ * on the board, and a board that cannot be written leaves nothing stored (503, the request can be sent
+ * again). Returns the keys written (upsertGuesses).
+ */
+async function storeGuesses(env: Env, pool: Pool, game: GameRow, guesses: Guess[]): Promise<Set<string>> {
+  if (guesses.length === 0) return new Set();
+  const session = await pool.connect();
+  try {
+    await session.query("BEGIN");
+    const written = await upsertGuesses(session, game, guesses);
+    const fans = [...new Set(guesses.filter((g) => written.has(`${g.matchId}\u0000${g.fanId}`)).map((g) => g.fanId))];
+    await withBoard(() => enterFans(openLeaderboardRedis(env), { tenantId: game.tenantId, gameId: game.id }, fans));
+    await session.query("COMMIT");
+    return written;
+  } catch (err) {
+    await session.query("ROLLBACK").catch(() => {});
+    throw err;
+  } finally {
+    session.release();
+  }
+}
+
 app.post("/v1/games/:gameId/guesses", requireScope("games"), limitBody, async (c) => {
   const gameId = c.req.param("gameId");
   const kind = bodyKind(c.req.header("content-type") ?? null);
@@ -507,7 +538,7 @@ app.post("/v1/games/:gameId/guesses", requireScope("games"), limitBody, async (c
         });
       else writable.push(guess);
     }
-    const written = await upsertGuesses(pool, game, writable);
+    const written = await storeGuesses(c.env, pool, game, writable);
     // A match that kicked off between the check and the write: those guesses were not written.
     for (const { index, guess } of candidates) {
       const key = `${guess.matchId}\u0000${guess.fanId}`;
