@@ -517,9 +517,12 @@ describe("settlement under redelivery and failures", () => {
   it("settles a match in parallel chains over fan ranges: exactly once, settled only when every chain is", async () => {
     const { m, gameId, final, expected } = await scenario("g-chains", 10);
     const { sent, queue } = capturingQueue();
-    // 3 guesses per chain asked: capped at MAX_CHAINS (2) ranges of 5.
+    // 3 guesses per chain asked: capped at SETTLEMENT_CHAINS (2) ranges of 5.
     const open: SettlementMessage = { v: 1, kind: "final", matchId: m, final, source: "correction", chainGuesses: 3 };
-    expect(await deliver([open], { SETTLEMENT_QUEUE: queue })).toEqual({ acked: 1, retried: 0 });
+    expect(await deliver([open], { SETTLEMENT_QUEUE: queue, SETTLEMENT_CHAINS: "2" })).toEqual({
+      acked: 1,
+      retried: 0,
+    });
     const chains = sent.map((j) => (j.kind === "page" ? { ...j, pageSize: 2, maxPages: 1 } : j));
     expect(chains.map((j) => (j.kind === "page" ? [j.chain, j.upTo] : null))).toEqual([
       [{ index: 0, of: 2 }, "fan-004"],

@@ -113,6 +113,10 @@ export function postgresService(bin: string, cluster: PostgresCluster, port: num
     // production); bursts of new matches need more than the default 100 here.
     "-c",
     "max_connections=400",
+    // The default 128 MB holds less than a million-guess game's table and indexes: settlement's first
+    // passes evicted and re-read pages (kernel time that starved the Worker's reads). Neon sizes its own.
+    "-c",
+    "shared_buffers=1GB",
   ]);
   return {
     name: "postgres",

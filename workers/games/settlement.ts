@@ -2,7 +2,7 @@
 // room's match_end, or an operator's correction) becomes one `final` message; its handler opens the
 // next revision for every game of the match's tenant holding the match (or, while a game still settles
 // the previous score, sends the message back to wait), splits each game's guesses into fan-id ranges
-// (up to MAX_CHAINS of CHAIN_GUESSES) and queues one `page` job per range. A page job reads the next
+// (up to SETTLEMENT_CHAINS of CHAIN_GUESSES) and queues one `page` job per range. A page job reads the next
 // PAGE_SIZE guesses of its range (keyset on fanId) in one read-only SQL statement that computes the
 // page's fans' totals over every settling or settled match of the game, with the settlement state they
 // come from; it writes those to the Redis leaderboard, which refuses totals older than its own (they
@@ -45,10 +45,11 @@ export const PAGE_SIZE = 5_000;
  */
 export const MESSAGE_BUDGET_MS = 20_000;
 /**
- * Chains per game and match. They run side by side only when the consumer does (max_concurrency in
- * wrangler.toml, 1 here); with four side by side on two cores the backends queued on each other.
+ * Chains per game and match when SETTLEMENT_CHAINS is unset. They run side by side only when the
+ * consumer does (max_concurrency in wrangler.toml, 1 here), so the two are set together; with four side
+ * by side on two cores the backends queued on each other.
  */
-export const MAX_CHAINS = 2;
+export const DEFAULT_CHAINS = 1;
 /**
  * After each page a chain pauses for this fraction of the page's time (SETTLEMENT_PAUSE_RATIO in
  * wrangler.toml), leaving the database, Redis and the Worker to the reads it shares them with.
@@ -256,13 +257,14 @@ async function consumeOne(msg: Message<unknown>, env: Env): Promise<void> {
 async function handle(body: SettlementMessage, env: Env): Promise<void> {
   if (body.kind === "page") return settleRange(body, env);
   const tenantId = body.tenantId ?? DEFAULT_TENANT;
+  const maxChains = Math.max(1, Math.floor(numberVar(env.SETTLEMENT_CHAINS, DEFAULT_CHAINS)));
   const opened = await timed("postgres", () =>
     withPostgres(env, async ({ pool }) => {
       await analyzeGuessesWhenStale(pool);
       const { busy, targets } = await openSettlements(pool, tenantId, body.matchId, body.final);
       const all: PageJob[] = [];
       for (const t of targets) {
-        const bounds = await chainBounds(pool, t, body.chainGuesses ?? CHAIN_GUESSES, MAX_CHAINS);
+        const bounds = await chainBounds(pool, t, body.chainGuesses ?? CHAIN_GUESSES, maxChains);
         // Chain i walks (bound i-1, bound i]: its cursor starts where the previous range ends.
         all.push(
           ...bounds.map((upTo, index) => firstPage(t, bounds[index - 1] ?? "", upTo, { index, of: bounds.length })),
