@@ -212,7 +212,9 @@ export const guesses = pgTable(
   (t) => [
     // Settlement pages walk this key in order (keyset: fan_id > cursor).
     primaryKey({ columns: [t.gameId, t.matchId, t.fanId] }),
-    index("guesses_fan_idx").on(t.gameId, t.fanId),
+    // A fan range of a game with every guess's match and score in the key: settlement pages and a fan's
+    // standing read it without visiting the table (an index-only scan once vacuum has seen the rows).
+    index("guesses_fan_idx").on(t.gameId, t.fanId, t.matchId, t.home, t.away),
   ],
 );
 

@@ -286,6 +286,11 @@ const pointsSql = (home: string, away: string, exact: string, outcome: string) =
   `CASE WHEN g.home = ${home} AND g.away = ${away} THEN ${exact}
         WHEN sign(g.home - g.away) = sign(${home} - ${away}) THEN ${outcome} ELSE 0 END`;
 
+/** A page row's points ($6 exact, $7 outcome bound) under a final score: 0 when there is none (NULL). */
+const guessPointsSql = (home: string, away: string) =>
+  `CASE WHEN home = ${home} AND away = ${away} THEN $6::int
+        WHEN sign(home - away) = sign(${home} - ${away}) THEN $7::int ELSE 0 END`;
+
 /** A game's settled points per guess row g joined to its game match gm: none before it settles. */
 const settledPointsSql = (exact: string, outcome: string) =>
   `CASE WHEN gm.status IN ('settling', 'settled') THEN ${pointsSql("gm.final_home", "gm.final_away", exact, outcome)} ELSE 0 END`;
@@ -307,7 +312,6 @@ export async function scorePage(
   limit: number,
   upTo: string | null = null,
 ): Promise<PageResult> {
-  const points = settledPointsSql("$6::int", "$7::int");
   const { rows } = await pool.query<{
     size: number;
     last_fan: string | null;
@@ -319,36 +323,54 @@ export async function scorePage(
     `WITH cur AS (
        SELECT revision, status, applied_home, applied_away FROM game_matches WHERE game_id = $1 AND match_id = $2
      ),
+     -- The game's settling and settled matches' final scores, as arrays a guess looks its match up in.
      state AS (
-       SELECT coalesce(sum(revision), 0)::int AS version FROM game_matches
-       WHERE game_id = $1 AND status IN ('settling', 'settled')
+       SELECT coalesce(sum(revision), 0)::int AS version, array_agg(match_id) AS ids,
+              array_agg(final_home::int) AS homes, array_agg(final_away::int) AS aways
+       FROM game_matches WHERE game_id = $1 AND status IN ('settling', 'settled')
      ),
-     -- The page's keys alone (an index-only walk of the match's key), then every guess of the game by
-     -- that closed fan range (guesses_fan_idx): the fans' other matches count in their totals.
+     -- The page's keys alone (an index-only walk of the match's key), then every guess of the game in
+     -- that closed fan range (guesses_fan_idx, which holds match and score: no table visit): the fans'
+     -- other matches count in their totals.
      keys AS (
        SELECT fan_id FROM guesses WHERE game_id = $1 AND match_id = $2 AND fan_id > $3
          AND ($8::text IS NULL OR fan_id <= $8::text)
        ORDER BY fan_id LIMIT $4
      ),
      page AS (SELECT count(*)::int AS size, max(fan_id) AS last FROM keys),
-     fans AS (
-       SELECT g.fan_id, sum(${points})::int AS points
-       FROM guesses g JOIN game_matches gm ON gm.game_id = g.game_id AND gm.match_id = g.match_id
-       CROSS JOIN cur c
+     -- Each guess with its match's final (none: not settled), in the index's fan order. No join: a join
+     -- to the matches gave up that order, and ten matches' pages sorted 50,000 rows each (on disk).
+     scored AS (
+       SELECT g.fan_id, g.match_id, g.home, g.away, (SELECT homes FROM state)[i] AS fh, (SELECT aways FROM state)[i] AS fa
+       FROM guesses g CROSS JOIN LATERAL (SELECT array_position((SELECT ids FROM state), g.match_id) AS i) m
        WHERE g.game_id = $1 AND g.fan_id > $3 AND g.fan_id <= (SELECT last FROM page)
-         AND c.revision = $5 AND c.status = 'settling'
-       GROUP BY g.fan_id
+         AND (SELECT revision FROM cur) = $5 AND (SELECT status FROM cur) = 'settling'
+     ),
+     fans AS (
+       SELECT fan_id, sum(${guessPointsSql("fh", "fa")})::int AS points FROM scored
+       GROUP BY fan_id
        -- Only the fans this match's score moves: from the last settled score, or from 0 before the first
        -- (no applied score: every case is 0), since a fan is on the board at 0 from their first guess.
-       HAVING bool_or(g.match_id = $2
-         AND ${pointsSql("gm.final_home", "gm.final_away", "$6::int", "$7::int")}
-             <> ${pointsSql("c.applied_home", "c.applied_away", "$6::int", "$7::int")})
+       HAVING bool_or(match_id = $2
+         AND ${guessPointsSql("$9::int", "$10::int")}
+             <> ${guessPointsSql("(SELECT applied_home FROM cur)", "(SELECT applied_away FROM cur)")})
      )
      SELECT (SELECT size FROM page) AS size, (SELECT last FROM page) AS last_fan,
             (SELECT count(*) FROM fans)::int AS scored, (SELECT revision FROM cur) AS revision,
             (SELECT version FROM state) AS state,
             (SELECT string_agg(to_json(fan_id)::text || ',"' || points || '"', ',') FROM fans) AS totals`,
-    [job.gameId, job.matchId, cursor, limit, job.revision, job.scoring.exact, job.scoring.outcome, upTo],
+    [
+      job.gameId,
+      job.matchId,
+      cursor,
+      limit,
+      job.revision,
+      job.scoring.exact,
+      job.scoring.outcome,
+      upTo,
+      job.final.home,
+      job.final.away,
+    ],
   );
   const r = rows[0]!;
   const totals: FanTotals = r.totals === null ? [] : JSON.parse(`[${r.totals}]`);
