@@ -199,6 +199,8 @@ describe("games and guesses", () => {
     );
     expect(second.accepted).toBe(2);
     expect(second.rejected.map((r) => r.index)).toEqual([1]);
+    // Two fans' guesses held: a replaced guess is not counted again.
+    expect(await settlement(gameId, m)).toMatchObject({ status: "open", guesses: 2 });
     const fan = await ok<{ guesses: { home: number; away: number; status: string; points: null }[] }>(
       await call(reader, `/v1/games/${gameId}/fans/a`),
     );

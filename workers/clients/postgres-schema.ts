@@ -191,6 +191,8 @@ export const gameMatches = pgTable(
     settledAt: timestamp("settled_at", { withTimezone: true }),
     durationMs: integer("duration_ms"),
     guessesScored: integer("guesses_scored").notNull().default(0),
+    /** Guesses the game holds for the match, kept by the guess writes (so no status read counts them). */
+    guessCount: integer("guess_count").notNull().default(0),
     /** The last settled revision's final score, from which a correction tells the fans it moves; null before the first. */
     appliedHome: smallint("applied_home"),
     appliedAway: smallint("applied_away"),

@@ -27,10 +27,12 @@ import { enforceBudget, owedReadBudget } from "../api/rate-limit";
 import { describeDbError, withPostgres } from "../clients/postgres";
 import type { Env } from "../env";
 import { bodyKind, decodeBody } from "../ingest/parse-body";
+import { rememberNewest } from "../isolate-cache";
 import { errorMessage, log } from "../observability/log";
 import { metrics } from "../observability/metrics";
 import {
   addGameMatches,
+  countGuesses,
   createGame,
   fanGuesses,
   findGame,
@@ -477,16 +479,17 @@ const limitBody = bodyLimit({
  * Writes the guesses and puts their fans on the game's board (at 0 points unless there already), in
  * one Postgres transaction that commits only once the board has them: an accepted guess's fan is always
  * on the board, and a board that cannot be written leaves nothing stored (503, the request can be sent
- * again). Returns the keys written (upsertGuesses).
+ * again). The matches' guess counts move in the same transaction. Returns the keys written (upsertGuesses).
  */
 async function storeGuesses(env: Env, pool: Pool, game: GameRow, guesses: Guess[]): Promise<Set<string>> {
   if (guesses.length === 0) return new Set();
   const session = await pool.connect();
   try {
     await session.query("BEGIN");
-    const written = await upsertGuesses(session, game, guesses);
+    const { written, added } = await upsertGuesses(session, game, guesses);
     const fans = [...new Set(guesses.filter((g) => written.has(`${g.matchId}\u0000${g.fanId}`)).map((g) => g.fanId))];
     await withBoard(() => enterFans(openLeaderboardRedis(env), { tenantId: game.tenantId, gameId: game.id }, fans));
+    await countGuesses(session, game.id, added);
     await session.query("COMMIT");
     return written;
   } catch (err) {
@@ -630,6 +633,23 @@ app.openapi(fanRoute, async (c) => {
   );
 });
 
+/**
+ * A locked match's guessed scores no longer change (no guess is taken after kick-off), so an isolate
+ * groups them once per GROUPS_TTL_MS rather than on every status read: each grouping reads every guess of
+ * the match (a million in the bench, whose status polls saturated Postgres as a match ended).
+ */
+const GROUPS_TTL_MS = 60_000;
+const lockedGroups = new Map<string, { at: number; groups: Awaited<ReturnType<typeof guessGroups>> }>();
+
+async function lockedGuessGroups(pool: Pool, gameId: string, matchId: string, now = Date.now()) {
+  const key = `${gameId}\u0000${matchId}`;
+  const hit = lockedGroups.get(key);
+  if (hit && now - hit.at < GROUPS_TTL_MS) return hit.groups;
+  const groups = await guessGroups(pool, gameId, matchId);
+  rememberNewest(lockedGroups, key, { at: now, groups }, 1_000);
+  return groups;
+}
+
 app.openapi(settlementRoute, async (c) => {
   const { gameId, matchId } = c.req.valid("param");
   const tenantId = tenantOf(c);
@@ -637,7 +657,10 @@ app.openapi(settlementRoute, async (c) => {
     const s = await matchSettlement(pool, tenantId, gameId, matchId);
     if (!s) throw new ApiError("not_found", `no match ${matchId} in game ${gameId}`);
     if (s.status !== "locked") return { s };
-    const [game, groups] = await Promise.all([findGame(pool, tenantId, gameId), guessGroups(pool, gameId, matchId)]);
+    const [game, groups] = await Promise.all([
+      findGame(pool, tenantId, gameId),
+      lockedGuessGroups(pool, gameId, matchId),
+    ]);
     return { s, game, groups };
   });
   const { s } = result;

@@ -113,12 +113,17 @@ export async function matchLocks(pool: Pool, game: GameRow, matchIds: string[]):
 
 /**
  * Writes guesses (a later guess of the same fan and match replaces the earlier one) for matches still
- * open, in one statement. Returns the keys (`matchId\u0000fanId`) written; a guess missing from it hit
- * the lock between the caller's check and this write.
+ * open, in one statement. Returns the keys (`matchId\u0000fanId`) written, a guess missing from it hit
+ * the lock between the caller's check and this write, and per match the guesses that are new (not a
+ * replacement), for countGuesses.
  */
-export async function upsertGuesses(pool: Pool | PoolClient, game: GameRow, items: Guess[]): Promise<Set<string>> {
-  if (items.length === 0) return new Set();
-  const { rows } = await pool.query<{ match_id: string; fan_id: string }>(
+export async function upsertGuesses(
+  pool: Pool | PoolClient,
+  game: GameRow,
+  items: Guess[],
+): Promise<{ written: Set<string>; added: Map<string, number> }> {
+  if (items.length === 0) return { written: new Set(), added: new Map() };
+  const { rows } = await pool.query<{ match_id: string; fan_id: string; added: boolean }>(
     `INSERT INTO guesses (game_id, match_id, fan_id, home, away, updated_at)
      SELECT $1, u.match_id, u.fan_id, u.home, u.away, now()
      FROM unnest($2::text[], $3::text[], $4::smallint[], $5::smallint[]) AS u(match_id, fan_id, home, away)
@@ -127,7 +132,8 @@ export async function upsertGuesses(pool: Pool | PoolClient, game: GameRow, item
      WHERE ${OPEN_SQL}
      ON CONFLICT (game_id, match_id, fan_id)
        DO UPDATE SET home = excluded.home, away = excluded.away, updated_at = excluded.updated_at
-     RETURNING match_id, fan_id`,
+     -- xmax is 0 on a row this statement inserted, and set on one it updated (a replaced guess).
+     RETURNING match_id, fan_id, xmax = 0 AS added`,
     [
       game.id,
       items.map((g) => g.matchId),
@@ -137,7 +143,25 @@ export async function upsertGuesses(pool: Pool | PoolClient, game: GameRow, item
       game.tenantId,
     ],
   );
-  return new Set(rows.map((r) => `${r.match_id}\u0000${r.fan_id}`));
+  const added = new Map<string, number>();
+  for (const r of rows) if (r.added) added.set(r.match_id, (added.get(r.match_id) ?? 0) + 1);
+  return { written: new Set(rows.map((r) => `${r.match_id}\u0000${r.fan_id}`)), added };
+}
+
+/**
+ * Adds new guesses to their game matches' counts (upsertGuesses' `added`), in the guesses' transaction
+ * just before it commits: the rows stay locked for a moment, not for the whole write, and in match order,
+ * so two writers never wait on each other in a cycle.
+ */
+export async function countGuesses(session: PoolClient, gameId: string, added: Map<string, number>): Promise<void> {
+  if (added.size === 0) return;
+  const matches = [...added.keys()].sort();
+  await session.query(
+    `UPDATE game_matches gm SET guess_count = gm.guess_count + u.n
+     FROM (SELECT * FROM unnest($2::text[], $3::int[]) AS u(match_id, n) ORDER BY match_id) u
+     WHERE gm.game_id = $1 AND gm.match_id = u.match_id`,
+    [gameId, matches, matches.map((m) => added.get(m)!)],
+  );
 }
 
 /** One game's settlement job at one revision, as it travels in the queue. */
@@ -199,8 +223,7 @@ export async function openSettlements(
          revision = CASE WHEN ${differs} THEN gm.revision + 1 ELSE gm.revision END,
          settling_since = CASE WHEN ${differs} THEN now() ELSE gm.settling_since END,
          status = 'settling', final_home = $2::smallint, final_away = $3::smallint,
-         -- Counted once here (guesses are locked by now): the status route reads it instead of counting.
-         guesses_scored = (SELECT count(*) FROM guesses x WHERE x.game_id = gm.game_id AND x.match_id = gm.match_id)
+         guesses_scored = gm.guess_count
        FROM games g
        WHERE gm.match_id = $1 AND g.id = gm.game_id AND g.tenant_id = $4
          AND (${differs} OR gm.status <> 'settled')
@@ -463,10 +486,9 @@ export async function matchSettlement(
     guesses: number;
   }>(
     `SELECT gm.status, (${OPEN_SQL}) AS open, gm.final_home, gm.final_away, gm.revision, gm.settled_at, gm.duration_ms,
-       -- Settling or settled: the count taken when the settlement opened (no scan per status poll).
-       CASE WHEN gm.status IN ('settling', 'settled') THEN gm.guesses_scored
-            ELSE (SELECT count(*) FROM guesses g WHERE g.game_id = gm.game_id AND g.match_id = gm.match_id)::int
-       END AS guesses
+       -- Kept by the writes, never counted here: a client polling a million-guess match's status made each
+       -- poll a scan of its guesses (the bench's polls saturated Postgres as settlement opened).
+       CASE WHEN gm.status IN ('settling', 'settled') THEN gm.guesses_scored ELSE gm.guess_count END AS guesses
      FROM game_matches gm JOIN games ga ON ga.id = gm.game_id AND ga.tenant_id = $3 ${matchJoin("gm.match_id", "$3")}
      WHERE gm.game_id = $1 AND gm.match_id = $2`,
     [gameId, matchId, tenantId],
