@@ -38,6 +38,7 @@ import {
   findGame,
   type GameRow,
   guessGroups,
+  guessKey,
   matchLocks,
   matchSettlement,
   unknownMatches,
@@ -487,7 +488,7 @@ async function storeGuesses(env: Env, pool: Pool, game: GameRow, guesses: Guess[
   try {
     await session.query("BEGIN");
     const { written, added } = await upsertGuesses(session, game, guesses);
-    const fans = [...new Set(guesses.filter((g) => written.has(`${g.matchId}\u0000${g.fanId}`)).map((g) => g.fanId))];
+    const fans = [...new Set(guesses.filter((g) => written.has(guessKey(g))).map((g) => g.fanId))];
     await withBoard(() => enterFans(openLeaderboardRedis(env), { tenantId: game.tenantId, gameId: game.id }, fans));
     await countGuesses(session, game.id, added);
     await session.query("COMMIT");
@@ -515,7 +516,7 @@ app.post("/v1/games/:gameId/guesses", requireScope("games"), limitBody, async (c
     const parsed =
       item === badLine ? { ok: false as const, issues: [{ path: "", message: "not valid JSON" }] } : parseGuess(item);
     if (!parsed.ok) rejected.push({ index, code: "invalid_request", issues: parsed.issues });
-    else latest.set(`${parsed.guess.matchId}\u0000${parsed.guess.fanId}`, { index, guess: parsed.guess });
+    else latest.set(guessKey(parsed.guess), { index, guess: parsed.guess });
   });
   const replaced = items.length - rejected.length - latest.size;
 
@@ -544,8 +545,7 @@ app.post("/v1/games/:gameId/guesses", requireScope("games"), limitBody, async (c
     const written = await storeGuesses(c.env, pool, game, writable);
     // A match that kicked off between the check and the write: those guesses were not written.
     for (const { index, guess } of candidates) {
-      const key = `${guess.matchId}\u0000${guess.fanId}`;
-      if (locks.get(guess.matchId) && !written.has(key))
+      if (locks.get(guess.matchId) && !written.has(guessKey(guess)))
         rejected.push({
           index,
           code: "guess_locked",

@@ -39,9 +39,9 @@ import { type BoardRef, markChainDone, openLeaderboardRedis, writeMeta, writeTot
 export const PAGE_SIZE = 5_000;
 /**
  * A message scores pages until this much time has passed, then hands the cursor to the next message.
- * Each hand-off costs a queue delivery and a new Postgres session with both chains idle (5 s cost a
- * fifth of a 1M settlement); a retry redoes at most this much. Far inside a
- * consumer's wall-clock limit, and its CPU is a few seconds at most.
+ * Each hand-off costs a queue delivery and a new Postgres session (5 s cost a fifth of a 1M settlement);
+ * a retry redoes at most this much. Far inside a consumer's wall-clock limit, and its CPU is a few
+ * seconds at most.
  */
 export const MESSAGE_BUDGET_MS = 20_000;
 /**
@@ -274,8 +274,8 @@ async function handle(body: SettlementMessage, env: Env): Promise<void> {
     }),
   );
   if (opened.busy) {
-    // A game still settles the match's previous score: this one starts after it (the pages add the
-    // difference from the last settled score), so it comes back once that revision has had time to end.
+    // A game still settles the match's previous score: this one starts after it (its pages write only
+    // the fans it moves from the last settled score), so it comes back once that revision has had time to end.
     await env.SETTLEMENT_QUEUE.send(body, { delaySeconds: BUSY_RETRY_SECONDS });
     log("info", "settlement waits for the match's previous revision", {
       tenantId,
@@ -345,6 +345,11 @@ async function settleRange(job: PageJob, env: Env): Promise<void> {
     return outcome;
   };
   let redo: Redo | null = null;
+  // Back to a page whose totals the board refused: the next statement computes it from the newer state.
+  const rewindTo = (rejected: Redo) => {
+    ({ cursor, done } = rejected);
+    redo = rejected;
+  };
   const scorePages = async (session: PoolClient): Promise<"stale" | "more" | "last"> => {
     for (;;) {
       const pageStarted = performance.now();
@@ -361,10 +366,8 @@ async function settleRange(job: PageJob, env: Env): Promise<void> {
       }
       const rejected = await writeDone();
       if (rejected) {
-        // Another match's settlement wrote a newer state since: compute the rejected page (and this one)
-        // again from it.
-        ({ cursor, done } = rejected);
-        redo = rejected;
+        // Another match's settlement wrote a newer state since: this page is computed again too.
+        rewindTo(rejected);
         continue;
       }
       if (page.totals.length > 0)
@@ -385,8 +388,7 @@ async function settleRange(job: PageJob, env: Env): Promise<void> {
       ) {
         const rejectedLast = await writeDone();
         if (!rejectedLast) return last ? "last" : "more";
-        ({ cursor, done } = rejectedLast);
-        redo = rejectedLast;
+        rewindTo(rejectedLast);
         continue;
       }
       // The next page waits a share of this one's time (its Redis write runs meanwhile), which leaves the

@@ -207,10 +207,10 @@ export const metrics = {
     "Settlement round trips by store (postgres, redis)",
     secondsBuckets,
   ),
-  settlementPages: counter("matchpulse_settlement_pages_total", "Settlement pages scored (each one transaction)"),
+  settlementPages: counter("matchpulse_settlement_pages_total", "Settlement pages scored (each one statement)"),
   guessesScored: counter(
     "matchpulse_guesses_scored_total",
-    "Guesses a settlement page added to their fan's total (a correction: only those it moves)",
+    "Fans' totals settlement pages wrote to the board (only the fans whose points the match's score moves)",
   ),
   guessesAccepted: counter(
     "matchpulse_guesses_accepted_total",

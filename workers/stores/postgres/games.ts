@@ -111,9 +111,12 @@ export async function matchLocks(pool: Pool, game: GameRow, matchIds: string[]):
   return new Map(rows.map((r) => [r.match_id, r.open]));
 }
 
+/** A guess's key within its game: one guess per fan and match. */
+export const guessKey = (g: { matchId: string; fanId: string }): string => `${g.matchId}\u0000${g.fanId}`;
+
 /**
  * Writes guesses (a later guess of the same fan and match replaces the earlier one) for matches still
- * open, in one statement. Returns the keys (`matchId\u0000fanId`) written, a guess missing from it hit
+ * open, in one statement. Returns the keys (guessKey) written, a guess missing from it hit
  * the lock between the caller's check and this write, and per match the guesses that are new (not a
  * replacement), for countGuesses.
  */
@@ -145,7 +148,7 @@ export async function upsertGuesses(
   );
   const added = new Map<string, number>();
   for (const r of rows) if (r.added) added.set(r.match_id, (added.get(r.match_id) ?? 0) + 1);
-  return { written: new Set(rows.map((r) => `${r.match_id}\u0000${r.fan_id}`)), added };
+  return { written: new Set(rows.map((r) => guessKey({ matchId: r.match_id, fanId: r.fan_id }))), added };
 }
 
 /**
@@ -304,19 +307,14 @@ export interface PageResult {
   totals: FanTotals;
 }
 
-/** A guess's points (alias g: home, away) under a final score (SQL expressions), $exact and $outcome bound. */
-const pointsSql = (home: string, away: string, exact: string, outcome: string) =>
-  `CASE WHEN g.home = ${home} AND g.away = ${away} THEN ${exact}
-        WHEN sign(g.home - g.away) = sign(${home} - ${away}) THEN ${outcome} ELSE 0 END`;
-
-/** A page row's points ($6 exact, $7 outcome bound) under a final score: 0 when there is none (NULL). */
-const guessPointsSql = (home: string, away: string) =>
-  `CASE WHEN home = ${home} AND away = ${away} THEN $6::int
-        WHEN sign(home - away) = sign(${home} - ${away}) THEN $7::int ELSE 0 END`;
-
-/** A game's settled points per guess row g joined to its game match gm: none before it settles. */
-const settledPointsSql = (exact: string, outcome: string) =>
-  `CASE WHEN gm.status IN ('settling', 'settled') THEN ${pointsSql("gm.final_home", "gm.final_away", exact, outcome)} ELSE 0 END`;
+/**
+ * A guess's points under a final score, as SQL: `guess` prefixes its home and away columns ("g." or
+ * ""), the rest are SQL expressions. A NULL final (none yet) gives 0. shared/games/scoring.ts guessPoints
+ * is the same rule for one guess in the Worker.
+ */
+const pointsSql = (guess: string, final: { home: string; away: string }, exact: string, outcome: string) =>
+  `CASE WHEN ${guess}home = ${final.home} AND ${guess}away = ${final.away} THEN ${exact}
+        WHEN sign(${guess}home - ${guess}away) = sign(${final.home} - ${final.away}) THEN ${outcome} ELSE 0 END`;
 
 /**
  * One keyset page of a match's settlement (its guesses with fan_id in (cursor, upTo]), in one read-only
@@ -335,6 +333,7 @@ export async function scorePage(
   limit: number,
   upTo: string | null = null,
 ): Promise<PageResult> {
+  const points = (final: { home: string; away: string }) => pointsSql("", final, "$6::int", "$7::int");
   const { rows } = await pool.query<{
     size: number;
     last_fan: string | null;
@@ -370,13 +369,13 @@ export async function scorePage(
          AND (SELECT revision FROM cur) = $5 AND (SELECT status FROM cur) = 'settling'
      ),
      fans AS (
-       SELECT fan_id, sum(${guessPointsSql("fh", "fa")})::int AS points FROM scored
+       SELECT fan_id, sum(${points({ home: "fh", away: "fa" })})::int AS points FROM scored
        GROUP BY fan_id
        -- Only the fans this match's score moves: from the last settled score, or from 0 before the first
        -- (no applied score: every case is 0), since a fan is on the board at 0 from their first guess.
        HAVING bool_or(match_id = $2
-         AND ${guessPointsSql("$9::int", "$10::int")}
-             <> ${guessPointsSql("(SELECT applied_home FROM cur)", "(SELECT applied_away FROM cur)")})
+         AND ${points({ home: "$9::int", away: "$10::int" })}
+             <> ${points({ home: "(SELECT applied_home FROM cur)", away: "(SELECT applied_away FROM cur)" })})
      )
      SELECT (SELECT size FROM page) AS size, (SELECT last FROM page) AS last_fan,
             (SELECT count(*) FROM fans)::int AS scored, (SELECT revision FROM cur) AS revision,
@@ -418,7 +417,9 @@ export async function fanTotals(
   limit: number,
 ): Promise<{ fanId: string; points: number }[]> {
   const { rows } = await pool.query<{ fan_id: string; points: number }>(
-    `SELECT g.fan_id, sum(${settledPointsSql("ga.exact_points", "ga.outcome_points")})::int AS points
+    `SELECT g.fan_id, sum(CASE WHEN gm.status IN ('settling', 'settled')
+         THEN ${pointsSql("g.", { home: "gm.final_home", away: "gm.final_away" }, "ga.exact_points", "ga.outcome_points")}
+         ELSE 0 END)::int AS points
      FROM guesses g JOIN game_matches gm ON gm.game_id = g.game_id AND gm.match_id = g.match_id
      JOIN games ga ON ga.id = g.game_id
      WHERE g.game_id = $1 AND g.fan_id > $2
