@@ -26,7 +26,7 @@ import {
 } from "../workers/consumer/dead-letters";
 import { writeEventLog } from "../workers/consumer/event-log";
 import { writePredictionLog } from "../workers/consumer/prediction-log";
-import { readSettlementMessage } from "../workers/games/settlement";
+import { finalScoresOf, readSettlementMessage } from "../workers/games/settlement";
 import { forgetEventIds } from "../workers/ingest/dedup";
 import { type EventLogRow, type PredictionLogRow, readQueueMessage } from "../workers/queue/messages";
 import { DEFAULT_TENANT } from "../workers/tenants/tenant";
@@ -147,20 +147,28 @@ async function postEvents(events: MatchEvent[]): Promise<{ accepted: number; dup
   return { accepted: body.accepted ?? 0, duplicates: body.duplicates ?? 0 };
 }
 
-/** A settlement letter (a final score or a page of one) is replayed by re-sending its match's final score. */
+/**
+ * A settlement letter (a final score, or a game's settlement pass) is replayed by re-sending its
+ * matches' final scores: the same score re-opens an unsettled match, and begins the game's pass again
+ * (the parked pass is taken over once it has gone PASS_STALE_SECONDS without running).
+ */
 async function resettle(body: unknown): Promise<string> {
   const m = readSettlementMessage(body);
   if (!m) throw new Error("cannot replay: not a settlement message this deploy can read");
   // The final-score route settles the key's tenant's match: another tenant's stays parked, as its events do.
   if (m.tenantId !== undefined && m.tenantId !== DEFAULT_TENANT)
     throw new Error(`settlement of tenant '${m.tenantId}': re-send with an admin key of that tenant`);
-  const res = await fetch(`${env.apiUrl}/v1/matches/${encodeURIComponent(m.matchId)}/final-score`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${env.apiKey}`, "content-type": "application/json" },
-    body: JSON.stringify(m.final),
-  });
-  if (res.status !== 202) throw new Error(`POST final-score answered ${res.status}: ${await res.text()}`);
-  return `settlement of ${m.matchId} at ${m.final.home}-${m.final.away} queued again`;
+  const sent: string[] = [];
+  for (const { matchId, final } of finalScoresOf(m)) {
+    const res = await fetch(`${env.apiUrl}/v1/matches/${encodeURIComponent(matchId)}/final-score`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${env.apiKey}`, "content-type": "application/json" },
+      body: JSON.stringify(final),
+    });
+    if (res.status !== 202) throw new Error(`POST final-score answered ${res.status}: ${await res.text()}`);
+    sent.push(`${matchId} at ${final.home}-${final.away}`);
+  }
+  return `settlement of ${sent.join(", ") || "no match"} queued again`;
 }
 
 async function redriveMessages(client: ClickHouseClient, rows: Parked[]): Promise<void> {

@@ -386,6 +386,12 @@ describe("settlement", () => {
   });
 });
 
+/** A settlement pass's message, or the test fails. */
+function asPass(m: SettlementMessage | undefined): Extract<SettlementMessage, { kind: "pass" }> {
+  if (m?.kind !== "pass") throw new Error(`expected a pass message, got ${JSON.stringify(m)}`);
+  return m;
+}
+
 /** A queue that records what the handler sends instead of delivering it. */
 function capturingQueue() {
   const sent: SettlementMessage[] = [];
@@ -434,16 +440,14 @@ describe("settlement under redelivery and failures", () => {
     return { m, gameId, final, expected };
   }
 
-  /** Runs a final score through the handler with a capturing queue: returns the first page job (pages of 4). */
+  /** Runs a final score through the handler with a capturing queue: returns the pass's first job (pages of 4). */
   async function firstPage(m: string, final: { home: number; away: number }) {
     const { sent, queue } = capturingQueue();
     expect(
       await deliver([{ v: 1, kind: "final", matchId: m, final, source: "correction" }], { SETTLEMENT_QUEUE: queue }),
     ).toEqual({ acked: 1, retried: 0 });
     expect(sent).toHaveLength(1);
-    const page = sent[0]!;
-    if (page.kind !== "page") throw new Error("expected a page job");
-    return { ...page, pageSize: 4, maxPages: 1 };
+    return { ...asPass(sent[0]), pageSize: 4, maxPages: 1 };
   }
 
   it("changes nothing twice when every page is delivered twice", async () => {
@@ -504,7 +508,8 @@ describe("settlement under redelivery and failures", () => {
     } as unknown as Env["SETTLEMENT_QUEUE"];
     expect(await deliver([finalMsg], { SETTLEMENT_QUEUE: refusing })).toEqual({ acked: 0, retried: 1 });
     const job = await firstPage(m, final);
-    expect(job.revision).toBe(1);
+    expect(job.matches).toEqual([{ matchId: m, final }]);
+    expect(await settlement(gameId, m)).toMatchObject({ status: "settling", revision: 1 });
     expect(await deliver([job], noPostgres)).toEqual({ acked: 0, retried: 1 });
     expect(await boardPoints(gameId)).toEqual(atZero(expected));
     let next: SettlementMessage | undefined = job;
@@ -525,8 +530,8 @@ describe("settlement under redelivery and failures", () => {
       acked: 1,
       retried: 0,
     });
-    const chains = sent.map((j) => (j.kind === "page" ? { ...j, pageSize: 2, maxPages: 1 } : j));
-    expect(chains.map((j) => (j.kind === "page" ? [j.chain, j.upTo] : null))).toEqual([
+    const chains = sent.map((j) => ({ ...asPass(j), pageSize: 2, maxPages: 1 }));
+    expect(chains.map((j) => [j.chain, j.upTo])).toEqual([
       [{ index: 0, of: 2 }, "fan-004"],
       [{ index: 1, of: 2 }, null],
     ]);
@@ -553,41 +558,156 @@ describe("settlement under redelivery and failures", () => {
     expect(Object.fromEntries(board.map((e) => [e.fanId, e.points]))).toEqual(expected);
   });
 
-  it("settles two matches of one game side by side, pages interleaved: each fan's total counts both", async () => {
-    const [m1, m2] = [await registerMatch("g-pair-1"), await registerMatch("g-pair-2")];
-    const gameId = await createGame([m1, m2]);
+  /** A game over `count` matches whose 9 fans guess varied scores (fan-8 only the first match), and its totals at `finals`. */
+  async function manyMatches(label: string, finals: { home: number; away: number }[]) {
+    const ms: string[] = [];
+    for (let i = 0; i < finals.length; i++) ms.push(await registerMatch(`${label}-${i}`));
+    const gameId = await createGame(ms);
     const fans = Array.from({ length: 9 }, (_, i) => `fan-${i}`);
-    const guesses = fans.flatMap((fanId, i) => [
-      { fanId, matchId: m1, home: i % 3, away: 1 },
-      // fan-8 guesses only the first match
-      ...(i < 8 ? [{ fanId, matchId: m2, home: 1, away: i % 2 }] : []),
-    ]);
+    const guesses = fans.flatMap((fanId, i) =>
+      ms.flatMap((matchId, k) => (k > 0 && i === 8 ? [] : [{ fanId, matchId, home: (i + k) % 3, away: (i * k) % 2 }])),
+    );
     await ok(await postGuesses(gameId, guesses), 202);
-    const finals = { [m1]: { home: 2, away: 1 }, [m2]: { home: 1, away: 1 } };
+    const finalOf = Object.fromEntries(ms.map((m, k) => [m, finals[k]!]));
     const expected = Object.fromEntries(fans.map((f) => [f, 0]));
-    for (const g of guesses) expected[g.fanId]! += guessPoints(g, finals[g.matchId]!);
-    const jobs: (SettlementMessage | undefined)[] = [];
-    for (const m of [m1, m2]) {
-      const { sent, queue } = capturingQueue();
-      const open: SettlementMessage = { v: 1, kind: "final", matchId: m, final: finals[m]!, source: "match_end" };
-      expect(await deliver([open], { SETTLEMENT_QUEUE: queue })).toEqual({ acked: 1, retried: 0 });
-      jobs.push({ ...sent[0]!, pageSize: 2, maxPages: 1 } as SettlementMessage);
-    }
-    // One page of each match per batch, side by side, until both chains end.
-    while (jobs.some(Boolean)) {
-      const batch = jobs.filter((j): j is SettlementMessage => j !== undefined);
+    for (const g of guesses) expected[g.fanId]! += guessPoints(g, finalOf[g.matchId]!);
+    return { ms, gameId, guesses, finalOf, expected };
+  }
+
+  /** Delivers a pass's messages one after another until it ends; returns what its last message queued. */
+  async function runPass(first: SettlementMessage): Promise<{ pages: number; after: SettlementMessage[] }> {
+    let job: SettlementMessage | undefined = first;
+    let pages = 0;
+    let after: SettlementMessage[] = [];
+    while (job) {
       const capture = capturingQueue();
-      expect(await deliver(batch, { SETTLEMENT_QUEUE: capture.queue })).toEqual({ acked: batch.length, retried: 0 });
-      for (let i = 0; i < jobs.length; i++) {
-        const job = jobs[i];
-        jobs[i] =
-          job && capture.sent.find((n) => n.kind === "page" && job.kind === "page" && n.matchId === job.matchId);
-      }
+      expect(await deliver([job], { SETTLEMENT_QUEUE: capture.queue })).toEqual({ acked: 1, retried: 0 });
+      pages++;
+      const next = capture.sent.filter((n) => n.kind === "pass" && n.passId === asPass(job).passId);
+      expect(next.length).toBeLessThanOrEqual(1);
+      after = capture.sent.filter((n) => !next.includes(n));
+      job = next[0];
     }
+    return { pages, after };
+  }
+
+  it("settles matches that end together in one pass over the game's fans, not one walk per match", async () => {
+    const finals = [
+      { home: 2, away: 1 },
+      { home: 0, away: 0 },
+      { home: 1, away: 2 },
+    ];
+    const { ms, gameId, guesses, finalOf, expected } = await manyMatches("g-burst", finals);
+    const { sent, queue } = capturingQueue();
+    // Three match_ends in one batch of the consumer, side by side: the first to open begins the pass.
+    const ends: SettlementMessage[] = ms.map((m) => ({
+      v: 1,
+      kind: "final",
+      matchId: m,
+      final: finalOf[m]!,
+      source: "match_end",
+    }));
+    expect(await deliver(ends, { SETTLEMENT_QUEUE: queue })).toEqual({ acked: 3, retried: 0 });
+    // One pass, begun by the first match to open; its first message claims every match settling by then.
+    const passes = sent.map(asPass);
+    expect(passes).toHaveLength(1);
+    const run = await runPass({ ...passes[0]!, pageSize: 5, maxPages: 1 });
+    expect(run.after).toEqual([]); // no second pass
+    // The game's 25 guesses in pages of 5, each page ending at a whole fan (two fans of three guesses,
+    // then fan-8's one): one walk, not one per match.
+    expect(guesses).toHaveLength(25);
+    expect(run.pages).toBe(5);
     expect(await totals(gameId)).toEqual(expected);
-    const board = await fullBoard(gameId, 100);
-    expect(Object.fromEntries(board.map((e) => [e.fanId, e.points]))).toEqual(expected);
-    for (const m of [m1, m2]) expect(await settlement(gameId, m)).toMatchObject({ status: "settled", revision: 1 });
+    expect(await boardPoints(gameId)).toEqual(expected);
+    for (const m of ms) expect(await settlement(gameId, m)).toMatchObject({ status: "settled", revision: 1 });
+    const top = await ok<Board>(await call(reader, `/v1/games/${gameId}/leaderboard`));
+    expect(top.settledMatches).toBe(3);
+  });
+
+  it("settles a match that ends while the game's pass runs in the next pass: each fan's total counts both", async () => {
+    const finals = [
+      { home: 2, away: 1 },
+      { home: 1, away: 1 },
+    ];
+    const { ms, gameId, finalOf, expected } = await manyMatches("g-pair", finals);
+    const [m1, m2] = ms as [string, string];
+    const first = capturingQueue();
+    const end = (m: string): SettlementMessage => ({
+      v: 1,
+      kind: "final",
+      matchId: m,
+      final: finalOf[m]!,
+      source: "match_end",
+    });
+    expect(await deliver([end(m1)], { SETTLEMENT_QUEUE: first.queue })).toEqual({ acked: 1, retried: 0 });
+    const pass1 = { ...asPass(first.sent[0]), pageSize: 4, maxPages: 1 };
+    expect(pass1.matches.map((x) => x.matchId)).toEqual([m1]);
+    // One page of the pass, then m2 ends: it opens, but begins no second pass beside this one.
+    const step = capturingQueue();
+    expect(await deliver([pass1], { SETTLEMENT_QUEUE: step.queue })).toEqual({ acked: 1, retried: 0 });
+    const second = capturingQueue();
+    expect(await deliver([end(m2)], { SETTLEMENT_QUEUE: second.queue })).toEqual({ acked: 1, retried: 0 });
+    expect(second.sent).toEqual([]);
+    expect(await settlement(gameId, m2)).toMatchObject({ status: "settling", revision: 1 });
+    // The pass ends: m1 settled, and the next pass (m2) begun in the same step.
+    const { after } = await runPass(step.sent[0]!);
+    expect(await settlement(gameId, m1)).toMatchObject({ status: "settled" });
+    expect(await settlement(gameId, m2)).toMatchObject({ status: "settling" });
+    expect(after.map((j) => asPass(j).matches.map((x) => x.matchId))).toEqual([[m2]]);
+    expect((await runPass({ ...asPass(after[0]), pageSize: 4 })).after).toEqual([]);
+    expect(await totals(gameId)).toEqual(expected);
+    expect(await boardPoints(gameId)).toEqual(expected);
+    for (const m of ms) expect(await settlement(gameId, m)).toMatchObject({ status: "settled", revision: 1 });
+  });
+
+  it("takes over a pass whose messages were parked: the next final score begins a new one, the old one stops", async () => {
+    const { m, gameId, final, expected } = await scenario("g-takeover", 6);
+    const parked = await firstPage(m, final); // its messages never run (parked in the dead-letter queue)
+    const again: SettlementMessage = { v: 1, kind: "final", matchId: m, final, source: "correction" };
+    const early = capturingQueue();
+    expect(await deliver([again], { SETTLEMENT_QUEUE: early.queue })).toEqual({ acked: 1, retried: 0 });
+    expect(early.sent).toEqual([]); // the pass is in progress as far as anyone knows
+    await withPostgres(env, ({ pool }) =>
+      pool.query("UPDATE games SET pass_beat = now() - interval '10 minutes' WHERE id = $1", [gameId]),
+    );
+    const late = capturingQueue();
+    expect(await deliver([again], { SETTLEMENT_QUEUE: late.queue })).toEqual({ acked: 1, retried: 0 });
+    const taken = asPass(late.sent[0]);
+    expect(taken.passId).not.toBe(parked.passId);
+    // The parked pass's message, redriven late: it is no longer the game's pass and writes nothing.
+    const stale = capturingQueue();
+    expect(await deliver([parked], { SETTLEMENT_QUEUE: stale.queue })).toEqual({ acked: 1, retried: 0 });
+    expect(stale.sent).toEqual([]);
+    expect(await boardPoints(gameId)).toEqual(atZero(expected));
+    await runPass(taken);
+    expect(await boardPoints(gameId)).toEqual(expected);
+    expect(await settlement(gameId, m)).toMatchObject({ status: "settled", revision: 1 });
+  });
+
+  it("begins a game's pass from a page message of the version before passes (in the queue at a deploy)", async () => {
+    const { m, gameId, final, expected } = await scenario("g-legacy", 5);
+    await withPostgres(env, ({ pool }) =>
+      pool.query(
+        "UPDATE game_matches SET status = 'settling', revision = 1, final_home = $3, final_away = $4 WHERE game_id = $1 AND match_id = $2",
+        [gameId, m, final.home, final.away],
+      ),
+    );
+    const { sent, queue } = capturingQueue();
+    const legacy = {
+      v: 1,
+      kind: "page",
+      gameId,
+      matchId: m,
+      revision: 1,
+      final,
+      scoring: { exact: 3, outcome: 1 },
+      cursor: "",
+      done: 0,
+    };
+    expect(await deliver([legacy as SettlementMessage], { SETTLEMENT_QUEUE: queue })).toEqual({ acked: 1, retried: 0 });
+    await runPass(asPass(sent[0]));
+    expect(await boardPoints(gameId)).toEqual(expected);
+    expect(await settlement(gameId, m)).toMatchObject({ status: "settled", revision: 1 });
   });
 
   it("fails a page while the board holds a newer settlement state than Postgres, and settles once it is cleared", async () => {
@@ -699,12 +819,11 @@ describe("the trigger and the leaderboard's write order", () => {
   it("parks a settlement message that exhausted its retries under its own dead-letter source", () => {
     const page: SettlementMessage = {
       v: 1,
-      kind: "page",
+      kind: "pass",
       tenantId: "t2",
       gameId: crypto.randomUUID(),
-      matchId: "m-dead",
-      revision: 1,
-      final: { home: 1, away: 0 },
+      passId: crypto.randomUUID(),
+      matches: [{ matchId: "m-dead", final: { home: 1, away: 0 } }],
       scoring: { exact: 3, outcome: 1 },
       cursor: "",
       done: 0,

@@ -169,6 +169,13 @@ export const games = pgTable("games", {
   exactPoints: smallint("exact_points").notNull().default(3),
   outcomePoints: smallint("outcome_points").notNull().default(1),
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  /**
+   * The game's settlement pass in progress (workers/games/settlement.ts): one walk of the game's fans at a
+   * time, over every match settling when it began; null when none runs.
+   */
+  passId: uuid("pass_id"),
+  /** When the pass last showed it is alive (its creation, then each of its messages); an old one is taken over. */
+  passBeat: timestamp("pass_beat", { withTimezone: true }),
 });
 
 /**
@@ -196,6 +203,8 @@ export const gameMatches = pgTable(
     /** The last settled revision's final score, from which a correction tells the fans it moves; null before the first. */
     appliedHome: smallint("applied_home"),
     appliedAway: smallint("applied_away"),
+    /** The settlement pass that settles this match's current revision (games.pass_id when it began). */
+    passId: uuid("pass_id"),
   },
   (t) => [primaryKey({ columns: [t.gameId, t.matchId] }), index("game_matches_match_idx").on(t.matchId)],
 );

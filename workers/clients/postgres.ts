@@ -4,7 +4,7 @@
 // instead of a WebSocket, a startup and an authentication per request. Transactions take a WebSocket
 // session. Locally NEON_WS_PROXY points both at the dev bridge; that is the only difference from
 // production.
-import { neonConfig, Pool } from "@neondatabase/serverless";
+import { neonConfig, Pool, type PoolClient } from "@neondatabase/serverless";
 import { drizzle } from "drizzle-orm/neon-serverless";
 import type { Env } from "../env";
 import { Breaker } from "./breaker";
@@ -84,5 +84,24 @@ export async function withPostgres<T>(
     return await work(pg);
   } finally {
     await pg.close().catch(() => {});
+  }
+}
+
+/**
+ * Runs `work` in one transaction on a session of `pool` (a WebSocket: the HTTP path has no sessions):
+ * committed when it returns, rolled back when it throws, and the session released either way.
+ */
+export async function inTransaction<T>(pool: Pool, work: (session: PoolClient) => Promise<T>): Promise<T> {
+  const session = await pool.connect();
+  try {
+    await session.query("BEGIN");
+    const result = await work(session);
+    await session.query("COMMIT");
+    return result;
+  } catch (err) {
+    await session.query("ROLLBACK").catch(() => {});
+    throw err;
+  } finally {
+    session.release();
   }
 }

@@ -4,7 +4,7 @@
 // (locally it is in memory), so without this handler a dead letter would be invisible or lost.
 import { openClickHouse } from "../clients/clickhouse";
 import type { Env } from "../env";
-import { readSettlementMessage } from "../games/settlement";
+import { finalScoresOf, readSettlementMessage } from "../games/settlement";
 import { errorMessage, log } from "../observability/log";
 import { metrics } from "../observability/metrics";
 import { readQueueMessage, retryDelaySeconds } from "../queue/messages";
@@ -20,7 +20,7 @@ export function deadLetterOf(queue: string, body: unknown, attempts: number): De
       source,
       target: queue,
       tenantId: settlement?.tenantId,
-      matchId: settlement?.matchId,
+      matchId: settlement ? finalScoresOf(settlement)[0]?.matchId : undefined,
       error: `failed ${attempts} deliveries${settlement ? "" : "; not a settlement message this deploy can read"}`,
       body,
     };

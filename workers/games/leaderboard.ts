@@ -30,8 +30,8 @@ const prefix = ({ tenantId, gameId }: BoardRef) =>
   tenantId === DEFAULT_TENANT ? `mp:game:${gameId}` : `mp:game:${tenantId}/${gameId}`;
 const boardKey = (b: BoardRef) => `${prefix(b)}:board`;
 const metaKey = (b: BoardRef) => `${prefix(b)}:meta`;
-const chainsKey = (b: BoardRef, matchId: string, revision: number) => `${prefix(b)}:chains:${matchId}:${revision}`;
-/** A revision's chain marks outlive any settlement (retries included) and then expire. */
+const chainsKey = (b: BoardRef, passId: string) => `${prefix(b)}:pass:${passId}`;
+/** A settlement pass's chain marks outlive it (retries included) and then expire. */
 const CHAINS_TTL_SECONDS = 7 * 86_400;
 
 /** Fan ids and scores must come back as the strings they are ("007" is not 7). */
@@ -71,7 +71,7 @@ local better = 0
 if #page > 0 then better = redis.call('ZCOUNT', KEYS[1], '-inf', '(' .. page[2]) end
 return {start, better, redis.call('ZCARD', KEYS[1]), page, meta}`;
 
-// KEYS: a revision's chain marks. ARGV: chain, guesses it settled, chains, ttl. Returns the guesses of
+// KEYS: a pass's chain marks. ARGV: chain, guesses it settled, chains, ttl. Returns the guesses of
 // every chain once all have marked, else -1. Marking twice (a retry) changes nothing.
 const CHAIN_SCRIPT = `redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 redis.call('EXPIRE', KEYS[1], tonumber(ARGV[4]))
@@ -136,14 +136,14 @@ export async function writeMeta(redis: Redis, board: BoardRef, settledMatches: n
 }
 
 /**
- * Marks one settlement chain of a match's revision done, after its last leaderboard write. Returns the
- * guesses settled by all chains once every chain has marked (the caller then finishes the revision), or
- * null while others still run.
+ * Marks one chain of a settlement pass done, after its last leaderboard write. Returns the guesses
+ * walked by all chains once every chain has marked (the caller then finishes the pass), or null while
+ * others still run.
  */
 export async function markChainDone(
   redis: Redis,
   board: BoardRef,
-  job: { matchId: string; revision: number },
+  passId: string,
   chain: { index: number; of: number },
   guesses: number,
 ): Promise<number | null> {
@@ -151,7 +151,7 @@ export async function markChainDone(
     await runScript(
       redis,
       CHAIN_SCRIPT,
-      [chainsKey(board, job.matchId, job.revision)],
+      [chainsKey(board, passId)],
       [String(chain.index), String(guesses), String(chain.of), String(CHAINS_TTL_SECONDS)],
     ),
   );

@@ -24,7 +24,7 @@ import { bearerAuth, errors, json, rateLimitHeaders } from "../api/openapi";
 import { cursorQuery, decodeCursor, encodeCursor, nextCursorSchema } from "../api/pagination";
 import { entityId, matchIdParams } from "../api/params";
 import { enforceBudget, owedReadBudget } from "../api/rate-limit";
-import { describeDbError, withPostgres } from "../clients/postgres";
+import { describeDbError, inTransaction, withPostgres } from "../clients/postgres";
 import type { Env } from "../env";
 import { bodyKind, decodeBody } from "../ingest/parse-body";
 import { rememberNewest } from "../isolate-cache";
@@ -484,21 +484,13 @@ const limitBody = bodyLimit({
  */
 async function storeGuesses(env: Env, pool: Pool, game: GameRow, guesses: Guess[]): Promise<Set<string>> {
   if (guesses.length === 0) return new Set();
-  const session = await pool.connect();
-  try {
-    await session.query("BEGIN");
+  return inTransaction(pool, async (session) => {
     const { written, added } = await upsertGuesses(session, game, guesses);
     const fans = [...new Set(guesses.filter((g) => written.has(guessKey(g))).map((g) => g.fanId))];
     await withBoard(() => enterFans(openLeaderboardRedis(env), { tenantId: game.tenantId, gameId: game.id }, fans));
     await countGuesses(session, game.id, added);
-    await session.query("COMMIT");
     return written;
-  } catch (err) {
-    await session.query("ROLLBACK").catch(() => {});
-    throw err;
-  } finally {
-    session.release();
-  }
+  });
 }
 
 app.post("/v1/games/:gameId/guesses", requireScope("games"), limitBody, async (c) => {

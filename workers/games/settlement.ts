@@ -1,24 +1,27 @@
 // Settlement of the prediction game on the `matchpulse-settlement` queue. A match's final score (its
 // room's match_end, or an operator's correction) becomes one `final` message; its handler opens the
 // next revision for every game of the match's tenant holding the match (or, while a game still settles
-// the previous score, sends the message back to wait), splits each game's guesses into fan-id ranges
-// (up to SETTLEMENT_CHAINS of CHAIN_GUESSES) and queues one `page` job per range. A page job reads the next
-// PAGE_SIZE guesses of its range (keyset on fanId) in one read-only SQL statement that computes the
-// page's fans' totals over every settling or settled match of the game, with the settlement state they
-// come from; it writes those to the Redis leaderboard, which refuses totals older than its own (they
-// are computed again), then goes on with the next page (the next message once its time budget is
-// spent). The chain that marks itself done last (in Redis, after its last leaderboard write) finishes
-// the revision. Nothing is ever added: a total is a function of the guesses and the final scores, so a
-// page redelivered or retried computes and writes the same totals again, and the queue's at-least-once
+// the previous score, sends the message back to wait) and begins the game's settlement pass unless one
+// is in progress. A pass is one walk of the game's fans (keyset on fanId, split into up to
+// SETTLEMENT_CHAINS ranges of CHAIN_GUESSES) that settles every match settling when it began: ten
+// matches ending together are one walk, not ten walks over the same fans. A `pass` message reads the
+// next PAGE_SIZE guesses of its range in one read-only SQL statement that computes the page's fans'
+// totals over every settling or settled match of the game, with the settlement state they come from; it
+// writes those to the Redis leaderboard, which refuses totals older than its own (they are computed
+// again), then goes on with the next page (the next message once its time budget is spent). The chain
+// that marks itself done last (in Redis, after its last leaderboard write) marks the pass's matches
+// settled and, in the same transaction, begins the next pass if a match began settling meanwhile.
+// Nothing is ever added: a total is a function of the guesses and the final scores, so a page
+// redelivered or retried computes and writes the same totals again, and the queue's at-least-once
 // retries are exactly-once in effect; a chain mark is a hash field. Memory per message is two pages
 // whatever the number of guesses. A failure retries the message with backoff and, after max_retries,
 // parks it in the dead-letter queue: the events pipeline never waits for any of it.
 
-import type { PoolClient } from "@neondatabase/serverless";
+import type { Pool, PoolClient } from "@neondatabase/serverless";
 import { z } from "zod";
-import type { GameScore, Scoring } from "../../shared/games/scoring";
+import type { GameScore } from "../../shared/games/scoring";
 import type { MatchEvent } from "../../shared/sports/sport";
-import { withPostgres } from "../clients/postgres";
+import { inTransaction, withPostgres } from "../clients/postgres";
 import { numberVar } from "../config";
 import type { Env } from "../env";
 import type { MatchRoom } from "../match-room/match-room";
@@ -26,16 +29,19 @@ import { errorMessage, log } from "../observability/log";
 import { metrics } from "../observability/metrics";
 import {
   analyzeGuessesWhenStale,
+  beginPass,
   chainBounds,
-  finishSettlement,
+  claimPass,
+  finishPass,
   openSettlements,
-  type SettlementTarget,
+  type SettlementPass,
   scorePage,
   settledMatches,
 } from "../stores/postgres/games";
 import { DEFAULT_TENANT, parseRoomName, roomName } from "../tenants/tenant";
 import { type BoardRef, markChainDone, openLeaderboardRedis, writeMeta, writeTotals } from "./leaderboard";
 
+/** Guesses per page: the page's statement reads these and every other guess of the fans they reach. */
 export const PAGE_SIZE = 5_000;
 /**
  * A message scores pages until this much time has passed, then hands the cursor to the next message.
@@ -45,9 +51,9 @@ export const PAGE_SIZE = 5_000;
  */
 export const MESSAGE_BUDGET_MS = 20_000;
 /**
- * Chains per game and match when SETTLEMENT_CHAINS is unset. They run side by side only when the
- * consumer does (max_concurrency in wrangler.toml, 1 here), so the two are set together; with four side
- * by side on two cores the backends queued on each other.
+ * Chains per pass when SETTLEMENT_CHAINS is unset. They run side by side only when the consumer does
+ * (max_concurrency in wrangler.toml, 1 here), so the two are set together; with four side by side on
+ * two cores the backends queued on each other.
  */
 export const DEFAULT_CHAINS = 1;
 /**
@@ -57,76 +63,65 @@ export const DEFAULT_CHAINS = 1;
 export const DEFAULT_PAUSE_RATIO = 0.3;
 /** How long a final score waits before it tries again while the match's previous revision settles. */
 export const BUSY_RETRY_SECONDS = 5;
-/** Guesses per chain below which a match is not split further. */
+/** Guesses per chain below which a game's pass is not split further. */
 export const CHAIN_GUESSES = 100_000;
 
-export type SettlementMessage =
-  | {
-      v: 1;
-      kind: "final";
-      /** Absent in messages queued before tenants: the default tenant. */
-      tenantId?: string;
-      matchId: string;
-      final: GameScore;
-      source: "match_end" | "correction";
-      /** Tests and benches: guesses per chain (CHAIN_GUESSES). */
-      chainGuesses?: number;
-    }
-  | {
-      v: 1;
-      kind: "page";
-      tenantId?: string;
-      gameId: string;
-      matchId: string;
-      revision: number;
-      final: GameScore;
-      scoring: Scoring;
-      /** This job's range of fans: (range start, upTo]; null upTo: to the last fan. */
-      upTo?: string | null;
-      /** Which of the revision's chains this is (absent: the only one). */
-      chain?: { index: number; of: number };
-      /** Last fanId of the previous page ("" before the first). */
-      cursor: string;
-      /** Guesses in the chain's pages before this one. */
-      done: number;
-      /** Tests and benches: guesses per page (PAGE_SIZE) and pages per message (until MESSAGE_BUDGET_MS). */
-      pageSize?: number;
-      maxPages?: number;
-    };
-
-type PageJob = Extract<SettlementMessage, { kind: "page" }>;
-
 const score = z.object({ home: z.int().min(0), away: z.int().min(0) });
-const settlementMessageSchema = z.discriminatedUnion("kind", [
-  z.object({
-    v: z.literal(1),
-    kind: z.literal("final"),
-    tenantId: z.string().optional(),
-    matchId: z.string(),
-    final: score,
-    source: z.enum(["match_end", "correction"]),
-    chainGuesses: z.int().min(1).optional(),
-  }),
-  z.object({
-    v: z.literal(1),
-    kind: z.literal("page"),
-    tenantId: z.string().optional(),
-    gameId: z.string(),
-    matchId: z.string(),
-    revision: z.int().min(1),
-    final: score,
-    scoring: z.object({ exact: z.int(), outcome: z.int() }),
-    upTo: z.string().nullable().optional(),
-    chain: z
-      .object({ index: z.int().min(0), of: z.int().min(1) })
-      .refine((c) => c.index < c.of)
-      .optional(),
-    cursor: z.string(),
-    done: z.int().min(0),
-    pageSize: z.int().min(1).optional(),
-    maxPages: z.int().min(1).optional(),
-  }),
-]);
+
+const finalSchema = z.object({
+  v: z.literal(1),
+  kind: z.literal("final"),
+  /** Absent in messages queued before tenants: the default tenant. */
+  tenantId: z.string().optional(),
+  matchId: z.string(),
+  final: score,
+  source: z.enum(["match_end", "correction"]),
+  /** Tests and benches: guesses per chain (CHAIN_GUESSES). */
+  chainGuesses: z.int().min(1).optional(),
+});
+
+const passSchema = z.object({
+  v: z.literal(1),
+  kind: z.literal("pass"),
+  tenantId: z.string().optional(),
+  gameId: z.string(),
+  passId: z.string(),
+  scoring: z.object({ exact: z.int(), outcome: z.int() }),
+  /** The matches the pass settles, with their final scores: for logs and a dead letter's replay. */
+  matches: z.array(z.object({ matchId: z.string(), final: score })),
+  /** This chain's range of fans: (range start, upTo]; null upTo: to the last fan. */
+  upTo: z.string().nullable().optional(),
+  /** Which of the pass's chains this is (absent: the only one). */
+  chain: z
+    .object({ index: z.int().min(0), of: z.int().min(1) })
+    .refine((c) => c.index < c.of)
+    .optional(),
+  /** Last fanId of the previous page ("" before the first). */
+  cursor: z.string(),
+  /** Guesses in the chain's pages before this one. */
+  done: z.int().min(0),
+  /** Tests and benches: guesses per page (PAGE_SIZE) and pages per message (until MESSAGE_BUDGET_MS). */
+  pageSize: z.int().min(1).optional(),
+  maxPages: z.int().min(1).optional(),
+});
+
+/**
+ * A page job of the version before passes (one match's chain), still in the queue at a deploy: it
+ * begins its game's pass, which settles the match with the others.
+ */
+const legacyPageSchema = z.object({
+  v: z.literal(1),
+  kind: z.literal("page"),
+  tenantId: z.string().optional(),
+  gameId: z.string(),
+  matchId: z.string(),
+  final: score,
+});
+
+const settlementMessageSchema = z.discriminatedUnion("kind", [finalSchema, passSchema, legacyPageSchema]);
+
+export type SettlementMessage = z.infer<typeof settlementMessageSchema>;
+type PassJob = z.infer<typeof passSchema>;
 
 /** A queue body read by kind and version, never cast: anything else is left to retry into the DLQ. */
 export function readSettlementMessage(body: unknown): SettlementMessage | null {
@@ -134,8 +129,15 @@ export function readSettlementMessage(body: unknown): SettlementMessage | null {
   return r.success ? r.data : null;
 }
 
-const targetOf = (job: PageJob): SettlementTarget => ({ ...job, tenantId: job.tenantId ?? DEFAULT_TENANT });
-const boardOf = (job: PageJob): BoardRef => ({ tenantId: job.tenantId ?? DEFAULT_TENANT, gameId: job.gameId });
+/** The final scores a settlement message carries: what replaying its dead letter sends again. */
+export function finalScoresOf(m: SettlementMessage): { matchId: string; final: GameScore }[] {
+  return m.kind === "pass" ? m.matches : [{ matchId: m.matchId, final: m.final }];
+}
+
+const boardOf = (job: { tenantId?: string; gameId: string }): BoardRef => ({
+  tenantId: job.tenantId ?? DEFAULT_TENANT,
+  gameId: job.gameId,
+});
 
 const retryDelaySeconds = (attempts: number): number => Math.min(2 ** attempts, 60);
 
@@ -245,7 +247,7 @@ async function consumeOne(msg: Message<unknown>, env: Env): Promise<void> {
       log("error", "settlement step failed; it will be retried", {
         kind,
         tenantId: body.tenantId ?? DEFAULT_TENANT,
-        matchId: body.matchId,
+        ...(body.kind === "pass" ? { gameId: body.gameId, passId: body.passId } : { matchId: body.matchId }),
         attempts: msg.attempts,
         error: errorMessage(err),
       });
@@ -255,27 +257,27 @@ async function consumeOne(msg: Message<unknown>, env: Env): Promise<void> {
 }
 
 async function handle(body: SettlementMessage, env: Env): Promise<void> {
-  if (body.kind === "page") return settleRange(body, env);
+  if (body.kind === "pass") return settleRange(body, env);
   const tenantId = body.tenantId ?? DEFAULT_TENANT;
-  const maxChains = Math.max(1, Math.floor(numberVar(env.SETTLEMENT_CHAINS, DEFAULT_CHAINS)));
+  if (body.kind === "page") {
+    await withPostgres(env, ({ pool }) => startPass(env, pool, tenantId, body.gameId, null));
+    return;
+  }
   const opened = await timed("postgres", () =>
     withPostgres(env, async ({ pool }) => {
       await analyzeGuessesWhenStale(pool);
-      const { busy, targets } = await openSettlements(pool, tenantId, body.matchId, body.final);
-      const all: PageJob[] = [];
-      for (const t of targets) {
-        const bounds = await chainBounds(pool, t, body.chainGuesses ?? CHAIN_GUESSES, maxChains);
-        // Chain i walks (bound i-1, bound i]: its cursor starts where the previous range ends.
-        all.push(
-          ...bounds.map((upTo, index) => firstPage(t, bounds[index - 1] ?? "", upTo, { index, of: bounds.length })),
-        );
-      }
-      return { busy, jobs: all };
+      const { busy, opened } = await openSettlements(pool, tenantId, body.matchId, body.final);
+      if (busy) return { busy, opened, passes: [] };
+      const passes = [];
+      for (const { gameId } of opened)
+        passes.push(await startPass(env, pool, tenantId, gameId, null, body.chainGuesses));
+      return { busy, opened, passes };
     }),
   );
   if (opened.busy) {
-    // A game still settles the match's previous score: this one starts after it (its pages write only
-    // the fans it moves from the last settled score), so it comes back once that revision has had time to end.
+    // A game still settles the match's previous score: this one starts after it (a pass writes only
+    // the fans a score moves from the last settled one), so it comes back once that revision has had
+    // time to end.
     await env.SETTLEMENT_QUEUE.send(body, { delaySeconds: BUSY_RETRY_SECONDS });
     log("info", "settlement waits for the match's previous revision", {
       tenantId,
@@ -284,33 +286,73 @@ async function handle(body: SettlementMessage, env: Env): Promise<void> {
     });
     return;
   }
-  const { jobs } = opened;
-  // sendBatch takes at most 100 messages.
-  for (let i = 0; i < jobs.length; i += 100)
-    await env.SETTLEMENT_QUEUE.sendBatch(jobs.slice(i, i + 100).map((j) => ({ body: j })));
   log("info", "settlement opened", {
     tenantId,
     matchId: body.matchId,
     source: body.source,
     final: body.final,
-    games: jobs
-      .filter((j) => j.chain?.index === 0)
-      .map((j) => ({ gameId: j.gameId, revision: j.revision, chains: j.chain?.of })),
+    games: opened.opened,
+    // A game with a pass in progress begins none: that pass's end begins the next one.
+    passes: opened.passes.flatMap((p) =>
+      p ? [{ gameId: p.gameId, passId: p.passId, matches: p.matches.length }] : [],
+    ),
   });
 }
 
+/**
+ * Begins a game's pass (beginPass: none in progress, or `after` ends) and queues its chains' first
+ * messages, inside `session`'s transaction, which commits only once they are queued: a pass always has
+ * its messages, and a failure leaves none, for the retry to begin.
+ */
+async function queuePass(
+  env: Env,
+  session: PoolClient,
+  tenantId: string,
+  gameId: string,
+  after: string | null,
+  chainGuesses = CHAIN_GUESSES,
+): Promise<SettlementPass | null> {
+  const maxChains = Math.max(1, Math.floor(numberVar(env.SETTLEMENT_CHAINS, DEFAULT_CHAINS)));
+  const pass = await beginPass(session, tenantId, gameId, after);
+  if (!pass) return null;
+  const bounds = await chainBounds(session, pass, chainGuesses, maxChains);
+  // Chain i walks (bound i-1, bound i]: its cursor starts where the previous range ends.
+  const jobs = bounds.map((upTo, index) =>
+    firstPage(pass, bounds[index - 1] ?? "", upTo, { index, of: bounds.length }),
+  );
+  // sendBatch takes at most 100 messages.
+  for (let i = 0; i < jobs.length; i += 100)
+    await env.SETTLEMENT_QUEUE.sendBatch(jobs.slice(i, i + 100).map((j) => ({ body: j })));
+  return pass;
+}
+
+/** queuePass in a transaction of its own. */
+const startPass = (
+  env: Env,
+  pool: Pool,
+  tenantId: string,
+  gameId: string,
+  after: string | null,
+  chainGuesses?: number,
+) =>
+  timed("postgres", () =>
+    inTransaction(pool, (session) => queuePass(env, session, tenantId, gameId, after, chainGuesses)),
+  );
+
 function firstPage(
-  t: SettlementTarget & { guesses?: number },
+  pass: SettlementPass,
   after: string,
   upTo: string | null,
   chain: { index: number; of: number },
-): PageJob {
-  const { tenantId, guesses: _, ...rest } = t;
+): PassJob {
   return {
     v: 1,
-    kind: "page",
-    ...(tenantId === DEFAULT_TENANT ? {} : { tenantId }),
-    ...rest,
+    kind: "pass",
+    ...(pass.tenantId === DEFAULT_TENANT ? {} : { tenantId: pass.tenantId }),
+    gameId: pass.gameId,
+    passId: pass.passId,
+    scoring: pass.scoring,
+    matches: pass.matches.map(({ matchId, final }) => ({ matchId, final })),
     upTo,
     chain,
     cursor: after,
@@ -324,13 +366,12 @@ function firstPage(
  * as a new message from the cursor. A crash anywhere retries the message from its cursor: its pages
  * compute the same totals again, and Redis takes them again.
  */
-async function settleRange(job: PageJob, env: Env): Promise<void> {
+async function settleRange(job: PassJob, env: Env): Promise<void> {
   const limit = job.pageSize ?? PAGE_SIZE;
   const pauseRatio = Math.max(0, numberVar(env.SETTLEMENT_PAUSE_RATIO, DEFAULT_PAUSE_RATIO));
   const started = performance.now();
   const redis = openLeaderboardRedis(env);
   const board = boardOf(job);
-  const target = targetOf(job);
   let { cursor, done } = job;
   let pages = 0;
   // One leaderboard write in flight while the next page is scored (at most two pages in memory). It
@@ -350,20 +391,16 @@ async function settleRange(job: PageJob, env: Env): Promise<void> {
     ({ cursor, done } = rejected);
     redo = rejected;
   };
-  const scorePages = async (session: PoolClient): Promise<"stale" | "more" | "last"> => {
+  const scorePages = async (session: PoolClient): Promise<"more" | "last"> => {
     for (;;) {
       const pageStarted = performance.now();
       const from = { cursor, done };
-      const page = await timed("postgres", () => scorePage(session, target, cursor, limit, job.upTo ?? null));
+      const page = await timed("postgres", () => scorePage(session, job, cursor, limit, job.upTo ?? null));
       if (redo && page.state < redo.staleAgainst)
         // The board holds totals of a state Postgres has never reached (a board left from another database):
         // computing again cannot help. The message fails and, after its retries, is parked.
         throw new Error(`leaderboard is at settlement state ${redo.staleAgainst}, Postgres at ${page.state}`);
       redo = null;
-      if (!page.current) {
-        await redisWrite; // an earlier revision's: its outcome no longer matters
-        return "stale";
-      }
       const rejected = await writeDone();
       if (rejected) {
         // Another match's settlement wrote a newer state since: this page is computed again too.
@@ -399,6 +436,9 @@ async function settleRange(job: PageJob, env: Env): Promise<void> {
   // One session for the message's pages: each page's statement and its 5,000 totals go over the wire
   // protocol, not as one HTTP request each (the one-shot path, which the proxy has to translate).
   const outcome = await withPostgres(env, async ({ pool }) => {
+    // A pass that ended or was taken over (its messages were parked for long) goes no further.
+    const current = await timed("postgres", () => inTransaction(pool, (s) => claimPass(s, job.gameId, job.passId)));
+    if (!current) return "ended";
     const session = await pool.connect();
     try {
       return await scorePages(session);
@@ -406,11 +446,10 @@ async function settleRange(job: PageJob, env: Env): Promise<void> {
       session.release();
     }
   });
-  if (outcome === "stale") {
-    log("info", "settlement page of an earlier revision: nothing to do", {
+  if (outcome === "ended") {
+    log("info", "settlement message of a pass that is no longer the game's: nothing to do", {
       gameId: job.gameId,
-      matchId: job.matchId,
-      revision: job.revision,
+      passId: job.passId,
     });
     return;
   }
@@ -419,29 +458,34 @@ async function settleRange(job: PageJob, env: Env): Promise<void> {
     return;
   }
   // The chain's last page is on the leaderboard: mark the chain done. The last chain to mark publishes
-  // the count of settled matches (this one included), then marks the revision settled, so a settled
-  // status means the leaderboard shows it. All of it again on a retry: harmless.
-  const guesses = await timed("redis", () => markChainDone(redis, board, job, job.chain ?? { index: 0, of: 1 }, done));
+  // the count of settled matches (the pass's included), then marks the pass's matches settled, so a
+  // settled status means the leaderboard shows it, and begins the next pass if a match began settling
+  // after this one did. All of it again on a retry: harmless.
+  const guesses = await timed("redis", () =>
+    markChainDone(redis, board, job.passId, job.chain ?? { index: 0, of: 1 }, done),
+  );
   if (guesses === null) return;
-  const settled = await timed("postgres", () =>
-    withPostgres(env, ({ pool }) => settledMatches(pool, job.gameId, job.matchId)),
-  );
-  await timed("redis", () => writeMeta(redis, board, settled));
-  const finished = await timed("postgres", () =>
-    withPostgres(env, ({ pool }) => finishSettlement(pool, target, guesses)),
-  );
-  if (finished) {
-    metrics.settlementDuration.observe(finished.durationMs / 1000);
-    log("info", "settlement done", {
-      tenantId: board.tenantId,
+  const tenantId = board.tenantId;
+  await withPostgres(env, async ({ pool }) => {
+    const settled = await timed("postgres", () => settledMatches(pool, job.gameId, job.passId));
+    await timed("redis", () => writeMeta(redis, board, settled));
+    const finished = await timed("postgres", () =>
+      inTransaction(pool, async (session) => {
+        const matches = await finishPass(session, job.gameId, job.passId);
+        return { matches, next: await queuePass(env, session, tenantId, job.gameId, job.passId) };
+      }),
+    );
+    for (const m of finished.matches) metrics.settlementDuration.observe(m.durationMs / 1000);
+    log("info", "settlement pass done", {
+      tenantId,
       gameId: job.gameId,
-      matchId: job.matchId,
-      revision: job.revision,
+      passId: job.passId,
       chains: job.chain?.of ?? 1,
       guesses,
-      durationMs: finished.durationMs,
+      settled: finished.matches,
+      nextPass: finished.next?.passId ?? null,
     });
-  }
+  });
 }
 
 async function timed<T>(store: "postgres" | "redis", work: () => Promise<T>): Promise<T> {

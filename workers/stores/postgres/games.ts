@@ -167,14 +167,10 @@ export async function countGuesses(session: PoolClient, gameId: string, added: M
   );
 }
 
-/** One game's settlement job at one revision, as it travels in the queue. */
-export interface SettlementTarget {
-  tenantId: string;
+/** A match whose final score opened a settlement revision (openSettlements), per game of its tenant. */
+export interface OpenedSettlement {
   gameId: string;
-  matchId: string;
   revision: number;
-  final: GameScore;
-  scoring: Scoring;
 }
 
 /**
@@ -196,27 +192,19 @@ export async function analyzeGuessesWhenStale(pool: Pool): Promise<boolean> {
 /**
  * A match's final score arrived (match_end or a correction): every game of the match's tenant holding
  * it settles. A new score is the next revision; the same score again re-opens only games not yet
- * settled (a retried trigger whose page jobs may not have been queued), so a repeat never starts a
- * second revision. A new score for a game still settling another waits (`busy`, nothing opened): a
- * correction's pages return only the fans it moves from the last settled score, so a revision starts
- * only once the one before it has written all of its fans. The row's own condition keeps two final
- * scores racing from both opening.
+ * settled (a retried trigger whose pass may not have begun), so a repeat never starts a second
+ * revision. A new score for a game still settling another waits (`busy`, nothing opened): a pass writes
+ * only the fans a score moves from the last settled one, so a revision starts only once the one before
+ * it has written all of its fans. The row's own condition keeps two final scores racing from both opening.
  */
 export async function openSettlements(
   pool: Pool,
   tenantId: string,
   matchId: string,
   final: GameScore,
-): Promise<{ busy: boolean; targets: (SettlementTarget & { guesses: number })[] }> {
+): Promise<{ busy: boolean; opened: OpenedSettlement[] }> {
   const differs = "(gm.final_home IS DISTINCT FROM $2::smallint OR gm.final_away IS DISTINCT FROM $3::smallint)";
-  const { rows } = await pool.query<{
-    game_id: string | null;
-    revision: number;
-    exact_points: number;
-    outcome_points: number;
-    guesses: number;
-    busy: boolean;
-  }>(
+  const { rows } = await pool.query<{ game_id: string | null; revision: number; busy: boolean }>(
     `WITH busy AS (
        SELECT 1 FROM game_matches gm JOIN games g ON g.id = gm.game_id
        WHERE gm.match_id = $1 AND g.tenant_id = $4 AND gm.status = 'settling' AND ${differs} LIMIT 1
@@ -232,52 +220,137 @@ export async function openSettlements(
          AND (${differs} OR gm.status <> 'settled')
          AND NOT (gm.status = 'settling' AND ${differs})
          AND NOT EXISTS (SELECT 1 FROM busy)
-       RETURNING gm.game_id, gm.revision, g.exact_points, g.outcome_points, gm.guesses_scored AS guesses
+       RETURNING gm.game_id, gm.revision
      )
      SELECT *, false AS busy FROM opened
-     UNION ALL SELECT NULL, 0, 0, 0, 0, true FROM busy`,
+     UNION ALL SELECT NULL, 0, true FROM busy`,
     [matchId, final.home, final.away, tenantId],
   );
-  const targets = rows.flatMap((r) =>
-    r.game_id === null
-      ? []
-      : [
-          {
-            tenantId,
-            gameId: r.game_id,
-            matchId,
-            revision: r.revision,
-            final,
-            scoring: { exact: r.exact_points, outcome: r.outcome_points },
-            guesses: r.guesses,
-          },
-        ],
-  );
-  return { busy: rows.some((r) => r.busy), targets };
+  const opened = rows.flatMap((r) => (r.game_id === null ? [] : [{ gameId: r.game_id, revision: r.revision }]));
+  return { busy: rows.some((r) => r.busy), opened };
+}
+
+/** A game's settlement pass: one walk of its fans over the matches that were settling when it began. */
+export interface SettlementPass {
+  tenantId: string;
+  gameId: string;
+  passId: string;
+  scoring: Scoring;
+  /** The matches it settles, with their final scores (for logs and a dead letter's replay). */
+  matches: { matchId: string; revision: number; final: GameScore }[];
+  /** The game's guesses when it began (what its chains split). */
+  guesses: number;
 }
 
 /**
- * Splits a match's guesses into at most `maxChains` fan-id ranges of about `perChain` guesses each, for
+ * How long a pass may go without a message (each one beats: claimPass) before the next final score of
+ * the game takes it over: far above a message's time budget and its retries' backoff, so only a pass
+ * whose messages were parked in the dead-letter queue is taken over.
+ */
+export const PASS_STALE_SECONDS = 120;
+
+/**
+ * Begins the game's next settlement pass, inside `session`'s open transaction: the caller queues the
+ * pass's messages and then commits, so a pass exists only once its messages are queued (a failed send
+ * rolls it back, and the retry begins it again). `after` null (a final score opened a revision): only
+ * when no pass is in progress, or the one in progress has gone PASS_STALE_SECONDS without a beat (it
+ * was parked). `after` a pass id (that pass ends): only while it is still the game's current pass, and
+ * clears it when no match is left settling. Null when no pass begins. Which matches the pass settles is
+ * decided when its first message runs (claimPass), not here.
+ */
+export async function beginPass(
+  session: PoolClient,
+  tenantId: string,
+  gameId: string,
+  after: string | null,
+): Promise<SettlementPass | null> {
+  const { rows } = await session.query<{
+    pass_id: string | null;
+    exact_points: number;
+    outcome_points: number;
+    guesses: number;
+    matches: { matchId: string; revision: number; home: number; away: number }[] | null;
+  }>(
+    `WITH settling AS (
+       SELECT json_agg(json_build_object('matchId', match_id, 'revision', revision, 'home', final_home, 'away', final_away)
+         ORDER BY match_id) AS matches
+       FROM game_matches WHERE game_id = $1 AND status = 'settling'
+     ),
+     taken AS (
+       UPDATE games SET pass_id = CASE WHEN (SELECT matches FROM settling) IS NOT NULL THEN gen_random_uuid() END,
+         pass_beat = now()
+       WHERE id = $1 AND tenant_id = $2 AND CASE WHEN $3::uuid IS NULL
+           THEN (SELECT matches FROM settling) IS NOT NULL
+             AND (pass_id IS NULL OR pass_beat < now() - make_interval(secs => $4))
+           ELSE pass_id = $3::uuid END
+       RETURNING pass_id, exact_points, outcome_points
+     )
+     SELECT t.*, (SELECT coalesce(sum(guess_count), 0)::int FROM game_matches WHERE game_id = $1) AS guesses,
+       (SELECT matches FROM settling) AS matches
+     FROM taken t`,
+    [gameId, tenantId, after, PASS_STALE_SECONDS],
+  );
+  const r = rows[0];
+  if (!r?.pass_id) return null;
+  return {
+    tenantId,
+    gameId,
+    passId: r.pass_id,
+    scoring: { exact: r.exact_points, outcome: r.outcome_points },
+    matches: (r.matches ?? []).map((m) => ({
+      matchId: m.matchId,
+      revision: m.revision,
+      final: { home: m.home, away: m.away },
+    })),
+    guesses: r.guesses,
+  };
+}
+
+/**
+ * A pass's message begins, in `session`'s open transaction: tells whether the pass is still the game's
+ * current one (false: it ended, or was taken over, and the message stops), records that it is alive,
+ * and on its first message claims the matches it settles: every match settling now. Its pages all run
+ * after that (a later chain's first message claims nothing more), so each of them sums every claimed
+ * match; a match that opens later is left to the next pass. Locking the game's row first waits for a
+ * transaction beginning a pass to commit, so its messages never read the game from before it.
+ */
+export async function claimPass(session: PoolClient, gameId: string, passId: string): Promise<boolean> {
+  const { rows } = await session.query<{ current: boolean }>(
+    "SELECT pass_id IS NOT DISTINCT FROM $2::uuid AS current FROM games WHERE id = $1 FOR UPDATE",
+    [gameId, passId],
+  );
+  if (!rows[0]?.current) return false;
+  await session.query("UPDATE games SET pass_beat = now() WHERE id = $1", [gameId]);
+  await session.query(
+    `UPDATE game_matches SET pass_id = $2 WHERE game_id = $1 AND status = 'settling'
+       AND NOT EXISTS (SELECT 1 FROM game_matches WHERE game_id = $1 AND pass_id = $2)`,
+    [gameId, passId],
+  );
+  return true;
+}
+
+/**
+ * Splits a game's fans into at most `maxChains` fan-id ranges of about `perChain` guesses each, for
  * settlement chains that run side by side. Returns the ranges' inclusive upper bounds, the last one
- * open (null): [null] is one range over everything. One walk along the match's key per bound, once per
- * revision; the chains themselves page by keyset.
+ * open (null): [null] is one range over everything. One walk along the game's fan index per bound, once
+ * per pass; the chains themselves page by keyset. A fan's guesses are all in one range.
  */
 export async function chainBounds(
-  pool: Pool,
-  target: { gameId: string; matchId: string; guesses: number },
+  pool: Pool | PoolClient,
+  target: { gameId: string; guesses: number },
   perChain: number,
   maxChains: number,
 ): Promise<(string | null)[]> {
-  const { gameId, matchId, guesses } = target;
+  const { gameId, guesses } = target;
   const chains = Math.min(maxChains, Math.max(1, Math.ceil(guesses / perChain)));
   if (chains === 1) return [null];
   const step = Math.ceil(guesses / chains);
-  // Each bound skips along the key's index (no sort, no window over every guess: a fifth of the time).
+  // Each bound skips along the index (no sort, no window over every guess); the same fan twice is one bound.
   const { rows } = await pool.query<{ fan_id: string }>(
-    `SELECT b.fan_id FROM generate_series(1, $4::int) i CROSS JOIN LATERAL (
-       SELECT fan_id FROM guesses WHERE game_id = $1 AND match_id = $2 ORDER BY fan_id OFFSET i * $3::int - 1 LIMIT 1
-     ) b ORDER BY i`,
-    [gameId, matchId, step, chains - 1],
+    `SELECT DISTINCT b.fan_id FROM generate_series(1, $3::int) i CROSS JOIN LATERAL (
+       SELECT fan_id FROM guesses WHERE game_id = $1 ORDER BY fan_id OFFSET i * $2::int - 1 LIMIT 1
+     ) b ORDER BY b.fan_id`,
+    [gameId, step, chains - 1],
   );
   return [...rows.map((r) => r.fan_id), null];
 }
@@ -290,14 +363,12 @@ export async function chainBounds(
 export type FanTotals = readonly string[];
 
 export interface PageResult {
-  /** Guesses of the match in the page (less than the page size: the range is done). */
+  /** Guesses in the page (less than the page size: the range is done). */
   size: number;
   /** The page's last fanId: the next page's cursor. */
   lastFanId: string | null;
   /** Fans whose totals the page returns. */
   scored: number;
-  /** False when the job's revision is no longer the match's current one: it stops. */
-  current: boolean;
   /**
    * The game's settlement state the totals were computed from: the sum of its settling and settled
    * matches' revisions. Opening a revision raises it, so a total computed later never has a lower one.
@@ -317,93 +388,75 @@ const pointsSql = (guess: string, final: { home: string; away: string }, exact: 
         WHEN sign(${guess}home - ${guess}away) = sign(${final.home} - ${final.away}) THEN ${outcome} ELSE 0 END`;
 
 /**
- * One keyset page of a match's settlement (its guesses with fan_id in (cursor, upTo]), in one read-only
- * statement: each of the page's fans' total, summed over the guesses of every match of the game that is
- * settling or settled (at that match's current final score), with the state it was computed from. A
- * total is a function of the guesses and the finals alone, so a redelivered, retried or repeated page
- * computes the same totals again: nothing is added, so nothing can be added twice. Only the fans whose
- * points in this match the score moves come back: from the last settled score (`applied_*`), or from 0
- * before the first (every fan is on the board at 0 from their first guess: routes.ts storeGuesses).
- * Totals come only while the job's revision is the match's current one and settling.
+ * One keyset page of a game's settlement pass (the next `limit` guesses of the game with fan_id in
+ * (cursor, upTo], then every guess of the fans they reach), in one read-only statement: each fan's
+ * total, summed over the guesses of every match of the game that is settling or settled (at that
+ * match's current final score), with the state it was computed from. A total is a function of the
+ * guesses and the finals alone, so a redelivered, retried or repeated page computes the same totals
+ * again: nothing is added, so nothing can be added twice. Only the fans whose points some settling
+ * match's score moves come back: from its last settled score (`applied_*`), or from 0 before the first
+ * (every fan is on the board at 0 from their first guess: routes.ts storeGuesses).
  */
 export async function scorePage(
   pool: Pool | PoolClient,
-  job: SettlementTarget,
+  game: { gameId: string; scoring: Scoring },
   cursor: string,
   limit: number,
   upTo: string | null = null,
 ): Promise<PageResult> {
-  const points = (final: { home: string; away: string }) => pointsSql("", final, "$6::int", "$7::int");
+  const points = (final: { home: string; away: string }) => pointsSql("", final, "$5::int", "$6::int");
   const { rows } = await pool.query<{
     size: number;
     last_fan: string | null;
     scored: number;
-    revision: number;
     state: number;
     totals: string | null;
   }>(
-    `WITH cur AS (
-       SELECT revision, status, applied_home, applied_away FROM game_matches WHERE game_id = $1 AND match_id = $2
-     ),
-     -- The game's settling and settled matches' final scores, as arrays a guess looks its match up in.
+    `WITH
+     -- The game's settling and settled matches' final scores, and for the settling ones the score they
+     -- move from, as arrays a guess looks its match up in.
      state AS (
        SELECT coalesce(sum(revision), 0)::int AS version, array_agg(match_id) AS ids,
-              array_agg(final_home::int) AS homes, array_agg(final_away::int) AS aways
+              array_agg(final_home::int) AS homes, array_agg(final_away::int) AS aways,
+              array_agg(status = 'settling') AS moving,
+              array_agg(applied_home::int) AS from_homes, array_agg(applied_away::int) AS from_aways
        FROM game_matches WHERE game_id = $1 AND status IN ('settling', 'settled')
      ),
-     -- The page's keys alone (an index-only walk of the match's key), then every guess of the game in
-     -- that closed fan range (guesses_fan_idx, which holds match and score: no table visit): the fans'
-     -- other matches count in their totals.
+     -- The page's keys alone (an index-only walk of guesses_fan_idx), then every guess of the game in
+     -- that closed fan range (the same index, which holds match and score: no table visit).
      keys AS (
-       SELECT fan_id FROM guesses WHERE game_id = $1 AND match_id = $2 AND fan_id > $3
-         AND ($8::text IS NULL OR fan_id <= $8::text)
-       ORDER BY fan_id LIMIT $4
+       SELECT fan_id FROM guesses WHERE game_id = $1 AND fan_id > $2 AND ($4::text IS NULL OR fan_id <= $4::text)
+       ORDER BY fan_id LIMIT $3
      ),
      page AS (SELECT count(*)::int AS size, max(fan_id) AS last FROM keys),
      -- Each guess with its match's final (none: not settled), in the index's fan order. No join: a join
-     -- to the matches gave up that order, and ten matches' pages sorted 50,000 rows each (on disk).
+     -- to the matches gave up that order, and a page of ten matches sorted 50,000 rows (on disk).
+     found AS (
+       SELECT g.fan_id, g.home, g.away, m.i FROM guesses g
+       CROSS JOIN LATERAL (SELECT array_position((SELECT ids FROM state), g.match_id) AS i) m
+       WHERE g.game_id = $1 AND g.fan_id > $2 AND g.fan_id <= (SELECT last FROM page)
+     ),
      scored AS (
-       SELECT g.fan_id, g.match_id, g.home, g.away, (SELECT homes FROM state)[i] AS fh, (SELECT aways FROM state)[i] AS fa
-       FROM guesses g CROSS JOIN LATERAL (SELECT array_position((SELECT ids FROM state), g.match_id) AS i) m
-       WHERE g.game_id = $1 AND g.fan_id > $3 AND g.fan_id <= (SELECT last FROM page)
-         AND (SELECT revision FROM cur) = $5 AND (SELECT status FROM cur) = 'settling'
+       SELECT fan_id, home, away, (SELECT homes FROM state)[i] AS fh, (SELECT aways FROM state)[i] AS fa,
+              (SELECT moving FROM state)[i] AS moving,
+              (SELECT from_homes FROM state)[i] AS ah, (SELECT from_aways FROM state)[i] AS aa
+       FROM found
      ),
      fans AS (
        SELECT fan_id, sum(${points({ home: "fh", away: "fa" })})::int AS points FROM scored
        GROUP BY fan_id
-       -- Only the fans this match's score moves: from the last settled score, or from 0 before the first
-       -- (no applied score: every case is 0), since a fan is on the board at 0 from their first guess.
-       HAVING bool_or(match_id = $2
-         AND ${points({ home: "$9::int", away: "$10::int" })}
-             <> ${points({ home: "(SELECT applied_home FROM cur)", away: "(SELECT applied_away FROM cur)" })})
+       -- Only the fans a settling match's score moves: from its last settled score, or from 0 before the
+       -- first (no applied score: every case is 0), since a fan is on the board at 0 from their first guess.
+       HAVING bool_or(moving AND ${points({ home: "fh", away: "fa" })} <> ${points({ home: "ah", away: "aa" })})
      )
      SELECT (SELECT size FROM page) AS size, (SELECT last FROM page) AS last_fan,
-            (SELECT count(*) FROM fans)::int AS scored, (SELECT revision FROM cur) AS revision,
-            (SELECT version FROM state) AS state,
+            (SELECT count(*) FROM fans)::int AS scored, (SELECT version FROM state) AS state,
             (SELECT string_agg(to_json(fan_id)::text || ',"' || points || '"', ',') FROM fans) AS totals`,
-    [
-      job.gameId,
-      job.matchId,
-      cursor,
-      limit,
-      job.revision,
-      job.scoring.exact,
-      job.scoring.outcome,
-      upTo,
-      job.final.home,
-      job.final.away,
-    ],
+    [game.gameId, cursor, limit, upTo, game.scoring.exact, game.scoring.outcome],
   );
   const r = rows[0]!;
   const totals: FanTotals = r.totals === null ? [] : JSON.parse(`[${r.totals}]`);
-  return {
-    size: r.size,
-    lastFanId: r.last_fan,
-    scored: r.scored,
-    current: r.revision === job.revision,
-    state: r.state,
-    totals,
-  };
+  return { size: r.size, lastFanId: r.last_fan, scored: r.scored, state: r.state, totals };
 }
 
 /**
@@ -431,31 +484,32 @@ export async function fanTotals(
 }
 
 /**
- * Marks a revision settled (only once: a repeat changes nothing): its final score becomes the applied
- * one, from which the next revision tells the fans it moves.
+ * Marks the matches a pass settles settled, in the caller's transaction (once: a repeat changes
+ * nothing): each final score becomes the applied one, from which the next revision tells the fans it
+ * moves. Returns the matches it marked, with their settlement's duration.
  */
-export async function finishSettlement(
-  pool: Pool,
-  job: SettlementTarget,
-  guessesScored: number,
-): Promise<{ durationMs: number } | null> {
-  const { rows } = await pool.query<{ duration_ms: number }>(
-    `UPDATE game_matches SET status = 'settled', settled_at = now(), guesses_scored = $4,
+export async function finishPass(
+  session: PoolClient,
+  gameId: string,
+  passId: string,
+): Promise<{ matchId: string; revision: number; durationMs: number }[]> {
+  const { rows } = await session.query<{ match_id: string; revision: number; duration_ms: number }>(
+    `UPDATE game_matches SET status = 'settled', settled_at = now(),
        applied_home = final_home, applied_away = final_away,
        duration_ms = greatest(0, round(extract(epoch FROM now() - settling_since) * 1000))::int
-     WHERE game_id = $1 AND match_id = $2 AND revision = $3 AND status = 'settling'
-     RETURNING duration_ms`,
-    [job.gameId, job.matchId, job.revision, guessesScored],
+     WHERE game_id = $1 AND pass_id = $2 AND status = 'settling'
+     RETURNING match_id, revision, duration_ms`,
+    [gameId, passId],
   );
-  if (!rows[0]) return null;
-  return { durationMs: rows[0].duration_ms };
+  return rows.map((r) => ({ matchId: r.match_id, revision: r.revision, durationMs: r.duration_ms }));
 }
 
-/** Matches of the game settled, counting `settling` (the one finishing now) as settled. */
-export async function settledMatches(pool: Pool, gameId: string, settling: string): Promise<number> {
+/** Matches of the game settled, counting those `passId` settles (the pass finishing now) as settled. */
+export async function settledMatches(pool: Pool | PoolClient, gameId: string, passId: string): Promise<number> {
   const { rows } = await pool.query<{ n: number }>(
-    "SELECT count(*)::int AS n FROM game_matches WHERE game_id = $1 AND (status = 'settled' OR match_id = $2)",
-    [gameId, settling],
+    `SELECT count(*)::int AS n FROM game_matches
+     WHERE game_id = $1 AND (status = 'settled' OR (status = 'settling' AND pass_id = $2))`,
+    [gameId, passId],
   );
   return rows[0]!.n;
 }
