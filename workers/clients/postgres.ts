@@ -88,20 +88,26 @@ export async function withPostgres<T>(
 }
 
 /**
- * Runs `work` in one transaction on a session of `pool` (a WebSocket: the HTTP path has no sessions):
- * committed when it returns, rolled back when it throws, and the session released either way.
+ * Runs `work` in one transaction: on `on` when it is a session, else on a session of the pool (a
+ * WebSocket: the HTTP path has no sessions), released after. Committed when `work` returns, rolled back
+ * when it throws.
  */
-export async function inTransaction<T>(pool: Pool, work: (session: PoolClient) => Promise<T>): Promise<T> {
-  const session = await pool.connect();
+export async function inTransaction<T>(on: Pool | PoolClient, work: (session: PoolClient) => Promise<T>): Promise<T> {
+  if (on instanceof Pool) {
+    const session = await on.connect();
+    try {
+      return await inTransaction(session, work);
+    } finally {
+      session.release();
+    }
+  }
+  await on.query("BEGIN");
   try {
-    await session.query("BEGIN");
-    const result = await work(session);
-    await session.query("COMMIT");
+    const result = await work(on);
+    await on.query("COMMIT");
     return result;
   } catch (err) {
-    await session.query("ROLLBACK").catch(() => {});
+    await on.query("ROLLBACK").catch(() => {});
     throw err;
-  } finally {
-    session.release();
   }
 }

@@ -433,58 +433,56 @@ async function settleRange(job: PassJob, env: Env): Promise<void> {
       if (pauseRatio > 0) await new Promise((r) => setTimeout(r, (performance.now() - pageStarted) * pauseRatio));
     }
   };
-  // One session for the message's pages: each page's statement and its 5,000 totals go over the wire
-  // protocol, not as one HTTP request each (the one-shot path, which the proxy has to translate).
-  const outcome = await withPostgres(env, async ({ pool }) => {
-    // A pass that ended or was taken over (its messages were parked for long) goes no further.
-    const current = await timed("postgres", () => inTransaction(pool, (s) => claimPass(s, job.gameId, job.passId)));
-    if (!current) return "ended";
-    const session = await pool.connect();
-    try {
-      return await scorePages(session);
-    } finally {
-      session.release();
+  // The message's end: the rest of the range queued as the next message, or, after the range's last
+  // page is on the leaderboard, the chain marked done. The last chain to mark publishes the count of
+  // settled matches (the pass's included), then marks the pass's matches settled, so a settled status
+  // means the leaderboard shows it, and begins the next pass if a match began settling after this one
+  // did. All of it again on a retry: harmless.
+  const endRange = async (session: PoolClient, outcome: "more" | "last"): Promise<void> => {
+    if (outcome === "more") {
+      await env.SETTLEMENT_QUEUE.send({ ...job, cursor, done });
+      return;
     }
-  });
-  if (outcome === "ended") {
-    log("info", "settlement message of a pass that is no longer the game's: nothing to do", {
-      gameId: job.gameId,
-      passId: job.passId,
-    });
-    return;
-  }
-  if (outcome === "more") {
-    await env.SETTLEMENT_QUEUE.send({ ...job, cursor, done });
-    return;
-  }
-  // The chain's last page is on the leaderboard: mark the chain done. The last chain to mark publishes
-  // the count of settled matches (the pass's included), then marks the pass's matches settled, so a
-  // settled status means the leaderboard shows it, and begins the next pass if a match began settling
-  // after this one did. All of it again on a retry: harmless.
-  const guesses = await timed("redis", () =>
-    markChainDone(redis, board, job.passId, job.chain ?? { index: 0, of: 1 }, done),
-  );
-  if (guesses === null) return;
-  const tenantId = board.tenantId;
-  await withPostgres(env, async ({ pool }) => {
-    const settled = await timed("postgres", () => settledMatches(pool, job.gameId, job.passId));
+    const chain = job.chain ?? { index: 0, of: 1 };
+    const guesses = await timed("redis", () => markChainDone(redis, board, job.passId, chain, done));
+    if (guesses === null) return;
+    const settled = await timed("postgres", () => settledMatches(session, job.gameId, job.passId));
     await timed("redis", () => writeMeta(redis, board, settled));
     const finished = await timed("postgres", () =>
-      inTransaction(pool, async (session) => {
-        const matches = await finishPass(session, job.gameId, job.passId);
-        return { matches, next: await queuePass(env, session, tenantId, job.gameId, job.passId) };
-      }),
+      inTransaction(session, async (tx) => ({
+        matches: await finishPass(tx, job.gameId, job.passId),
+        next: await queuePass(env, tx, board.tenantId, job.gameId, job.passId),
+      })),
     );
     for (const m of finished.matches) metrics.settlementDuration.observe(m.durationMs / 1000);
     log("info", "settlement pass done", {
-      tenantId,
+      tenantId: board.tenantId,
       gameId: job.gameId,
       passId: job.passId,
-      chains: job.chain?.of ?? 1,
+      chains: chain.of,
       guesses,
       settled: finished.matches,
       nextPass: finished.next?.passId ?? null,
     });
+  };
+  // One session for the whole message (its claim, its pages, the pass's end): each page's statement and
+  // its 5,000 totals go over the wire protocol, not as one HTTP request each (the one-shot path, which
+  // the proxy has to translate), and the message pays for one connection.
+  await withPostgres(env, async ({ pool }) => {
+    const session = await pool.connect();
+    try {
+      // A pass that ended or was taken over (its messages were parked for long) goes no further.
+      if (!(await timed("postgres", () => inTransaction(session, (tx) => claimPass(tx, job.gameId, job.passId))))) {
+        log("info", "settlement message of a pass that is no longer the game's: nothing to do", {
+          gameId: job.gameId,
+          passId: job.passId,
+        });
+        return;
+      }
+      await endRange(session, await scorePages(session));
+    } finally {
+      session.release();
+    }
   });
 }
 
