@@ -242,8 +242,8 @@ export async function benchGames(t: BenchTarget, workerPid: number, opts: GamesB
   };
   // The same reads with no settlement running first: what the read path costs on its own.
   // The matches' status read as a live match's viewers read it (the provisional points per guessed
-  // score): the Worker groups a locked match's guesses once per isolate per minute, and without a read
-  // during play that one grouping of every guess would land at the whistle.
+  // score): the first read after kick-off groups the match's guesses once and stores the groups, and
+  // without a read during play that one grouping of every guess would land at the whistle.
   for (const id of matchIds) await api(t, `/v1/games/${gameId}/matches/${id}/settlement`);
   const idleUntil = performance.now() + IDLE_READ_MS;
   await readAtRate(() => performance.now() > idleUntil);

@@ -341,6 +341,67 @@ describe("settlement", () => {
     expect(await totals(gameId)).toEqual({ f1: 3, f2: 3, f3: 1, f4: 1, f5: 1, f6: 0, f7: 0 });
   });
 
+  it("groups a live match's guessed scores once, reads them stored, and groups again after a guess write", async () => {
+    const m = await registerMatch("g-groups");
+    const gameId = await createGame([m]);
+    await ok(
+      await postGuesses(gameId, [
+        { fanId: "a", matchId: m, home: 1, away: 0 },
+        { fanId: "b", matchId: m, home: 1, away: 0 },
+        { fanId: "c", matchId: m, home: 0, away: 2 },
+      ]),
+      202,
+    );
+    await ok(await postEvents(ingest, [footballEvent(m, "match_start", { seq: 1 })]), 202);
+    type Live = Settlement & { provisional?: { home: number; away: number; guesses: number }[] };
+    const groupsOf = async () => {
+      const s = await eventually(async () => {
+        const r = (await settlement(gameId, m)) as Live;
+        return r.status === "locked" && r.provisional ? r : null;
+      });
+      return s.provisional!.map(({ home, away, guesses }) => ({ home, away, guesses }));
+    };
+    expect(await groupsOf()).toEqual([
+      { home: 1, away: 0, guesses: 2 },
+      { home: 0, away: 2, guesses: 1 },
+    ]);
+    const stored = () =>
+      withPostgres(env, async ({ pool }) => {
+        const { rows } = await pool.query(
+          "SELECT guess_groups, guess_writes FROM game_matches WHERE game_id = $1 AND match_id = $2",
+          [gameId, m],
+        );
+        return rows[0] as { guess_groups: { at: number; groups: unknown[] }; guess_writes: number };
+      });
+    const first = await stored();
+    expect(first.guess_groups.at).toBe(first.guess_writes);
+    // The next read takes the stored groups as they are (a sentinel put there shows), not a new grouping.
+    await withPostgres(env, ({ pool }) =>
+      pool.query(
+        `UPDATE game_matches SET guess_groups = jsonb_build_object('at', guess_writes, 'groups', '[{"home":9,"away":9,"guesses":1}]'::jsonb)
+         WHERE game_id = $1 AND match_id = $2`,
+        [gameId, m],
+      ),
+    );
+    expect(await groupsOf()).toEqual([{ home: 9, away: 9, guesses: 1 }]);
+    // A guess write that passed the open check just before kick-off lands after the grouping (as
+    // storeGuesses writes it: the guess, then the match's counts): the next read groups again.
+    await withPostgres(env, async ({ pool }) => {
+      await pool.query("INSERT INTO guesses (game_id, match_id, fan_id, home, away) VALUES ($1, $2, 'd', 0, 2)", [
+        gameId,
+        m,
+      ]);
+      await pool.query(
+        "UPDATE game_matches SET guess_count = guess_count + 1, guess_writes = guess_writes + 1 WHERE game_id = $1 AND match_id = $2",
+        [gameId, m],
+      );
+    });
+    expect(await groupsOf()).toEqual([
+      { home: 0, away: 2, guesses: 2 },
+      { home: 1, away: 0, guesses: 2 },
+    ]);
+  });
+
   it("re-settles a corrected final score: points move by exactly the difference", async () => {
     const m1 = await registerMatch("g-fix1");
     const m2 = await registerMatch("g-fix2");

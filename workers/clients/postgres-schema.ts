@@ -203,6 +203,14 @@ export const gameMatches = pgTable(
     /** The last settled revision's final score, from which a correction tells the fans it moves; null before the first. */
     appliedHome: smallint("applied_home"),
     appliedAway: smallint("applied_away"),
+    /** Guess writes to the match so far (new or replacing): the version `guess_groups` was computed at. */
+    guessWrites: integer("guess_writes").notNull().default(0),
+    /**
+     * A locked match's guessed scores with their counts (for provisional points while it is live),
+     * computed once by the first status read after kick-off: {"at": guess_writes then, "groups": [...]}.
+     * A later guess write makes it stale (at ≠ guess_writes), and the next read computes it again.
+     */
+    guessGroups: jsonb("guess_groups"),
     /** The settlement pass that settles this match's current revision (games.pass_id when it began). */
     passId: uuid("pass_id"),
   },

@@ -27,7 +27,6 @@ import { enforceBudget, owedReadBudget } from "../api/rate-limit";
 import { describeDbError, inTransaction, withPostgres } from "../clients/postgres";
 import type { Env } from "../env";
 import { bodyKind, decodeBody } from "../ingest/parse-body";
-import { rememberNewest } from "../isolate-cache";
 import { errorMessage, log } from "../observability/log";
 import { metrics } from "../observability/metrics";
 import {
@@ -37,7 +36,7 @@ import {
   fanGuesses,
   findGame,
   type GameRow,
-  guessGroups,
+  groupGuesses,
   guessKey,
   matchLocks,
   matchSettlement,
@@ -625,33 +624,19 @@ app.openapi(fanRoute, async (c) => {
   );
 });
 
-/**
- * A locked match's guessed scores no longer change (no guess is taken after kick-off), so an isolate
- * groups them once per GROUPS_TTL_MS rather than on every status read: each grouping reads every guess of
- * the match (a million in the bench, whose status polls saturated Postgres as a match ended).
- */
-const GROUPS_TTL_MS = 60_000;
-const lockedGroups = new Map<string, { at: number; groups: Awaited<ReturnType<typeof guessGroups>> }>();
-
-async function lockedGuessGroups(pool: Pool, gameId: string, matchId: string, now = Date.now()) {
-  const key = `${gameId}\u0000${matchId}`;
-  const hit = lockedGroups.get(key);
-  if (hit && now - hit.at < GROUPS_TTL_MS) return hit.groups;
-  const groups = await guessGroups(pool, gameId, matchId);
-  rememberNewest(lockedGroups, key, { at: now, groups }, 1_000);
-  return groups;
-}
-
 app.openapi(settlementRoute, async (c) => {
   const { gameId, matchId } = c.req.valid("param");
   const tenantId = tenantOf(c);
   const result = await withGameStore(c.env, async (pool) => {
-    const s = await matchSettlement(pool, tenantId, gameId, matchId);
-    if (!s) throw new ApiError("not_found", `no match ${matchId} in game ${gameId}`);
+    const found = await matchSettlement(pool, tenantId, gameId, matchId);
+    if (!found) throw new ApiError("not_found", `no match ${matchId} in game ${gameId}`);
+    const { groups: stored, ...s } = found;
     if (s.status !== "locked") return { s };
+    // A locked match's guesses no longer change: grouped once (the first read after kick-off), then read
+    // with its status. Each grouping reads every guess of the match, a million in the bench.
     const [game, groups] = await Promise.all([
       findGame(pool, tenantId, gameId),
-      lockedGuessGroups(pool, gameId, matchId),
+      stored ?? groupGuesses(pool, gameId, matchId),
     ]);
     return { s, game, groups };
   });

@@ -117,8 +117,8 @@ export const guessKey = (g: { matchId: string; fanId: string }): string => `${g.
 /**
  * Writes guesses (a later guess of the same fan and match replaces the earlier one) for matches still
  * open, in one statement. Returns the keys (guessKey) written, a guess missing from it hit
- * the lock between the caller's check and this write, and per match the guesses that are new (not a
- * replacement), for countGuesses.
+ * the lock between the caller's check and this write, and per match written the guesses that are new
+ * (not a replacement), for countGuesses.
  */
 export async function upsertGuesses(
   pool: Pool | PoolClient,
@@ -147,20 +147,21 @@ export async function upsertGuesses(
     ],
   );
   const added = new Map<string, number>();
-  for (const r of rows) if (r.added) added.set(r.match_id, (added.get(r.match_id) ?? 0) + 1);
+  for (const r of rows) added.set(r.match_id, (added.get(r.match_id) ?? 0) + (r.added ? 1 : 0));
   return { written: new Set(rows.map((r) => guessKey({ matchId: r.match_id, fanId: r.fan_id }))), added };
 }
 
 /**
- * Adds new guesses to their game matches' counts (upsertGuesses' `added`), in the guesses' transaction
- * just before it commits: the rows stay locked for a moment, not for the whole write, and in match order,
- * so two writers never wait on each other in a cycle.
+ * Adds new guesses to their game matches' counts (upsertGuesses' `added`) and counts the write (which
+ * makes a match's stored guess groups stale), in the guesses' transaction just before it commits: the
+ * rows stay locked for a moment, not for the whole write, and in match order, so two writers never wait
+ * on each other in a cycle.
  */
 export async function countGuesses(session: PoolClient, gameId: string, added: Map<string, number>): Promise<void> {
   if (added.size === 0) return;
   const matches = [...added.keys()].sort();
   await session.query(
-    `UPDATE game_matches gm SET guess_count = gm.guess_count + u.n
+    `UPDATE game_matches gm SET guess_count = gm.guess_count + u.n, guess_writes = gm.guess_writes + 1
      FROM (SELECT * FROM unnest($2::text[], $3::int[]) AS u(match_id, n) ORDER BY match_id) u
      WHERE gm.game_id = $1 AND gm.match_id = u.match_id`,
     [gameId, matches, matches.map((m) => added.get(m)!)],
@@ -523,13 +524,19 @@ export interface MatchSettlementRow {
   guesses: number;
 }
 
+/** A guessed score and how many guesses of the match name it. */
+export type GuessGroup = GameScore & { guesses: number };
+
+/** The stored groups (game_matches.guess_groups) as SQL: null once a guess write followed them. */
+const VALID_GROUPS_SQL = `CASE WHEN (gm.guess_groups->>'at')::int = gm.guess_writes THEN gm.guess_groups->'groups' END`;
+
 /** A match's settlement in the tenant's game; null when the game (in that tenant) does not hold the match. */
 export async function matchSettlement(
   pool: Pool,
   tenantId: string,
   gameId: string,
   matchId: string,
-): Promise<MatchSettlementRow | null> {
+): Promise<(MatchSettlementRow & { groups: GuessGroup[] | null }) | null> {
   const { rows } = await pool.query<{
     status: string;
     open: boolean;
@@ -539,8 +546,9 @@ export async function matchSettlement(
     settled_at: Date | null;
     duration_ms: number | null;
     guesses: number;
+    groups: GuessGroup[] | null;
   }>(
-    `SELECT gm.status, (${OPEN_SQL}) AS open, gm.final_home, gm.final_away, gm.revision, gm.settled_at, gm.duration_ms,
+    `SELECT gm.status, (${OPEN_SQL}) AS open, ${VALID_GROUPS_SQL} AS groups, gm.final_home, gm.final_away, gm.revision, gm.settled_at, gm.duration_ms,
        -- Kept by the writes, never counted here: a client polling a million-guess match's status made each
        -- poll a scan of its guesses (the bench's polls saturated Postgres as settlement opened).
        CASE WHEN gm.status IN ('settling', 'settled') THEN gm.guesses_scored ELSE gm.guess_count END AS guesses
@@ -557,21 +565,33 @@ export async function matchSettlement(
     settledAt: r.settled_at?.toISOString() ?? null,
     durationMs: r.duration_ms,
     guesses: r.guesses,
+    groups: r.groups,
   };
 }
 
-/** Distinct guessed scores of a match with their counts: what provisional points are computed from. */
-export async function guessGroups(
-  pool: Pool,
-  gameId: string,
-  matchId: string,
-): Promise<(GameScore & { guesses: number })[]> {
-  const { rows } = await pool.query<{ home: number; away: number; guesses: number }>(
-    `SELECT home, away, count(*)::int AS guesses FROM guesses WHERE game_id = $1 AND match_id = $2
-     GROUP BY home, away ORDER BY count(*) DESC, home, away LIMIT 200`,
+/**
+ * A locked match's guessed scores with their counts (the 200 most guessed): what provisional points are
+ * computed from. Grouped once and stored on the game match with the guess-write count it saw; a read
+ * finds it there (matchSettlement's `groups`) until a guess write makes it stale. The count comes from
+ * the statement's snapshot, as the groups do, so groups that a concurrent write overtook are stale too.
+ */
+export async function groupGuesses(pool: Pool, gameId: string, matchId: string): Promise<GuessGroup[]> {
+  const { rows } = await pool.query<{ groups: GuessGroup[] | null }>(
+    `WITH seen AS (SELECT guess_writes FROM game_matches WHERE game_id = $1 AND match_id = $2),
+     groups AS (
+       SELECT coalesce(jsonb_agg(jsonb_build_object('home', home, 'away', away, 'guesses', guesses)
+                ORDER BY guesses DESC, home, away), '[]') AS list
+       FROM (SELECT home, away, count(*)::int AS guesses FROM guesses WHERE game_id = $1 AND match_id = $2
+             GROUP BY home, away ORDER BY count(*) DESC, home, away LIMIT 200) t
+     ),
+     stored AS (
+       UPDATE game_matches SET guess_groups = jsonb_build_object('at', (SELECT guess_writes FROM seen), 'groups', (SELECT list FROM groups))
+       WHERE game_id = $1 AND match_id = $2
+     )
+     SELECT (SELECT list FROM groups) AS groups`,
     [gameId, matchId],
   );
-  return rows;
+  return rows[0]?.groups ?? [];
 }
 
 export interface FanGuessRow {
