@@ -13,6 +13,7 @@ import {
 } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { guessPoints } from "../shared/games/scoring";
+import { seededRng } from "../shared/random";
 import { app } from "../workers/api/app";
 import { withPostgres } from "../workers/clients/postgres";
 import { openRedis, redisBreaker, runScriptCalls } from "../workers/clients/redis";
@@ -769,6 +770,114 @@ describe("settlement under redelivery and failures", () => {
     await runPass(asPass(sent[0]));
     expect(await boardPoints(gameId)).toEqual(expected);
     expect(await settlement(gameId, m)).toMatchObject({ status: "settled", revision: 1 });
+  });
+
+  it("settles exactly once while steps fail at random points (seeded): points as computed independently", async () => {
+    const rng = seededRng("games-settlement-faults");
+    const ms: string[] = [];
+    for (let i = 0; i < 3; i++) ms.push(await registerMatch(`g-faults-${i}`));
+    const gameId = await createGame(ms);
+    const guesses = Array.from({ length: 30 }, (_, i) => `fan-${String(i).padStart(2, "0")}`).flatMap((fanId) =>
+      ms.filter(() => rng.chance(0.8)).map((matchId) => ({ fanId, matchId, home: rng.int(0, 3), away: rng.int(0, 3) })),
+    );
+    await ok(await postGuesses(gameId, guesses), 202);
+    const finals: Record<string, { home: number; away: number }> = {};
+    const final = (matchId: string, score: { home: number; away: number }): SettlementMessage => {
+      finals[matchId] = score;
+      return { v: 1, kind: "final", matchId, final: score, source: "match_end" };
+    };
+    const faults = { postgres: 0, redis: 0, queue: 0, twice: 0, redelivered: 0 };
+    const redisUrl = env.UPSTASH_REDIS_REST_URL;
+    const realFetch = globalThis.fetch;
+    /**
+     * The queue, with faults: waiting messages delivered one (or one twice) at a time in a random order
+     * until none is left; `later` ones join at random steps (a match ending while others settle).
+     */
+    const drain = async (pending: SettlementMessage[], later: SettlementMessage[]) => {
+      for (let step = 0; pending.length > 0 || later.length > 0; step++) {
+        expect(step).toBeLessThan(3_000);
+        if (later.length > 0 && (pending.length === 0 || rng.chance(0.15))) pending.push(later.shift()!);
+        const [job] = pending.splice(rng.int(0, pending.length - 1), 1) as [SettlementMessage];
+        const body = job.kind === "pass" ? { ...job, pageSize: 4, maxPages: rng.int(1, 3) } : job;
+        // One fault, or none, for this delivery: Postgres down; Redis failing from its first or second
+        // call on (a crash before or between the step's writes); the queue refusing its sends (after the
+        // step's work, before its next message); the message delivered twice side by side.
+        const fault = rng.pick(["none", "none", "none", "postgres", "redis", "queue", "twice"] as const);
+        const redisFailsAt = fault === "redis" ? rng.int(0, 1) : Number.POSITIVE_INFINITY;
+        let redisCalls = 0;
+        const sent: SettlementMessage[] = [];
+        const refuse = fault === "queue";
+        const queue = {
+          send: async (b: SettlementMessage) => {
+            if (refuse) throw new Error("queue down");
+            sent.push(b);
+          },
+          sendBatch: async (items: Iterable<{ body: SettlementMessage }>) => {
+            if (refuse) throw new Error("queue down");
+            for (const i of items) sent.push(i.body);
+          },
+        } as unknown as Env["SETTLEMENT_QUEUE"];
+        globalThis.fetch = (input: RequestInfo | URL, init?: RequestInit) => {
+          const url = input instanceof Request ? input.url : String(input);
+          if (url.startsWith(redisUrl) && redisCalls++ >= redisFailsAt)
+            return Promise.reject(new TypeError("redis down"));
+          return realFetch(input, init);
+        };
+        const over: Partial<Env> =
+          fault === "postgres"
+            ? {
+                SETTLEMENT_QUEUE: queue,
+                DATABASE_URL: "postgres://u:p@127.0.0.1:9/db",
+                NEON_WS_PROXY: "ws://127.0.0.1:9",
+              }
+            : { SETTLEMENT_QUEUE: queue };
+        const result = await deliver(fault === "twice" ? [body, body] : [body], over).finally(() => {
+          globalThis.fetch = realFetch;
+        });
+        pending.push(...sent); // the sends that went through stay queued, as a real queue's do
+        if (result.retried > 0) {
+          if (fault === "none" || fault === "twice")
+            throw new Error(`a delivery without a fault failed: ${JSON.stringify(job)}`);
+          faults[fault]++;
+          pending.push(job);
+        } else if (fault === "twice") faults.twice++;
+        else if (job.kind === "pass" && rng.chance(0.1)) {
+          // A pass's message delivered again later (at-least-once): its pass may have ended meanwhile.
+          faults.redelivered++;
+          pending.push(job);
+        }
+      }
+    };
+    const check = async () => {
+      const expected: Record<string, number> = {};
+      for (const g of guesses)
+        expected[g.fanId] = (expected[g.fanId] ?? 0) + (finals[g.matchId] ? guessPoints(g, finals[g.matchId]!) : 0);
+      expect(await totals(gameId)).toEqual(expected);
+      expect(await boardPoints(gameId)).toEqual(expected);
+    };
+    // Two matches end; the third ends at a random moment while they settle.
+    await drain(
+      [final(ms[0]!, { home: 2, away: 1 }), final(ms[1]!, { home: 0, away: 0 })],
+      [final(ms[2]!, { home: 1, away: 3 })],
+    );
+    await check();
+    for (const m of ms) expect(await settlement(gameId, m)).toMatchObject({ status: "settled", revision: 1 });
+    // Goals retracted after the whistle in two matches, the second correction at a random moment.
+    await drain([final(ms[0]!, { home: 1, away: 1 })], [final(ms[2]!, { home: 0, away: 3 })]);
+    await check();
+    expect(await settlement(gameId, ms[0]!)).toMatchObject({
+      status: "settled",
+      revision: 2,
+      finalScore: finals[ms[0]!],
+    });
+    expect(await settlement(gameId, ms[1]!)).toMatchObject({ status: "settled", revision: 1 });
+    expect(await settlement(gameId, ms[2]!)).toMatchObject({
+      status: "settled",
+      revision: 2,
+      finalScore: finals[ms[2]!],
+    });
+    // Every kind of fault happened.
+    for (const [kind, n] of Object.entries(faults)) expect(n, kind).toBeGreaterThan(0);
   });
 
   it("fails a page while the board holds a newer settlement state than Postgres, and settles once it is cleared", async () => {
