@@ -563,7 +563,8 @@ describe("settlement under redelivery and failures", () => {
     const noPostgres = { DATABASE_URL: "postgres://u:p@127.0.0.1:9/db", NEON_WS_PROXY: "ws://127.0.0.1:9" };
     const finalMsg: SettlementMessage = { v: 1, kind: "final", matchId: m, final, source: "correction" };
     expect(await deliver([finalMsg], noPostgres)).toEqual({ acked: 0, retried: 1 });
-    // The queue refuses the page jobs after the revision was opened: the retry queues them again.
+    // The queue refuses the pass's first message after the revision was opened: the pass rolls back,
+    // and the retry begins it.
     const refusing = {
       send: async () => Promise.reject(new Error("queue down")),
       sendBatch: async () => Promise.reject(new Error("queue down")),

@@ -220,8 +220,8 @@ export async function settleReleasedEnd(
 }
 
 export async function consumeSettlement(batch: MessageBatch<unknown>, env: Env): Promise<void> {
-  // The batch's messages side by side (chains of one match, or several matches): one Postgres connection
-  // each, so max_batch_size (wrangler.toml) bounds the connections whatever the burst.
+  // The batch's messages side by side (a pass's chains, several games' passes, final scores): one
+  // Postgres connection each, so max_batch_size (wrangler.toml) bounds the connections whatever the burst.
   await Promise.all(batch.messages.map((msg) => consumeOne(msg, env)));
 }
 
@@ -263,17 +263,16 @@ async function handle(body: SettlementMessage, env: Env): Promise<void> {
     await withPostgres(env, ({ pool }) => startPass(env, pool, tenantId, body.gameId, null));
     return;
   }
-  const opened = await timed("postgres", () =>
-    withPostgres(env, async ({ pool }) => {
+  const opened = await withPostgres(env, async ({ pool }) => {
+    const { busy, opened } = await timed("postgres", async () => {
       await analyzeGuessesWhenStale(pool);
-      const { busy, opened } = await openSettlements(pool, tenantId, body.matchId, body.final);
-      if (busy) return { busy, opened, passes: [] };
-      const passes = [];
-      for (const { gameId } of opened)
-        passes.push(await startPass(env, pool, tenantId, gameId, null, body.chainGuesses));
-      return { busy, opened, passes };
-    }),
-  );
+      return openSettlements(pool, tenantId, body.matchId, body.final);
+    });
+    if (busy) return { busy, opened, passes: [] };
+    const passes = [];
+    for (const { gameId } of opened) passes.push(await startPass(env, pool, tenantId, gameId, null, body.chainGuesses));
+    return { busy, opened, passes };
+  });
   if (opened.busy) {
     // A game still settles the match's previous score: this one starts after it (a pass writes only
     // the fans a score moves from the last settled one), so it comes back once that revision has had
@@ -320,9 +319,14 @@ async function queuePass(
   const jobs = bounds.map((upTo, index) =>
     firstPage(pass, bounds[index - 1] ?? "", upTo, { index, of: bounds.length }),
   );
-  // sendBatch takes at most 100 messages.
-  for (let i = 0; i < jobs.length; i += 100)
-    await env.SETTLEMENT_QUEUE.sendBatch(jobs.slice(i, i + 100).map((j) => ({ body: j })));
+  try {
+    // sendBatch takes at most 100 messages.
+    for (let i = 0; i < jobs.length; i += 100)
+      await env.SETTLEMENT_QUEUE.sendBatch(jobs.slice(i, i + 100).map((j) => ({ body: j })));
+  } catch (err) {
+    metrics.dependencyErrors.inc({ dependency: "settlement_queue" });
+    throw err;
+  }
   return pass;
 }
 
@@ -334,10 +338,7 @@ const startPass = (
   gameId: string,
   after: string | null,
   chainGuesses?: number,
-) =>
-  timed("postgres", () =>
-    inTransaction(pool, (session) => queuePass(env, session, tenantId, gameId, after, chainGuesses)),
-  );
+) => inTransaction(pool, (session) => queuePass(env, session, tenantId, gameId, after, chainGuesses));
 
 function firstPage(
   pass: SettlementPass,
@@ -448,12 +449,10 @@ async function settleRange(job: PassJob, env: Env): Promise<void> {
     if (guesses === null) return;
     const settled = await timed("postgres", () => settledMatches(session, job.gameId, job.passId));
     await timed("redis", () => writeMeta(redis, board, settled));
-    const finished = await timed("postgres", () =>
-      inTransaction(session, async (tx) => ({
-        matches: await finishPass(tx, job.gameId, job.passId),
-        next: await queuePass(env, tx, board.tenantId, job.gameId, job.passId),
-      })),
-    );
+    const finished = await inTransaction(session, async (tx) => ({
+      matches: await timed("postgres", () => finishPass(tx, job.gameId, job.passId)),
+      next: await queuePass(env, tx, board.tenantId, job.gameId, job.passId),
+    }));
     for (const m of finished.matches) metrics.settlementDuration.observe(m.durationMs / 1000);
     log("info", "settlement pass done", {
       tenantId: board.tenantId,
