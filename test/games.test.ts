@@ -512,6 +512,23 @@ describe("settlement under redelivery and failures", () => {
     return { ...asPass(sent[0]), pageSize: 4, maxPages: 1 };
   }
 
+  /** Delivers a pass's messages one after another until it ends; returns what its last message queued. */
+  async function runPass(first: SettlementMessage): Promise<{ pages: number; after: SettlementMessage[] }> {
+    let job: SettlementMessage | undefined = first;
+    let pages = 0;
+    let after: SettlementMessage[] = [];
+    while (job) {
+      const capture = capturingQueue();
+      expect(await deliver([job], { SETTLEMENT_QUEUE: capture.queue })).toEqual({ acked: 1, retried: 0 });
+      pages++;
+      const next = capture.sent.filter((n) => n.kind === "pass" && n.passId === asPass(job).passId);
+      expect(next.length).toBeLessThanOrEqual(1);
+      after = capture.sent.filter((n) => !next.includes(n));
+      job = next[0];
+    }
+    return { pages, after };
+  }
+
   it("changes nothing twice when every page is delivered twice", async () => {
     const { m, gameId, final, expected } = await scenario("g-twice", 10);
     let job: SettlementMessage | undefined = await firstPage(m, final);
@@ -547,12 +564,7 @@ describe("settlement under redelivery and failures", () => {
     });
     expect(whole).toEqual({ acked: 0, retried: 1 });
     expect(sent).toHaveLength(0);
-    let next: SettlementMessage | undefined = job;
-    while (next) {
-      const capture = capturingQueue();
-      expect(await deliver([next], { SETTLEMENT_QUEUE: capture.queue })).toEqual({ acked: 1, retried: 0 });
-      next = capture.sent[0];
-    }
+    await runPass(job);
     expect(await totals(gameId)).toEqual(expected);
     const board = await fullBoard(gameId, 100);
     expect(Object.fromEntries(board.map((e) => [e.fanId, e.points]))).toEqual(expected);
@@ -575,12 +587,7 @@ describe("settlement under redelivery and failures", () => {
     expect(await settlement(gameId, m)).toMatchObject({ status: "settling", revision: 1 });
     expect(await deliver([job], noPostgres)).toEqual({ acked: 0, retried: 1 });
     expect(await boardPoints(gameId)).toEqual(atZero(expected));
-    let next: SettlementMessage | undefined = job;
-    while (next) {
-      const capture = capturingQueue();
-      expect(await deliver([next], { SETTLEMENT_QUEUE: capture.queue })).toEqual({ acked: 1, retried: 0 });
-      next = capture.sent[0];
-    }
+    await runPass(job);
     expect(await totals(gameId)).toEqual(expected);
     expect(await settlement(gameId, m)).toMatchObject({ status: "settled", revision: 1, guesses: 6 });
   });
@@ -635,23 +642,6 @@ describe("settlement under redelivery and failures", () => {
     const expected = Object.fromEntries(fans.map((f) => [f, 0]));
     for (const g of guesses) expected[g.fanId]! += guessPoints(g, finalOf[g.matchId]!);
     return { ms, gameId, guesses, finalOf, expected };
-  }
-
-  /** Delivers a pass's messages one after another until it ends; returns what its last message queued. */
-  async function runPass(first: SettlementMessage): Promise<{ pages: number; after: SettlementMessage[] }> {
-    let job: SettlementMessage | undefined = first;
-    let pages = 0;
-    let after: SettlementMessage[] = [];
-    while (job) {
-      const capture = capturingQueue();
-      expect(await deliver([job], { SETTLEMENT_QUEUE: capture.queue })).toEqual({ acked: 1, retried: 0 });
-      pages++;
-      const next = capture.sent.filter((n) => n.kind === "pass" && n.passId === asPass(job).passId);
-      expect(next.length).toBeLessThanOrEqual(1);
-      after = capture.sent.filter((n) => !next.includes(n));
-      job = next[0];
-    }
-    return { pages, after };
   }
 
   it("settles matches that end together in one pass over the game's fans, not one walk per match", async () => {
@@ -913,17 +903,10 @@ describe("settlement under redelivery and failures", () => {
     // Sent back to wait: no page of a second revision while the first one adds its points.
     expect(held.sent).toEqual([correction]);
     expect(await settlement(gameId, m)).toMatchObject({ status: "settling", revision: 1, finalScore: final });
-    const runChain = async (job: SettlementMessage | undefined) => {
-      while (job) {
-        const capture = capturingQueue();
-        expect(await deliver([job], { SETTLEMENT_QUEUE: capture.queue })).toEqual({ acked: 1, retried: 0 });
-        job = capture.sent[0];
-      }
-    };
-    await runChain(first);
+    await runPass(first);
     expect(await totals(gameId)).toEqual(expected);
     // Back after the wait: revision 2 opens and every fan moves by exactly the difference.
-    await runChain(await firstPage(m, corrected));
+    await runPass(await firstPage(m, corrected));
     const fixed = Object.fromEntries(Object.keys(expected).map((fanId, i) => [fanId, [0, 0, 3, 0][i % 4]!]));
     expect(await totals(gameId)).toEqual(fixed);
     expect(await settlement(gameId, m)).toMatchObject({ status: "settled", revision: 2, finalScore: corrected });

@@ -87,20 +87,22 @@ export async function withPostgres<T>(
   }
 }
 
+/** Runs `work` on a session of `pool` (a WebSocket: the HTTP path has no sessions), released after. */
+export async function withSession<T>(pool: Pool, work: (session: PoolClient) => Promise<T>): Promise<T> {
+  const session = await pool.connect();
+  try {
+    return await work(session);
+  } finally {
+    session.release();
+  }
+}
+
 /**
- * Runs `work` in one transaction: on `on` when it is a session, else on a session of the pool (a
- * WebSocket: the HTTP path has no sessions), released after. Committed when `work` returns, rolled back
- * when it throws.
+ * Runs `work` in one transaction: on `on` when it is a session, else on a session of the pool
+ * (withSession). Committed when `work` returns, rolled back when it throws.
  */
 export async function inTransaction<T>(on: Pool | PoolClient, work: (session: PoolClient) => Promise<T>): Promise<T> {
-  if (on instanceof Pool) {
-    const session = await on.connect();
-    try {
-      return await inTransaction(session, work);
-    } finally {
-      session.release();
-    }
-  }
+  if (on instanceof Pool) return withSession(on, (session) => inTransaction(session, work));
   await on.query("BEGIN");
   try {
     const result = await work(on);

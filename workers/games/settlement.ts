@@ -21,7 +21,7 @@ import type { Pool, PoolClient } from "@neondatabase/serverless";
 import { z } from "zod";
 import type { GameScore } from "../../shared/games/scoring";
 import type { MatchEvent } from "../../shared/sports/sport";
-import { inTransaction, withPostgres } from "../clients/postgres";
+import { inTransaction, withPostgres, withSession } from "../clients/postgres";
 import { numberVar } from "../config";
 import type { Env } from "../env";
 import type { MatchRoom } from "../match-room/match-room";
@@ -353,7 +353,7 @@ function firstPage(
     gameId: pass.gameId,
     passId: pass.passId,
     scoring: pass.scoring,
-    matches: pass.matches.map(({ matchId, final }) => ({ matchId, final })),
+    matches: pass.matches,
     upTo,
     chain,
     cursor: after,
@@ -467,9 +467,8 @@ async function settleRange(job: PassJob, env: Env): Promise<void> {
   // One session for the whole message (its claim, its pages, the pass's end): each page's statement and
   // its 5,000 totals go over the wire protocol, not as one HTTP request each (the one-shot path, which
   // the proxy has to translate), and the message pays for one connection.
-  await withPostgres(env, async ({ pool }) => {
-    const session = await pool.connect();
-    try {
+  await withPostgres(env, ({ pool }) =>
+    withSession(pool, async (session) => {
       // A pass that ended or was taken over (its messages were parked for long) goes no further.
       if (!(await timed("postgres", () => inTransaction(session, (tx) => claimPass(tx, job.gameId, job.passId))))) {
         log("info", "settlement message of a pass that is no longer the game's: nothing to do", {
@@ -479,10 +478,8 @@ async function settleRange(job: PassJob, env: Env): Promise<void> {
         return;
       }
       await endRange(session, await scorePages(session));
-    } finally {
-      session.release();
-    }
-  });
+    }),
+  );
 }
 
 async function timed<T>(store: "postgres" | "redis", work: () => Promise<T>): Promise<T> {

@@ -238,7 +238,7 @@ export interface SettlementPass {
   passId: string;
   scoring: Scoring;
   /** The matches it settles, with their final scores (for logs and a dead letter's replay). */
-  matches: { matchId: string; revision: number; final: GameScore }[];
+  matches: { matchId: string; final: GameScore }[];
   /** The game's guesses when it began (what its chains split). */
   guesses: number;
 }
@@ -270,10 +270,10 @@ export async function beginPass(
     exact_points: number;
     outcome_points: number;
     guesses: number;
-    matches: { matchId: string; revision: number; home: number; away: number }[] | null;
+    matches: { matchId: string; home: number; away: number }[] | null;
   }>(
     `WITH settling AS (
-       SELECT json_agg(json_build_object('matchId', match_id, 'revision', revision, 'home', final_home, 'away', final_away)
+       SELECT json_agg(json_build_object('matchId', match_id, 'home', final_home, 'away', final_away)
          ORDER BY match_id) AS matches
        FROM game_matches WHERE game_id = $1 AND status = 'settling'
      ),
@@ -298,11 +298,7 @@ export async function beginPass(
     gameId,
     passId: r.pass_id,
     scoring: { exact: r.exact_points, outcome: r.outcome_points },
-    matches: (r.matches ?? []).map((m) => ({
-      matchId: m.matchId,
-      revision: m.revision,
-      final: { home: m.home, away: m.away },
-    })),
+    matches: (r.matches ?? []).map((m) => ({ matchId: m.matchId, final: { home: m.home, away: m.away } })),
     guesses: r.guesses,
   };
 }
