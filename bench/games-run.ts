@@ -1,4 +1,4 @@
-// `npm run bench:games [-- --fans=10000,1000000 --burst=10x100000 | --quick]`: the prediction-game bench on
+// `npm run bench:games [-- --fans=10000,1000000 --burst=10x100000 --tournament=20x100000 | --quick]`: the prediction-game bench on
 // its own stack and Worker (ports from MATCHPULSE_BENCH_PORT_BASE, default 35400), printing each figure
 // and writing bench/results/games.json. Without arguments it makes the runs of `npm run bench` (which
 // includes the same runs: `npm run bench -- --only=games`).
@@ -18,15 +18,19 @@ const arg = (name: string, fallback: string) =>
 
 async function main(): Promise<void> {
   const fanRuns = arg("fans", "").split(",").filter(Boolean).map(Number);
-  const burst = arg("burst", "")
-    .split(",")
-    .filter(Boolean)
-    .map((s) => s.split("x").map(Number) as [number, number]);
-  const asked: [number, number][] = [...fanRuns.map((f) => [1, f] as [number, number]), ...burst];
-  const runs =
-    asked.length > 0
-      ? asked
-      : gamesRuns(process.argv.includes("--quick")).map((r) => [r.matches, r.fans] as [number, number]);
+  const matchesByFans = (name: string) =>
+    arg(name, "")
+      .split(",")
+      .filter(Boolean)
+      .map((s) => s.split("x").map(Number) as [number, number]);
+  type Run = { matches: number; fans: number; settledFirst?: number };
+  const asked: Run[] = [
+    ...fanRuns.map((fans) => ({ matches: 1, fans })),
+    ...matchesByFans("burst").map(([matches, fans]) => ({ matches, fans })),
+    // The last match of a tournament whose other matches settled before it.
+    ...matchesByFans("tournament").map(([matches, fans]) => ({ matches, fans, settledFirst: matches - 1 })),
+  ];
+  const runs = asked.length > 0 ? asked : gamesRuns(process.argv.includes("--quick"));
   const dataDir = mkdtempSync(join(tmpdir(), "matchpulse-bench-games-"));
   const ports = portsFrom(Number(process.env.MATCHPULSE_BENCH_PORT_BASE ?? 35400));
   const port = Number(process.env.MATCHPULSE_BENCH_PORT ?? 8797);
@@ -55,8 +59,8 @@ async function main(): Promise<void> {
       env: { X_LOCAL_OBSERVABILITY: "false" },
     });
     const t = { baseUrl: `http://127.0.0.1:${port}`, apiKey: DEFAULT_DEV_API_KEY, env: stack.env };
-    for (const [matches, fans] of runs) {
-      for (const f of await benchGames(t, worker.pid, { fans, matches, redisPort: ports.redis })) {
+    for (const run of runs) {
+      for (const f of await benchGames(t, worker.pid, { ...run, redisPort: ports.redis })) {
         figures.push(f);
         console.log(
           `[bench] ${f.name}: ${f.value} ${f.unit}${f.target ? ` (target ${f.target})` : ""}${f.note ? ` — ${f.note}` : ""}`,

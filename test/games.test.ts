@@ -23,7 +23,7 @@ import type { Env } from "../workers/env";
 import { openLeaderboardRedis, readPage, writeTotals } from "../workers/games/leaderboard";
 import { consumeSettlement, type SettlementMessage } from "../workers/games/settlement";
 import type { EventsMessage } from "../workers/queue/messages";
-import { fanTotals } from "../workers/stores/postgres/games";
+import { fanTotals, settledPoints } from "../workers/stores/postgres/games";
 import {
   awayFromWindowEdge,
   BASE,
@@ -142,6 +142,19 @@ const atZero = (expected: Record<string, number>) => Object.fromEntries(Object.k
 async function totals(gameId: string): Promise<Record<string, number>> {
   const rows = await withPostgres(env, ({ pool }) => fanTotals(pool, gameId, "", 100_000));
   return Object.fromEntries(rows.map((r) => [r.fanId, r.points]));
+}
+
+/**
+ * The fans' settled points as fan_points holds them (what each pass builds on) equal `expected`: a fan
+ * without a row has 0 points.
+ */
+async function expectSettledPoints(gameId: string, expected: Record<string, number>): Promise<void> {
+  const rows = await withPostgres(env, ({ pool }) => settledPoints(pool, gameId, "", 100_000));
+  const held = Object.fromEntries(rows.map((r) => [r.fanId, r.points]));
+  const fans = [...new Set([...Object.keys(expected), ...Object.keys(held)])].sort();
+  expect(Object.fromEntries(fans.map((f) => [f, held[f] ?? 0]))).toEqual(
+    Object.fromEntries(fans.map((f) => [f, expected[f] ?? 0])),
+  );
 }
 
 describe("games and guesses", () => {
@@ -664,10 +677,10 @@ describe("settlement under redelivery and failures", () => {
     // One pass, begun by the first match to open; its first message claims every match settling by then.
     const passes = sent.map(asPass);
     expect(passes).toHaveLength(1);
-    const run = await runPass({ ...passes[0]!, pageSize: 5, maxPages: 1 });
+    const run = await runPass({ ...passes[0]!, pageSize: 6, maxPages: 1 });
     expect(run.after).toEqual([]); // no second pass
-    // The game's 25 guesses in pages of 5, each page ending at a whole fan (two fans of three guesses,
-    // then fan-8's one): one walk, not one per match.
+    // The game's 25 guesses in pages of at most 6 (2 per match), each page ending at a whole fan (two
+    // fans of three guesses, then fan-8's one): one walk over the three matches, not one per match.
     expect(guesses).toHaveLength(25);
     expect(run.pages).toBe(5);
     expect(await totals(gameId)).toEqual(expected);
@@ -711,6 +724,57 @@ describe("settlement under redelivery and failures", () => {
     expect(await totals(gameId)).toEqual(expected);
     expect(await boardPoints(gameId)).toEqual(expected);
     for (const m of ms) expect(await settlement(gameId, m)).toMatchObject({ status: "settled", revision: 1 });
+  });
+
+  it("settles a match from the fans' settled points, never reading the game's settled matches' guesses", async () => {
+    const finals = [
+      { home: 2, away: 1 },
+      { home: 1, away: 1 },
+    ];
+    const { ms, gameId, finalOf, expected } = await manyMatches("g-settled-points", finals);
+    const [m1, m2] = ms as [string, string];
+    const end = (m: string): SettlementMessage => ({
+      v: 1,
+      kind: "final",
+      matchId: m,
+      final: finalOf[m]!,
+      source: "match_end",
+    });
+    const first = capturingQueue();
+    expect(await deliver([end(m1)], { SETTLEMENT_QUEUE: first.queue })).toEqual({ acked: 1, retried: 0 });
+    await runPass({ ...asPass(first.sent[0]), pageSize: 3 });
+    const afterFirst = Object.fromEntries(Object.keys(expected).map((f) => [f, 0]));
+    for (const [f, p] of Object.entries(await totals(gameId))) afterFirst[f] = p;
+    await expectSettledPoints(gameId, afterFirst);
+    // m1's guesses rewritten behind the API's back (a settled match takes no guess): a pass that read them
+    // would move its fans' totals by m1's new points; m2's pass reads only m2's guesses and fan_points.
+    await withPostgres(env, ({ pool }) =>
+      pool.query("UPDATE guesses SET home = home + 5 WHERE game_id = $1 AND match_id = $2", [gameId, m1]),
+    );
+    const second = capturingQueue();
+    expect(await deliver([end(m2)], { SETTLEMENT_QUEUE: second.queue })).toEqual({ acked: 1, retried: 0 });
+    await runPass({ ...asPass(second.sent[0]), pageSize: 3 });
+    expect(await boardPoints(gameId)).toEqual(expected);
+    await expectSettledPoints(gameId, expected);
+    for (const m of ms) expect(await settlement(gameId, m)).toMatchObject({ status: "settled", revision: 1 });
+  });
+
+  it("replaces a pass begun by the version before fan_points (in flight at the deploy) with one of its own", async () => {
+    const { m, gameId, final, expected } = await scenario("g-pre-points", 6);
+    const old = await firstPage(m, final);
+    // Migration 0013 leaves a pass in progress numbered 0: its pages wrote no fan_points rows.
+    await withPostgres(env, ({ pool }) => pool.query("UPDATE games SET pass_seq = 0 WHERE id = $1", [gameId]));
+    const replaced = capturingQueue();
+    expect(await deliver([old], { SETTLEMENT_QUEUE: replaced.queue })).toEqual({ acked: 1, retried: 0 });
+    const next = asPass(replaced.sent[0]);
+    expect(replaced.sent).toHaveLength(1);
+    expect(next.passId).not.toBe(old.passId);
+    expect(next.matches.map((x) => x.matchId)).toEqual([m]);
+    expect(await boardPoints(gameId)).toEqual(atZero(expected)); // the old pass's message scored nothing
+    await runPass({ ...next, pageSize: 4 });
+    expect(await boardPoints(gameId)).toEqual(expected);
+    await expectSettledPoints(gameId, expected);
+    expect(await settlement(gameId, m)).toMatchObject({ status: "settled", revision: 1 });
   });
 
   it("takes over a pass whose messages were parked: the next final score begins a new one, the old one stops", async () => {
@@ -845,6 +909,7 @@ describe("settlement under redelivery and failures", () => {
         expected[g.fanId] = (expected[g.fanId] ?? 0) + (finals[g.matchId] ? guessPoints(g, finals[g.matchId]!) : 0);
       expect(await totals(gameId)).toEqual(expected);
       expect(await boardPoints(gameId)).toEqual(expected);
+      await expectSettledPoints(gameId, expected);
     };
     // Two matches end; the third ends at a random moment while they settle.
     await drain(

@@ -176,6 +176,10 @@ export const games = pgTable("games", {
   passId: uuid("pass_id"),
   /** When the pass last showed it is alive (its creation, then each of its messages); an old one is taken over. */
   passBeat: timestamp("pass_beat", { withTimezone: true }),
+  /** The number of the game's latest pass (each one begun is the next): what its fan_points rows carry. */
+  passSeq: integer("pass_seq").notNull().default(0),
+  /** The number of the last pass that ended: fan_points rows of that pass or before hold settled points. */
+  settledSeq: integer("settled_seq").notNull().default(0),
 });
 
 /**
@@ -235,6 +239,27 @@ export const guesses = pgTable(
     // standing read it without visiting the table (an index-only scan once vacuum has seen the rows).
     index("guesses_fan_idx").on(t.gameId, t.fanId, t.matchId, t.home, t.away),
   ],
+);
+
+/**
+ * Each fan's settled points in a game (their guesses of its settled matches at the applied scores), so a
+ * settlement pass reads only its settling matches' guesses, whatever the game's other matches hold. A
+ * pass writes a fan's row as it computes them, in two slots: `points` before the pass and `pending`
+ * after it, with its number; the row holds `pending` once that pass has ended (pending_seq ≤ the game's
+ * settled_seq), else `points`. So a pass's end (one update of the game row, in the transaction that
+ * marks its matches settled) takes every row it wrote at once, and a pass that never ends leaves none.
+ */
+export const fanPoints = pgTable(
+  "fan_points",
+  {
+    // No foreign key, as for guesses: its check cost a settlement page 1.5 ms per 500 rows.
+    gameId: uuid("game_id").notNull(),
+    fanId: text("fan_id").notNull(),
+    points: integer("points").notNull(),
+    pending: integer("pending").notNull(),
+    pendingSeq: integer("pending_seq").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.gameId, t.fanId] })],
 );
 
 /**

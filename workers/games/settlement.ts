@@ -2,20 +2,22 @@
 // room's match_end, or an operator's correction) becomes one `final` message; its handler opens the
 // next revision for every game of the match's tenant holding the match (or, while a game still settles
 // the previous score, sends the message back to wait) and begins the game's settlement pass unless one
-// is in progress. A pass is one walk of the game's fans (keyset on fanId, split into up to
-// SETTLEMENT_CHAINS ranges of CHAIN_GUESSES) that settles every match settling when it began: ten
-// matches ending together are one walk, not ten walks over the same fans. A `pass` message reads the
-// next PAGE_SIZE guesses of its range in one read-only SQL statement that computes the page's fans'
-// totals over every settling or settled match of the game, with the settlement state they come from; it
-// writes those to the Redis leaderboard, which refuses totals older than its own (they are computed
-// again), then goes on with the next page (the next message once its time budget is spent). The chain
-// that marks itself done last (in Redis, after its last leaderboard write) marks the pass's matches
-// settled and, in the same transaction, begins the next pass if a match began settling meanwhile.
-// Nothing is ever added: a total is a function of the guesses and the final scores, so a page
-// redelivered or retried computes and writes the same totals again, and the queue's at-least-once
-// retries are exactly-once in effect; a chain mark is a hash field. Memory per message is two pages
-// whatever the number of guesses. A failure retries the message with backoff and, after max_retries,
-// parks it in the dead-letter queue: the events pipeline never waits for any of it.
+// is in progress. A pass is one walk, in fan order, of the guesses of the matches settling when its first
+// message runs (split into up to SETTLEMENT_CHAINS fan ranges of CHAIN_GUESSES): ten matches ending
+// together are one walk, not ten. A `pass` message reads the next PAGE_SIZE guesses of its range in one
+// SQL statement that computes the moved fans' totals (their settled points in fan_points, plus what the
+// pass's matches change) with the settlement state they come from, and records them in the fans'
+// fan_points rows for the pass; it writes those totals to the Redis leaderboard, which refuses totals
+// older than its own (they are computed again), then goes on with the next page (the next message once
+// its time budget is spent). The chain that marks itself done last (in Redis, after its last leaderboard
+// write) marks the pass's matches settled and its fan_points rows settled points (in one statement), and
+// in the same transaction begins the next pass if a match began settling meanwhile. Nothing is ever
+// added twice: a total is a function of the guesses, the final scores and settled points no pass
+// changes before it ends, so a page redelivered or retried computes and writes the same totals again,
+// and the queue's at-least-once retries are exactly-once in effect; a chain mark is a hash field. The
+// game's other matches' guesses are never read, so its last match settles as fast as its first. Memory
+// per message is two pages whatever the number of guesses. A failure retries the message with backoff
+// and, after max_retries, parks it in the dead-letter queue: the events pipeline never waits for any of it.
 
 import type { Pool, PoolClient } from "@neondatabase/serverless";
 import { z } from "zod";
@@ -41,7 +43,7 @@ import {
 import { DEFAULT_TENANT, parseRoomName, roomName } from "../tenants/tenant";
 import { type BoardRef, markChainDone, openLeaderboardRedis, writeMeta, writeTotals } from "./leaderboard";
 
-/** Guesses per page: the page's statement reads these and every other guess of the fans they reach. */
+/** Guesses per page: at most this many of the pass's matches' guesses, whole fans at a time. */
 export const PAGE_SIZE = 5_000;
 /**
  * A message scores pages until this much time has passed, then hands the cursor to the next message.
@@ -392,11 +394,13 @@ async function settleRange(job: PassJob, env: Env): Promise<void> {
     ({ cursor, done } = rejected);
     redo = rejected;
   };
-  const scorePages = async (session: PoolClient): Promise<"more" | "last"> => {
+  const scorePages = async (session: PoolClient, pass: { seq: number }): Promise<"more" | "last"> => {
     for (;;) {
       const pageStarted = performance.now();
       const from = { cursor, done };
-      const page = await timed("postgres", () => scorePage(session, job, cursor, limit, job.upTo ?? null));
+      const page = await timed("postgres", () =>
+        scorePage(session, { ...job, seq: pass.seq }, cursor, limit, job.upTo ?? null),
+      );
       if (redo && page.state < redo.staleAgainst)
         // The board holds totals of a state Postgres has never reached (a board left from another database):
         // computing again cannot help. The message fails and, after its retries, is parked.
@@ -417,7 +421,7 @@ async function settleRange(job: PassJob, env: Env): Promise<void> {
       metrics.settlementPages.inc();
       done += page.size;
       pages++;
-      const last = page.size < limit;
+      const last = !page.more;
       if (!last) cursor = page.lastFanId!;
       if (
         last ||
@@ -469,15 +473,30 @@ async function settleRange(job: PassJob, env: Env): Promise<void> {
   // the proxy has to translate), and the message pays for one connection.
   await withPostgres(env, ({ pool }) =>
     withSession(pool, async (session) => {
+      // A page's row estimates are those of a whole match (its walk's length is a parameter): past the
+      // JIT's cost threshold, compiling took 50 ms of a 10 ms page.
+      await session.query("SET jit = off");
       // A pass that ended or was taken over (its messages were parked for long) goes no further.
-      if (!(await timed("postgres", () => inTransaction(session, (tx) => claimPass(tx, job.gameId, job.passId))))) {
+      const pass = await timed("postgres", () => inTransaction(session, (tx) => claimPass(tx, job.gameId, job.passId)));
+      if (!pass) {
         log("info", "settlement message of a pass that is no longer the game's: nothing to do", {
           gameId: job.gameId,
           passId: job.passId,
         });
         return;
       }
-      await endRange(session, await scorePages(session));
+      if (pass.seq === 0) {
+        // Begun by the version before fan_points (migration 0013), whose pages wrote no fan_points rows:
+        // a pass of this version replaces it and settles its matches from the start.
+        const next = await inTransaction(session, (tx) => queuePass(env, tx, board.tenantId, job.gameId, job.passId));
+        log("info", "settlement pass of the version before replaced", {
+          gameId: job.gameId,
+          passId: job.passId,
+          nextPass: next?.passId ?? null,
+        });
+        return;
+      }
+      await endRange(session, await scorePages(session, pass));
     }),
   );
 }

@@ -279,6 +279,7 @@ export async function beginPass(
      ),
      taken AS (
        UPDATE games SET pass_id = CASE WHEN (SELECT matches FROM settling) IS NOT NULL THEN gen_random_uuid() END,
+         pass_seq = CASE WHEN (SELECT matches FROM settling) IS NOT NULL THEN pass_seq + 1 ELSE pass_seq END,
          pass_beat = now()
        WHERE id = $1 AND tenant_id = $2 AND CASE WHEN $3::uuid IS NULL
            THEN (SELECT matches FROM settling) IS NOT NULL
@@ -305,25 +306,26 @@ export async function beginPass(
 
 /**
  * A pass's message begins, in `session`'s open transaction: tells whether the pass is still the game's
- * current one (false: it ended, or was taken over, and the message stops), records that it is alive,
- * and on its first message claims the matches it settles: every match settling now. Its pages all run
- * after that (a later chain's first message claims nothing more), so each of them sums every claimed
- * match; a match that opens later is left to the next pass. Locking the game's row first waits for a
- * transaction beginning a pass to commit, so its messages never read the game from before it.
+ * current one (null: it ended, or was taken over, and the message stops) and its number (fan_points'
+ * pending_seq; 0: a pass begun by the version before fan_points, which the caller replaces), records that
+ * it is alive, and on its first message claims the matches it settles: every match settling now. Its
+ * pages all run after that (a later chain's first message claims nothing more), so each of them sums
+ * every claimed match; a match that opens later is left to the next pass. Locking the game's row first
+ * waits for a transaction beginning a pass to commit, so its messages never read the game from before it.
  */
-export async function claimPass(session: PoolClient, gameId: string, passId: string): Promise<boolean> {
-  const { rows } = await session.query<{ current: boolean }>(
-    "SELECT pass_id IS NOT DISTINCT FROM $2::uuid AS current FROM games WHERE id = $1 FOR UPDATE",
+export async function claimPass(session: PoolClient, gameId: string, passId: string): Promise<{ seq: number } | null> {
+  const { rows } = await session.query<{ current: boolean; seq: number }>(
+    "SELECT pass_id IS NOT DISTINCT FROM $2::uuid AS current, pass_seq AS seq FROM games WHERE id = $1 FOR UPDATE",
     [gameId, passId],
   );
-  if (!rows[0]?.current) return false;
+  if (!rows[0]?.current) return null;
   await session.query("UPDATE games SET pass_beat = now() WHERE id = $1", [gameId]);
   await session.query(
     `UPDATE game_matches SET pass_id = $2 WHERE game_id = $1 AND status = 'settling'
        AND NOT EXISTS (SELECT 1 FROM game_matches WHERE game_id = $1 AND pass_id = $2)`,
     [gameId, passId],
   );
-  return true;
+  return { seq: rows[0].seq };
 }
 
 /**
@@ -360,8 +362,10 @@ export async function chainBounds(
 export type FanTotals = readonly string[];
 
 export interface PageResult {
-  /** Guesses in the page (less than the page size: the range is done). */
+  /** Guesses of the settling matches in the page. */
   size: number;
+  /** Whether the chain's range goes on after this page. */
+  more: boolean;
   /** The page's last fanId: the next page's cursor. */
   lastFanId: string | null;
   /** Fans whose totals the page returns. */
@@ -371,7 +375,7 @@ export interface PageResult {
    * matches' revisions. Opening a revision raises it, so a total computed later never has a lower one.
    */
   state: number;
-  /** The page's fans' totals over every settling or settled match of the game. */
+  /** The page's moved fans' totals: settled points (fan_points) and what the settling matches change. */
   totals: FanTotals;
 }
 
@@ -384,19 +388,26 @@ const pointsSql = (guess: string, final: { home: string; away: string }, exact: 
   `CASE WHEN ${guess}home = ${final.home} AND ${guess}away = ${final.away} THEN ${exact}
         WHEN sign(${guess}home - ${guess}away) = sign(${final.home} - ${final.away}) THEN ${outcome} ELSE 0 END`;
 
+/** A fan_points row's settled points as SQL (`f`: the row's alias, `settled`: the game's settled_seq). */
+const settledPointsSql = (f: string, settled: string) =>
+  `CASE WHEN ${f}.pending_seq <= ${settled} THEN ${f}.pending ELSE ${f}.points END`;
+
 /**
- * One keyset page of a game's settlement pass (the next `limit` guesses of the game with fan_id in
- * (cursor, upTo], then every guess of the fans they reach), in one read-only statement: each fan's
- * total, summed over the guesses of every match of the game that is settling or settled (at that
- * match's current final score), with the state it was computed from. A total is a function of the
- * guesses and the finals alone, so a redelivered, retried or repeated page computes the same totals
- * again: nothing is added, so nothing can be added twice. Only the fans whose points some settling
- * match's score moves come back: from its last settled score (`applied_*`), or from 0 before the first
- * (every fan is on the board at 0 from their first guess: routes.ts storeGuesses).
+ * One keyset page of a pass (`passId`, numbered `seq`) over the matches it settles: their guesses with fan_id in (cursor,
+ * last], where `last` keeps the page at `limit` guesses or fewer (each of the k settling matches gives at
+ * most limit/k: its own walk of the primary key in fan order), whole fans at a time. In one statement,
+ * for each fan a settling match's score moves (from its last settled score, or from 0 before the first,
+ * since every fan is on the board at 0 from their first guess: routes.ts storeGuesses): the fan's total,
+ * their settled points (fan_points) plus what the settling matches change, with the state it was computed
+ * from; and the fan's fan_points row, written for this pass (points before it, pending after it). The
+ * other matches' guesses are never read, so a page costs the same in the game's last match as in its
+ * first. A total is a function of the guesses, the finals and the settled points, which no pass changes
+ * before it ends: a redelivered, retried or repeated page computes the same totals again and writes no
+ * row twice (a row already of this pass, or of a later one, is left alone).
  */
 export async function scorePage(
   pool: Pool | PoolClient,
-  game: { gameId: string; scoring: Scoring },
+  pass: { gameId: string; passId: string; scoring: Scoring; seq: number },
   cursor: string,
   limit: number,
   upTo: string | null = null,
@@ -404,65 +415,103 @@ export async function scorePage(
   const points = (final: { home: string; away: string }) => pointsSql("", final, "$5::int", "$6::int");
   const { rows } = await pool.query<{
     size: number;
+    more: boolean;
     last_fan: string | null;
     scored: number;
     state: number;
     totals: string | null;
   }>(
     `WITH
-     -- The game's settling and settled matches' final scores, and for the settling ones the score they
-     -- move from, as arrays a guess looks its match up in.
+     -- The pass's matches with their final scores and the scores they move from (applied: null before the
+     -- first; a match that began settling after the pass claimed its own is the next pass's), the state the
+     -- totals come from, and the number of the game's last ended pass (whose fan_points rows are settled).
      state AS (
-       SELECT coalesce(sum(revision), 0)::int AS version, array_agg(match_id) AS ids,
-              array_agg(final_home::int) AS homes, array_agg(final_away::int) AS aways,
-              array_agg(status = 'settling') AS moving,
-              array_agg(applied_home::int) AS from_homes, array_agg(applied_away::int) AS from_aways
+       SELECT coalesce(sum(revision), 0)::int AS version,
+              array_agg(match_id) FILTER (WHERE status = 'settling' AND pass_id = $8::uuid) AS ids,
+              array_agg(final_home::int) FILTER (WHERE status = 'settling' AND pass_id = $8::uuid) AS homes,
+              array_agg(final_away::int) FILTER (WHERE status = 'settling' AND pass_id = $8::uuid) AS aways,
+              array_agg(applied_home::int) FILTER (WHERE status = 'settling' AND pass_id = $8::uuid) AS from_homes,
+              array_agg(applied_away::int) FILTER (WHERE status = 'settling' AND pass_id = $8::uuid) AS from_aways,
+              greatest(1, $3::int / greatest(1, count(*) FILTER (WHERE status = 'settling' AND pass_id = $8::uuid)))::int AS per_match,
+              (SELECT settled_seq FROM games WHERE id = $1) AS settled
        FROM game_matches WHERE game_id = $1 AND status IN ('settling', 'settled')
      ),
-     -- The page's keys alone (an index-only walk of guesses_fan_idx), then every guess of the game in
-     -- that closed fan range (the same index, which holds match and score: no table visit).
-     keys AS (
-       SELECT fan_id FROM guesses WHERE game_id = $1 AND fan_id > $2 AND ($4::text IS NULL OR fan_id <= $4::text)
-       ORDER BY fan_id LIMIT $3
+     -- Per match of the pass, the fan of its per_match-th guess after the cursor (none: fewer are left)
+     -- and its last fan in the range: two short walks of its key (guesses' primary key).
+     ends AS MATERIALIZED (
+       SELECT (SELECT fan_id FROM guesses WHERE game_id = $1 AND match_id = s.id AND fan_id > $2
+                 AND ($4::text IS NULL OR fan_id <= $4::text)
+               ORDER BY fan_id OFFSET (SELECT per_match FROM state) - 1 LIMIT 1) AS bound,
+              (SELECT fan_id FROM guesses WHERE game_id = $1 AND match_id = s.id AND fan_id > $2
+                 AND ($4::text IS NULL OR fan_id <= $4::text)
+               ORDER BY fan_id DESC LIMIT 1) AS tail
+       FROM unnest((SELECT ids FROM state)) s(id)
      ),
-     page AS (SELECT count(*)::int AS size, max(fan_id) AS last FROM keys),
-     -- Each guess with its match's final and, for a settling match, the score it moves from (none: not
-     -- settling or settled), in the index's fan order. No join: a join to the matches gave up that order,
-     -- and a page of ten matches sorted 50,000 rows (on disk). The match's place in the state's arrays is
-     -- looked up once per guess (the OFFSET 0 keeps the planner from inlining the lookup into every
-     -- use, which cost 12 array searches a guess: 14 of a 5,000-guess page's 18 ms), and once per match
-     -- in effect (the planner memoizes it by match).
+     -- The page ends at the first bound (a match with per_match guesses in it), else it is the range's
+     -- last: whole fans, every match's guesses of them.
+     page AS (SELECT coalesce(min(bound), max(tail)) AS last, count(bound) > 0 AS more FROM ends),
+     -- Each match's guesses in the page with its final score and the score it moves from: a range of the
+     -- primary key per match (it holds the guessed score: no table visit), never another match's guesses
+     -- (the OFFSET 0 keeps the planner from making it one scan of the fan index, which holds every match's
+     -- guesses of those fans).
      found AS (
-       SELECT g.fan_id, g.home, g.away, m.* FROM guesses g
+       SELECT g.fan_id, g.home, g.away, s.fh, s.fa, s.ah, s.aa
+       FROM unnest((SELECT ids FROM state), (SELECT homes FROM state), (SELECT aways FROM state),
+                   (SELECT from_homes FROM state), (SELECT from_aways FROM state)) AS s(id, fh, fa, ah, aa)
        CROSS JOIN LATERAL (
-         SELECT (SELECT homes FROM state)[i] AS fh, (SELECT aways FROM state)[i] AS fa,
-                (SELECT moving FROM state)[i] AS moving,
-                (SELECT from_homes FROM state)[i] AS ah, (SELECT from_aways FROM state)[i] AS aa
-         FROM (SELECT array_position((SELECT ids FROM state), g.match_id) AS i OFFSET 0) x OFFSET 0
-       ) m
-       WHERE g.game_id = $1 AND g.fan_id > $2 AND g.fan_id <= (SELECT last FROM page)
+         SELECT fan_id, home, away FROM guesses
+         WHERE game_id = $1 AND match_id = s.id AND fan_id > $2 AND fan_id <= (SELECT last FROM page) OFFSET 0
+       ) g
      ),
-     -- Each guess's points now, and for a settling match's guess the points it had before (else null).
-     scored AS (
-       SELECT fan_id, ${points({ home: "fh", away: "fa" })} AS now,
-              CASE WHEN moving THEN ${points({ home: "ah", away: "aa" })} END AS was
-       FROM found
+     moved AS (
+       SELECT fan_id, sum(now - was)::int AS change FROM (
+         SELECT fan_id, ${points({ home: "fh", away: "fa" })} AS now, ${points({ home: "ah", away: "aa" })} AS was
+         FROM found
+       ) s
+       GROUP BY fan_id HAVING bool_or(now <> was)
      ),
-     fans AS (
-       SELECT fan_id, sum(now)::int AS points FROM scored
-       GROUP BY fan_id
-       -- Only the fans a settling match's score moves: from its last settled score, or from 0 before the
-       -- first (no applied score: every case is 0), since a fan is on the board at 0 from their first guess.
-       HAVING bool_or(now <> was)
+     -- Each moved fan's row for this pass: their settled points (pending once its pass has ended, else
+     -- points; no row: 0) and those plus the change. The same pass writing it again (a retry) finds its
+     -- own row, whose points are still the settled ones, and writes the same values; an older pass (its
+     -- messages ran late) writes nothing. The total is what the row holds after it.
+     kept AS (
+       INSERT INTO fan_points AS f (game_id, fan_id, points, pending, pending_seq)
+       SELECT $1, fan_id, 0, change, $7 FROM moved
+       ON CONFLICT (game_id, fan_id) DO UPDATE
+         SET points = ${settledPointsSql("f", "(SELECT settled FROM state)")},
+             pending = ${settledPointsSql("f", "(SELECT settled FROM state)")} + excluded.pending,
+             pending_seq = excluded.pending_seq
+         WHERE f.pending_seq <= excluded.pending_seq
+       RETURNING fan_id, pending AS points
      )
-     SELECT (SELECT size FROM page) AS size, (SELECT last FROM page) AS last_fan,
-            (SELECT count(*) FROM fans)::int AS scored, (SELECT version FROM state) AS state,
-            (SELECT string_agg(to_json(fan_id)::text || ',"' || points || '"', ',') FROM fans) AS totals`,
-    [game.gameId, cursor, limit, upTo, game.scoring.exact, game.scoring.outcome],
+     SELECT (SELECT count(*) FROM found)::int AS size, (SELECT more FROM page) AS more,
+            (SELECT last FROM page) AS last_fan, (SELECT count(*) FROM kept)::int AS scored,
+            (SELECT version FROM state) AS state,
+            (SELECT string_agg(to_json(fan_id)::text || ',"' || points || '"', ',') FROM kept) AS totals`,
+    [pass.gameId, cursor, limit, upTo, pass.scoring.exact, pass.scoring.outcome, pass.seq, pass.passId],
   );
   const r = rows[0]!;
   const totals: FanTotals = r.totals === null ? [] : JSON.parse(`[${r.totals}]`);
-  return { size: r.size, lastFanId: r.last_fan, scored: r.scored, state: r.state, totals };
+  return { size: r.size, more: r.more, lastFanId: r.last_fan, scored: r.scored, state: r.state, totals };
+}
+
+/**
+ * Fans' settled points as fan_points holds them (what settlement passes build on), in a keyset page of
+ * fans after `after`: for tests and the bench, which compare them with points computed from the guesses.
+ */
+export async function settledPoints(
+  pool: Pool,
+  gameId: string,
+  after: string,
+  limit: number,
+): Promise<{ fanId: string; points: number }[]> {
+  const { rows } = await pool.query<{ fan_id: string; points: number }>(
+    `SELECT f.fan_id, ${settledPointsSql("f", "ga.settled_seq")} AS points
+     FROM fan_points f JOIN games ga ON ga.id = f.game_id
+     WHERE f.game_id = $1 AND f.fan_id > $2 ORDER BY f.fan_id LIMIT $3`,
+    [gameId, after, limit],
+  );
+  return rows.map((r) => ({ fanId: r.fan_id, points: r.points }));
 }
 
 /**
@@ -492,7 +541,9 @@ export async function fanTotals(
 /**
  * Marks the matches a pass settles settled, in the caller's transaction (once: a repeat changes
  * nothing): each final score becomes the applied one, from which the next revision tells the fans it
- * moves. Returns the matches it marked, with their settlement's duration.
+ * moves, and the fan_points rows the pass wrote become the fans' settled points (the game's settled_seq
+ * becomes the pass's number), both in the same statement. Returns the matches it marked, with their
+ * settlement's duration.
  */
 export async function finishPass(
   session: PoolClient,
@@ -500,7 +551,8 @@ export async function finishPass(
   passId: string,
 ): Promise<{ matchId: string; revision: number; durationMs: number }[]> {
   const { rows } = await session.query<{ match_id: string; revision: number; duration_ms: number }>(
-    `UPDATE game_matches SET status = 'settled', settled_at = now(),
+    `WITH ended AS (UPDATE games SET settled_seq = pass_seq WHERE id = $1 AND pass_id = $2)
+     UPDATE game_matches SET status = 'settled', settled_at = now(),
        applied_home = final_home, applied_away = final_away,
        duration_ms = greatest(0, round(extract(epoch FROM now() - settling_since) * 1000))::int
      WHERE game_id = $1 AND pass_id = $2 AND status = 'settling'
