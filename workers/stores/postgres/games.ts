@@ -463,12 +463,14 @@ export async function scorePage(
          WHERE game_id = $1 AND match_id = s.id AND fan_id > $2 AND fan_id <= (SELECT last FROM page) OFFSET 0
        ) g
      ),
-     moved AS (
-       SELECT fan_id, sum(now - was)::int AS change FROM (
+     -- Per fan of the page: their guesses in it, and how much and whether the pass's scores move them.
+     fans AS (
+       SELECT fan_id, count(*)::int AS guesses, sum(now - was)::int AS change, bool_or(now <> was) AS moved
+       FROM (
          SELECT fan_id, ${points({ home: "fh", away: "fa" })} AS now, ${points({ home: "ah", away: "aa" })} AS was
          FROM found
        ) s
-       GROUP BY fan_id HAVING bool_or(now <> was)
+       GROUP BY fan_id
      ),
      -- Each moved fan's row for this pass: their settled points (pending once its pass has ended, else
      -- points; no row: 0) and those plus the change. The same pass writing it again (a retry) finds its
@@ -476,7 +478,7 @@ export async function scorePage(
      -- messages ran late) writes nothing. The total is what the row holds after it.
      kept AS (
        INSERT INTO fan_points AS f (game_id, fan_id, points, pending, pending_seq)
-       SELECT $1, fan_id, 0, change, $7 FROM moved
+       SELECT $1, fan_id, 0, change, $7 FROM fans WHERE moved
        ON CONFLICT (game_id, fan_id) DO UPDATE
          SET points = ${settledPointsSql("f", "(SELECT settled FROM state)")},
              pending = ${settledPointsSql("f", "(SELECT settled FROM state)")} + excluded.pending,
@@ -484,7 +486,7 @@ export async function scorePage(
          WHERE f.pending_seq <= excluded.pending_seq
        RETURNING fan_id, pending AS points
      )
-     SELECT (SELECT count(*) FROM found)::int AS size, (SELECT more FROM page) AS more,
+     SELECT (SELECT coalesce(sum(guesses), 0) FROM fans)::int AS size, (SELECT more FROM page) AS more,
             (SELECT last FROM page) AS last_fan, (SELECT count(*) FROM kept)::int AS scored,
             (SELECT version FROM state) AS state,
             (SELECT string_agg(to_json(fan_id)::text || ',"' || points || '"', ',') FROM kept) AS totals`,
