@@ -21,7 +21,7 @@ const pureTests = [
   "dev/stack/**/*.test.ts",
   "dev/predict.test.ts",
 ];
-const serviceTests = ["dev/adapters/**/*.test.ts", "dev/migrate.test.ts", "dev/migrate-tenants.test.ts"];
+const serviceTests = ["dev/adapters/**/*.test.ts", "dev/migrate.test.ts", "dev/migrate-*.test.ts"];
 
 const relayTests = ["test/relays.test.ts", "test/graphql-relays.test.ts"];
 

@@ -1,39 +1,18 @@
 // Migration 0005 (tenants) on a database holding rows written before tenants: every row stays and falls to
 // the default tenant, and ids become unique per tenant (a second tenant may reuse them; a match may name
 // only its own tenant's teams). Runs on a throw-away database of the test stack's PostgreSQL.
-import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import type { Pool } from "@neondatabase/serverless";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { neonPool } from "./migrate";
-
-const FOLDER = "migrations/postgres";
-const files = readdirSync(FOLDER)
-  .filter((f) => f.endsWith(".sql"))
-  .sort();
-const statements = (file: string) =>
-  readFileSync(join(FOLDER, file), "utf8")
-    .split("--> statement-breakpoint")
-    .map((s) => s.trim())
-    .filter((s) => s.length > 0);
-
-async function apply(pool: Pool, upTo: (file: string) => boolean): Promise<void> {
-  for (const file of files.filter(upTo)) for (const statement of statements(file)) await pool.query(statement);
-}
+import { type ScratchDatabase, scratchDatabase } from "./scratch-database";
 
 describe("migration 0005: today's rows move into the default tenant", () => {
-  const database = `mp_tenants_${crypto.randomUUID().slice(0, 8)}`;
-  let admin: Pool;
+  let db: ScratchDatabase;
   let pool: Pool;
 
   beforeAll(async () => {
-    if (!process.env.DATABASE_URL) throw new Error("DATABASE_URL is not set: run through `npm test` (dev/test.ts)");
-    admin = neonPool(process.env);
-    await admin.query(`CREATE DATABASE ${database}`);
-    const url = new URL(process.env.DATABASE_URL);
-    url.pathname = `/${database}`;
-    pool = neonPool({ ...process.env, DATABASE_URL: url.toString() });
-    await apply(pool, (f) => f < "0005");
+    db = await scratchDatabase("tenants");
+    pool = db.pool;
+    await db.apply((f) => f < "0005");
     await pool.query(
       `INSERT INTO teams (id, sport, name) VALUES ('ars', 'football', 'Arsenal'), ('che', 'football', 'Chelsea')`,
     );
@@ -48,13 +27,11 @@ describe("migration 0005: today's rows move into the default tenant", () => {
       `INSERT INTO sources (kind, match_id, token_hash, token_prefix) VALUES ('cs2-log', 'm2', 'h', 'mps_')`,
     );
     await pool.query(`INSERT INTO games (name) VALUES ('cup')`);
-    await apply(pool, (f) => f >= "0005");
+    await db.apply((f) => f >= "0005");
   });
 
   afterAll(async () => {
-    await pool?.end();
-    await admin?.query(`DROP DATABASE IF EXISTS ${database}`);
-    await admin?.end();
+    await db?.drop();
   });
 
   it("keeps every row, each in the default tenant", async () => {
