@@ -654,7 +654,15 @@ describe("settlement under redelivery and failures", () => {
     const finalOf = Object.fromEntries(ms.map((m, k) => [m, finals[k]!]));
     const expected = Object.fromEntries(fans.map((f) => [f, 0]));
     for (const g of guesses) expected[g.fanId]! += guessPoints(g, finalOf[g.matchId]!);
-    return { ms, gameId, guesses, finalOf, expected };
+    /** A match's final score as its room's match_end sends it. */
+    const end = (matchId: string): SettlementMessage => ({
+      v: 1,
+      kind: "final",
+      matchId,
+      final: finalOf[matchId]!,
+      source: "match_end",
+    });
+    return { ms, gameId, guesses, expected, end };
   }
 
   it("settles matches that end together in one pass over the game's fans, not one walk per match", async () => {
@@ -663,16 +671,10 @@ describe("settlement under redelivery and failures", () => {
       { home: 0, away: 0 },
       { home: 1, away: 2 },
     ];
-    const { ms, gameId, guesses, finalOf, expected } = await manyMatches("g-burst", finals);
+    const { ms, gameId, guesses, expected, end } = await manyMatches("g-burst", finals);
     const { sent, queue } = capturingQueue();
     // Three match_ends in one batch of the consumer, side by side: the first to open begins the pass.
-    const ends: SettlementMessage[] = ms.map((m) => ({
-      v: 1,
-      kind: "final",
-      matchId: m,
-      final: finalOf[m]!,
-      source: "match_end",
-    }));
+    const ends = ms.map(end);
     expect(await deliver(ends, { SETTLEMENT_QUEUE: queue })).toEqual({ acked: 3, retried: 0 });
     // One pass, begun by the first match to open; its first message claims every match settling by then.
     const passes = sent.map(asPass);
@@ -695,16 +697,9 @@ describe("settlement under redelivery and failures", () => {
       { home: 2, away: 1 },
       { home: 1, away: 1 },
     ];
-    const { ms, gameId, finalOf, expected } = await manyMatches("g-pair", finals);
+    const { ms, gameId, expected, end } = await manyMatches("g-pair", finals);
     const [m1, m2] = ms as [string, string];
     const first = capturingQueue();
-    const end = (m: string): SettlementMessage => ({
-      v: 1,
-      kind: "final",
-      matchId: m,
-      final: finalOf[m]!,
-      source: "match_end",
-    });
     expect(await deliver([end(m1)], { SETTLEMENT_QUEUE: first.queue })).toEqual({ acked: 1, retried: 0 });
     const pass1 = { ...asPass(first.sent[0]), pageSize: 4, maxPages: 1 };
     expect(pass1.matches.map((x) => x.matchId)).toEqual([m1]);
@@ -728,18 +723,11 @@ describe("settlement under redelivery and failures", () => {
 
   it("settles a match from the fans' settled points, never reading the game's settled matches' guesses", async () => {
     const finals = [
-      { home: 2, away: 1 },
-      { home: 1, away: 1 },
+      { home: 0, away: 2 },
+      { home: 3, away: 1 },
     ];
-    const { ms, gameId, finalOf, expected } = await manyMatches("g-settled-points", finals);
+    const { ms, gameId, expected, end } = await manyMatches("g-settled-points", finals);
     const [m1, m2] = ms as [string, string];
-    const end = (m: string): SettlementMessage => ({
-      v: 1,
-      kind: "final",
-      matchId: m,
-      final: finalOf[m]!,
-      source: "match_end",
-    });
     const first = capturingQueue();
     expect(await deliver([end(m1)], { SETTLEMENT_QUEUE: first.queue })).toEqual({ acked: 1, retried: 0 });
     await runPass({ ...asPass(first.sent[0]), pageSize: 3 });

@@ -393,9 +393,10 @@ const settledPointsSql = (f: string, settled: string) =>
   `CASE WHEN ${f}.pending_seq <= ${settled} THEN ${f}.pending ELSE ${f}.points END`;
 
 /**
- * One keyset page of a pass (`passId`, numbered `seq`) over the matches it settles: their guesses with fan_id in (cursor,
- * last], where `last` keeps the page at `limit` guesses or fewer (each of the k settling matches gives at
- * most limit/k: its own walk of the primary key in fan order), whole fans at a time. In one statement,
+ * One keyset page of a pass (`passId`, numbered `seq`) over the matches it settles: their guesses with
+ * fan_id in (cursor, last], where `last` keeps the page at `limit` guesses or fewer (each of the k
+ * settling matches gives at most limit/k: its own walk of the primary key in fan order), whole fans at a
+ * time. In one statement,
  * for each fan a settling match's score moves (from its last settled score, or from 0 before the first,
  * since every fan is on the board at 0 from their first guess: routes.ts storeGuesses): the fan's total,
  * their settled points (fan_points) plus what the settling matches change, with the state it was computed
