@@ -30,11 +30,22 @@ export async function postEvents(
   events: MatchEvent[],
 ): Promise<{ accepted: number; duplicates: number }> {
   for (let attempt = 0; ; attempt++) {
-    const res = await fetch(`${t.baseUrl}/v1/events`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${t.apiKey}`, "content-type": "application/json" },
-      body: JSON.stringify(events),
-    });
+    let res: Response;
+    try {
+      res = await fetch(`${t.baseUrl}/v1/events`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${t.apiKey}`, "content-type": "application/json" },
+        body: JSON.stringify(events),
+      });
+    } catch (err) {
+      // wrangler dev's proxy closed the socket (seen under load after the game bench): sent again, as a
+      // feed would (events are idempotent by eventId); the latency counts from the first send.
+      if (attempt < 5) {
+        await new Promise((r) => setTimeout(r, 200 * (attempt + 1)));
+        continue;
+      }
+      throw err;
+    }
     if (res.status === 202) return (await res.json()) as { accepted: number; duplicates: number };
     if ((res.status === 503 || res.status === 429) && attempt < 5) {
       await new Promise((r) => setTimeout(r, 200 * (attempt + 1)));
