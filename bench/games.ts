@@ -101,7 +101,6 @@ async function api(t: BenchTarget, path: string, init: { method?: string; body?:
   return JSON.parse(text) as Record<string, unknown>;
 }
 
-/** RSS (bytes) of every process under `root` (wrangler and its workerd). */
 /** Share of CPU time idle over a second that counts as quiet, and the longest wait for it. */
 const QUIET_IDLE = 0.75;
 const QUIET_MAX_MS = 120_000;
@@ -125,6 +124,7 @@ async function untilQuiet(): Promise<{ seconds: number; idle: number }> {
   }
 }
 
+/** RSS (bytes) of every process under `root` (wrangler and its workerd). */
 function treeRss(root: number): number {
   const children = new Map<number, number[]>();
   for (const d of readdirSync("/proc")) {
@@ -152,6 +152,29 @@ function treeRss(root: number): number {
     stack.push(...(children.get(pid) ?? []));
   }
   return total;
+}
+
+/**
+ * Polls the game's matches' settlement status until each is `settled` (at most 15 minutes), calling
+ * `onSettled` as each one is.
+ */
+async function untilSettled(
+  t: BenchTarget,
+  gameId: string,
+  matchIds: readonly string[],
+  onSettled: (matchId: string) => void = () => {},
+): Promise<void> {
+  const pending = new Set(matchIds);
+  const started = performance.now();
+  while (pending.size > 0) {
+    for (const id of [...pending])
+      if ((await api(t, `/v1/games/${gameId}/matches/${id}/settlement`)).status === "settled") {
+        pending.delete(id);
+        onSettled(id);
+      }
+    if (performance.now() - started > 900_000) throw new Error("settlement did not finish within 15 minutes");
+    if (pending.size > 0) await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 export async function benchGames(t: BenchTarget, workerPid: number, opts: GamesBenchOptions): Promise<GamesFigure[]> {
@@ -233,12 +256,7 @@ export async function benchGames(t: BenchTarget, workerPid: number, opts: GamesB
   const measured = matchIds.slice(earlier.length);
   if (earlier.length > 0) {
     await api(t, "/v1/events", { body: earlier.map((id) => ev(id, "match_end", 5)) });
-    const waitFrom = performance.now();
-    for (const id of earlier)
-      while ((await api(t, `/v1/games/${gameId}/matches/${id}/settlement`)).status !== "settled") {
-        if (performance.now() - waitFrom > 900_000) throw new Error("earlier matches did not settle within 15 minutes");
-        await new Promise((r) => setTimeout(r, 200));
-      }
+    await untilSettled(t, gameId, earlier);
   }
   // What the 90 minutes of play between kick-off (guesses lock) and the final whistle give the database,
   // compressed into seconds here: autovacuum's vacuum and analyze of the freshly loaded guesses, and a
@@ -319,20 +337,9 @@ export async function benchGames(t: BenchTarget, workerPid: number, opts: GamesB
   const metricsBefore = await settlementMetrics(t);
   const endedAt = performance.now();
   const settledAfter: number[] = [];
-  const pending = new Set(measured);
   try {
     await api(t, "/v1/events", { body: measured.map((id) => ev(id, "match_end", 5)) });
-    while (pending.size > 0) {
-      for (const id of [...pending]) {
-        const s = await api(t, `/v1/games/${gameId}/matches/${id}/settlement`);
-        if (s.status === "settled") {
-          pending.delete(id);
-          settledAfter.push(performance.now() - endedAt);
-        }
-      }
-      if (performance.now() - endedAt > 900_000) throw new Error("settlement did not finish within 15 minutes");
-      if (pending.size > 0) await new Promise((r) => setTimeout(r, 100));
-    }
+    await untilSettled(t, gameId, measured, () => settledAfter.push(performance.now() - endedAt));
   } finally {
     // Also on a failure: the readers stop, and the run ends instead of reading forever.
     settling = false;
@@ -470,30 +477,36 @@ async function verify(
   let mismatches = 0;
   const pool = neonPool(t.env);
   try {
-    let cursor = "";
-    let seen = 0;
-    for (;;) {
-      const rows = await fanTotals(pool, gameId, cursor, 50_000);
-      if (rows.length === 0) break;
-      for (const r of rows) {
-        seen++;
-        if (expected[Number(r.fanId.slice(4))] !== r.points) mismatches++;
+    /** Every fan `read` returns, page after page (keyset on fanId), with their index among the bench's fans. */
+    const eachFan = async (
+      read: (after: string) => Promise<{ fanId: string; points: number }[]>,
+      visit: (i: number, points: number) => void,
+    ) => {
+      for (let cursor = ""; ; ) {
+        const rows = await read(cursor);
+        if (rows.length === 0) return;
+        for (const r of rows) visit(Number(r.fanId.slice(4)), r.points);
+        cursor = rows.at(-1)!.fanId;
       }
-      cursor = rows.at(-1)!.fanId;
-    }
+    };
+    let seen = 0;
+    await eachFan(
+      (after) => fanTotals(pool, gameId, after, 50_000),
+      (i, points) => {
+        seen++;
+        if (expected[i] !== points) mismatches++;
+      },
+    );
     if (seen !== opts.fans) mismatches += Math.abs(opts.fans - seen);
     // The settled points each pass builds on (fan_points): a fan without a row has 0.
     const held = new Uint8Array(opts.fans);
-    for (cursor = ""; ; ) {
-      const rows = await settledPoints(pool, gameId, cursor, 50_000);
-      if (rows.length === 0) break;
-      for (const r of rows) {
-        const i = Number(r.fanId.slice(4));
+    await eachFan(
+      (after) => settledPoints(pool, gameId, after, 50_000),
+      (i, points) => {
         held[i] = 1;
-        if (expected[i] !== r.points) mismatches++;
-      }
-      cursor = rows.at(-1)!.fanId;
-    }
+        if (expected[i] !== points) mismatches++;
+      },
+    );
     for (let i = 0; i < opts.fans; i++) if (!held[i] && expected[i] !== 0) mismatches++;
   } finally {
     await pool.end();

@@ -30,7 +30,8 @@ export async function postEvents(
   events: MatchEvent[],
 ): Promise<{ accepted: number; duplicates: number }> {
   for (let attempt = 0; ; attempt++) {
-    let res: Response;
+    let res: Response | undefined;
+    let refused: unknown;
     try {
       res = await fetch(`${t.baseUrl}/v1/events`, {
         method: "POST",
@@ -40,17 +41,14 @@ export async function postEvents(
     } catch (err) {
       // wrangler dev's proxy closed the socket (seen under load after the game bench): sent again, as a
       // feed would (events are idempotent by eventId); the latency counts from the first send.
-      if (attempt < 5) {
-        await new Promise((r) => setTimeout(r, 200 * (attempt + 1)));
-        continue;
-      }
-      throw err;
+      refused = err;
     }
-    if (res.status === 202) return (await res.json()) as { accepted: number; duplicates: number };
-    if ((res.status === 503 || res.status === 429) && attempt < 5) {
+    if (res?.status === 202) return (await res.json()) as { accepted: number; duplicates: number };
+    if ((!res || res.status === 503 || res.status === 429) && attempt < 5) {
       await new Promise((r) => setTimeout(r, 200 * (attempt + 1)));
       continue;
     }
+    if (!res) throw refused;
     throw new Error(`POST /v1/events: ${res.status} ${await res.text()}`);
   }
 }

@@ -396,15 +396,15 @@ const settledPointsSql = (f: string, settled: string) =>
  * One keyset page of a pass (`passId`, numbered `seq`) over the matches it settles: their guesses with
  * fan_id in (cursor, last], where `last` keeps the page at `limit` guesses or fewer (each of the k
  * settling matches gives at most limit/k: its own walk of the primary key in fan order), whole fans at a
- * time. In one statement,
- * for each fan a settling match's score moves (from its last settled score, or from 0 before the first,
- * since every fan is on the board at 0 from their first guess: routes.ts storeGuesses): the fan's total,
- * their settled points (fan_points) plus what the settling matches change, with the state it was computed
- * from; and the fan's fan_points row, written for this pass (points before it, pending after it). The
- * other matches' guesses are never read, so a page costs the same in the game's last match as in its
- * first. A total is a function of the guesses, the finals and the settled points, which no pass changes
- * before it ends: a redelivered, retried or repeated page computes the same totals again and writes no
- * row twice (a row already of this pass, or of a later one, is left alone).
+ * time. In one statement, for each fan a settling match's score moves (from its last settled score, or
+ * from 0 before the first, since every fan is on the board at 0 from their first guess: routes.ts
+ * storeGuesses): the fan's total, their settled points (fan_points) plus what the settling matches
+ * change, with the state it was computed from; and the fan's fan_points row, written for this pass
+ * (points before it, pending after it). The other matches' guesses are never read, so a page costs the
+ * same in the game's last match as in its first. A total is a function of the guesses, the finals and
+ * the settled points, which no pass changes before it ends: a redelivered, retried or repeated page
+ * computes the same totals again and writes no row twice (a row already of this pass, or of a later
+ * one, is left alone).
  */
 export async function scorePage(
   pool: Pool | PoolClient,
@@ -414,6 +414,8 @@ export async function scorePage(
   upTo: string | null = null,
 ): Promise<PageResult> {
   const points = (final: { home: string; away: string }) => pointsSql("", final, "$5::int", "$6::int");
+  // The aggregates' rows of the pass's matches ($8: the pass).
+  const ofPass = "FILTER (WHERE status = 'settling' AND pass_id = $8::uuid)";
   const { rows } = await pool.query<{
     size: number;
     more: boolean;
@@ -428,12 +430,12 @@ export async function scorePage(
      -- totals come from, and the number of the game's last ended pass (whose fan_points rows are settled).
      state AS (
        SELECT coalesce(sum(revision), 0)::int AS version,
-              array_agg(match_id) FILTER (WHERE status = 'settling' AND pass_id = $8::uuid) AS ids,
-              array_agg(final_home::int) FILTER (WHERE status = 'settling' AND pass_id = $8::uuid) AS homes,
-              array_agg(final_away::int) FILTER (WHERE status = 'settling' AND pass_id = $8::uuid) AS aways,
-              array_agg(applied_home::int) FILTER (WHERE status = 'settling' AND pass_id = $8::uuid) AS from_homes,
-              array_agg(applied_away::int) FILTER (WHERE status = 'settling' AND pass_id = $8::uuid) AS from_aways,
-              greatest(1, $3::int / greatest(1, count(*) FILTER (WHERE status = 'settling' AND pass_id = $8::uuid)))::int AS per_match,
+              array_agg(match_id) ${ofPass} AS ids,
+              array_agg(final_home::int) ${ofPass} AS homes,
+              array_agg(final_away::int) ${ofPass} AS aways,
+              array_agg(applied_home::int) ${ofPass} AS from_homes,
+              array_agg(applied_away::int) ${ofPass} AS from_aways,
+              greatest(1, $3::int / greatest(1, count(*) ${ofPass}))::int AS per_match,
               (SELECT settled_seq FROM games WHERE id = $1) AS settled
        FROM game_matches WHERE game_id = $1 AND status IN ('settling', 'settled')
      ),
